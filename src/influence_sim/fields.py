@@ -1,0 +1,39 @@
+"""Constrained value types shared by the scenario and sweep schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+
+NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+"""An identifier: lowercase letters, digits, ``_`` or ``-``, starting with a letter."""
+
+Share = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+"""A share or level in [0, 1]."""
+
+Signed = Annotated[float, Strict(), Field(ge=-1.0, le=1.0)]
+"""A favourability or affinity in [-1, 1]."""
+
+Positive = Annotated[float, Strict(), Field(gt=0.0)]
+"""A finite number above zero."""
+
+NonNegative = Annotated[float, Strict(), Field(ge=0.0)]
+"""A finite number, zero or above."""
+
+Number = Annotated[float, Strict()]
+"""Any finite number."""
+
+
+class Spec(BaseModel):
+    """Base of every schema model: unknown keys, NaN and infinity are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        validate_default=False,
+        use_attribute_docstrings=False,
+        str_max_length=10_000,
+    )

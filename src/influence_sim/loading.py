@@ -1,0 +1,240 @@
+"""Loading scenarios: YAML files, ``extends``, dotted overrides, and clear errors.
+
+:func:`load_scenario` is the one way in. It reads the file safely, merges the
+scenario it ``extends`` (recursively), applies ``--set`` style overrides, and
+validates the result. Every failure is a :class:`~influence_sim.errors.ScenarioError`
+whose problems name the file, the line and column, the field path, what was
+expected and what was found.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from influence_sim.errors import Problem, ScenarioError
+from influence_sim.paths import Path, format_path, parse_path
+from influence_sim.scenario import Scenario
+from influence_sim.validation import problems_from
+from influence_sim.yamlio import Marks, Origin, read_yaml_file, read_yaml_text
+
+MAX_EXTENDS = 16
+"""The longest chain of ``extends`` followed."""
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -> Scenario:
+    """Load, resolve and validate a scenario file.
+
+    Args:
+        path: The YAML file.
+        overrides: Dotted assignments applied after ``extends`` is resolved, such as
+            ``"powers.russia.security_capacity=0.4"``; values are read as YAML.
+
+    Returns:
+        The validated scenario, with ``extends`` resolved.
+
+    Raises:
+        ScenarioError: If anything is wrong with the file, a base it extends, or an override.
+    """
+    file = FilePath(path)
+    data, marks = resolve_file(file)
+    apply_overrides(data, marks, overrides)
+    return validate_data(data, marks, _display(file))
+
+
+def parse_scenario(text: str, overrides: Iterable[str] = (), *, source: str = "<text>") -> Scenario:
+    """Validate a scenario given as YAML text (``extends`` is relative to the working folder).
+
+    Raises:
+        ScenarioError: As :func:`load_scenario`.
+    """
+    data, marks = read_yaml_text(text, source)
+    data, marks = _resolve_extends(data, marks, FilePath.cwd() / "<text>", source, [])
+    apply_overrides(data, marks, overrides)
+    return validate_data(data, marks, source)
+
+
+def resolve_file(file: FilePath, chain: Sequence[FilePath] = ()) -> tuple[dict[str, Any], Marks]:
+    """Read a scenario file and merge the files it extends, without validating.
+
+    Raises:
+        ScenarioError: If a file cannot be read, or the ``extends`` chain is broken.
+    """
+    display = _display(file)
+    data, marks = read_yaml_file(file, display)
+    return _resolve_extends(data, marks, file, display, [*chain, file.resolve()])
+
+
+def _resolve_extends(
+    data: Any, marks: Marks, file: FilePath, display: str, chain: list[FilePath]
+) -> tuple[dict[str, Any], Marks]:
+    if not isinstance(data, dict):
+        raise ScenarioError.single(
+            f"the top level must be a mapping of fields, found {_kind(data)}",
+            file=display,
+            line=marks.get((), Origin(display)).line,
+        )
+    base_name = data.get("extends")
+    if base_name is None:
+        return data, marks
+    where = marks.get(("extends",), Origin(display))
+    at = {"file": display, "line": where.line, "column": where.column, "path": "extends"}
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise ScenarioError.single(
+            f"expected the name of a scenario file, found {_kind(base_name)}", **at
+        )
+    base_file = file.parent / base_name
+    if base_file.resolve() in chain:
+        cycle = " -> ".join(_display(f) for f in [*chain, base_file.resolve()])
+        raise ScenarioError.single(f"circular extends: {cycle}", **at)
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError.single(f"more than {MAX_EXTENDS} files extend one another", **at)
+    if not base_file.is_file():
+        nearby = sorted(p.name for p in file.parent.glob("*.y*ml"))
+        from influence_sim.errors import suggest
+
+        raise ScenarioError.single(
+            f"the file it extends, '{_display(base_file)}', does not exist",
+            **at,
+            hint=suggest(base_name, nearby),
+        )
+    base, base_marks = resolve_file(base_file, chain)
+    return merge(base, base_marks, data, marks)
+
+
+def merge(
+    base: dict[str, Any], base_marks: Marks, child: dict[str, Any], child_marks: Marks
+) -> tuple[dict[str, Any], Marks]:
+    """Merge a child scenario onto its base.
+
+    Mappings merge key by key, shocks are appended to the base's shocks, and any other
+    value in the child replaces the base's. Positions follow the values.
+    """
+    merged = copy.deepcopy(base)
+    merged.pop("extends", None)
+    offset = len(base["shocks"]) if isinstance(base.get("shocks"), list) else 0
+    shifted: Marks = {}
+    for path, origin in child_marks.items():
+        if offset and len(path) >= 2 and path[0] == "shocks" and isinstance(path[1], int):
+            path = ("shocks", path[1] + offset, *path[2:])
+        shifted[path] = origin
+    replaced: list[Path] = []
+    _merge_into(merged, child, (), replaced)
+    marks = {p: o for p, o in base_marks.items() if not any(p[: len(r)] == r for r in replaced)}
+    marks.update(shifted)
+    merged.pop("extends", None)
+    return merged, marks
+
+
+def _merge_into(target: dict[str, Any], child: dict[str, Any], path: Path, replaced: list[Path]) -> None:
+    for key, value in child.items():
+        here = (*path, key)
+        old = target.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            _merge_into(old, value, here, replaced)
+        elif here == ("shocks",) and isinstance(old, list) and isinstance(value, list):
+            target[key] = old + copy.deepcopy(value)
+        else:
+            target[key] = copy.deepcopy(value)
+            replaced.append(here)
+
+
+def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Iterable[str]) -> None:
+    """Apply ``path=value`` overrides in place; values are read as YAML.
+
+    Raises:
+        ScenarioError: If an override is malformed or its path cannot be reached.
+    """
+    for text in overrides:
+        where = f"--set {text}"
+        key, sep, raw = text.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError.single(
+                "an override is written path=value, such as powers.russia.security_capacity=0.4",
+                file=where,
+            )
+        try:
+            path = parse_path(key)
+        except ValueError as exc:
+            raise ScenarioError.single(str(exc), file=where) from None
+        if path[0] == "extends":
+            raise ScenarioError.single("'extends' cannot be overridden", file=where)
+        value, _ = read_yaml_text(raw, where) if raw.strip() else (None, {})
+        _set(data, path, value, where)
+        for old in [p for p in marks if p[: len(path)] == path]:
+            del marks[old]
+        marks[path] = Origin(where)
+
+
+def _set(data: Any, path: Path, value: Any, where: str) -> None:
+    node = data
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        here = format_path(path[: depth + 1])
+        if isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+        elif isinstance(node, list):
+            if not isinstance(part, int) or not 0 <= part < len(node):
+                raise ScenarioError.single(
+                    f"'{here}' is not an entry of a list of {len(node)}", file=where
+                )
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
+        else:
+            raise ScenarioError.single(
+                f"cannot set '{format_path(path)}': '{format_path(path[:depth])}' holds "
+                f"{_kind(node)}, not a mapping or a list",
+                file=where,
+            )
+
+
+def validate_data(data: dict[str, Any], marks: Marks, display: str) -> Scenario:
+    """Validate resolved scenario data, turning pydantic's errors into a ScenarioError.
+
+    Raises:
+        ScenarioError: With one problem per invalid field, in file order.
+    """
+    data = {k: v for k, v in data.items() if k != "extends"}
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from(exc, data, marks, display)
+    except RecursionError:
+        problems = [Problem("the document is nested too deeply", file=display)]
+    raise ScenarioError(problems)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as YAML text that loads back to an equal scenario."""
+    header = "# yaml-language-server: $schema=schema.json\n"
+    return header + yaml.safe_dump(scenario.to_data(), sort_keys=False, allow_unicode=True)
+
+
+def _display(file: FilePath) -> str:
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:
+        return str(file)
+    return relative if not relative.startswith("..") else str(file)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

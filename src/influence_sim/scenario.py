@@ -1,0 +1,263 @@
+"""The scenario schema: the single source of truth for the scenario format.
+
+A :class:`Scenario` names states, powers and alliances as data (nothing in the
+code names Kazakhstan or Russia), the calendar, the shocks, and the model's
+behavioural parameters. The JSON Schema in ``scenarios/schema.json`` is
+generated from these models. Reading files lives in :mod:`influence_sim.loading`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, Strict, ValidationError, model_validator
+
+from influence_sim.calendar import Duration, DurationField, Timeline
+from influence_sim.dynamics import Dynamics
+from influence_sim.fields import Name, NonNegative, Positive, Share, Signed, Spec
+from influence_sim.shockspec import Shock
+
+SELF = "self"
+"""The reliance key for what a state provides for itself (hedging, multi-vector policy)."""
+
+SecurityTool = Literal[
+    "troops",
+    "bases",
+    "arms_supply",
+    "training",
+    "intelligence_sharing",
+    "police_cooperation",
+    "surveillance",
+    "paramilitary_police",
+]
+
+
+class Calendar(Spec):
+    """When the scenario starts, how long a step is, and how long it runs."""
+
+    start: date = Field(description="The first day of step 0 (YYYY-MM-DD).")
+    step: DurationField = Field(
+        Duration(1, "week"), description="The length of a step: a whole number of days or weeks."
+    )
+    horizon: DurationField = Field(
+        description="How long the scenario runs: a duration such as '3 years', or a number "
+        "of steps."
+    )
+
+    @model_validator(mode="after")
+    def _check_units(self) -> Self:
+        if self.step.unit not in ("day", "week") or self.step.amount < 1:
+            raise ValueError(
+                f"calendar.step must be a whole number of days or weeks, such as '1 week', "
+                f"found '{self.step}'"
+            )
+        if self.horizon.amount < 1:
+            raise ValueError("calendar.horizon must be at least one step")
+        if self.timeline.n_steps < 1:
+            raise ValueError(
+                f"calendar.horizon '{self.horizon}' is shorter than one step of '{self.step}'"
+            )
+        if self.timeline.n_steps > 100_000:
+            raise ValueError(
+                f"calendar.horizon gives {self.timeline.n_steps} steps; at most 100000 are "
+                "allowed (use a longer step)"
+            )
+        return self
+
+    @property
+    def timeline(self) -> Timeline:
+        """The resolved start, step length in days and number of steps."""
+        step_days = self.step.amount * (7 if self.step.unit == "week" else 1)
+        if self.horizon.unit == "step":
+            n_steps = self.horizon.amount
+        else:
+            n_steps = int(self.horizon.days_from(self.start, step_days) // step_days)
+        return Timeline(self.start, step_days, n_steps)
+
+
+class Reliance(Spec):
+    """A state's starting reliance in each domain: shares per power and ``self``."""
+
+    security: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Share of security needs met by each power; 'self' takes the rest unless "
+        "given, and then all must sum to 1.",
+    )
+    economy: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Share of economic needs met by each power; 'self' takes the rest unless "
+        "given, and then all must sum to 1.",
+    )
+
+
+class StateSpec(Spec):
+    """A small state whose government chooses how far to rely on each power."""
+
+    title: str = Field(description="The state's name as shown in tables and plots.")
+    iso_a3: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        None, description="ISO 3166-1 alpha-3 code, used to draw the state on maps."
+    )
+    population: Positive = Field(description="Population, millions.")
+    gdp: Positive = Field(description="Gross domestic product, USD billion.")
+    unrest: Share = Field(0.0, description="Unrest at the start, in [0, 1].")
+    unrest_threshold: Share = Field(
+        description="Unrest above which the government asks for foreign troops, in [0, 1]."
+    )
+    security_capacity: Share = Field(
+        description="The state's own capacity to keep order and defend itself, in [0, 1]."
+    )
+    security_salience: Share = Field(
+        description="Weight of security against the economy in calm times, in [0, 1]."
+    )
+    external_threat: Share = Field(0.0, description="External threat at the start, in [0, 1].")
+    opinion: dict[Name, Signed] = Field(
+        default_factory=dict,
+        description="Public favourability of each power in [-1, 1]; a power not listed is 0.",
+    )
+    elite_affinity: dict[Name, Signed] = Field(
+        default_factory=dict,
+        description="The ruling elite's affinity with each power in [-1, 1]; a power not "
+        "listed is 0.",
+    )
+    reliance: Reliance = Field(
+        default_factory=Reliance, description="Starting reliance per domain."
+    )
+
+
+class PowerSpec(Spec):
+    """A great power that offers security and economic ties."""
+
+    title: str = Field(description="The power's name as shown in tables and plots.")
+    security_capacity: Share = Field(
+        description="Force the power can project into the region, in [0, 1]."
+    )
+    deploy_delay: DurationField = Field(
+        description="Time from an accepted request to troops on the ground (rounded down to "
+        "whole steps; 'within hours' is 0 steps on a weekly calendar)."
+    )
+    credibility: Share = Field(
+        description="Credibility as a security provider at the start, in [0, 1]."
+    )
+    economic_capacity: Share = Field(
+        description="Economic means the power directs at the region, in [0, 1]."
+    )
+    security_tools: dict[SecurityTool, Share] = Field(
+        default_factory=dict,
+        description="The security tools the power has and how strong each is, in [0, 1]. "
+        "Only a power with 'troops' can deploy; the strongest tool caps its posture.",
+    )
+    reach: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Presence in each state (bases, language, ties), in [0, 1]; 0 if absent.",
+    )
+    posture: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Security assistance in place in each state at the start, in [0, 1].",
+    )
+    investment: dict[Name, NonNegative] = Field(
+        default_factory=dict, description="Investment stock in each state, USD billion."
+    )
+    trade: dict[Name, Share] = Field(
+        default_factory=dict, description="Share of each state's foreign trade, in [0, 1]."
+    )
+    remittances: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Remittances from the power as a share of each state's GDP, in [0, 1].",
+    )
+
+
+class AllianceSpec(Spec):
+    """An alliance led by a power (the CSTO), or a weaker frame (the SCO)."""
+
+    title: str = Field(description="The alliance's name as shown in tables and plots.")
+    lead: Name = Field(description="The power that decides on requests and deploys troops.")
+    members: list[Name] = Field(description="The member states.")
+    commitment: Share = Field(description="How binding the alliance is, in [0, 1].")
+    kind: Literal["collective_defence", "consultative"] = Field(
+        "collective_defence",
+        description="A consultative frame (the SCO) exchanges intelligence but deploys no troops.",
+    )
+    responds: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="How the lead answers requests: 'auto' weighs commitment and capacity; "
+        "'always' and 'never' script the answer for counterfactuals.",
+    )
+
+
+class Observation(Spec):
+    """What is recorded and how the region is summarised."""
+
+    record_every: Annotated[int, Strict(), Field(ge=1)] = Field(
+        1, description="Record the state every k steps (the last step is always recorded)."
+    )
+    regional_weights: Literal["gdp", "population", "equal"] = Field(
+        "gdp", description="How states are weighted in the regional alignment."
+    )
+
+
+class Scenario(Spec):
+    """A complete, validated scenario."""
+
+    name: Name = Field(description="Short identifier, used in result folder names.")
+    title: str = Field(description="One-line title.")
+    description: str = Field("", description="What the scenario shows and why.")
+    extends: str | None = Field(
+        None,
+        description="A scenario file (relative to this one) to start from: mappings merge, "
+        "other values are replaced, and shocks are added to the base's shocks.",
+    )
+    calendar: Calendar = Field(description="Start date, step length and horizon.")
+    seed: Annotated[int, Strict(), Field(ge=0, lt=2**63)] = Field(
+        description="Seed from which every replication's random generator is derived."
+    )
+    replications: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = Field(
+        1, description="How many replications a run makes by default."
+    )
+    states: dict[Name, StateSpec] = Field(
+        min_length=1, description="The states whose alignment is modelled, by id."
+    )
+    powers: dict[Name, PowerSpec] = Field(min_length=1, description="The great powers, by id.")
+    alliances: dict[Name, AllianceSpec] = Field(
+        default_factory=dict, description="Alliances and frames, by id."
+    )
+    shocks: list[Shock] = Field(default_factory=list, description="Scheduled shocks.")
+    observation: Observation = Field(
+        default_factory=Observation, description="Recording settings."
+    )
+    dynamics: Dynamics = Field(
+        default_factory=Dynamics, description="Behavioural parameters (rates per week)."
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where each value comes from, by parameter path; a path covers every "
+        "parameter below it (states.kazakhstan.opinion covers each power's entry). Shocks "
+        "carry their own 'source'.",
+    )
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        from influence_sim.references import check_references
+
+        errors = check_references(self)
+        if errors:
+            raise ValidationError.from_exception_data("Scenario", errors)
+        return self
+
+    @property
+    def timeline(self) -> Timeline:
+        """The resolved calendar."""
+        return self.calendar.timeline
+
+    @property
+    def memberships(self) -> dict[str, list[str]]:
+        """The alliances each state belongs to, read from the alliances' member lists."""
+        out: dict[str, list[str]] = {s: [] for s in self.states}
+        for alliance_id, alliance in self.alliances.items():
+            for member in alliance.members:
+                out.setdefault(member, []).append(alliance_id)
+        return out
+
+    def to_data(self) -> dict[str, Any]:
+        """The scenario as plain data (dates stay dates), ready for YAML."""
+        return self.model_dump(mode="python", exclude={"extends"})
