@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 Unit = Literal["step", "hour", "day", "week", "month", "year"]
 
@@ -133,6 +133,15 @@ DurationField = Annotated[
         }
     ),
 ]
+
+
+def _positive(duration: Duration) -> Duration:
+    if duration.amount < 1:
+        raise ValueError(f"expected a duration of at least one unit, found '{duration}'")
+    return duration
+
+
+PositiveDurationField = Annotated[DurationField, AfterValidator(_positive)]
 
 
 @dataclass(frozen=True)

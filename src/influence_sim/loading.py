@@ -9,6 +9,7 @@ expected and what was found.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,8 @@ import yaml
 from pydantic import ValidationError
 
 from influence_sim.errors import Problem, ScenarioError
-from influence_sim.paths import Path, format_path, parse_path
+from influence_sim.paths import Path, covers, format_path, get_path, parse_path
+from influence_sim.references import SOURCED_SECTIONS
 from influence_sim.scenario import Scenario
 from influence_sim.validation import problems_from
 from influence_sim.yamlio import Marks, Origin, read_yaml_file, read_yaml_text
@@ -85,6 +87,10 @@ def _resolve_extends(
         return data, marks
     where = marks.get(("extends",), Origin(display))
     at = {"file": display, "line": where.line, "column": where.column, "path": "extends"}
+    if "name" not in data:
+        raise ScenarioError.single(
+            "a scenario that extends another needs a 'name' of its own", file=display, line=1
+        )
     if not isinstance(base_name, str) or not base_name.strip():
         raise ScenarioError.single(
             f"expected the name of a scenario file, found {_kind(base_name)}", **at
@@ -126,6 +132,7 @@ def merge(
         shifted[path] = origin
     replaced: list[Path] = []
     _merge_into(merged, child, (), replaced)
+    _unsource(merged, child, replaced)
     marks = {p: o for p, o in base_marks.items() if not any(p[: len(r)] == r for r in replaced)}
     marks.update(shifted)
     merged.pop("extends", None)
@@ -143,6 +150,22 @@ def _merge_into(target: dict[str, Any], child: dict[str, Any], path: Path, repla
         else:
             target[key] = copy.deepcopy(value)
             replaced.append(here)
+
+
+def _unsource(merged: dict[str, Any], child: dict[str, Any], replaced: list[Path]) -> None:
+    """Stop a base's sources from vouching for values the child changed without a source."""
+    child_sources = child.get("sources")
+    patterns = []
+    for key in child_sources if isinstance(child_sources, dict) else ():
+        with contextlib.suppress(ValueError):
+            patterns.append(parse_path(str(key)))
+    for path in replaced:
+        if len(path) < 2 or path[0] not in SOURCED_SECTIONS:
+            continue
+        if not any(covers(p, path) for p in patterns):
+            sources = merged.setdefault("sources", {})
+            if isinstance(sources, dict):
+                sources[format_path(path)] = None
 
 
 def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Iterable[str]) -> None:
@@ -166,7 +189,16 @@ def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Iterable[str]
         if path[0] == "extends":
             raise ScenarioError.single("'extends' cannot be overridden", file=where)
         value, _ = read_yaml_text(raw, where) if raw.strip() else (None, {})
+        try:
+            get_path(data, path)
+            existed = True
+        except KeyError:
+            existed = False
         _set(data, path, value, where)
+        if existed and path[0] in SOURCED_SECTIONS and len(path) > 1:
+            sources = data.setdefault("sources", {})
+            if isinstance(sources, dict):
+                sources[format_path(path)] = f"Override on the command line: {text}"
         for old in [p for p in marks if p[: len(path)] == path]:
             del marks[old]
         marks[path] = Origin(where)

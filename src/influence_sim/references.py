@@ -189,7 +189,8 @@ def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> 
         where = format_path(tuple(first["loc"]))
         err.add(
             (*loc[:-1], "value"),
-            f"setting '{shock.path}' to {shock.value!r} is not valid: {where}: {first['msg']}",
+            f"setting '{shock.path}' to {shock.value!r} is not valid: {where}: "
+            + str(first["msg"]).replace("Input should be", "expected"),
             shock.value,
         )
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, Strict, ValidationError, model_validator
+from pydantic import Field, Strict, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from influence_sim.calendar import Duration, DurationField, Timeline
+from influence_sim.calendar import Duration, DurationField, PositiveDurationField, Timeline
 from influence_sim.dynamics import Dynamics
 from influence_sim.fields import Name, NonNegative, Positive, Share, Signed, Spec
 from influence_sim.shockspec import Shock
 
 SELF = "self"
 """The reliance key for what a state provides for itself (hedging, multi-vector policy)."""
+
+MAX_STEPS = 100_000
+"""The most steps a calendar may have."""
 
 SecurityTool = Literal[
     "troops",
@@ -37,32 +41,35 @@ class Calendar(Spec):
     """When the scenario starts, how long a step is, and how long it runs."""
 
     start: date = Field(description="The first day of step 0 (YYYY-MM-DD).")
-    step: DurationField = Field(
+    step: PositiveDurationField = Field(
         Duration(1, "week"), description="The length of a step: a whole number of days or weeks."
     )
-    horizon: DurationField = Field(
+    horizon: PositiveDurationField = Field(
         description="How long the scenario runs: a duration such as '3 years', or a number "
         "of steps."
     )
 
+    @field_validator("step")
+    @classmethod
+    def _check_step(cls, step: Duration) -> Duration:
+        if step.unit not in ("day", "week") or step.amount < 1:
+            raise ValueError(
+                f"expected a whole number of days or weeks, such as '1 week', found '{step}'"
+            )
+        return step
+
     @model_validator(mode="after")
-    def _check_units(self) -> Self:
-        if self.step.unit not in ("day", "week") or self.step.amount < 1:
-            raise ValueError(
-                f"calendar.step must be a whole number of days or weeks, such as '1 week', "
-                f"found '{self.step}'"
-            )
-        if self.horizon.amount < 1:
-            raise ValueError("calendar.horizon must be at least one step")
-        if self.timeline.n_steps < 1:
-            raise ValueError(
-                f"calendar.horizon '{self.horizon}' is shorter than one step of '{self.step}'"
-            )
-        if self.timeline.n_steps > 100_000:
-            raise ValueError(
-                f"calendar.horizon gives {self.timeline.n_steps} steps; at most 100000 are "
-                "allowed (use a longer step)"
-            )
+    def _check_horizon(self) -> Self:
+        n_steps = self.timeline.n_steps
+        problem = None
+        if n_steps < 1:
+            problem = f"'{self.horizon}' is shorter than one step of '{self.step}'"
+        elif n_steps > MAX_STEPS:
+            problem = f"'{self.horizon}' gives {n_steps} steps; at most {MAX_STEPS} are allowed"
+        if problem:
+            error = PydanticCustomError("reference", "{message}", {"message": problem})
+            details = InitErrorDetails(type=error, loc=("horizon",), input=str(self.horizon))
+            raise ValidationError.from_exception_data("Calendar", [details])
         return self
 
     @property
@@ -228,11 +235,12 @@ class Scenario(Spec):
     dynamics: Dynamics = Field(
         default_factory=Dynamics, description="Behavioural parameters (rates per week)."
     )
-    sources: dict[str, str] = Field(
+    sources: dict[str, str | None] = Field(
         default_factory=dict,
         description="Where each value comes from, by parameter path; a path covers every "
-        "parameter below it (states.kazakhstan.opinion covers each power's entry). Shocks "
-        "carry their own 'source'.",
+        "parameter below it (states.kazakhstan.opinion covers each power's entry) and '*' "
+        "stands for any one name (states.*.gdp). The longest match wins; null means no "
+        "source. Shocks carry their own 'source'.",
     )
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict
 
-from influence_sim.calendar import Duration, DurationField
+from influence_sim.calendar import Duration, DurationField, PositiveDurationField
 from influence_sim.fields import Name, NonNegative, Number, Share, Spec
 
 StepNumber = Annotated[int, Strict(), Field(ge=0)]
@@ -43,7 +43,7 @@ class UprisingShock(ShockBase):
     intensity: Share = Field(
         description="Grievance added to unrest each step while it lasts, in [0, 1]."
     )
-    duration: DurationField = Field(
+    duration: PositiveDurationField = Field(
         Duration(2, "week"),
         description="How long the grievance lasts (rounded up to whole steps, at least one).",
     )
@@ -82,7 +82,7 @@ class ExternalThreatShock(ShockBase):
     type: Literal["external_threat"] = Field(description="A threat from outside.")
     state: Name = Field(description="The state threatened.")
     level: Share = Field(description="The threat's level in [0, 1]; it replaces the current one.")
-    duration: DurationField | None = Field(
+    duration: PositiveDurationField | None = Field(
         None,
         description="How long the threat stays at this level; without one it fades at the "
         "rate set by dynamics.threat_decay.",

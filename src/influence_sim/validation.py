@@ -105,7 +105,7 @@ def _message(
         allowed = _fields_at(root, path[:-1], data)
         if allowed is None:
             return f"unknown field '{name}'", None
-        return f"unknown field '{name}'; expected {one_of(allowed, 40)}", suggest(name, allowed)
+        return f"unknown field '{name}'; expected {one_of(allowed)}", suggest(name, allowed)
     if kind == "union_tag_invalid":
         tags = _QUOTED.findall(str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag")

@@ -43,6 +43,19 @@ class Origin:
 Marks = dict[Path, Origin]
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that an impossible date stays text for the schema to reject."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def read_yaml_file(path: FilePath, display: str) -> tuple[Any, Marks]:
     """Read one YAML file into plain data and the position of every value.
 
@@ -94,7 +107,7 @@ def read_yaml_bytes(raw: bytes, display: str) -> tuple[Any, Marks]:
 
 def read_yaml_text(text: str, display: str) -> tuple[Any, Marks]:
     """Read YAML from text; see :func:`read_yaml_file`."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -119,6 +132,8 @@ def read_yaml_text(text: str, display: str) -> tuple[Any, Marks]:
         ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError.single(f"malformed YAML: {exc}", file=display) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ScenarioError.single(f"cannot read a value: {exc}", file=display) from None
     except RecursionError:
         raise ScenarioError.single(
             f"the document is nested too deeply (more than {MAX_DEPTH} levels)", file=display

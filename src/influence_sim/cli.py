@@ -1,0 +1,147 @@
+"""The ``influence-sim`` command line: a thin layer over the package's API.
+
+Each command calls the public API. The package's own errors become a short
+message on standard error and exit code 1; usage mistakes exit with 2. Users
+never see a traceback for their own mistakes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from influence_sim import __version__
+from influence_sim.bundled import bundled_files, find_scenario
+from influence_sim.errors import InfluenceSimError
+from influence_sim.explain import format_markdown, format_table, parameters
+from influence_sim.loading import load_scenario
+from influence_sim.schema import schema_text
+
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(find_scenario(name), args.set)
+        except InfluenceSimError as exc:
+            failed += 1
+            print(f"invalid  {name}", file=sys.stderr)
+            for line in str(exc).splitlines():
+                print(f"  {line}", file=sys.stderr)
+            continue
+        t = scenario.timeline
+        print(
+            f"ok       {name}: {scenario.title} ({len(scenario.states)} states, "
+            f"{len(scenario.powers)} powers, {len(scenario.shocks)} shocks, {t.n_steps} steps "
+            f"of {t.step_days} days from {t.start.isoformat()})"
+        )
+    if failed:
+        print(f"{failed} of {len(args.files)} files are not valid", file=sys.stderr)
+    return EXIT_INPUT if failed else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    rows = []
+    for path in bundled_files():
+        scenario = load_scenario(path)
+        rows.append((path.stem, scenario.title))
+    width = max(len(name) for name, _ in rows)
+    for name, title in rows:
+        print(f"{name:<{width}}  {title}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    scenario = load_scenario(find_scenario(args.file), args.set)
+    params = parameters(scenario)
+    if args.format == "markdown":
+        print(format_markdown(params))
+    else:
+        print(f"{scenario.name}: {scenario.title}\n")
+        print(format_table(params, width=args.width))
+    missing = [p.path for p in params if p.source is None]
+    if missing:
+        print(f"\n{len(missing)} parameters have no source: {', '.join(missing[:5])}"
+              f"{' ...' if len(missing) > 5 else ''}", file=sys.stderr)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = schema_text(partial=args.partial)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="influence-sim",
+        description="Agent-based simulation of great-power influence over a region.",
+    )
+    parser.add_argument("--version", action="version", version=f"influence-sim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        return sub
+
+    def overrides(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="PATH=VALUE",
+            help="override a parameter, such as powers.russia.security_capacity=0.4 "
+            "(repeatable)",
+        )
+
+    sub = add("validate", _validate, "Check scenario files and report every problem.")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
+    overrides(sub)
+    add("list", _list, "List the bundled scenarios.")
+    sub = add("explain", _explain, "Show every parameter of a scenario with its value and source.")
+    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
+    sub.add_argument("--format", choices=("text", "markdown"), default="text")
+    sub.add_argument("--width", type=int, default=110, help="line width of the text table")
+    overrides(sub)
+    sub = add("schema", _schema, "Print the JSON Schema of the scenario format.")
+    sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
+    sub.add_argument(
+        "--partial",
+        action="store_true",
+        help="the schema of a file that extends another (only name, title and extends required)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except InfluenceSimError as exc:
+        print(f"influence-sim: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("influence-sim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
