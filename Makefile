@@ -40,7 +40,8 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/influence-sim schema --out scenarios/schema.json
 	$(BIN)/influence-sim schema --partial --out scenarios/schema-partial.json
-	$(BIN)/python -m influence_sim.docs > docs/parameters.md
+	$(BIN)/python -m influence_sim.docs parameters > docs/parameters.md
+	$(BIN)/python -m influence_sim.docs format > docs/scenario-format.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -185,4 +185,3 @@ class Timeline:
         if isinstance(when, int):
             return f"step {when} ({self.date_of(when).isoformat()})"
         return f"{when.isoformat()} (step {self.step_of(when)})"
-

@@ -8,7 +8,6 @@ never see a traceback for their own mistakes.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,8 +68,11 @@ def _explain(args: argparse.Namespace) -> int:
         print(format_table(params, width=args.width))
     missing = [p.path for p in params if p.source is None]
     if missing:
-        print(f"\n{len(missing)} parameters have no source: {', '.join(missing[:5])}"
-              f"{' ...' if len(missing) > 5 else ''}", file=sys.stderr)
+        print(
+            f"\n{len(missing)} parameters have no source: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -103,8 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="PATH=VALUE",
-            help="override a parameter, such as powers.russia.security_capacity=0.4 "
-            "(repeatable)",
+            help="override a parameter, such as powers.russia.security_capacity=0.4 (repeatable)",
         )
 
     sub = add("validate", _validate, "Check scenario files and report every problem.")

@@ -109,6 +109,6 @@ def format_markdown(params: list[Parameter]) -> str:
 
 
 def changed(scenario: Scenario, base: Scenario) -> list[Parameter]:
-    """The parameters of ``scenario`` whose value or source differ from ``base``'s, and its own shocks."""
+    """The parameters whose value or source differ from ``base``'s, and the shocks it adds."""
     before = {(p.path, str(p.value), p.source) for p in parameters(base)}
     return [p for p in parameters(scenario) if (p.path, str(p.value), p.source) not in before]

@@ -139,7 +139,9 @@ def merge(
     return merged, marks
 
 
-def _merge_into(target: dict[str, Any], child: dict[str, Any], path: Path, replaced: list[Path]) -> None:
+def _merge_into(
+    target: dict[str, Any], child: dict[str, Any], path: Path, replaced: list[Path]
+) -> None:
     for key, value in child.items():
         here = (*path, key)
         old = target.get(key)

@@ -63,13 +63,17 @@ def get_path(data: Any, path: Path) -> Any:
     """
     node = data
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
+        if not has(node, part):
             raise KeyError(part)
+        node = node[part]
     return node
+
+
+def has(node: Any, part: str | int) -> bool:
+    """Whether ``node[part]`` exists: a key of a dict, or an index of a list."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def leaves(data: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:

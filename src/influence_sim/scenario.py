@@ -42,7 +42,9 @@ class Calendar(Spec):
 
     start: date = Field(description="The first day of step 0 (YYYY-MM-DD).")
     step: PositiveDurationField = Field(
-        Duration(1, "week"), description="The length of a step: a whole number of days or weeks."
+        "1 week",
+        validate_default=True,
+        description="The length of a step: a whole number of days or weeks.",
     )
     horizon: PositiveDurationField = Field(
         description="How long the scenario runs: a duration such as '3 years', or a number "
@@ -229,9 +231,7 @@ class Scenario(Spec):
         default_factory=dict, description="Alliances and frames, by id."
     )
     shocks: list[Shock] = Field(default_factory=list, description="Scheduled shocks.")
-    observation: Observation = Field(
-        default_factory=Observation, description="Recording settings."
-    )
+    observation: Observation = Field(default_factory=Observation, description="Recording settings.")
     dynamics: Dynamics = Field(
         default_factory=Dynamics, description="Behavioural parameters (rates per week)."
     )

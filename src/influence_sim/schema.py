@@ -22,7 +22,7 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file."""
     schema = Scenario.model_json_schema(mode="validation")
-    return {"$schema": SCHEMA_DIALECT, "title": "influence-sim scenario", **schema}
+    return {"$schema": SCHEMA_DIALECT, **schema, "title": "influence-sim scenario"}
 
 
 def partial_schema() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict
 
-from influence_sim.calendar import Duration, DurationField, PositiveDurationField
+from influence_sim.calendar import PositiveDurationField
 from influence_sim.fields import Name, NonNegative, Number, Share, Spec
 
 StepNumber = Annotated[int, Strict(), Field(ge=0)]
@@ -44,7 +44,8 @@ class UprisingShock(ShockBase):
         description="Grievance added to unrest each step while it lasts, in [0, 1]."
     )
     duration: PositiveDurationField = Field(
-        Duration(2, "week"),
+        "2 weeks",
+        validate_default=True,
         description="How long the grievance lasts (rounded up to whole steps, at least one).",
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from influence_sim.errors import Problem, one_of, suggest
-from influence_sim.paths import Path, format_path
+from influence_sim.paths import Path, format_path, has
 from influence_sim.yamlio import Marks, Origin
 
 _QUOTED = re.compile(r"'([^']*)'")
@@ -60,9 +60,7 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, bool]:
         if part == "[key]":
             is_key = True
             continue
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if has(node, part):
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and node.get("type") == part:
             continue  # the discriminated union's tag, not a field
@@ -118,7 +116,11 @@ def _message(
         return f"expected {one_of(choices)}, found {_found(value)}", hint
     if kind == "string_pattern_mismatch" and ctx.get("pattern", "").startswith("^[a-z]"):
         what = "key" if is_key else "value"
-        hint = f"did you mean '{value.lower()}'?" if isinstance(value, str) and value.lower() != value else None
+        hint = (
+            f"did you mean '{value.lower()}'?"
+            if isinstance(value, str) and value.lower() != value
+            else None
+        )
         return f"expected {_NAME_RULE} as {what}, found {_found(value)}", hint
     if kind == "finite_number":
         return f"expected a finite number, found {_found(value)}", None
@@ -151,11 +153,7 @@ def _fields_at(root: type[BaseModel], path: Path, data: Any) -> list[str] | None
 
 
 def _child(node: Any, part: str | int) -> Any:
-    if isinstance(node, dict):
-        return node.get(part)
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part]
-    return None
+    return node[part] if has(node, part) else None
 
 
 def _pick(annotation: Any, node: Any) -> Any:

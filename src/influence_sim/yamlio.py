@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from influence_sim.errors import Problem, ScenarioError
+from influence_sim.errors import ScenarioError
 from influence_sim.paths import Path
 
 MAX_BYTES = 1_000_000
@@ -43,14 +43,17 @@ class Origin:
 Marks = dict[Path, Origin]
 
 
-class _Loader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """PyYAML's safe loader, except that an impossible date stays text for the schema to reject."""
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+            return super().construct_yaml_timestamp(node)
         except ValueError:
-            return self.construct_scalar(node)  # type: ignore[arg-type]
+            return self.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
@@ -107,7 +110,10 @@ def read_yaml_bytes(raw: bytes, display: str) -> tuple[Any, Marks]:
 
 def read_yaml_text(text: str, display: str) -> tuple[Any, Marks]:
     """Read YAML from text; see :func:`read_yaml_file`."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError.single(f"not YAML text: {exc}", file=display) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -200,7 +206,9 @@ def _walk(
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
             if key in seen:
                 first = seen[key].start_mark.line + 1
-                raise _fail(key_node, display, f"duplicate key '{key}' (first given on line {first})")
+                raise _fail(
+                    key_node, display, f"duplicate key '{key}' (first given on line {first})"
+                )
             seen[key] = key_node
             _walk(value_node, (*path, key), marks, display, active, count)
     active.discard(id(node))

@@ -141,7 +141,9 @@ def test_reliance_self_takes_the_rest_or_must_close_the_sum(write):
     text = BASELINE.read_text().replace(
         "security: {russia: 0.55, china: 0.05}", "security: {russia: 0.55, china: 0.05, self: 0.4}"
     )
-    assert load_scenario(write("a.yaml", text)).states["kazakhstan"].reliance.security["self"] == 0.4
+    assert (
+        load_scenario(write("a.yaml", text)).states["kazakhstan"].reliance.security["self"] == 0.4
+    )
     text = text.replace("self: 0.4}", "self: 0.3}")
     with pytest.raises(ScenarioError, match="must sum to 1"):
         load_scenario(write("b.yaml", text))
