@@ -65,6 +65,13 @@ class Dynamics(Spec):
         "Minimum free security capacity a power needs to accept a request.",
         _CAL.format(3),
     )
+    deployment_share: Share = _param(
+        0.5,
+        "Share of its free security capacity, times its troops' strength, that a power sends "
+        "when it accepts a request.",
+        "Public record: the CSTO force in Kazakhstan was about 2,000 troops, a fraction of "
+        "Russia's airborne forces; strength calibrated with foreign_damping to pattern 2.",
+    )
     # Credibility
     credibility_gain: Share = _param(
         0.15,
