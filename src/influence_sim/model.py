@@ -1,0 +1,144 @@
+"""The Mesa driver: one replication of the kernel as a ``mesa.Model`` with real agents.
+
+``InfluenceModel`` is built from a scenario (a file, a bundled name or a
+``Scenario``) and keyword parameters, so ``mesa.batch_run`` and SolaraViz can
+build it: any keyword with a dotted name (``**{"powers.russia.security_capacity": 0.4}``)
+is an override. Its trajectory is bit-identical to the ensemble's replication of
+the same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from influence_sim.agents import PowerAgent, StateAgent
+from influence_sim.bundled import find_scenario
+from influence_sim.compile import Compiled, compile_scenario
+from influence_sim.ensemble import seed_sequence
+from influence_sim.kernel import noise_width, step
+from influence_sim.loading import load_scenario
+from influence_sim.scenario import Scenario
+from influence_sim.trajectory import Recorder
+
+DEFAULT_SCENARIO = "kazakhstan-2022"
+
+
+def resolve(
+    scenario: Scenario | str | Path | None, overrides: Iterable[str] = ()
+) -> Scenario:
+    """A scenario from a ``Scenario``, a file or a bundled name, with overrides applied."""
+    overrides = list(overrides)
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        from influence_sim.loading import apply_overrides, validate_data
+
+        data: dict[str, Any] = scenario.to_data()
+        marks: dict[Any, Any] = {}
+        apply_overrides(data, marks, overrides)
+        return validate_data(data, marks, scenario.name)
+    return load_scenario(find_scenario(str(scenario or DEFAULT_SCENARIO)), overrides)
+
+
+class InfluenceModel(mesa.Model):
+    """One replication of a scenario, stepped by Mesa.
+
+    Args:
+        scenario: A ``Scenario``, a scenario file, or a bundled name (default Kazakhstan 2022).
+        seed: The run's seed (default: the scenario's).
+        replication: Which replication of that seed this model is (default 0).
+        overrides: ``path=value`` overrides.
+        record_every: Keep the state every this many steps in ``trajectory``.
+        **parameters: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        seed: int | None = None,
+        replication: int = 0,
+        overrides: Iterable[str] = (),
+        record_every: int = 1,
+        **parameters: Any,
+    ) -> None:
+        extra = [f"{path}={_yaml(value)}" for path, value in parameters.items()]
+        self.scenario = resolve(scenario, [*overrides, *extra])
+        self.seed = self.scenario.seed if seed is None else int(seed)
+        self.replication = replication
+        sequence = seed_sequence(self.seed, replication)
+        super().__init__(rng=np.random.default_rng(sequence.spawn(1)[0]))
+        self.compiled: Compiled = compile_scenario(self.scenario)
+        self.state = self.compiled.initial.copy()
+        self.params = self.compiled.params.copy()
+        self.noise = np.random.default_rng(sequence)
+        self.width = noise_width(self.params.n_states, self.params.n_powers)
+        self.recorder = Recorder(self.compiled, 1, record_every, replication)
+        self.recorder.record(0, self.state)
+        self.powers = self.compiled.powers
+        self.options = self.compiled.options
+        self.state_keys = self.compiled.states
+        for i, key in enumerate(self.compiled.states):
+            StateAgent(self, key, self.scenario.states[key].title, i)
+        for i, key in enumerate(self.compiled.powers):
+            PowerAgent(self, key, self.scenario.powers[key].title, i)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                f"regional_{k}": (lambda m, k=k: m.regional_alignment[k]) for k in self.options
+            },
+            agenttype_reporters={
+                StateAgent: {
+                    "unrest": "unrest",
+                    "security_salience": "security_salience",
+                    **{
+                        f"alignment_{k}": (lambda a, k=k: a.alignment[k]) for k in self.options
+                    },
+                },
+                PowerAgent: {"mean_credibility": "mean_credibility", "mean_posture": "mean_posture"},
+            },
+        )
+        self.datacollector.collect(self)
+
+    @property
+    def n_steps(self) -> int:
+        """How many steps the scenario runs."""
+        return self.compiled.timeline.n_steps
+
+    @property
+    def trajectory(self):  # noqa: ANN201 - Trajectory, imported lazily for the docs
+        """What this model has recorded so far."""
+        return self.recorder.trajectory
+
+    @property
+    def regional_alignment(self) -> dict[str, float]:
+        """Alignment of the region with each power and ``self``, weighted as the scenario says."""
+        s = self.state
+        w = s.salience[0][:, None]
+        alignment = w * s.reliance[0, 0] + (1 - w) * s.reliance[0, 1]
+        region = self.params.weights[0] @ alignment
+        return dict(zip(self.options, map(float, region), strict=True))
+
+    def step(self) -> None:
+        """Advance one step (Mesa counts ``self.steps``); stop after the horizon."""
+        t = self.steps - 1
+        if t >= self.n_steps:
+            self.running = False
+            return
+        noise = self.noise.standard_normal(self.width)[None, :]
+        events = step(self.state, self.params, self.compiled.schedule[t], noise)
+        self.recorder.events(t, events)
+        self.recorder.record(t + 1, self.state)
+        self.datacollector.collect(self)
+        if t + 1 >= self.n_steps:
+            self.running = False
+
+
+def _yaml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,220 @@
+"""A run's results: tidy frames, provenance, and a folder that is whole or absent.
+
+``RunResult.save`` writes ``<dir>/<name>-<timestamp>-<hash>/`` holding
+``manifest.json`` (the resolved scenario's hash, the seed, the replications, the
+versions of Python and the libraries, the command, start and end, the status),
+``scenario.yaml`` (resolved), the tables in Parquet (and CSV when small), and
+``plots/``. Everything is written into a hidden temporary folder first and renamed
+when complete, so an interrupted save leaves nothing that looks like a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from influence_sim.errors import InfluenceSimError
+from influence_sim.loading import dump_scenario, parse_scenario
+from influence_sim.scenario import Scenario
+
+TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
+CSV_MAX_ROWS = 200_000
+"""Tables with at most this many rows are written as CSV too."""
+MANIFEST_VERSION = 1
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A stable hash of the resolved scenario (its YAML text)."""
+    return hashlib.sha256(dump_scenario(scenario).encode()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python, the package and its main dependencies."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("influence-sim", "numpy", "pandas", "mesa", "pydantic", "pyarrow", "matplotlib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class RunResult:
+    """The results of running a scenario.
+
+    Attributes:
+        scenario: The resolved scenario that was run.
+        seed: The run's seed.
+        replications: How many replications.
+        driver: ``ensemble`` or ``mesa``.
+        tables: The tidy frames by name (see ``TABLES``).
+        started: When the run started (UTC).
+        finished: When it finished (UTC).
+        command: The command line, when run from one.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    driver: str
+    tables: dict[str, pd.DataFrame]
+    started: datetime
+    finished: datetime
+    command: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name
+
+    def manifest(self, status: str = "complete") -> dict[str, Any]:
+        """The provenance of this run, as stored in ``manifest.json``."""
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "status": status,
+            "scenario": self.scenario.name,
+            "title": self.scenario.title,
+            "scenario_sha256": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "replications": self.replications,
+            "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(replication,))",
+            "driver": self.driver,
+            "steps": self.scenario.timeline.n_steps,
+            "record_every": self.scenario.observation.record_every,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat(),
+            "command": self.command,
+            "versions": versions(),
+            "platform": platform.platform(),
+            "tables": {name: len(frame) for name, frame in self.tables.items()},
+        }
+
+    def folder_name(self) -> str:
+        """``<name>-<timestamp>-<hash>``: the hash covers the scenario, seed and replications."""
+        stamp = self.started.strftime("%Y%m%d-%H%M%S")
+        key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
+        return f"{self.name}-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+    def save(
+        self,
+        directory: str | os.PathLike[str] = "results",
+        *,
+        plots: bool = True,
+        name: str | None = None,
+    ) -> Path:
+        """Write the results folder; returns its path.
+
+        Args:
+            directory: Where to create the folder.
+            plots: Whether to draw the standard figures into ``plots/``.
+            name: The folder's name (default: ``<name>-<timestamp>-<hash>``).
+
+        Raises:
+            InfluenceSimError: If the folder exists already or cannot be written.
+        """
+        parent = Path(directory)
+        final = parent / (name or self.folder_name())
+        if final.exists():
+            raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
+        temporary = parent / f".{final.name}.partial-{os.getpid()}"
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            if temporary.exists():
+                shutil.rmtree(temporary)
+            temporary.mkdir()
+            self._write(temporary, plots)
+            os.replace(temporary, final)
+        except OSError as exc:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise InfluenceSimError(f"{final}: cannot write the results: {exc}") from None
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        return final
+
+    def _write(self, folder: Path, plots: bool) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        manifest = self.manifest()
+        (folder / "scenario.yaml").write_text(dump_scenario(self.scenario), encoding="utf-8")
+        meta = {b"influence_sim": json.dumps(manifest).encode()}
+        for table_name, frame in self.tables.items():
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+            pq.write_table(table, folder / f"{table_name}.parquet")
+            if len(frame) <= CSV_MAX_ROWS:
+                frame.to_csv(folder / f"{table_name}.csv", index=False)
+        if plots:
+            from influence_sim.plotting import save_standard_plots
+
+            save_standard_plots(self, folder / "plots")
+        with open(folder / "manifest.json", "w", encoding="utf-8") as out:
+            json.dump(manifest, out, indent=2)
+            out.write("\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RunResult:
+        """Read a results folder written by :meth:`save`.
+
+        Raises:
+            InfluenceSimError: If the folder is missing, incomplete, or not a results folder.
+        """
+        import pyarrow.parquet as pq
+
+        folder = Path(path)
+        manifest_file = folder / "manifest.json"
+        if not manifest_file.is_file():
+            raise InfluenceSimError(f"{folder}: not a results folder (no manifest.json)")
+        try:
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InfluenceSimError(f"{manifest_file}: unreadable manifest: {exc}") from None
+        if manifest.get("status") != "complete":
+            raise InfluenceSimError(f"{folder}: the run did not complete")
+        scenario = parse_scenario(
+            (folder / "scenario.yaml").read_text(encoding="utf-8"),
+            source=str(folder / "scenario.yaml"),
+        )
+        tables = {}
+        for table_name in manifest["tables"]:
+            tables[table_name] = pq.read_table(folder / f"{table_name}.parquet").to_pandas()
+        return cls(
+            scenario=scenario,
+            seed=int(manifest["seed"]),
+            replications=int(manifest["replications"]),
+            driver=str(manifest["driver"]),
+            tables=tables,
+            started=datetime.fromisoformat(manifest["started"]),
+            finished=datetime.fromisoformat(manifest["finished"]),
+            command=list(manifest.get("command", [])),
+        )
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def command_line() -> list[str]:
+    """The command that started this process."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]
