@@ -17,6 +17,7 @@ from influence_sim.bundled import bundled_files, find_scenario
 from influence_sim.errors import InfluenceSimError
 from influence_sim.explain import format_markdown, format_table, parameters
 from influence_sim.loading import load_scenario
+from influence_sim.results import command_line
 from influence_sim.schema import schema_text
 
 EXIT_INPUT = 1
@@ -76,6 +77,46 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from influence_sim.report import describe
+    from influence_sim.runner import run
+
+    result = run(
+        find_scenario(args.file),
+        seed=args.seed,
+        replications=args.replications,
+        driver=args.driver,
+        overrides=args.set,
+        record_every=args.record_every,
+        progress=not args.quiet,
+        command=command_line(),
+    )
+    folder = result.save(args.out, plots=not args.no_plots)
+    print(folder)
+    for line in describe(result):
+        print(f"  {line}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from influence_sim.report import compare
+
+    folder, lines = compare(
+        find_scenario(args.base),
+        find_scenario(args.other),
+        seed=args.seed,
+        replications=args.replications,
+        overrides=args.set,
+        out=args.out,
+        progress=not args.quiet,
+        command=command_line(),
+    )
+    print(folder)
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     text = schema_text(partial=args.partial)
     if args.out:
@@ -83,6 +124,23 @@ def _schema(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = _natural(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def _natural(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +175,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--format", choices=("text", "markdown"), default="text")
     sub.add_argument("--width", type=int, default=110, help="line width of the text table")
     overrides(sub)
+    def run_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--seed", type=_natural, help="seed (default: the scenario's)")
+        sub.add_argument(
+            "--replications", type=_positive, help="replications (default: the scenario's)"
+        )
+        sub.add_argument("--out", default="results", metavar="DIR", help="where results go")
+        sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        overrides(sub)
+
+    sub = add("run", _run, "Run a scenario and write its results folder with plots.")
+    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
+    run_options(sub)
+    sub.add_argument("--driver", choices=("ensemble", "mesa"), default="ensemble")
+    sub.add_argument(
+        "--record-every", type=_positive, metavar="K", help="keep the state every K steps"
+    )
+    sub.add_argument("--no-plots", action="store_true", help="skip the figures")
+    sub = add(
+        "compare",
+        _compare,
+        "Run two scenarios with the same seeds and plot their paired difference.",
+    )
+    sub.add_argument("base", metavar="A", help="the reference scenario")
+    sub.add_argument("other", metavar="B", help="the scenario compared with it")
+    run_options(sub)
     sub = add("schema", _schema, "Print the JSON Schema of the scenario format.")
     sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
     sub.add_argument(

@@ -209,9 +209,12 @@ def utilities(state: State, params: Params) -> Array:
     d = params.dyn
     ow = d.offer_weight[:, None, None]
     acceptance = (1.0 + state.opinion) / 2.0  # (R, S, P): distrust discounts what is offered
-    commit = alliance_commitment_to(params)
-    presence = commit + params.reach + state.posture + state.deployed  # (R, P, S)
-    security_offer = state.credibility * state.capacity[:, :, None] * presence
+    # A promise to come (commitment, reach) is worth what the power's credibility and free
+    # capacity make it; assistance in place (posture) and troops on the ground count as they are.
+    promise = alliance_commitment_to(params) + params.reach
+    security_offer = (
+        state.credibility * state.capacity[:, :, None] * promise + state.posture + state.deployed
+    )
     ties = params.trade + params.remittances + np.minimum(1.0, state.investment / params.gdp[:, None])
     economic_offer = ties * (0.5 + 0.5 * state.econ[:, :, None])
     relation = (
