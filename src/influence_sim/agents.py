@@ -55,7 +55,7 @@ class StateAgent(mesa.Agent):
 
     @property
     def alignment(self) -> dict[str, float]:
-        """Overall alignment per power and ``self``: reliance weighted by the salience of security."""
+        """Overall alignment per power and ``self``: reliance weighted by security's salience."""
         w = self.security_salience
         sec, eco = self.reliance("security"), self.reliance("economy")
         return {k: w * sec[k] + (1 - w) * eco[k] for k in sec}

@@ -15,9 +15,7 @@ from influence_sim.tables import alignment_array, regional_array
 from influence_sim.trajectory import Trajectory
 
 
-def steps_to_calm(
-    unrest: np.ndarray, steps: np.ndarray, threshold: np.ndarray
-) -> np.ndarray:
+def steps_to_calm(unrest: np.ndarray, steps: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     """Steps from the peak of unrest until it falls below half the state's threshold.
 
     Args:

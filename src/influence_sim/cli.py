@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--format", choices=("text", "markdown"), default="text")
     sub.add_argument("--width", type=int, default=110, help="line width of the text table")
     overrides(sub)
+
     def run_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--seed", type=_natural, help="seed (default: the scenario's)")
         sub.add_argument(

@@ -29,6 +29,7 @@ from influence_sim.kernel import (
 )
 from influence_sim.paths import parse_path
 from influence_sim.scenario import SELF, Scenario, SecurityTool
+from influence_sim.shocks import Schedule, Setter, StepShocks
 from influence_sim.shockspec import (
     CapacityChangeShock,
     ExternalThreatShock,
@@ -40,7 +41,6 @@ from influence_sim.shockspec import (
     UprisingShock,
     WithdrawalShock,
 )
-from influence_sim.shocks import Schedule, Setter, StepShocks
 
 TOOLS: tuple[str, ...] = get_args(SecurityTool)
 DOMAINS = ("security", "economy")
@@ -87,6 +87,8 @@ def scale(name: str, value: float, step_days: int) -> float:
     """A behavioural parameter in the kernel's per-step units."""
     weeks = step_days / 7.0
     kind = _SCALING.get(name)
+    if weeks == 1.0 and kind != "yearly":
+        return value  # exactly as given, not 1 - (1 - r) ** 1
     if kind == "rate":
         return 1.0 - (1.0 - min(value, 1.0)) ** weeks
     if kind == "sqrt":
@@ -113,7 +115,11 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         ScenarioError: If a ``set`` shock names a parameter the model cannot change mid-run.
     """
     timeline = scenario.timeline
-    states, powers, alliances = list(scenario.states), list(scenario.powers), list(scenario.alliances)
+    states, powers, alliances = (
+        list(scenario.states),
+        list(scenario.powers),
+        list(scenario.alliances),
+    )
     s_n, p_n = len(states), len(powers)
     si = {name: i for i, name in enumerate(states)}
     pi = {name: i for i, name in enumerate(powers)}
@@ -144,14 +150,14 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         for power, value in spec.opinion.items():
             opinion[0, s, pi[power]] = value
     tools = np.zeros((1, p_n, len(TOOLS)))
-    for p, spec in enumerate(pspecs):
-        for tool, level in spec.security_tools.items():
+    for p, power_spec in enumerate(pspecs):
+        for tool, level in power_spec.security_tools.items():
             tools[0, p, TOOLS.index(tool)] = level
     responds = {"auto": RESPONDS_AUTO, "always": RESPONDS_ALWAYS, "never": RESPONDS_NEVER}
     alist = [scenario.alliances[a] for a in alliances]
     members = np.zeros((len(alist), s_n), dtype=bool)
-    for a, spec in enumerate(alist):
-        for member in spec.members:
+    for a, alliance in enumerate(alist):
+        for member in alliance.members:
             members[a, si[member]] = True
     params = Params(
         weights=by_state([w / sum(weights) for w in weights]),
@@ -241,7 +247,9 @@ def _schedule(
         elif isinstance(shock, ExternalThreatShock):
             here.threat_set.append((si[shock.state], shock.level))
             if shock.duration is not None:
-                hold[t : t + timeline.duration_steps(shock.duration, shock.at), si[shock.state]] = True
+                hold[t : t + timeline.duration_steps(shock.duration, shock.at), si[shock.state]] = (
+                    True
+                )
         elif isinstance(shock, SecurityRequestShock):
             target = ai[shock.to] if shock.to in ai else -(pi[shock.to] + 2)
             here.requests.append((si[shock.state], target))

@@ -215,10 +215,13 @@ def utilities(state: State, params: Params) -> Array:
     security_offer = (
         state.credibility * state.capacity[:, :, None] * promise + state.posture + state.deployed
     )
-    ties = params.trade + params.remittances + np.minimum(1.0, state.investment / params.gdp[:, None])
+    ties = (
+        params.trade + params.remittances + np.minimum(1.0, state.investment / params.gdp[:, None])
+    )
     economic_offer = ties * (0.5 + 0.5 * state.econ[:, :, None])
     relation = (
-        d.opinion_weight[:, None, None] * state.opinion + d.elite_weight[:, None, None] * params.elite
+        d.opinion_weight[:, None, None] * state.opinion
+        + d.elite_weight[:, None, None] * params.elite
     )  # (R, S, P)
     r, s, p = state.opinion.shape
     u = np.empty((r, 2, s, p + 1))
@@ -232,9 +235,7 @@ def utilities(state: State, params: Params) -> Array:
 
 def choice(state: State, params: Params) -> Array:
     """The reliance each government would choose now: a logit over utilities, ``(R, D, S, K)``."""
-    z = (utilities(state, params) + params.propensity) / params.dyn.temperature[
-        :, None, None, None
-    ]
+    z = (utilities(state, params) + params.propensity) / params.dyn.temperature[:, None, None, None]
     z -= z.max(axis=3, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=3, keepdims=True)
@@ -401,7 +402,9 @@ def _requests(
         state.deployed += np.where(arrived, state.pending_size, 0.0)
         state.mission |= arrived & state.pending_requested
         state.pending_requested &= ~arrived
-    state.pending = np.where(state.pending > 0, state.pending - 1, np.where(arrived, -1, state.pending))
+    state.pending = np.where(
+        state.pending > 0, state.pending - 1, np.where(arrived, -1, state.pending)
+    )
 
     # Another power's troops where a power has investment: it reassesses, region-wide.
     newly = np.zeros_like(state.alarmed)
@@ -420,7 +423,9 @@ def _requests(
             _credibility_shift(state, params, ri, b, p, float(d.credibility_gain[b]))
             state.opinion[ri, s, p] += d.intervention_gratitude[b]
         state.mission &= ~restored
-    return StepEvents(ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks)
+    return StepEvents(
+        ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks
+    )
 
 
 def _credibility_shift(

@@ -23,14 +23,12 @@ from influence_sim.ensemble import seed_sequence
 from influence_sim.kernel import noise_width, step
 from influence_sim.loading import load_scenario
 from influence_sim.scenario import Scenario
-from influence_sim.trajectory import Recorder
+from influence_sim.trajectory import Recorder, Trajectory
 
 DEFAULT_SCENARIO = "kazakhstan-2022"
 
 
-def resolve(
-    scenario: Scenario | str | Path | None, overrides: Iterable[str] = ()
-) -> Scenario:
+def resolve(scenario: Scenario | str | Path | None, overrides: Iterable[str] = ()) -> Scenario:
     """A scenario from a ``Scenario``, a file or a bundled name, with overrides applied."""
     overrides = list(overrides)
     if isinstance(scenario, Scenario):
@@ -91,16 +89,7 @@ class InfluenceModel(mesa.Model):
             model_reporters={
                 f"regional_{k}": (lambda m, k=k: m.regional_alignment[k]) for k in self.options
             },
-            agenttype_reporters={
-                StateAgent: {
-                    "unrest": "unrest",
-                    "security_salience": "security_salience",
-                    **{
-                        f"alignment_{k}": (lambda a, k=k: a.alignment[k]) for k in self.options
-                    },
-                },
-                PowerAgent: {"mean_credibility": "mean_credibility", "mean_posture": "mean_posture"},
-            },
+            agent_reporters=_agent_reporters(self.options),
         )
         self.datacollector.collect(self)
 
@@ -110,7 +99,7 @@ class InfluenceModel(mesa.Model):
         return self.compiled.timeline.n_steps
 
     @property
-    def trajectory(self):  # noqa: ANN201 - Trajectory, imported lazily for the docs
+    def trajectory(self) -> Trajectory:
         """What this model has recorded so far."""
         return self.recorder.trajectory
 
@@ -136,6 +125,30 @@ class InfluenceModel(mesa.Model):
         self.datacollector.collect(self)
         if t + 1 >= self.n_steps:
             self.running = False
+
+
+def _agent_reporters(options: list[str]) -> dict[str, Any]:
+    """One set of reporters for both kinds of agent (``None`` where one does not apply).
+
+    ``mesa.batch_run`` reads ``agent_reporters`` only, so both kinds share them.
+    """
+
+    def of_states(read: Any) -> Any:
+        return lambda a: read(a) if isinstance(a, StateAgent) else None
+
+    def of_powers(read: Any) -> Any:
+        return lambda a: read(a) if isinstance(a, PowerAgent) else None
+
+    reporters: dict[str, Any] = {
+        "key": lambda a: a.key,
+        "unrest": of_states(lambda a: a.unrest),
+        "security_salience": of_states(lambda a: a.security_salience),
+    }
+    for k in options:
+        reporters[f"alignment_{k}"] = of_states(lambda a, k=k: a.alignment[k])
+    reporters["mean_credibility"] = of_powers(lambda a: a.mean_credibility)
+    reporters["mean_posture"] = of_powers(lambda a: a.mean_posture)
+    return reporters
 
 
 def _yaml(value: Any) -> str:

@@ -57,7 +57,7 @@ def _label(result: RunResult, option: str) -> str:
 
 def _bands(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     grouped = frame.groupby(by, observed=True)["value"]
-    out = grouped.quantile([BAND[0], 0.5, BAND[1]]).unstack()
+    out = grouped.quantile(np.array([BAND[0], 0.5, BAND[1]])).unstack()
     out.columns = ["low", "median", "high"]
     return out.reset_index()
 
@@ -81,7 +81,11 @@ def mark_events(ax: Axes, result: RunResult, state: str | None = None) -> Axes:
             continue
         label, colour, dash = style
         ax.axvline(
-            row["date"], color=colour, ls=dash, lw=0.9, alpha=0.8,
+            row["date"],
+            color=colour,
+            ls=dash,
+            lw=0.9,
+            alpha=0.8,
             label=None if label in seen else label,
         )
         seen.add(label)
@@ -132,7 +136,13 @@ def plot_tradeoff(result: RunResult, state: str | None = None, *, ax: Axes | Non
     bands = _bands(rows[rows["domain"] != "overall"], ["date", "power", "domain"])
     for (option, domain), part in bands.groupby(["power", "domain"], observed=True):
         dash = "-" if domain == "security" else "--"
-        _draw(ax, part, colour_of(result, str(option)), f"{_label(result, str(option))}, {domain}", ls=dash)
+        _draw(
+            ax,
+            part,
+            colour_of(result, str(option)),
+            f"{_label(result, str(option))}, {domain}",
+            ls=dash,
+        )
     mark_events(ax, result, state)
     title = result.scenario.states[state].title
     ax.set(title=f"{title}: security against economic reliance", ylabel="share", ylim=(0, 1))
@@ -182,10 +192,14 @@ def paired_difference(
 
     def pick(result: RunResult) -> pd.DataFrame:
         frame = result.tables["alignment"]
-        rows = frame[(frame["state"] == state) & (frame["power"] == power) & (frame["domain"] == domain)]
+        rows = frame[
+            (frame["state"] == state) & (frame["power"] == power) & (frame["domain"] == domain)
+        ]
         return rows[[*keys, "value"]].set_index(keys)
 
-    joined = pick(other).join(pick(base), lsuffix="_other", rsuffix="_base", how="inner")
+    joined = pd.merge(
+        pick(other), pick(base), left_index=True, right_index=True, suffixes=("_other", "_base")
+    )
     if joined.empty:
         raise ValueError("the runs share no steps: their calendars differ")
     joined["value"] = joined["value_other"] - joined["value_base"]
@@ -244,8 +258,9 @@ def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
     for i, key in enumerate(states):
         ax = figure.add_subplot(rows, cols, i + 1)
         plot_alignment(result, key, ax=ax)
-        if i:
-            ax.get_legend().remove()
+        legend = ax.get_legend()
+        if i and legend is not None:
+            legend.remove()
     figure.savefig(folder / "alignment-all.png", dpi=90)
     written.append(folder / "alignment-all.png")
     return written

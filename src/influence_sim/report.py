@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
@@ -108,14 +109,21 @@ def compare(
     seed = first.seed if seed is None else seed
     replications = first.replications if replications is None else replications
     results = [
-        run(s, seed=seed, replications=replications, overrides=overrides or [], progress=progress,
-            command=command)
+        run(
+            s,
+            seed=seed,
+            replications=replications,
+            overrides=overrides or [],
+            progress=progress,
+            command=command,
+        )
         for s in (base, other)
     ]
     a, b = results
     if a.scenario.timeline != b.scenario.timeline:
         raise InfluenceSimError(
-            f"'{a.name}' and '{b.name}' have different calendars; a paired comparison needs the same"
+            f"'{a.name}' and '{b.name}' have different calendars; a paired comparison needs "
+            "the same calendar"
         )
     state = focus_state(b)
     powers = list(a.scenario.powers)
@@ -160,10 +168,10 @@ def compare(
     lines = []
     for power in powers:
         per_step = diffs[diffs["power"] == power].groupby("step")["value"].median()
-        biggest = per_step.abs().idxmax()
+        biggest = int(np.abs(per_step.to_numpy()).argmax())
         lines.append(
             f"{state} overall alignment with {power}, {b.name} minus {a.name} (median of paired "
-            f"differences): {per_step.loc[biggest]:+.3f} at step {biggest}, "
+            f"differences): {per_step.iloc[biggest]:+.3f} at step {per_step.index[biggest]}, "
             f"{per_step.iloc[-1]:+.3f} at the end"
         )
     return final, lines

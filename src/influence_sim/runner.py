@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -87,24 +87,22 @@ def run(
 
 
 def _run_mesa(
-    compiled: Compiled, scenario: Scenario, n: int, seed: int, every: int, bar: object
+    compiled: Compiled, scenario: Scenario, n: int, seed: int, every: int, bar: Any
 ) -> Trajectory:
     parts = []
     for r in range(n):
         model = InfluenceModel(scenario, seed=seed, replication=r, record_every=every)
         while model.running:
             model.step()
-            bar.update(1)  # type: ignore[attr-defined]
+            bar.update(1)
         parts.append(model.trajectory)
-    arrays = {
-        name: np.concatenate([p.arrays[name] for p in parts]) for name in parts[0].arrays
-    }
+    arrays = {name: np.concatenate([p.arrays[name] for p in parts]) for name in parts[0].arrays}
     events = [row for p in parts for row in p.events]
     del compiled
     return Trajectory(parts[0].steps, arrays, events)
 
 
-def _progress(total: int, *, enabled: bool) -> object:
+def _progress(total: int, *, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(

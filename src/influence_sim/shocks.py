@@ -45,7 +45,9 @@ class StepShocks:
     threat_hold: NDArray[np.bool_]  # (S,) threats held at their level this step
     threat_set: list[tuple[int, float]] = field(default_factory=list)
     requests: list[tuple[int, int]] = field(default_factory=list)  # (state, alliance or -(p+2))
-    interventions: list[tuple[int, int, float]] = field(default_factory=list)  # (power, state, size)
+    interventions: list[tuple[int, int, float]] = field(
+        default_factory=list
+    )  # (power, state, size)
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # (power, state)
     opinion: list[tuple[int, int, float, bool]] = field(default_factory=list)
     investment: list[tuple[int, int, float]] = field(default_factory=list)

@@ -9,6 +9,7 @@ posture, its troops, its investment, and the public's opinion of it).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from influence_sim.compile import Compiled
 from influence_sim.trajectory import Trajectory
 
 DOMAINS = ("security", "economy", "overall")
-DATE_DTYPE = "datetime64[us]"
+DATE_DTYPE: Final = "datetime64[us]"
 """Dates are kept to the microsecond, which Parquet stores as it is."""
 
 
@@ -49,23 +50,26 @@ def regional_array(compiled: Compiled, trajectory: Trajectory) -> NDArray[np.flo
     return np.einsum("rtdsk,s->rtdk", alignment_array(trajectory), weights)
 
 
-def _long(
-    values: NDArray[np.float64], axes: list[tuple[str, list[str] | NDArray]], name: str = "value"
-) -> pd.DataFrame:
+Axes = list[tuple[str, list[str] | NDArray[Any]]]
+
+
+def _long(values: NDArray[np.float64], axes: Axes, name: str = "value") -> pd.DataFrame:
     """A long frame from an array whose axes are named and labelled (C order)."""
     grids = np.meshgrid(*[np.arange(len(labels)) for _, labels in axes], indexing="ij")
     data: dict[str, object] = {}
     for (column, labels), grid in zip(axes, grids, strict=True):
         codes = grid.ravel()
         if isinstance(labels, list):
-            data[column] = pd.Categorical.from_codes(codes, categories=labels)
+            data[column] = pd.Categorical.from_codes(codes, categories=pd.Index(labels))
         else:
             data[column] = np.asarray(labels)[codes]
     data[name] = values.ravel()
     return pd.DataFrame(data)
 
 
-def build_tables(compiled: Compiled, trajectory: Trajectory, first: int = 0) -> dict[str, pd.DataFrame]:
+def build_tables(
+    compiled: Compiled, trajectory: Trajectory, first: int = 0
+) -> dict[str, pd.DataFrame]:
     """Every tidy table of a run except ``summary``."""
     replications, steps = _index(compiled, trajectory, first)
     step_dates = dates(compiled, steps)
@@ -87,13 +91,23 @@ def build_tables(compiled: Compiled, trajectory: Trajectory, first: int = 0) -> 
     )
     regional = _long(
         regional_array(compiled, trajectory).transpose(0, 1, 3, 2),
-        [("replication", replications), ("step", steps), ("power", options), ("domain", list(DOMAINS))],
+        [
+            ("replication", replications),
+            ("step", steps),
+            ("power", options),
+            ("domain", list(DOMAINS)),
+        ],
     )
-    base = [("replication", replications), ("step", steps), ("state", states)]
+    base: Axes = [("replication", replications), ("step", steps), ("state", states)]
     state_frame = _long(trajectory["unrest"], base, "unrest")
     state_frame["external_threat"] = trajectory["threat"].ravel()
     state_frame["security_salience"] = trajectory["salience"].ravel()
-    pair = [("replication", replications), ("step", steps), ("power", powers), ("state", states)]
+    pair: Axes = [
+        ("replication", replications),
+        ("step", steps),
+        ("power", powers),
+        ("state", states),
+    ]
     power_frame = _long(trajectory["credibility"], pair, "credibility")
     for name in ("posture", "deployed", "investment"):
         power_frame[name] = trajectory[name].ravel()
@@ -115,4 +129,3 @@ def build_tables(compiled: Compiled, trajectory: Trajectory, first: int = 0) -> 
         "powers": with_dates(power_frame),
         "events": events,
     }
-

@@ -1,0 +1,137 @@
+"""The patterns of DESIGN.md section 8, each on the bundled scenarios with 30 replications.
+
+Assertions are on medians across replications (paired by seed where two runs are
+compared), with the margins stated in each test.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from influence_sim.runner import run
+
+R = 30
+MEMBERS = ["kazakhstan", "kyrgyzstan", "tajikistan"]
+NON_MEMBERS = ["uzbekistan", "turkmenistan"]
+
+
+@pytest.fixture(scope="module")
+def runs():
+    same_calendar = ["calendar.start=2021-12-27"]
+    trust = ["states.kazakhstan.opinion.china=0.4"]
+    return {
+        "baseline": run("central-asia-2021", replications=R, seed=2022, overrides=same_calendar),
+        "kz": run("kazakhstan-2022", replications=R),
+        "none": run("no-csto-response", replications=R),
+        "push": run("china-security-push", replications=R),
+        "push_trust": run("china-security-push", replications=R, overrides=trust),
+    }
+
+
+def series(result, state, power, domain="overall") -> pd.DataFrame:
+    """Alignment values as a (step x replication) frame."""
+    f = result.tables["alignment"]
+    rows = f[(f["state"] == state) & (f["power"] == power) & (f["domain"] == domain)]
+    return rows.pivot(index="step", columns="replication", values="value")
+
+
+def median(result, state, power, domain="overall") -> pd.Series:
+    return series(result, state, power, domain).median(axis=1)
+
+
+def paired(a, b, state, power, domain="overall") -> pd.Series:
+    """Median over replications of b - a, by step."""
+    return (series(b, state, power, domain) - series(a, state, power, domain)).median(axis=1)
+
+
+def test_1_division_of_labour_holds_at_the_baseline(runs):
+    base = runs["baseline"]
+    for state in MEMBERS:
+        sec_russia = median(base, state, "russia", "security")
+        sec_china = median(base, state, "china", "security")
+        eco_china = median(base, state, "china", "economy")
+        # Russia provides security, China the economy, throughout the three years.
+        assert (sec_russia - sec_china).min() > 0.4, state
+        assert (eco_china - sec_china).min() > 0.15, state
+        assert (sec_russia - median(base, state, "russia", "economy")).min() > 0.15, state
+        # Left to itself the division of labour stays put (within 0.05).
+        assert abs(sec_russia.iloc[-1] - sec_russia.iloc[0]) < 0.05, state
+
+
+def test_2_uprising_request_and_intervention(runs):
+    kz, none = runs["kz"], runs["none"]
+    events = kz.tables["events"]
+    asked = events[events["kind"] == "request"].groupby("replication")["step"].min()
+    came = events[events["kind"] == "arrival"].groupby("replication")["step"].min()
+    assert len(asked) == R
+    assert len(came) == R
+    assert ((came - asked) <= 1).all(), "troops arrive within a step of the request"
+    # Unrest falls faster with troops than without (paired by seed).
+    assert kz.summary["steps_to_calm.kazakhstan"].median() + 1 < (
+        none.summary["steps_to_calm.kazakhstan"].median()
+    )
+
+    def unrest(result):
+        frame = result.tables["states"].query("state == 'kazakhstan'")
+        return frame.pivot(index="step", columns="replication", values="unrest")
+
+    assert (unrest(none) - unrest(kz)).loc[3].median() > 0.1
+    # Kazakhstan tilts toward Russia during the crisis.
+    overall = median(kz, "kazakhstan", "russia")
+    assert overall.loc[1:4].max() > overall.loc[0] + 0.15
+    # Russia's credibility rises in every CSTO member's eyes.
+    powers = kz.tables["powers"].query("power == 'russia'")
+    cred = powers.groupby(["state", "step"], observed=True)["credibility"].median()
+    for state in MEMBERS:
+        assert cred.loc[(state, 4)] > cred.loc[(state, 0)] + 0.03, state
+
+
+def test_3_without_a_response_unrest_lasts_and_reliance_drifts_from_russia(runs):
+    kz, none = runs["kz"], runs["none"]
+    assert none.summary["steps_to_calm.kazakhstan"].median() > (
+        kz.summary["steps_to_calm.kazakhstan"].median()
+    )
+    sec = median(none, "kazakhstan", "russia", "security")
+    assert sec.loc[26] < sec.loc[0] - 0.05, "drifts away from Russia"
+    assert paired(kz, none, "kazakhstan", "russia", "security").loc[26] < -0.1
+
+
+def test_4_china_raises_its_posture_within_its_tools_and_below_russia(runs):
+    def posture(result):
+        frame = result.tables["powers"]
+        return frame.groupby(["power", "step"], observed=True)["posture"].median().unstack(0)
+
+    kz, base = posture(runs["kz"]), posture(runs["baseline"])
+    end = kz.index.max()
+    assert kz.loc[end, "china"] > kz.loc[0, "china"] + 0.08, "China reassesses and rises"
+    assert abs(base.loc[end, "china"] - base.loc[0, "china"]) < 0.01, "not without the shock"
+    assert kz["china"].max() < kz["russia"].min(), "below Russia's throughout"
+    ceiling = max(runs["kz"].scenario.powers["china"].security_tools.values())
+    assert runs["kz"].tables["powers"].query("power == 'china'")["posture"].max() <= ceiling
+
+
+def test_5_distrust_caps_security_reliance_on_china(runs):
+    push, trusted = runs["push"], runs["push_trust"]
+    with_distrust = median(push, "kazakhstan", "china", "security")
+    assert with_distrust.max() < 0.15, "stays low even when China offers more"
+    assert paired(runs["kz"], push, "kazakhstan", "china", "security").iloc[-1] < 0.06
+    assert paired(push, trusted, "kazakhstan", "china", "security").iloc[-1] > 0.08, (
+        "with the distrust removed, it rises"
+    )
+
+
+def test_6_non_members_feel_the_intervention_far_less(runs):
+    kz, base = runs["kz"], runs["baseline"]
+    effect = {
+        state: abs(paired(base, kz, state, "russia", "security").loc[26])
+        for state in MEMBERS[1:] + NON_MEMBERS
+    }
+    weakest_member = min(effect[s] for s in MEMBERS[1:])
+    assert weakest_member > 0.015
+    for state in NON_MEMBERS:
+        assert effect[state] < 0.3 * weakest_member, (state, effect)
+    # ...and only through credibility, which they see in part.
+    cred = kz.tables["powers"].query("power == 'russia' and step == 4")
+    by_state = cred.groupby("state", observed=True)["credibility"].median()
+    assert by_state["uzbekistan"] - 0.6 < 0.5 * (by_state["kyrgyzstan"] - 0.6)

@@ -1,0 +1,121 @@
+"""Results folders: whole or absent, provenance-stamped, and read back equal."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from influence_sim.cli import main
+from influence_sim.errors import InfluenceSimError
+from influence_sim.results import RunResult
+from influence_sim.runner import run
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run("kazakhstan-2022", replications=4, seed=9)
+
+
+def test_save_and_load_give_equal_frames(result, tmp_path):
+    folder = result.save(tmp_path)
+    assert folder.name.startswith("kazakhstan-2022-")
+    loaded = RunResult.load(folder)
+    assert loaded.scenario == result.scenario
+    assert (loaded.seed, loaded.replications, loaded.driver) == (9, 4, "ensemble")
+    for name, frame in result.tables.items():
+        pd.testing.assert_frame_equal(loaded.tables[name], frame)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["versions"]["mesa"].startswith("3.")
+    assert len(manifest["scenario_sha256"]) == 64
+    meta = pq.read_schema(folder / "summary.parquet").metadata
+    assert json.loads(meta[b"influence_sim"])["seed"] == 9
+    for plot in ("alignment-kazakhstan", "tradeoff-kazakhstan", "regional", "unrest"):
+        assert (folder / "plots" / f"{plot}.png").stat().st_size > 10_000
+    assert (folder / "summary.csv").is_file()
+
+
+def test_tables_are_tidy(result):
+    alignment = result.tables["alignment"]
+    assert list(alignment.columns) == [
+        "replication",
+        "step",
+        "date",
+        "state",
+        "power",
+        "domain",
+        "value",
+    ]
+    sums = (
+        alignment[alignment["domain"] == "overall"]
+        .groupby(["replication", "step", "state"], observed=True)["value"]
+        .sum()
+    )
+    assert (sums - 1).abs().max() < 1e-12
+    assert len(result.tables["summary"]) == 4
+    events = result.tables["events"]
+    assert {"shock:uprising", "request", "accept", "arrival", "withdrawal"} <= set(events["kind"])
+
+
+def test_an_interrupted_save_leaves_nothing(result, tmp_path, monkeypatch):
+    import influence_sim.plotting as plotting
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plotting, "save_standard_plots", boom)
+    with pytest.raises(KeyboardInterrupt):
+        result.save(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_results_are_never_overwritten(result, tmp_path):
+    result.save(tmp_path, plots=False, name="x")
+    with pytest.raises(InfluenceSimError, match="already exists"):
+        result.save(tmp_path, plots=False, name="x")
+
+
+def test_loading_something_else_is_a_clear_error(tmp_path):
+    with pytest.raises(InfluenceSimError, match="not a results folder"):
+        RunResult.load(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"status": "running"}')
+    with pytest.raises(InfluenceSimError, match="did not complete"):
+        RunResult.load(tmp_path)
+
+
+def test_cli_run_and_compare(tmp_path, capsys):
+    code = main(
+        ["run", "kazakhstan-2022", "--replications", "3", "--out", str(tmp_path), "--quiet"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    folder = tmp_path / out.splitlines()[0].split("/")[-1]
+    assert (folder / "manifest.json").is_file()
+    assert "Requests: kazakhstan asked csto in 3 of 3 replications" in out
+    assert "Responses: russia accepted in 3 of 3" in out
+    assert "Alignment of Kazakhstan (median): russia" in out
+    code = main(
+        [
+            *("compare", "kazakhstan-2022", "no-csto-response", "--replications", "3"),
+            *("--out", str(tmp_path), "--quiet"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "no-csto-response minus kazakhstan-2022" in out
+    compared = next(tmp_path.glob("compare-*"))
+    assert (compared / "plots" / "comparison-kazakhstan-russia.png").is_file()
+    diffs = pd.read_parquet(compared / "differences.parquet")
+    assert set(diffs["power"]) == {"russia", "china"}
+
+
+def test_cli_run_refuses_bad_arguments(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "kazakhstan-2022", "--replications", "0"])
+    assert exit_info.value.code == 2
+    assert "at least 1" in capsys.readouterr().err
+    assert main(["run", "kazakhstan-2022", "--set", "powers.russia.credibility=2"]) == 1
+    assert "less than or equal to 1" in capsys.readouterr().err
