@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/kazakhstan-2022.yaml
 OUT    ?= results
 
-.PHONY: run test setup lint docs clean
+.PHONY: run test setup lint docs figures bench clean
 
 # Set up the virtual environment (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -17,12 +17,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The main job: the bundled Kazakhstan 2022 scenario.
+# The main job: run the bundled Kazakhstan 2022 scenario into results/ (tables, plots, manifest).
 run: $(STAMP)
-	@mkdir -p $(OUT)
-	$(BIN)/influence-sim validate $(SCENARIO)
-	$(BIN)/influence-sim explain $(SCENARIO) --format markdown > $(OUT)/kazakhstan-2022-parameters.md
-	@echo "Parameters and their sources written to $(OUT)/kazakhstan-2022-parameters.md"
+	$(BIN)/influence-sim run $(SCENARIO) --out $(OUT)
 
 # The whole test suite, with the linters and the type checker.
 test: $(STAMP)
@@ -42,6 +39,14 @@ docs: $(STAMP)
 	$(BIN)/influence-sim schema --partial --out scenarios/schema-partial.json
 	$(BIN)/python -m influence_sim.docs parameters > docs/parameters.md
 	$(BIN)/python -m influence_sim.docs format > docs/scenario-format.md
+
+# The README's figure (a run of Kazakhstan 2022).
+figures: $(STAMP)
+	$(BIN)/python -m influence_sim.docs figure docs/images/kazakhstan-2022.png
+
+# Benchmarks print ratios measured in one run; BENCH_ARGS=--quick for a smoke test.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_drivers.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

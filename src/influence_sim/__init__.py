@@ -6,26 +6,52 @@ choices. The reference case is Central Asia between Russia and China.
 
 Typical use::
 
-    from influence_sim import load_scenario
-    scenario = load_scenario("scenarios/kazakhstan-2022.yaml")
+    from influence_sim import run
+    result = run("kazakhstan-2022", replications=50)
+    result.tables["alignment"]      # tidy pandas frames
+    result.save("results")          # a results folder with plots
+
+The simulation entry points (``run``, ``RunResult``, ``InfluenceModel``) are imported
+on first use, so that importing the package to read a scenario stays light.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
 from influence_sim.loading import dump_scenario, load_scenario, parse_scenario
-from influence_sim.scenario import AllianceSpec, PowerSpec, Scenario, StateSpec
+from influence_sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from influence_sim.model import InfluenceModel
+    from influence_sim.results import RunResult
+    from influence_sim.runner import run
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllianceSpec",
+    "InfluenceModel",
     "InfluenceSimError",
-    "PowerSpec",
     "Problem",
+    "RunResult",
     "Scenario",
     "ScenarioError",
-    "StateSpec",
     "__version__",
     "dump_scenario",
     "load_scenario",
     "parse_scenario",
+    "run",
 ]
+
+_LAZY = {
+    "run": "influence_sim.runner",
+    "RunResult": "influence_sim.results",
+    "InfluenceModel": "influence_sim.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'influence_sim' has no attribute {name!r}")

@@ -36,6 +36,14 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.subplots(figsize=(8, 4.5))[1]
 
 
+def _dates(ax: Axes) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
 def focus_state(result: RunResult) -> str:
     """The state a scenario is about: the first one a shock names, else the first state."""
     for shock in result.scenario.shocks:
@@ -121,6 +129,7 @@ def plot_alignment(
     title = result.scenario.states[state].title
     ax.set(title=f"{title}: {domain} alignment", ylabel="share", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small", ncol=2)
+    _dates(ax)
     return ax
 
 
@@ -147,6 +156,7 @@ def plot_tradeoff(result: RunResult, state: str | None = None, *, ax: Axes | Non
     title = result.scenario.states[state].title
     ax.set(title=f"{title}: security against economic reliance", ylabel="share", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small", ncol=2)
+    _dates(ax)
     return ax
 
 
@@ -161,6 +171,7 @@ def plot_regional(result: RunResult, *, domain: str = "overall", ax: Axes | None
     weights = result.scenario.observation.regional_weights
     ax.set(title=f"Regional {domain} alignment ({weights} weights)", ylabel="share", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small")
+    _dates(ax)
     return ax
 
 
@@ -175,6 +186,7 @@ def plot_unrest(result: RunResult, *, ax: Axes | None = None) -> Axes:
     mark_events(ax, result)
     ax.set(title="Unrest", ylabel="unrest", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small")
+    _dates(ax)
     return ax
 
 
@@ -230,6 +242,7 @@ def plot_comparison(
         ylabel="difference in share",
     )
     ax.legend(loc="best", fontsize="small")
+    _dates(ax)
     return ax
 
 

@@ -180,7 +180,21 @@ def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> 
         err.add(loc, f"'{shock.path}' is not a numeric parameter", shock.path)
         return
     parent[path[-1]] = shock.value
+    from influence_sim.compile import setters
+    from influence_sim.errors import ScenarioError
     from influence_sim.scenario import Scenario
+
+    try:
+        setters(
+            shock,
+            scenario.timeline,
+            {name: i for i, name in enumerate(scenario.states)},
+            {name: i for i, name in enumerate(scenario.powers)},
+            {name: i for i, name in enumerate(scenario.alliances)},
+        )
+    except ScenarioError as exc:
+        err.add(loc, exc.problems[0].message, shock.path)
+        return
 
     try:
         Scenario.model_validate(data)

@@ -234,6 +234,13 @@ CASES = {
         ),
         None,
     ),
+    "set-a-fixed-parameter": (
+        _minimal(
+            shocks="shocks:\n  - {type: set, path: states.alpha.population, value: 2, at: 1}\n"
+        ),
+        ("shocks[0].path", "cannot change 'states.alpha.population' during a run"),
+        None,
+    ),
     "source-for-nothing": (
         _minimal() + "sources:\n  states.alpha.gpd: World Bank\n",
         ("sources.states.alpha.gpd", "no parameter", "did you mean 'states.alpha.gdp'?"),

@@ -1,0 +1,91 @@
+"""The two drivers and mesa.batch_run, measured in one run; prints rates and ratios.
+
+    python benchmarks/bench_drivers.py            # the figures quoted in the docs
+    python benchmarks/bench_drivers.py --quick    # smaller counts, for a smoke test
+
+Absolute times drift with the machine's load; the ratios, measured back to back in
+one process, are the point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import mesa
+
+from influence_sim import load_scenario
+from influence_sim.analysis import summarise
+from influence_sim.bundled import find_scenario
+from influence_sim.compile import compile_scenario
+from influence_sim.ensemble import run_ensemble
+from influence_sim.model import InfluenceModel
+
+
+def timed(label: str, func):
+    start = time.perf_counter()
+    out = func()
+    seconds = time.perf_counter() - start
+    print(f"  {label:<52} {seconds:9.2f} s", flush=True)
+    return out, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--scenario", default="kazakhstan-2022")
+    args = parser.parse_args()
+    mesa_models, big, runs = (5, 1_000, 100) if args.quick else (30, 10_000, 2_000)
+
+    scenario = load_scenario(find_scenario(args.scenario))
+    compiled = compile_scenario(scenario)
+    steps = compiled.timeline.n_steps
+    print(
+        f"{scenario.name}: {steps} steps, {len(compiled.states)} states, "
+        f"{len(compiled.powers)} powers\n"
+    )
+
+    def mesa_driver():
+        for r in range(mesa_models):
+            model = InfluenceModel(scenario, replication=r)
+            while model.running:
+                model.step()
+
+    _, mesa_s = timed(f"Mesa driver, {mesa_models} models one after another", mesa_driver)
+    mesa_rate = mesa_models * steps / mesa_s
+
+    def ensemble_big():
+        trajectory = run_ensemble(compiled, big, scenario.seed, record_every=steps)
+        return summarise(compiled, trajectory)
+
+    _, big_s = timed(f"ensemble, {big:,} replications at once", ensemble_big)
+    big_rate = big * steps / big_s
+
+    def batch():
+        return mesa.batch_run(
+            InfluenceModel,
+            parameters={"scenario": [scenario], "replication": range(runs)},
+            iterations=1,
+            max_steps=steps,
+            number_processes=1,
+            data_collection_period=-1,
+            display_progress=False,
+        )
+
+    _, batch_s = timed(f"mesa.batch_run(InfluenceModel), {runs:,} runs", batch)
+
+    def ensemble_runs():
+        trajectory = run_ensemble(compiled, runs, scenario.seed, record_every=steps)
+        return summarise(compiled, trajectory)
+
+    _, ens_s = timed(f"ensemble, the same {runs:,} runs", ensemble_runs)
+
+    print()
+    print(f"Mesa driver:         {mesa_rate:14,.0f} replication-steps/s")
+    print(f"ensemble at {big:>6,}: {big_rate:14,.0f} replication-steps/s")
+    print(f"ensemble / Mesa driver:         {big_rate / mesa_rate:8,.0f}x")
+    print(f"ensemble / mesa.batch_run:      {batch_s / ens_s:8,.0f}x  (target: at least 100x)")
+
+
+if __name__ == "__main__":
+    main()
