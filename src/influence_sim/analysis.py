@@ -2,7 +2,10 @@
 
 Column names are ``metric.state.power`` (or ``metric.state``, ``metric.power``):
 ``final_alignment.kazakhstan.russia`` is Kazakhstan's overall alignment with Russia
-at the end of the run.
+at the end of the run. Metrics: final and peak overall alignment, final security and
+economic reliance, steps for alignment to return within 0.02 of its start after its
+largest departure, peak unrest and steps for unrest to calm below half the threshold,
+final regional alignment, and each power's final mean credibility and posture.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import pandas as pd
 from influence_sim.compile import Compiled
 from influence_sim.tables import alignment_array, regional_array
 from influence_sim.trajectory import Trajectory
+
+RETURN_TOLERANCE = 0.02
+"""How close to its starting value alignment must come to count as returned."""
 
 
 def steps_to_calm(unrest: np.ndarray, steps: np.ndarray, threshold: np.ndarray) -> np.ndarray:
@@ -27,7 +33,6 @@ def steps_to_calm(unrest: np.ndarray, steps: np.ndarray, threshold: np.ndarray) 
         ``(R, S)``: NaN where unrest never passed the threshold; the steps left in the
         run where it never calmed.
     """
-    r_n, _, s_n = unrest.shape
     peak_row = unrest.argmax(axis=1)  # (R, S)
     crisis = unrest.max(axis=1) > threshold
     calm = unrest < threshold / 2
@@ -37,7 +42,32 @@ def steps_to_calm(unrest: np.ndarray, steps: np.ndarray, threshold: np.ndarray) 
     end = np.where(row < len(steps), steps[np.minimum(row, len(steps) - 1)], steps[-1])
     out = (end - steps[peak_row]).astype(float)
     out[~crisis] = np.nan
-    del r_n, s_n
+    return out
+
+
+def steps_to_return(
+    values: np.ndarray, steps: np.ndarray, tolerance: float = RETURN_TOLERANCE
+) -> np.ndarray:
+    """Steps from the largest departure from the start until back within ``tolerance`` of it.
+
+    Args:
+        values: ``(R, rows)`` a recorded series per replication.
+        steps: ``(rows,)`` the recorded steps.
+        tolerance: How close to the start counts as back.
+
+    Returns:
+        ``(R,)``: NaN where the series never left the band; the steps left in the run
+        where it never came back.
+    """
+    gap = np.abs(values - values[:, :1])
+    peak = gap.argmax(axis=1)
+    left = gap.max(axis=1) > tolerance
+    rows = np.arange(values.shape[1])[None, :]
+    back = (gap <= tolerance) & (rows > peak[:, None])
+    first = np.where(back, rows, len(steps)).min(axis=1)
+    end = np.where(first < len(steps), steps[np.minimum(first, len(steps) - 1)], steps[-1])
+    out = (end - steps[peak]).astype(float)
+    out[~left] = np.nan
     return out
 
 
@@ -53,6 +83,9 @@ def summarise(compiled: Compiled, trajectory: Trajectory, first: int = 0) -> pd.
             columns[f"final_alignment.{state}.{option}"] = align[:, -1, 2, s, k]
         for k, power in enumerate(powers):
             columns[f"peak_alignment.{state}.{power}"] = align[:, :, 2, s, k].max(axis=1)
+            columns[f"steps_to_return.{state}.{power}"] = steps_to_return(
+                align[:, :, 2, s, k], trajectory.steps
+            )
             columns[f"final_security_reliance.{state}.{power}"] = align[:, -1, 0, s, k]
             columns[f"final_economic_reliance.{state}.{power}"] = align[:, -1, 1, s, k]
     unrest = trajectory["unrest"]

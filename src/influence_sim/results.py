@@ -106,6 +106,7 @@ class RunResult:
             "versions": versions(),
             "platform": platform.platform(),
             "tables": {name: len(frame) for name, frame in self.tables.items()},
+            "resolved_scenario": self.scenario.model_dump(mode="json", exclude={"extends"}),
         }
 
     def folder_name(self) -> str:

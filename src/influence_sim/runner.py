@@ -107,7 +107,7 @@ def _progress(total: int, *, enabled: bool) -> Any:
 
     return tqdm(
         total=total,
-        disable=not enabled,
+        disable=None if enabled else True,  # None: only on a terminal
         unit=" replication-steps",
         unit_scale=True,
         leave=False,
