@@ -15,10 +15,10 @@ import time
 import mesa
 
 from influence_sim import load_scenario
-from influence_sim.analysis import summarise
+from influence_sim.analysis import Summary
 from influence_sim.bundled import find_scenario
 from influence_sim.compile import compile_scenario
-from influence_sim.ensemble import run_ensemble
+from influence_sim.ensemble import replicate, seed_sequence, simulate
 from influence_sim.model import InfluenceModel
 
 
@@ -45,6 +45,20 @@ def main() -> None:
         f"{len(compiled.powers)} powers\n"
     )
 
+    def summaries(n: int):
+        """n replications at once, keeping summary metrics only (no trajectory)."""
+        state = replicate(compiled.initial, n)
+        summary = Summary(compiled, compiled.params, state)
+        sequences = [seed_sequence(scenario.seed, r) for r in range(n)]
+        simulate(
+            compiled,
+            compiled.params.copy(),
+            state,
+            sequences,
+            [lambda done, now, events: summary.update(done, now)],
+        )
+        return summary.frame()
+
     def mesa_driver():
         for r in range(mesa_models):
             model = InfluenceModel(scenario, replication=r)
@@ -55,8 +69,7 @@ def main() -> None:
     mesa_rate = mesa_models * steps / mesa_s
 
     def ensemble_big():
-        trajectory = run_ensemble(compiled, big, scenario.seed, record_every=steps)
-        return summarise(compiled, trajectory)
+        return summaries(big)
 
     _, big_s = timed(f"ensemble, {big:,} replications at once", ensemble_big)
     big_rate = big * steps / big_s
@@ -75,8 +88,7 @@ def main() -> None:
     _, batch_s = timed(f"mesa.batch_run(InfluenceModel), {runs:,} runs", batch)
 
     def ensemble_runs():
-        trajectory = run_ensemble(compiled, runs, scenario.seed, record_every=steps)
-        return summarise(compiled, trajectory)
+        return summaries(runs)
 
     _, ens_s = timed(f"ensemble, the same {runs:,} runs", ensemble_runs)
 

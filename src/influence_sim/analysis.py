@@ -1,101 +1,118 @@
-"""Summary metrics: one row per replication, from a recorded trajectory.
+"""Summary metrics, one row per replication, computed as the run goes.
+
+:class:`Summary` watches every step, so metrics that depend on the whole path
+(peaks, the time to calm or to return) need no stored trajectory: a sweep of a
+million replications keeps a few numbers per replication, not the path.
 
 Column names are ``metric.state.power`` (or ``metric.state``, ``metric.power``):
 ``final_alignment.kazakhstan.russia`` is Kazakhstan's overall alignment with Russia
 at the end of the run. Metrics: final and peak overall alignment, final security and
 economic reliance, steps for alignment to return within 0.02 of its start after its
-largest departure, peak unrest and steps for unrest to calm below half the threshold,
-final regional alignment, and each power's final mean credibility and posture.
+largest departure, peak unrest and steps for unrest to calm below half the threshold
+after its peak, final regional alignment, and each power's final mean credibility and
+posture.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from influence_sim.compile import Compiled
-from influence_sim.tables import alignment_array, regional_array
-from influence_sim.trajectory import Trajectory
+from influence_sim.kernel import Params, State
 
 RETURN_TOLERANCE = 0.02
 """How close to its starting value alignment must come to count as returned."""
 
 
-def steps_to_calm(unrest: np.ndarray, steps: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """Steps from the peak of unrest until it falls below half the state's threshold.
+def overall_alignment(state: State) -> NDArray[np.float64]:
+    """Overall alignment, ``(R, S, K)``: reliance weighted by the salience of security."""
+    w = state.salience[:, :, None]
+    return w * state.reliance[:, 0] + (1 - w) * state.reliance[:, 1]
+
+
+class _FirstAfterPeak:
+    """Tracks a series' first maximum and the first step after it where a condition holds."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.peak = np.full(shape, -np.inf)
+        self.peak_step = np.zeros(shape, dtype=np.int64)
+        self.found = np.full(shape, -1, dtype=np.int64)
+
+    def update(self, step: int, value: NDArray[np.float64], condition: NDArray[np.bool_]) -> None:
+        higher = value > self.peak
+        self.peak = np.where(higher, value, self.peak)
+        self.peak_step = np.where(higher, step, self.peak_step)
+        self.found = np.where(higher, -1, self.found)
+        new = (self.found < 0) & condition & (step > self.peak_step)
+        self.found = np.where(new, step, self.found)
+
+    def elapsed(self, last_step: int) -> NDArray[np.float64]:
+        """Steps from the peak to the first step meeting the condition (or the end)."""
+        end = np.where(self.found >= 0, self.found, last_step)
+        return (end - self.peak_step).astype(float)
+
+
+class Summary:
+    """Summary metrics of a batch of replications, updated step by step.
 
     Args:
-        unrest: ``(R, rows, S)`` recorded unrest.
-        steps: ``(rows,)`` the recorded steps.
-        threshold: ``(S,)`` each state's unrest threshold.
-
-    Returns:
-        ``(R, S)``: NaN where unrest never passed the threshold; the steps left in the
-        run where it never calmed.
+        compiled: The compiled scenario (for names).
+        params: The parameters the batch runs with (thresholds and regional weights).
+        initial: The batch's state before the first step.
     """
-    peak_row = unrest.argmax(axis=1)  # (R, S)
-    crisis = unrest.max(axis=1) > threshold
-    calm = unrest < threshold / 2
-    after = np.arange(unrest.shape[1])[None, :, None] > peak_row[:, None, :]
-    first_calm = np.where(calm & after, np.arange(unrest.shape[1])[None, :, None], len(steps))
-    row = first_calm.min(axis=1)  # (R, S)
-    end = np.where(row < len(steps), steps[np.minimum(row, len(steps) - 1)], steps[-1])
-    out = (end - steps[peak_row]).astype(float)
-    out[~crisis] = np.nan
-    return out
 
+    def __init__(self, compiled: Compiled, params: Params, initial: State) -> None:
+        self.compiled = compiled
+        self.threshold = params.unrest_threshold
+        self.weights = params.weights
+        align = overall_alignment(initial)
+        r, s, k = align.shape
+        self.start = align.copy()
+        self.peak_alignment = align.copy()
+        self.unrest = _FirstAfterPeak((r, s))
+        self.departure = _FirstAfterPeak((r, s, k))
+        self.update(0, initial)
 
-def steps_to_return(
-    values: np.ndarray, steps: np.ndarray, tolerance: float = RETURN_TOLERANCE
-) -> np.ndarray:
-    """Steps from the largest departure from the start until back within ``tolerance`` of it.
+    def update(self, step: int, state: State) -> None:
+        """Take in the state after ``step`` steps."""
+        align = overall_alignment(state)
+        np.maximum(self.peak_alignment, align, out=self.peak_alignment)
+        self.unrest.update(step, state.unrest, state.unrest < self.threshold / 2)
+        gap = np.abs(align - self.start)
+        self.departure.update(step, gap, gap <= RETURN_TOLERANCE)
+        self.last = state
+        self.last_step = step
+        self.final = align
 
-    Args:
-        values: ``(R, rows)`` a recorded series per replication.
-        steps: ``(rows,)`` the recorded steps.
-        tolerance: How close to the start counts as back.
-
-    Returns:
-        ``(R,)``: NaN where the series never left the band; the steps left in the run
-        where it never came back.
-    """
-    gap = np.abs(values - values[:, :1])
-    peak = gap.argmax(axis=1)
-    left = gap.max(axis=1) > tolerance
-    rows = np.arange(values.shape[1])[None, :]
-    back = (gap <= tolerance) & (rows > peak[:, None])
-    first = np.where(back, rows, len(steps)).min(axis=1)
-    end = np.where(first < len(steps), steps[np.minimum(first, len(steps) - 1)], steps[-1])
-    out = (end - steps[peak]).astype(float)
-    out[~left] = np.nan
-    return out
-
-
-def summarise(compiled: Compiled, trajectory: Trajectory, first: int = 0) -> pd.DataFrame:
-    """The ``summary`` table: one row per replication."""
-    states, powers, options = compiled.states, compiled.powers, compiled.options
-    align = alignment_array(trajectory)  # (R, rows, 3, S, K)
-    regional = regional_array(compiled, trajectory)  # (R, rows, 3, K)
-    r_n = align.shape[0]
-    columns: dict[str, np.ndarray] = {"replication": np.arange(first, first + r_n)}
-    for s, state in enumerate(states):
-        for k, option in enumerate(options):
-            columns[f"final_alignment.{state}.{option}"] = align[:, -1, 2, s, k]
-        for k, power in enumerate(powers):
-            columns[f"peak_alignment.{state}.{power}"] = align[:, :, 2, s, k].max(axis=1)
-            columns[f"steps_to_return.{state}.{power}"] = steps_to_return(
-                align[:, :, 2, s, k], trajectory.steps
-            )
-            columns[f"final_security_reliance.{state}.{power}"] = align[:, -1, 0, s, k]
-            columns[f"final_economic_reliance.{state}.{power}"] = align[:, -1, 1, s, k]
-    unrest = trajectory["unrest"]
-    calm = steps_to_calm(unrest, trajectory.steps, compiled.params.unrest_threshold[0])
-    for s, state in enumerate(states):
-        columns[f"peak_unrest.{state}"] = unrest[:, :, s].max(axis=1)
-        columns[f"steps_to_calm.{state}"] = calm[:, s]
-    for k, option in enumerate(options):
-        columns[f"final_regional.{option}"] = regional[:, -1, 2, k]
-    for p, power in enumerate(powers):
-        columns[f"final_credibility.{power}"] = trajectory["credibility"][:, -1, p].mean(axis=1)
-        columns[f"final_posture.{power}"] = trajectory["posture"][:, -1, p].mean(axis=1)
-    return pd.DataFrame(columns)
+    def frame(self) -> pd.DataFrame:
+        """The metrics, one row per replication (without identifying columns)."""
+        c = self.compiled
+        state = self.last
+        p_n = len(c.powers)
+        columns: dict[str, NDArray[np.float64]] = {}
+        for s, name in enumerate(c.states):
+            for k, option in enumerate(c.options):
+                columns[f"final_alignment.{name}.{option}"] = self.final[:, s, k]
+            returned = self.departure.elapsed(self.last_step)
+            returned[self.departure.peak <= RETURN_TOLERANCE] = np.nan
+            for k, power in enumerate(c.powers):
+                columns[f"peak_alignment.{name}.{power}"] = self.peak_alignment[:, s, k]
+                columns[f"steps_to_return.{name}.{power}"] = returned[:, s, k]
+                columns[f"final_security_reliance.{name}.{power}"] = state.reliance[:, 0, s, k]
+                columns[f"final_economic_reliance.{name}.{power}"] = state.reliance[:, 1, s, k]
+        calm = self.unrest.elapsed(self.last_step)
+        calm[~(self.unrest.peak > self.threshold)] = np.nan
+        for s, name in enumerate(c.states):
+            columns[f"peak_unrest.{name}"] = self.unrest.peak[:, s]
+            columns[f"steps_to_calm.{name}"] = calm[:, s]
+        regional = np.einsum(
+            "rsk,rs->rk", self.final, np.broadcast_to(self.weights, self.final.shape[:2])
+        )
+        for k, option in enumerate(c.options):
+            columns[f"final_regional.{option}"] = regional[:, k]
+        for p, power in enumerate(c.powers[:p_n]):
+            columns[f"final_credibility.{power}"] = state.credibility[:, p].mean(axis=1)
+            columns[f"final_posture.{power}"] = state.posture[:, p].mean(axis=1)
+        return pd.DataFrame(columns)

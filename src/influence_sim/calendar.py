@@ -183,5 +183,8 @@ class Timeline:
     def describe(self, when: date | int) -> str:
         """A date or step as people read it in messages: ``2022-01-05 (step 1)``."""
         if isinstance(when, int):
-            return f"step {when} ({self.date_of(when).isoformat()})"
+            try:
+                return f"step {when} ({self.date_of(when).isoformat()})"
+            except OverflowError:
+                return f"step {when}"
         return f"{when.isoformat()} (step {self.step_of(when)})"

@@ -3,26 +3,30 @@
 Replication ``r`` of a run with seed ``seed`` draws its noise from
 ``numpy.random.SeedSequence(seed, spawn_key=(r,))``, whichever driver runs it and
 however the replications are split, so results are bit-identical between the
-Mesa driver, the ensemble, and any partition of the ensemble into parts.
+Mesa driver, the ensemble, and any partition of the ensemble into parts. A sweep
+gives run ``(point, replication)`` the key ``(point, replication)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from influence_sim.compile import Compiled
-from influence_sim.kernel import State, StepEvents, noise_width, step
+from influence_sim.kernel import Params, State, StepEvents, noise_width, step
 from influence_sim.trajectory import Recorder, Trajectory
 
 NOISE_BLOCK = 32
 """Steps of noise drawn at a time per replication (the stream is the same for any block)."""
 
+Observer = Callable[[int, State, StepEvents], None]
+"""Called after each step with the number of steps done, the state and the step's events."""
+
 
 def seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
-    """The seed sequence of one replication: the same for every driver."""
+    """The seed sequence of one replication of a run: the same for every driver."""
     return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
@@ -30,14 +34,12 @@ class Noise:
     """Standard normal draws for a batch of replications, each from its own generator.
 
     Args:
-        seed: The run's seed.
-        replications: Which replications, by number.
+        sequences: One seed sequence per replication.
         width: Draws per replication per step.
     """
 
-    def __init__(self, seed: int, replications: range, width: int) -> None:
-        self.generators = [np.random.default_rng(seed_sequence(seed, r)) for r in replications]
-        self.width = width
+    def __init__(self, sequences: Sequence[np.random.SeedSequence], width: int) -> None:
+        self.generators = [np.random.default_rng(s) for s in sequences]
         self.block = np.empty((len(self.generators), NOISE_BLOCK, width))
 
     def draw(self, t: int) -> NDArray[np.float64]:
@@ -58,6 +60,34 @@ def replicate(state: State, replications: int) -> State:
     return out
 
 
+def simulate(
+    compiled: Compiled,
+    params: Params,
+    state: State,
+    sequences: Sequence[np.random.SeedSequence],
+    observers: Sequence[Observer] = (),
+) -> State:
+    """Step a batch through the whole calendar, in place; the lowest-level driver.
+
+    Args:
+        compiled: The compiled scenario (its schedule and calendar).
+        params: Parameters with a batch axis of 1 or of the batch's size; changed by
+            ``set`` shocks, so pass a copy.
+        state: The batch's starting state; changed in place.
+        sequences: One seed sequence per replication.
+        observers: Called after every step.
+
+    Returns:
+        The final state.
+    """
+    noise = Noise(sequences, noise_width(params.n_states, params.n_powers))
+    for t in range(compiled.timeline.n_steps):
+        events = step(state, params, compiled.schedule[t], noise.draw(t))
+        for observe in observers:
+            observe(t + 1, state, events)
+    return state
+
+
 def run_ensemble(
     compiled: Compiled,
     replications: int,
@@ -65,7 +95,7 @@ def run_ensemble(
     *,
     first: int = 0,
     record_every: int = 1,
-    on_step: Callable[[int, State, StepEvents], None] | None = None,
+    observers: Sequence[Observer] = (),
 ) -> Trajectory:
     """Run replications ``first`` to ``first + replications - 1`` of a compiled scenario.
 
@@ -75,21 +105,19 @@ def run_ensemble(
         seed: The run's seed.
         first: The number of the first replication (to run an ensemble in parts).
         record_every: Keep the state every this many steps (and the last).
-        on_step: Called after each step with the step, the state and its events.
+        observers: Called after each step, after the recording.
 
     Returns:
         The recorded trajectory.
     """
     state = replicate(compiled.initial, replications)
-    params = compiled.params.copy()
-    width = noise_width(params.n_states, params.n_powers)
-    noise = Noise(seed, range(first, first + replications), width)
     recorder = Recorder(compiled, replications, record_every, first)
     recorder.record(0, state)
-    for t in range(compiled.timeline.n_steps):
-        events = step(state, params, compiled.schedule[t], noise.draw(t))
-        recorder.events(t, events)
-        recorder.record(t + 1, state)
-        if on_step is not None:
-            on_step(t, state, events)
+
+    def record(done: int, now: State, events: StepEvents) -> None:
+        recorder.events(done - 1, events)
+        recorder.record(done, now)
+
+    sequences = [seed_sequence(seed, r) for r in range(first, first + replications)]
+    simulate(compiled, compiled.params.copy(), state, sequences, [record, *observers])
     return recorder.trajectory

@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 
 from influence_sim.agents import PowerAgent, StateAgent
+from influence_sim.analysis import Summary
 from influence_sim.bundled import find_scenario
 from influence_sim.compile import Compiled, compile_scenario
 from influence_sim.ensemble import seed_sequence
@@ -78,6 +79,7 @@ class InfluenceModel(mesa.Model):
         self.width = noise_width(self.params.n_states, self.params.n_powers)
         self.recorder = Recorder(self.compiled, 1, record_every, replication)
         self.recorder.record(0, self.state)
+        self.summary = Summary(self.compiled, self.params, self.state)
         self.powers = self.compiled.powers
         self.options = self.compiled.options
         self.state_keys = self.compiled.states
@@ -122,6 +124,7 @@ class InfluenceModel(mesa.Model):
         events = step(self.state, self.params, self.compiled.schedule[t], noise)
         self.recorder.events(t, events)
         self.recorder.record(t + 1, self.state)
+        self.summary.update(t + 1, self.state)
         self.datacollector.collect(self)
         if t + 1 >= self.n_steps:
             self.running = False

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
-from influence_sim.analysis import summarise
-from influence_sim.compile import Compiled, compile_scenario
-from influence_sim.ensemble import run_ensemble
+from influence_sim.analysis import Summary
+from influence_sim.compile import compile_scenario
+from influence_sim.ensemble import replicate, run_ensemble
 from influence_sim.errors import InfluenceSimError
+from influence_sim.kernel import State, StepEvents
 from influence_sim.model import InfluenceModel, resolve
 from influence_sim.results import RunResult, now
 from influence_sim.scenario import Scenario
@@ -74,32 +76,38 @@ def run(
     bar = _progress(n * compiled.timeline.n_steps, enabled=progress)
     try:
         if driver == "ensemble":
-            trajectory = run_ensemble(
-                compiled, n, seed, record_every=every, on_step=lambda *_: bar.update(n)
-            )
+            summary = Summary(compiled, compiled.params, replicate(compiled.initial, n))
+
+            def observe(done: int, state: State, events: StepEvents) -> None:
+                summary.update(done, state)
+                bar.update(n)
+
+            trajectory = run_ensemble(compiled, n, seed, record_every=every, observers=[observe])
+            summaries = summary.frame()
         else:
-            trajectory = _run_mesa(compiled, resolved, n, seed, every, bar)
+            trajectory, summaries = _run_mesa(resolved, n, seed, every, bar)
     finally:
         bar.close()
     tables = build_tables(compiled, trajectory)
-    tables["summary"] = summarise(compiled, trajectory)
+    summaries.insert(0, "replication", np.arange(n))
+    tables["summary"] = summaries
     return RunResult(resolved, seed, n, driver, tables, started, now(), command or [])
 
 
 def _run_mesa(
-    compiled: Compiled, scenario: Scenario, n: int, seed: int, every: int, bar: Any
-) -> Trajectory:
-    parts = []
+    scenario: Scenario, n: int, seed: int, every: int, bar: Any
+) -> tuple[Trajectory, pd.DataFrame]:
+    parts, summaries = [], []
     for r in range(n):
         model = InfluenceModel(scenario, seed=seed, replication=r, record_every=every)
         while model.running:
             model.step()
             bar.update(1)
         parts.append(model.trajectory)
+        summaries.append(model.summary.frame())
     arrays = {name: np.concatenate([p.arrays[name] for p in parts]) for name in parts[0].arrays}
     events = [row for p in parts for row in p.events]
-    del compiled
-    return Trajectory(parts[0].steps, arrays, events)
+    return Trajectory(parts[0].steps, arrays, events), pd.concat(summaries, ignore_index=True)
 
 
 def _progress(total: int, *, enabled: bool) -> Any:

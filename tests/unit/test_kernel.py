@@ -70,7 +70,7 @@ def test_invariants_hold_under_random_valid_parameters(dyn, values, step, seed):
         assert (state.investment >= 0).all()
         checked.append(t)
 
-    run_ensemble(compiled, 3, seed, on_step=check)
+    run_ensemble(compiled, 3, seed, observers=[check])
     assert len(checked) == compiled.timeline.n_steps
 
 
@@ -93,7 +93,7 @@ def test_rates_scale_with_the_step():
 def test_noise_has_a_fixed_shape_and_one_stream_per_replication():
     width = noise_width(5, 2)
     assert width == 15
-    noise = Noise(7, range(2, 4), width)
+    noise = Noise([seed_sequence(7, r) for r in range(2, 4)], width)
     draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 15)
     alone = np.random.default_rng(seed_sequence(7, 3)).standard_normal((40, width))
     np.testing.assert_array_equal(draws[1], alone)
