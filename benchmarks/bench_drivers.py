@@ -78,7 +78,6 @@ def main() -> None:
         return mesa.batch_run(
             InfluenceModel,
             parameters={"scenario": [scenario], "replication": range(runs)},
-            iterations=1,
             max_steps=steps,
             number_processes=1,
             data_collection_period=-1,

@@ -54,6 +54,12 @@ class InfluenceModel(mesa.Model):
         overrides: ``path=value`` overrides.
         record_every: Keep the state every this many steps in ``trajectory``.
         **parameters: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``.
+
+    Attributes:
+        spec: The resolved scenario this model runs.
+        compiled: Its arrays and schedule.
+        state: The kernel's state (one replication).
+        summary: Summary metrics, updated every step.
     """
 
     def __init__(
@@ -67,12 +73,13 @@ class InfluenceModel(mesa.Model):
         **parameters: Any,
     ) -> None:
         extra = [f"{path}={_yaml(value)}" for path, value in parameters.items()]
-        self.scenario = resolve(scenario, [*overrides, *extra])
-        self.seed = self.scenario.seed if seed is None else int(seed)
+        # Not ``self.scenario``: Mesa 3.5 gives Model a ``scenario`` of its own.
+        self.spec: Scenario = resolve(scenario, [*overrides, *extra])
+        self.seed = self.spec.seed if seed is None else int(seed)
         self.replication = replication
         sequence = seed_sequence(self.seed, replication)
         super().__init__(rng=np.random.default_rng(sequence.spawn(1)[0]))
-        self.compiled: Compiled = compile_scenario(self.scenario)
+        self.compiled: Compiled = compile_scenario(self.spec)
         self.state = self.compiled.initial.copy()
         self.params = self.compiled.params.copy()
         self.noise = np.random.default_rng(sequence)
@@ -84,9 +91,9 @@ class InfluenceModel(mesa.Model):
         self.options = self.compiled.options
         self.state_keys = self.compiled.states
         for i, key in enumerate(self.compiled.states):
-            StateAgent(self, key, self.scenario.states[key].title, i)
+            StateAgent(self, key, self.spec.states[key].title, i)
         for i, key in enumerate(self.compiled.powers):
-            PowerAgent(self, key, self.scenario.powers[key].title, i)
+            PowerAgent(self, key, self.spec.powers[key].title, i)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 f"regional_{k}": (lambda m, k=k: m.regional_alignment[k]) for k in self.options
