@@ -108,11 +108,18 @@ def _dyn(dynamics: Dynamics, step_days: int) -> Dyn:
     return Dyn(**values, step_weeks=np.array([step_days / 7.0]))
 
 
-def compile_scenario(scenario: Scenario) -> Compiled:
+def compile_scenario(scenario: Scenario, reference: Scenario | None = None) -> Compiled:
     """Turn a validated scenario into the kernel's arrays and schedule.
 
+    Args:
+        scenario: The scenario to run.
+        reference: The calibrated world its propensities come from (see ``docs/ODD.md``):
+            the scenario file as written, when ``scenario`` is that file with overrides or
+            sweep parameters applied. By default the scenario is its own reference.
+
     Raises:
-        ScenarioError: If a ``set`` shock names a parameter the model cannot change mid-run.
+        ScenarioError: If a ``set`` shock names a parameter the model cannot change
+            mid-run, or the reference has other states or powers.
     """
     timeline = scenario.timeline
     states, powers, alliances = (
@@ -217,7 +224,15 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         armed=unrest < params.unrest_threshold,
         alarmed=np.zeros((1, p_n), dtype=bool),
     )
-    set_propensity(initial, params)
+    if reference is None or reference == scenario:
+        set_propensity(initial, params)
+    else:
+        calibrated = compile_scenario(reference)
+        if (calibrated.states, calibrated.powers) != (states, powers):
+            raise ScenarioError.single(
+                "overrides cannot add or remove states or powers; write a scenario file instead"
+            )
+        params.propensity = calibrated.params.propensity.copy()
     schedule = _schedule(scenario, timeline, si, pi, ai)
     return Compiled(scenario, timeline, params, initial, schedule, states, powers, alliances)
 

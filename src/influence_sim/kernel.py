@@ -228,7 +228,7 @@ def utilities(state: State, params: Params) -> Array:
     u[:, SECURITY, :, :p] = ow * security_offer.transpose(0, 2, 1) * acceptance + relation
     u[:, ECONOMY, :, :p] = ow * economic_offer.transpose(0, 2, 1) * acceptance + relation
     u[:, :, :, :p] -= d.dependence_cost[:, None, None, None] * state.reliance[:, :, :, :p]
-    u[:, SECURITY, :, p] = ow * params.domestic_capacity * (1.0 - state.unrest)
+    u[:, SECURITY, :, p] = d.offer_weight[:, None] * params.domestic_capacity * (1.0 - state.unrest)
     u[:, ECONOMY, :, p] = 0.0
     return u
 

@@ -57,6 +57,7 @@ class InfluenceModel(mesa.Model):
 
     Attributes:
         spec: The resolved scenario this model runs.
+        reference: The scenario without the overrides: the calibrated world.
         compiled: Its arrays and schedule.
         state: The kernel's state (one replication).
         summary: Summary metrics, updated every step.
@@ -74,12 +75,14 @@ class InfluenceModel(mesa.Model):
     ) -> None:
         extra = [f"{path}={_yaml(value)}" for path, value in parameters.items()]
         # Not ``self.scenario``: Mesa 3.5 gives Model a ``scenario`` of its own.
-        self.spec: Scenario = resolve(scenario, [*overrides, *extra])
+        changes = [*overrides, *extra]
+        self.spec: Scenario = resolve(scenario, changes)
+        self.reference: Scenario = resolve(scenario) if changes else self.spec
         self.seed = self.spec.seed if seed is None else int(seed)
         self.replication = replication
         sequence = seed_sequence(self.seed, replication)
         super().__init__(rng=np.random.default_rng(sequence.spawn(1)[0]))
-        self.compiled: Compiled = compile_scenario(self.spec)
+        self.compiled: Compiled = compile_scenario(self.spec, self.reference)
         self.state = self.compiled.initial.copy()
         self.params = self.compiled.params.copy()
         self.noise = np.random.default_rng(sequence)

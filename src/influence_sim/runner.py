@@ -55,7 +55,9 @@ def run(
     Raises:
         InfluenceSimError: For a bad scenario, driver or count.
     """
+    overrides = list(overrides)
     resolved = resolve(scenario, overrides)
+    reference = resolve(scenario) if overrides else None
     seed = resolved.seed if seed is None else int(seed)
     n = resolved.replications if replications is None else int(replications)
     every = resolved.observation.record_every if record_every is None else int(record_every)
@@ -63,7 +65,7 @@ def run(
         raise InfluenceSimError(f"unknown driver '{driver}'; expected 'ensemble' or 'mesa'")
     if n < 1 or every < 1 or seed < 0:
         raise InfluenceSimError("replications and record_every must be at least 1, seed at least 0")
-    compiled = compile_scenario(resolved)
+    compiled = compile_scenario(resolved, reference)
     rows = n * len(record_steps(compiled.timeline.n_steps, every)) * len(compiled.states)
     rows *= len(compiled.options) * 3
     if rows > MAX_ALIGNMENT_ROWS:
@@ -85,7 +87,7 @@ def run(
             trajectory = run_ensemble(compiled, n, seed, record_every=every, observers=[observe])
             summaries = summary.frame()
         else:
-            trajectory, summaries = _run_mesa(resolved, n, seed, every, bar)
+            trajectory, summaries = _run_mesa(scenario, overrides, n, seed, every, bar)
     finally:
         bar.close()
     tables = build_tables(compiled, trajectory)
@@ -95,11 +97,13 @@ def run(
 
 
 def _run_mesa(
-    scenario: Scenario, n: int, seed: int, every: int, bar: Any
+    scenario: Scenario | str | Path, overrides: list[str], n: int, seed: int, every: int, bar: Any
 ) -> tuple[Trajectory, pd.DataFrame]:
     parts, summaries = [], []
     for r in range(n):
-        model = InfluenceModel(scenario, seed=seed, replication=r, record_every=every)
+        model = InfluenceModel(
+            scenario, seed=seed, replication=r, record_every=every, overrides=overrides
+        )
         while model.running:
             model.step()
             bar.update(1)
