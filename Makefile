@@ -37,6 +37,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/influence-sim schema --out scenarios/schema.json
 	$(BIN)/influence-sim schema --partial --out scenarios/schema-partial.json
+	$(BIN)/influence-sim schema --sweep --out scenarios/sweep-schema.json
 	$(BIN)/python -m influence_sim.docs parameters > docs/parameters.md
 	$(BIN)/python -m influence_sim.docs format > docs/scenario-format.md
 

@@ -18,31 +18,24 @@ fails, is recorded as failed with its message, and the sweep goes on.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
-import shutil
 import time
 import traceback
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait, FIRST_COMPLETED
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from influence_sim.analysis import Summary
 from influence_sim.compile import Compiled, compile_scenario
 from influence_sim.ensemble import simulate
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.kernel import Dyn, Params, State, StepEvents
-from influence_sim.loading import dump_scenario, parse_scenario
-from influence_sim.results import now, scenario_hash, versions
-from influence_sim.scenario import Scenario
-from influence_sim.sweepspec import SweepSpec
+from influence_sim.loading import parse_scenario
 
 PARTS = ("runs", "metrics", "timeseries")
 STRUCTURE = ("alliance_lead", "alliance_members", "alliance_deploys", "alliance_responds")
@@ -113,8 +106,8 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     status: dict[int, str] = {}
     compiled: dict[int, Compiled] = {}
     for point in np.unique(points):
-        values = zip(task.paths, task.values[int(point)], strict=True)
-        overrides = [*task.overrides, *(f"{p}={float(v)!r}" for p, v in values)]
+        pairs = zip(task.paths, task.values[int(point)], strict=True)
+        overrides = [*task.overrides, *(f"{p}={float(v)!r}" for p, v in pairs)]
         try:
             from influence_sim.model import resolve
 
@@ -271,7 +264,7 @@ def _run_group(
         every = task.timeseries_every
         if every:
             observers.append(_series_observer(compiled[0], points, reps, every, series))
-            observers[-1](0, state, None)  # type: ignore[arg-type]
+            observers[-1](0, state, None)
         sequences = [
             np.random.SeedSequence(task.seed, spawn_key=(int(p), int(r)))
             for p, r in zip(points, reps, strict=True)

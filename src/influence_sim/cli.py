@@ -117,8 +117,58 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from influence_sim.sweep import run_sweep
+
+    if args.resume is None and args.file is None:
+        raise InfluenceSimError("give a sweep file, or --resume DIR to finish a sweep")
+    source = None if args.resume else find_sweep(args.file)
+    result = run_sweep(
+        source or "",
+        out=args.out,
+        resume=args.resume,
+        kind=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        command=command_line(),
+    )
+    print(result.folder)
+    print(f"  {len(result.runs)} runs over {len(result.points)} points; {result.failed} failed")
+    if result.failed:
+        failed = result.runs[result.runs["status"] == "failed"]
+        for message, rows in list(failed.groupby("message"))[:3]:
+            print(f"  {len(rows)} runs failed: {message}", file=sys.stderr)
+        return EXIT_INPUT
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from influence_sim.sensitivity import analyze
+    from influence_sim.sweep import SweepResult
+
+    folder, lines = analyze(SweepResult.load(args.folder), metric=args.metric)
+    print(folder)
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
+def find_sweep(name: str) -> str:
+    """A sweep file: the path itself, or a bundled sweep of that name."""
+    from influence_sim.bundled import scenario_dir
+
+    path = Path(name)
+    if path.exists():
+        return name
+    bundled = scenario_dir() / "sweeps" / f"{path.name.removesuffix('.yaml')}.yaml"
+    if path.parent == Path(".") and bundled.is_file():
+        return str(bundled)
+    raise InfluenceSimError(f"{name}: no such file, and no bundled sweep of that name")
+
+
 def _schema(args: argparse.Namespace) -> int:
-    text = schema_text(partial=args.partial)
+    text = schema_text(partial=args.partial, sweep=args.sweep)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
@@ -201,8 +251,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")
     run_options(sub)
+    sub = add("sweep", _sweep, "Run a sweep in chunks, or finish one with --resume.")
+    sub.add_argument("file", nargs="?", metavar="FILE", help="a sweep file or a bundled sweep")
+    sub.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    sub.add_argument(
+        "--executor", choices=("local", "dask"), help="default: the file's, else local"
+    )
+    sub.add_argument("--scheduler", metavar="ADDR", help="a dask scheduler, tcp://host:port")
+    sub.add_argument("--out", default="results", metavar="DIR", help="where the sweep folder goes")
+    sub.add_argument("--resume", metavar="DIR", help="finish this unfinished sweep folder")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub = add("analyze", _analyze, "Sensitivity indices, heatmaps and plots of a finished sweep.")
+    sub.add_argument("folder", metavar="DIR", help="a sweep folder")
+    sub.add_argument("--metric", help="the outcome (default: the sweep file's)")
     sub = add("schema", _schema, "Print the JSON Schema of the scenario format.")
     sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
+    sub.add_argument("--sweep", action="store_true", help="the schema of a sweep file instead")
     sub.add_argument(
         "--partial",
         action="store_true",

@@ -39,7 +39,9 @@ def _salib() -> Any:
 
 def problem(spec: SweepSpec) -> dict[str, Any]:
     """The SALib problem of a sweep: names, bounds and distributions."""
-    names, bounds, dists = [], [], []
+    names: list[str] = []
+    bounds: list[list[Any]] = []
+    dists: list[str] = []
     for path, parameter in spec.parameters.items():
         names.append(path)
         if isinstance(parameter, RangeParameter):

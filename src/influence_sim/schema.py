@@ -45,7 +45,15 @@ def _drop_required(node: Any) -> None:
             _drop_required(value)
 
 
-def schema_text(*, partial: bool = False) -> str:
+def sweep_schema() -> dict[str, Any]:
+    """The JSON Schema of a sweep file."""
+    from influence_sim.sweepspec import SweepSpec
+
+    schema = SweepSpec.model_json_schema(mode="validation")
+    return {"$schema": SCHEMA_DIALECT, **schema, "title": "influence-sim sweep"}
+
+
+def schema_text(*, partial: bool = False, sweep: bool = False) -> str:
     """The JSON Schema as stable, indented text."""
-    schema = partial_schema() if partial else scenario_schema()
+    schema = sweep_schema() if sweep else partial_schema() if partial else scenario_schema()
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -56,17 +56,16 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
         raise ScenarioError(problems_from(exc, data, marks, display, root=SweepSpec)) from None
     base_file = file.parent / spec.base
     where = marks.get(("base",))
-    at = {"file": display, "line": where.line if where else None, "path": "base"}
     try:
         base_path = base_file if base_file.is_file() else find_scenario(spec.base)
         base = load_scenario(base_path)
         load_scenario(base_path, spec.overrides)
-    except ScenarioError as exc:
-        raise ScenarioError(
-            [Problem(f"the base scenario is not valid: {exc.problems[0]}", **at)]
-        ) from None  # type: ignore[arg-type]
     except InfluenceSimError as exc:
-        raise ScenarioError([Problem(str(exc), **at)]) from None  # type: ignore[arg-type]
+        first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
+        line = where.line if where else None
+        raise ScenarioError(
+            [Problem(f"the base scenario is not valid: {first}", display, line, path="base")]
+        ) from None
     problems = []
     for name, parameter in spec.parameters.items():
         for value in _probes(parameter):
@@ -91,7 +90,7 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
     return spec, base
 
 
-def _probes(parameter: Any) -> list[float]:
+def _probes(parameter: Any) -> list[Any]:
     if isinstance(parameter, RangeParameter):
         return list(parameter.range)
     if isinstance(parameter, DistributionParameter):
@@ -191,8 +190,10 @@ def _executor(
     kind: str, workers: int | None, scheduler: str | None
 ) -> contextlib.AbstractContextManager[Executor]:
     if kind == "local":
-        # An explicit context: never the global start method, which others may change.
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        # An explicit context, never the global start method (mesa.batch_run changes it).
+        # forkserver (spawn off Linux) is safe in threaded processes such as notebooks, and
+        # the chunk function and its plain-data tasks import cleanly in a fresh process.
+        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
         return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context)
     if kind == "dask":

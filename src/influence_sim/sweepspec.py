@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, Strict, model_validator
+from pydantic import BeforeValidator, Field, Strict, model_validator
 
 from influence_sim.fields import Name, Number, Positive, Spec
 
@@ -72,6 +72,11 @@ def _parameter(value: object) -> object:
 
 
 Parameter = RangeParameter | ValuesParameter | DistributionParameter
+ParameterField = Annotated[
+    Parameter,
+    Field(union_mode="left_to_right"),
+    BeforeValidator(_parameter, json_schema_input_type=Parameter | tuple[Number, Number]),
+]
 
 
 class Sampler(Spec):
@@ -146,10 +151,11 @@ class SweepSpec(Spec):
     overrides: list[str] = Field(
         default_factory=list, description="path=value overrides applied to the base first."
     )
-    parameters: dict[
-        str,
-        Annotated[Parameter, Field(union_mode="left_to_right")],
-    ] = Field(min_length=1, description="Dotted parameter paths and how each varies.")
+    parameters: dict[str, ParameterField] = Field(
+        min_length=1,
+        description="Dotted parameter paths and how each varies: [low, high] (a range), "
+        "{values: [...]}, or {distribution: ...}.",
+    )
     sampler: Sampler = Field(description="How points are drawn.")
     replications: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = Field(
         description="Replications of each point."
@@ -164,13 +170,6 @@ class SweepSpec(Spec):
     )
     executor: Executor = Field(default_factory=Executor, description="Execution defaults.")
     analysis: Analysis = Field(default_factory=Analysis, description="Analysis defaults.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: object) -> object:
-        if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
-            data = {**data, "parameters": {k: _parameter(v) for k, v in data["parameters"].items()}}
-        return data
 
     @model_validator(mode="after")
     def _fits_sampler(self) -> Self:

@@ -1,0 +1,300 @@
+"""Sweeps: the file, the samplers, identical tables however executed, resuming, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from influence_sim.cli import main
+from influence_sim.errors import InfluenceSimError
+from influence_sim.sampling import sample
+from influence_sim.schema import schema_text, sweep_schema
+from influence_sim.sensitivity import analyze
+from influence_sim.sweep import SweepResult, load_sweep, run_sweep
+from tests.conftest import SCENARIOS
+
+SWEEPS = sorted((SCENARIOS / "sweeps").glob("*.yaml"))
+KZ = SCENARIOS / "kazakhstan-2022.yaml"
+
+
+def sweep_file(tmp_path: Path, name: str = "small", **fields) -> Path:
+    spec = {
+        "name": name,
+        "title": "A small sweep",
+        "base": str(KZ),
+        "parameters": {
+            "powers.russia.security_capacity": [0.1, 1.0],
+            "states.kazakhstan.opinion.china": {"values": [-0.5, 0.0, 0.3]},
+        },
+        "sampler": {"method": "grid", "n": 3},
+        "replications": 4,
+        "seed": 5,
+        "chunk_size": 7,
+        **fields,
+    }
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def frames(result: SweepResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return result.runs, result.metrics
+
+
+def test_sweep_schema_is_current_and_bundled_sweeps_match_it():
+    assert (SCENARIOS / "sweep-schema.json").read_text() == schema_text(sweep=True)
+    for path in SWEEPS:
+        jsonschema.validate(yaml.safe_load(path.read_text()), sweep_schema())
+        _, base = load_sweep(path)
+        assert base.name == "kazakhstan-2022"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (
+            {"parameters": {"powers.russia.securty_capacity": [0.1, 1.0]}},
+            ("parameters.powers.russia.securty_capacity", "did you mean 'security_capacity'?"),
+        ),
+        (
+            {"parameters": {"powers.russia.credibility": [0.5, 1.5]}},
+            (
+                "parameters.powers.russia.credibility",
+                "1.5 is not a valid value",
+                "less than or equal to 1",
+            ),
+        ),
+        ({"sampler": {"method": "sobol", "n": 100}}, ("sampler", "power of 2, found 100")),
+        ({"sampler": {"method": "grid"}}, ("needs sampler.n",)),
+        ({"parameters": {"powers.russia.credibility": [0.9, 0.2]}}, ("expected low < high",)),
+        ({"replications": 0}, ("replications", "greater than or equal to 1")),
+        ({"base": "nowhere.yaml"}, ("base", "no such file")),
+        ({"samplr": {"method": "grid"}}, ("unknown field 'samplr'", "did you mean 'sampler'?")),
+    ],
+)
+def test_bad_sweep_files_get_clear_messages(tmp_path, capsys, change, fragments):
+    path = sweep_file(tmp_path, **change)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert str(path) in err
+    for fragment in fragments:
+        assert fragment in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_samplers_are_deterministic_and_sized(tmp_path):
+    grid, _ = load_sweep(sweep_file(tmp_path))
+    points = sample(grid)
+    assert len(points) == 9
+    assert sorted(points["powers.russia.security_capacity"].unique()) == [0.1, 0.55, 1.0]
+    lhs, _ = load_sweep(
+        sweep_file(
+            tmp_path,
+            "lhs",
+            sampler={"method": "lhs", "n": 50},
+            parameters={
+                "powers.russia.security_capacity": [0.0, 1.0],
+                "dynamics.offer_weight": {"distribution": "normal", "mean": 2.0, "sd": 0.2},
+            },
+        )
+    )
+    a, b = sample(lhs), sample(lhs)
+    pd.testing.assert_frame_equal(a, b)
+    strata = np.floor(a["powers.russia.security_capacity"] * 50)
+    assert sorted(strata) == list(range(50)), "one point in each stratum"
+    sobol, _ = load_sweep(
+        sweep_file(
+            tmp_path,
+            "sobol",
+            sampler={"method": "sobol", "n": 8},
+            parameters={
+                "powers.russia.security_capacity": [0.1, 1.0],
+                "dynamics.offer_weight": [1.0, 3.0],
+            },
+        )
+    )
+    assert len(sample(sobol)) == 8 * (2 + 2)
+    morris, _ = load_sweep(
+        sweep_file(
+            tmp_path,
+            "morris",
+            sampler={"method": "morris", "n": 5},
+            parameters={
+                "powers.russia.security_capacity": [0.1, 1.0],
+                "dynamics.offer_weight": [1.0, 3.0],
+            },
+        )
+    )
+    assert len(sample(morris)) == 5 * (2 + 1)
+
+
+@pytest.mark.slow
+def test_tables_are_identical_whatever_the_workers_executor_or_chunks(tmp_path):
+    path = sweep_file(tmp_path)
+    one = run_sweep(path, out=tmp_path / "one", workers=1)
+    two = run_sweep(path, out=tmp_path / "two", workers=2)
+    dask = run_sweep(path, out=tmp_path / "dask", kind="dask", workers=2)
+    spec, base = load_sweep(path)
+    bigger = run_sweep((spec.model_copy(update={"chunk_size": 36}), base), out=tmp_path / "big")
+    assert len(one.runs) == 36
+    assert one.failed == 0
+    for other in (two, dask, bigger):
+        for mine, theirs in zip(frames(one), frames(other), strict=True):
+            pd.testing.assert_frame_equal(mine, theirs)
+    # A point of the sweep is the same as run() with the same seed sequence.
+    assert one.metrics["final_alignment.kazakhstan.russia"].nunique() == 36
+
+
+def test_a_sweep_point_matches_a_run_with_the_same_overrides(tmp_path):
+    from influence_sim.runner import run
+
+    path = sweep_file(
+        tmp_path,
+        replications=1,
+        parameters={"powers.russia.security_capacity": {"values": [0.3]}},
+        sampler={"method": "grid"},
+    )
+    result = run_sweep(path, out=tmp_path, workers=1)
+    direct = run(
+        "kazakhstan-2022", replications=1, overrides=["powers.russia.security_capacity=0.3"]
+    )
+    # Different seed sequences (sweep keys are (point, replication)), same calibration:
+    # the starting state and the propensities agree.
+    assert result.metrics["final_alignment.kazakhstan.russia"].iloc[0] == pytest.approx(
+        direct.tables["summary"]["final_alignment.kazakhstan.russia"].iloc[0], abs=0.05
+    )
+
+
+def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, capsys):
+    path = sweep_file(
+        tmp_path,
+        "failing",
+        parameters={
+            "states.kazakhstan.reliance.security.russia": [0.3, 0.9],
+            "states.kazakhstan.reliance.security.china": [0.05, 0.4],
+        },
+        sampler={"method": "grid", "n": 3},
+        replications=2,
+    )
+    code = main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "18 runs over 9 points; 4 failed" in captured.out
+    assert "invalid parameters" in captured.err
+    assert "must sum to at most 1" in captured.err
+    result = SweepResult.load(next((tmp_path / "out").iterdir()))
+    failed = result.runs[result.runs["status"] == "failed"]
+    assert len(failed) == 4
+    assert (failed["message"].str.contains("sum")).all()
+    assert len(result.metrics) == 14
+
+
+def _wait_for(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_to_the_same_tables(tmp_path):
+    path = sweep_file(
+        tmp_path, "long", replications=30, chunk_size=10, sampler={"method": "grid", "n": 4}
+    )
+    out = tmp_path / "killed"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "influence_sim",
+            "sweep",
+            str(path),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        folder = None
+        deadline = time.monotonic() + 120
+        while folder is None and time.monotonic() < deadline:
+            folders = list(out.glob("long-*")) if out.exists() else []
+            folder = folders[0] if folders else None
+            time.sleep(0.05)
+        assert folder is not None
+        assert _wait_for(folder / "runs" / "part-00003.parquet", 120)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+    done = len(list((folder / "runs").glob("part-*.parquet")))
+    assert 4 <= done < 36, "killed mid-way"
+    with pytest.raises(InfluenceSimError, match="not complete"):
+        SweepResult.load(folder)
+    assert main(["sweep", "--resume", str(folder), "--workers", "1", "--quiet"]) == 0
+    resumed = SweepResult.load(folder)
+    whole = run_sweep(path, out=tmp_path / "whole", workers=1)
+    for mine, theirs in zip(frames(whole), frames(resumed), strict=True):
+        pd.testing.assert_frame_equal(mine, theirs)
+
+
+def test_analyze_grid_and_sobol(tmp_path, capsys):
+    grid = run_sweep(sweep_file(tmp_path), out=tmp_path, workers=1)
+    assert main(["analyze", str(grid.folder)]) == 0
+    assert (grid.folder / "analysis" / "heatmap.png").stat().st_size > 5000
+    path = sweep_file(
+        tmp_path,
+        "sobol",
+        replications=2,
+        chunk_size=500,
+        sampler={"method": "sobol", "n": 64},
+        parameters={
+            "powers.russia.security_capacity": [0.1, 1.0],
+            "states.kazakhstan.opinion.china": [-0.6, 0.4],
+            "dynamics.threat_decay": [0.01, 0.03],
+        },
+    )
+    sobol = run_sweep(path, out=tmp_path, workers=1)
+    folder, _ = analyze(sobol, metric="final_alignment.kazakhstan.russia")
+    table = pd.read_csv(folder / "indices.csv")
+    assert list(table["parameter"]) == list(sobol.spec.parameters)
+    assert (table["ST"] >= table["S1"] - table["S1_conf"] - table["ST_conf"]).all()
+    assert table["S1"].sum() < 1.1
+    by_name = table.set_index("parameter")
+    assert (
+        by_name.loc["powers.russia.security_capacity", "ST"]
+        > by_name.loc["dynamics.threat_decay", "ST"]
+    )
+    with pytest.raises(InfluenceSimError, match=r"no metric 'final_alignment\.kazakstan\.russia'"):
+        analyze(sobol, metric="final_alignment.kazakstan.russia")
+
+
+def test_parts_carry_provenance(tmp_path):
+    import pyarrow.parquet as pq
+
+    result = run_sweep(sweep_file(tmp_path), out=tmp_path, workers=1)
+    meta = json.loads(
+        pq.read_schema(result.folder / "metrics" / "part-00000.parquet").metadata[b"influence_sim"]
+    )
+    assert meta["spec_sha256"] == result.manifest["spec_sha256"]
+    assert meta["versions"]["numpy"] == np.__version__
