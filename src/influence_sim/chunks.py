@@ -100,6 +100,7 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls."""
     started = time.perf_counter()
     base = parse_scenario(task.base, source="base-scenario.yaml")
+    calibrated = compile_scenario(base)
     runs = np.arange(task.start, task.stop)
     points = runs // task.replications
     reps = runs % task.replications
@@ -111,7 +112,7 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
         try:
             from influence_sim.model import resolve
 
-            compiled[int(point)] = compile_scenario(resolve(base, overrides), base)
+            compiled[int(point)] = compile_scenario(resolve(base, overrides), calibrated)
         except (ScenarioError, InfluenceSimError) as exc:
             status[int(point)] = "invalid parameters: " + str(exc).replace("\n", "; ")
     metrics, series = [], []

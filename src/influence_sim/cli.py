@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import yaml
+
 from influence_sim import __version__
 from influence_sim.bundled import bundled_files, find_scenario
 from influence_sim.errors import InfluenceSimError
@@ -53,9 +55,21 @@ def _list(args: argparse.Namespace) -> int:
     for path in bundled_files():
         scenario = load_scenario(path)
         rows.append((path.stem, scenario.title))
-    width = max(len(name) for name, _ in rows)
+    from influence_sim.bundled import scenario_dir
+    from influence_sim.sweepspec import SweepSpec
+
+    sweeps = []
+    for path in sorted((scenario_dir() / "sweeps").glob("*.yaml")):
+        spec = SweepSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        sweeps.append((path.stem, spec.title))
+    width = max(len(name) for name, _ in rows + sweeps)
+    print("scenarios:")
     for name, title in rows:
-        print(f"{name:<{width}}  {title}")
+        print(f"  {name:<{width}}  {title}")
+    if sweeps:
+        print("sweeps (influence-sim sweep NAME):")
+        for name, title in sweeps:
+            print(f"  {name:<{width}}  {title}")
     return 0
 
 

@@ -108,14 +108,17 @@ def _dyn(dynamics: Dynamics, step_days: int) -> Dyn:
     return Dyn(**values, step_weeks=np.array([step_days / 7.0]))
 
 
-def compile_scenario(scenario: Scenario, reference: Scenario | None = None) -> Compiled:
+def compile_scenario(
+    scenario: Scenario, reference: Scenario | Compiled | None = None
+) -> Compiled:
     """Turn a validated scenario into the kernel's arrays and schedule.
 
     Args:
         scenario: The scenario to run.
         reference: The calibrated world its propensities come from (see ``docs/ODD.md``):
             the scenario file as written, when ``scenario`` is that file with overrides or
-            sweep parameters applied. By default the scenario is its own reference.
+            sweep parameters applied, or that file already compiled. By default the
+            scenario is its own reference.
 
     Raises:
         ScenarioError: If a ``set`` shock names a parameter the model cannot change
@@ -224,10 +227,10 @@ def compile_scenario(scenario: Scenario, reference: Scenario | None = None) -> C
         armed=unrest < params.unrest_threshold,
         alarmed=np.zeros((1, p_n), dtype=bool),
     )
-    if reference is None or reference == scenario:
+    if reference is None or reference is scenario or reference == scenario:
         set_propensity(initial, params)
     else:
-        calibrated = compile_scenario(reference)
+        calibrated = reference if isinstance(reference, Compiled) else compile_scenario(reference)
         if (calibrated.states, calibrated.powers) != (states, powers):
             raise ScenarioError.single(
                 "overrides cannot add or remove states or powers; write a scenario file instead"

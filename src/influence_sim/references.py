@@ -222,7 +222,9 @@ def _check_sources(err: _Errors, scenario: Scenario) -> None:
             continue
         if path and path[0] == "shocks":
             err.add(("sources", key), "a shock's source goes in its own 'source' field", key)
-        elif not any(covers(path, k) for k in known if len(k) == len(path)):
+        elif path not in known and (
+            "*" not in path or not any(covers(path, k) for k in known if len(k) == len(path))
+        ):
             names = [format_path(p) for p in known if len(p) == len(path)]
             err.add(
                 ("sources", key),

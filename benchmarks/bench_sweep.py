@@ -1,0 +1,123 @@
+"""Sweeps at scale, measured in one run; prints times, memory and ratios.
+
+    python benchmarks/bench_sweep.py                 # 2,000-run ratio, then 100k and 1M runs
+    python benchmarks/bench_sweep.py --quick         # 200 runs, then 10k and 50k
+
+1. The same 2,000-run sweep (Russia's security capacity x China's economic capacity,
+   10 x 10 points x 20 replications of Kazakhstan 2022) through ``influence-sim sweep``
+   (the whole command, start-up included) and through ``mesa.batch_run(InfluenceModel)``.
+2. N replications of the 156-step Kazakhstan 2022 scenario with summary metrics, on all
+   cores: total time and peak memory (the largest process), at two sizes, to show that
+   memory does not grow with the number of runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mesa
+import yaml
+
+from influence_sim import load_scenario
+from influence_sim.bundled import scenario_dir
+from influence_sim.model import InfluenceModel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sweep_command(spec: dict, folder: Path, workers: int) -> tuple[float, float]:
+    """Run ``influence-sim sweep`` in a child process; returns seconds and peak MiB."""
+    path = folder / f"{spec['name']}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "influence_sim", "sweep", str(path), "--out", str(folder / "out"),
+         "--workers", str(workers), "--quiet"],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-batch-run", action="store_true")
+    args = parser.parse_args()
+    base = str(scenario_dir() / "kazakhstan-2022.yaml")
+    capacities = [round(0.1 * i, 1) for i in range(1, 11)]
+    reps = 2 if args.quick else 20
+    grid = {
+        "name": "bench-grid",
+        "title": "benchmark",
+        "base": base,
+        "parameters": {
+            "powers.russia.security_capacity": {"values": capacities},
+            "powers.china.economic_capacity": {"values": capacities},
+        },
+        "sampler": {"method": "grid"},
+        "replications": reps,
+        "seed": 1,
+        "chunk_size": 1000,
+    }
+    runs = 100 * reps
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(f"1. the same {runs:,}-run sweep, {args.workers} workers\n")
+        sweep_s, _ = sweep_command(grid, folder, args.workers)
+        print(f"  influence-sim sweep (whole command)          {sweep_s:9.2f} s")
+        if not args.skip_batch_run:
+            scenario = load_scenario(base)
+            start = time.perf_counter()
+            mesa.batch_run(
+                InfluenceModel,
+                parameters={
+                    "scenario": [scenario],
+                    "powers.russia.security_capacity": capacities,
+                    "powers.china.economic_capacity": capacities,
+                    "replication": range(reps),
+                },
+                number_processes=1,
+                max_steps=156,
+                display_progress=False,
+            )
+            batch_s = time.perf_counter() - start
+            print(f"  mesa.batch_run(InfluenceModel), 1 process   {batch_s:9.2f} s")
+            print(f"  sweep / batch_run:                           {batch_s / sweep_s:9.0f}x "
+                  "(target: at least 100x)\n")
+        sizes = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
+        print(f"2. replications of Kazakhstan 2022 (156 steps), summary metrics, {args.workers} workers\n")
+        results = []
+        for n in sizes:
+            spec = {
+                "name": f"bench-{n}",
+                "title": "benchmark",
+                "base": base,
+                "parameters": {"powers.russia.security_capacity": {"values": [0.8]}},
+                "sampler": {"method": "grid"},
+                "replications": n,
+                "seed": 1,
+                "chunk_size": 10_000,
+            }
+            seconds, peak = sweep_command(spec, folder, args.workers)
+            results.append((n, seconds, peak))
+            print(f"  {n:>9,} runs: {seconds:8.1f} s, {n * 156 / seconds:12,.0f} replication-steps/s, "
+                  f"peak memory of the largest process {peak:7.0f} MiB", flush=True)
+        (small, s_small, m_small), (big, s_big, m_big) = results
+        print(f"\n  time ratio {big // small}x the runs: {s_big / s_small:.1f}x; "
+              f"memory ratio: {m_big / m_small:.2f}x (flat is 1)")
+        print("  targets for 1,000,000 runs: at most 300 s and 2,048 MiB")
+
+
+if __name__ == "__main__":
+    main()
