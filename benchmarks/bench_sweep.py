@@ -39,9 +39,20 @@ def sweep_command(spec: dict, folder: Path, workers: int) -> tuple[float, float]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "influence_sim", "sweep", str(path), "--out", str(folder / "out"),
-         "--workers", str(workers), "--quiet"],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "influence_sim",
+            "sweep",
+            str(path),
+            "--out",
+            str(folder / "out"),
+            "--workers",
+            str(workers),
+            "--quiet",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -93,10 +104,15 @@ def main() -> None:
             )
             batch_s = time.perf_counter() - start
             print(f"  mesa.batch_run(InfluenceModel), 1 process   {batch_s:9.2f} s")
-            print(f"  sweep / batch_run:                           {batch_s / sweep_s:9.0f}x "
-                  "(target: at least 100x)\n")
+            print(
+                f"  sweep / batch_run:                           {batch_s / sweep_s:9.0f}x "
+                "(target: at least 100x)\n"
+            )
         sizes = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
-        print(f"2. replications of Kazakhstan 2022 (156 steps), summary metrics, {args.workers} workers\n")
+        print(
+            f"2. replications of Kazakhstan 2022 (156 steps), summary metrics, "
+            f"{args.workers} workers\n"
+        )
         results = []
         for n in sizes:
             spec = {
@@ -111,11 +127,17 @@ def main() -> None:
             }
             seconds, peak = sweep_command(spec, folder, args.workers)
             results.append((n, seconds, peak))
-            print(f"  {n:>9,} runs: {seconds:8.1f} s, {n * 156 / seconds:12,.0f} replication-steps/s, "
-                  f"peak memory of the largest process {peak:7.0f} MiB", flush=True)
+            print(
+                f"  {n:>9,} runs: {seconds:8.1f} s, "
+                f"{n * 156 / seconds:12,.0f} replication-steps/s, "
+                f"peak memory of the largest process {peak:7.0f} MiB",
+                flush=True,
+            )
         (small, s_small, m_small), (big, s_big, m_big) = results
-        print(f"\n  time ratio {big // small}x the runs: {s_big / s_small:.1f}x; "
-              f"memory ratio: {m_big / m_small:.2f}x (flat is 1)")
+        print(
+            f"\n  time ratio {big // small}x the runs: {s_big / s_small:.1f}x; "
+            f"memory ratio: {m_big / m_small:.2f}x (flat is 1)"
+        )
         print("  targets for 1,000,000 runs: at most 300 s and 2,048 MiB")
 
 

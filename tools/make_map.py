@@ -13,6 +13,7 @@ frame, simplifies every ring (Douglas-Peucker) and rounds to 0.01 degrees.
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import sys
@@ -32,6 +33,7 @@ SOURCE = (
 
 
 def read_dbf(data: bytes) -> list[dict[str, str]]:
+    """The attribute table of a dBase file, one dict per record."""
     count, header_size, record_size = struct.unpack("<xxxxIHH", data[:12])
     fields = []
     for offset in range(32, header_size - 1, 32):
@@ -49,6 +51,7 @@ def read_dbf(data: bytes) -> list[dict[str, str]]:
 
 
 def read_shp(data: bytes) -> list[list[np.ndarray]]:
+    """The polygons of a shapefile: per shape, its rings as (n, 2) arrays of lon, lat."""
     shapes, pos = [], 100
     while pos < len(data):
         _, length = struct.unpack(">II", data[pos : pos + 8])
@@ -63,7 +66,7 @@ def read_shp(data: bytes) -> list[list[np.ndarray]]:
         points = np.frombuffer(content[44 + 4 * n_parts : 44 + 4 * n_parts + 16 * n_points], "<f8")
         points = points.reshape(-1, 2)
         bounds = [*parts, n_points]
-        shapes.append([points[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+        shapes.append([points[a:b] for a, b in itertools.pairwise(bounds)])
     return shapes
 
 
@@ -95,6 +98,7 @@ def simplify(ring: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def main(wheel: str) -> None:
+    """Write the shipped outlines from the geopandas wheel at ``wheel``."""
     folder = "geopandas/datasets/naturalearth_lowres/naturalearth_lowres"
     with zipfile.ZipFile(wheel) as archive:
         shp = archive.read(f"{folder}.shp")
@@ -108,7 +112,12 @@ def main(wheel: str) -> None:
             continue
         kept = []
         for ring in rings:
-            inside = (ring[:, 0] > lon0) & (ring[:, 0] < lon1) & (ring[:, 1] > lat0) & (ring[:, 1] < lat1)
+            inside = (
+                (ring[:, 0] > lon0)
+                & (ring[:, 0] < lon1)
+                & (ring[:, 1] > lat0)
+                & (ring[:, 1] < lat1)
+            )
             if not inside.any():
                 continue
             clamped = np.column_stack([ring[:, 0].clip(lon0, lon1), ring[:, 1].clip(lat0, lat1)])

@@ -42,11 +42,13 @@ class _FirstAfterPeak:
 
     def update(self, step: int, value: NDArray[np.float64], condition: NDArray[np.bool_]) -> None:
         higher = value > self.peak
-        self.peak = np.where(higher, value, self.peak)
-        self.peak_step = np.where(higher, step, self.peak_step)
-        self.found = np.where(higher, -1, self.found)
-        new = (self.found < 0) & condition & (step > self.peak_step)
-        self.found = np.where(new, step, self.found)
+        np.copyto(self.peak, value, where=higher)
+        np.copyto(self.peak_step, step, where=higher)
+        np.copyto(self.found, -1, where=higher)
+        new = self.found < 0
+        new &= condition
+        new &= step > self.peak_step
+        np.copyto(self.found, step, where=new)
 
     def elapsed(self, last_step: int) -> NDArray[np.float64]:
         """Steps from the peak to the first step meeting the condition (or the end)."""

@@ -32,7 +32,7 @@ import pandas as pd
 
 from influence_sim.analysis import Summary
 from influence_sim.compile import Compiled, compile_scenario
-from influence_sim.ensemble import simulate
+from influence_sim.ensemble import replicate, simulate
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.kernel import Dyn, Params, State, StepEvents
 from influence_sim.loading import parse_scenario
@@ -233,6 +233,8 @@ def _stack(parts: Sequence[tuple[Compiled, int]]) -> tuple[Params, State]:
         )
 
     counts = [n for _, n in parts]
+    if len(parts) == 1:  # one point: its parameters broadcast, no need to repeat them
+        return first.params.copy(), replicate(first.initial, counts[0])
     fields: dict[str, Any] = {}
     for name, value in vars(first.params).items():
         if name in STRUCTURE:

@@ -108,9 +108,7 @@ def _dyn(dynamics: Dynamics, step_days: int) -> Dyn:
     return Dyn(**values, step_weeks=np.array([step_days / 7.0]))
 
 
-def compile_scenario(
-    scenario: Scenario, reference: Scenario | Compiled | None = None
-) -> Compiled:
+def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None = None) -> Compiled:
     """Turn a validated scenario into the kernel's arrays and schedule.
 
     Args:

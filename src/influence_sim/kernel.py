@@ -206,39 +206,71 @@ def allies(params: Params) -> BoolArray:
 
 def utilities(state: State, params: Params) -> Array:
     """Utility of each option in each domain, before the propensities, ``(R, D, S, K)``."""
+    # In-place arithmetic, in the order the equations are written (docs/ODD.md): this runs
+    # millions of times in a sweep, and the order keeps results bit-identical across changes.
     d = params.dyn
     ow = d.offer_weight[:, None, None]
-    acceptance = (1.0 + state.opinion) / 2.0  # (R, S, P): distrust discounts what is offered
+    acceptance = state.opinion + 1.0  # (R, S, P): distrust discounts what is offered
+    acceptance /= 2.0
     # A promise to come (commitment, reach) is worth what the power's credibility and free
     # capacity make it; assistance in place (posture) and troops on the ground count as they are.
     promise = alliance_commitment_to(params) + params.reach
-    security_offer = (
-        state.credibility * state.capacity[:, :, None] * promise + state.posture + state.deployed
-    )
+    security_offer = state.credibility * state.capacity[:, :, None]
+    security_offer *= promise
+    security_offer += state.posture
+    security_offer += state.deployed
     ties = (
         params.trade + params.remittances + np.minimum(1.0, state.investment / params.gdp[:, None])
     )
-    economic_offer = ties * (0.5 + 0.5 * state.econ[:, :, None])
-    relation = (
-        d.opinion_weight[:, None, None] * state.opinion
-        + d.elite_weight[:, None, None] * params.elite
-    )  # (R, S, P)
+    economic_offer = 0.5 * state.econ[:, :, None]
+    economic_offer += 0.5
+    economic_offer = ties * economic_offer
+    relation = d.opinion_weight[:, None, None] * state.opinion  # (R, S, P)
+    relation += d.elite_weight[:, None, None] * params.elite
     r, s, p = state.opinion.shape
-    u = np.empty((r, 2, s, p + 1))
-    u[:, SECURITY, :, :p] = ow * security_offer.transpose(0, 2, 1) * acceptance + relation
-    u[:, ECONOMY, :, :p] = ow * economic_offer.transpose(0, 2, 1) * acceptance + relation
-    u[:, :, :, :p] -= d.dependence_cost[:, None, None, None] * state.reliance[:, :, :, :p]
-    u[:, SECURITY, :, p] = d.offer_weight[:, None] * params.domestic_capacity * (1.0 - state.unrest)
-    u[:, ECONOMY, :, p] = 0.0
-    return u
+    powers = np.empty((r, 2, s, p))  # contiguous: strided writes into u cost more than a copy
+    for domain, offer in ((SECURITY, security_offer), (ECONOMY, economic_offer)):
+        block = powers[:, domain]
+        np.multiply(ow, offer.transpose(0, 2, 1), out=block)
+        block *= acceptance
+        block += relation
+    powers -= d.dependence_cost[:, None, None, None] * state.reliance[:, :, :, :p]
+    own = np.zeros((r, 2, s, 1))
+    own[:, SECURITY, :, 0] = (
+        d.offer_weight[:, None] * params.domestic_capacity * (1.0 - state.unrest)
+    )
+    return np.concatenate([powers, own], axis=3)
 
 
 def choice(state: State, params: Params) -> Array:
     """The reliance each government would choose now: a logit over utilities, ``(R, D, S, K)``."""
-    z = (utilities(state, params) + params.propensity) / params.dyn.temperature[:, None, None, None]
-    z -= z.max(axis=3, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=3, keepdims=True)
+    z = utilities(state, params)
+    z += params.propensity
+    z /= params.dyn.temperature[:, None, None, None]
+    z -= reduce_last(np.maximum, z)[..., None]
+    np.exp(z, out=z)
+    z /= reduce_last(np.add, z)[..., None]
+    return z
+
+
+def reduce_last(ufunc: np.ufunc, values: Array) -> Array:
+    """``ufunc.reduce`` over a short last axis, element by element in order.
+
+    NumPy reduces a last axis of two or three elements an order of magnitude slower than
+    it combines the slices, and combining them in order gives the same bits.
+    """
+    out = values[..., 0].copy()
+    for k in range(1, values.shape[-1]):
+        ufunc(out, values[..., k], out=out)
+    return out
+
+
+def sum_powers(values: Array) -> Array:
+    """Sum over the power axis of ``(R, P, S)``, in order (see :func:`reduce_last`)."""
+    out = values[:, 0].copy()
+    for p in range(1, values.shape[1]):
+        out += values[:, p]
+    return out
 
 
 def set_propensity(state: State, params: Params) -> None:
@@ -277,7 +309,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     damping = (
         d.unrest_decay[:, None]
         + d.domestic_damping[:, None] * params.domestic_capacity
-        + d.foreign_damping[:, None] * (state.deployed * params.reach).sum(axis=1)
+        + d.foreign_damping[:, None] * sum_powers(state.deployed * params.reach)
     )
     grievance = d.grievance_gain[:, None] * shocks.grievance[None, :]
     state.unrest += grievance * (1.0 - state.unrest) - np.minimum(damping, 1.0) * state.unrest
@@ -301,14 +333,18 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     state.salience = params.salience0 + (1.0 - params.salience0) * excess
     weekly = np.minimum(1.0, d.adjustment_rate[:, None] + d.crisis_adjustment[:, None] * excess)
     rate = 1.0 - (1.0 - weekly) ** d.step_weeks[:, None]
-    target = choice(state, params)
-    state.reliance += rate[:, None, :, None] * (target - state.reliance)
+    step_toward = choice(state, params)
+    step_toward -= state.reliance
+    step_toward *= rate[:, None, :, None]
+    state.reliance += step_toward
 
     # Powers adapt: investment grows; alarmed powers raise posture within tools and opinion.
     state.investment *= 1.0 + d.investment_growth[:, None, None] * state.econ[:, :, None]
-    ceiling = posture_ceiling(params)[:, :, None] * (1.0 + state.opinion.transpose(0, 2, 1)) / 2
-    rise = d.posture_response[:, None, None] * np.maximum(0.0, ceiling - state.posture)
-    state.posture += state.alarmed[:, :, None] * rise
+    if state.alarmed.any():  # adding zeros would leave posture exactly as it is
+        opinion = state.opinion.transpose(0, 2, 1)
+        ceiling = posture_ceiling(params)[:, :, None] * (1.0 + opinion) / 2
+        rise = d.posture_response[:, None, None] * np.maximum(0.0, ceiling - state.posture)
+        state.posture += state.alarmed[:, :, None] * rise
 
     # Opinion: drift to baseline, backlash against troops on the ground, noise.
     state.opinion += d.opinion_drift[:, None, None] * (state.opinion_base - state.opinion)

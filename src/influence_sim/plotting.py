@@ -325,23 +325,33 @@ def plot_map(
         if shape is None:
             missing.append(spec.title)
             continue
-        a, b = float(values.loc[key, powers[0]]), float(values.loc[key, powers[-1]])
+        row = values.loc[key].to_numpy(dtype=float)
+        columns = list(values.columns)
+        a, b = row[columns.index(powers[0])], row[columns.index(powers[-1])]
         lean = (b - a) / (a + b) if a + b > 0 else 0.0
-        own = float(values.loc[key, "self"])
+        own = row[columns.index("self")]
         for ring in shape["rings"]:
-            ax.add_patch(Polygon(ring, closed=True, facecolor=cmap(norm(lean)), edgecolor="#333333", lw=0.8))
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor=cmap(norm(lean)), edgecolor="#333333", lw=0.8)
+            )
         xs = [x for ring in shape["rings"] for x, _ in ring]
         ys = [y for ring in shape["rings"] for _, y in ring]
         ax.text(
-            (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2,
-            f"{spec.title}\nself {own:.0%}", ha="center", va="center", fontsize=8,
+            (min(xs) + max(xs)) / 2,
+            (min(ys) + max(ys)) / 2,
+            f"{spec.title}\nself {own:.0%}",
+            ha="center",
+            va="center",
+            fontsize=8,
         )
         drawn.add(spec.iso_a3)
     for code, shape in outlines["countries"].items():
         if code in drawn:
             continue
         for ring in shape["rings"]:
-            ax.add_patch(Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", lw=0.5))
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", lw=0.5)
+            )
     lon0, lat0, lon1, lat1 = outlines["frame"]
     ax.set(xlim=(lon0, lon1), ylim=(lat0, lat1), aspect=1.3, xticks=[], yticks=[])
     ax.set_facecolor("#dceefa")  # water (the Caspian and Aral seas)
@@ -356,7 +366,9 @@ def plot_map(
         from matplotlib.cm import ScalarMappable
 
         bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
-        bar.set_ticks([-1, 0, 1], labels=[_label(result, powers[0]), "even", _label(result, powers[-1])])
+        bar.set_ticks(
+            [-1, 0, 1], labels=[_label(result, powers[0]), "even", _label(result, powers[-1])]
+        )
     return ax
 
 
