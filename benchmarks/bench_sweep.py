@@ -7,15 +7,15 @@
    10 x 10 points x 20 replications of Kazakhstan 2022) through ``influence-sim sweep``
    (the whole command, start-up included) and through ``mesa.batch_run(InfluenceModel)``.
 2. N replications of the 156-step Kazakhstan 2022 scenario with summary metrics, on all
-   cores: total time and peak memory (the largest process), at two sizes, to show that
-   memory does not grow with the number of runs.
+   cores: total time and peak resident memory (sampled from /proc: the largest process
+   and all the sweep's processes together), at two sizes, to show that memory does not
+   grow with the number of runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,13 +32,34 @@ from influence_sim.model import InfluenceModel
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sweep_command(spec: dict, folder: Path, workers: int) -> tuple[float, float]:
-    """Run ``influence-sim sweep`` in a child process; returns seconds and peak MiB."""
+def _group_rss(group: int) -> tuple[int, int]:
+    """Largest and total resident memory (KiB) of the processes in a process group."""
+    largest = total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # fields[2] is the process group
+                continue
+            for line in (stat.parent / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                    largest, total = max(largest, rss), total + rss
+        except (OSError, IndexError, ValueError):
+            continue
+    return largest, total
+
+
+def sweep_command(spec: dict, folder: Path, workers: int) -> tuple[float, float, float]:
+    """Run ``influence-sim sweep`` in a child process group, sampling its memory.
+
+    Returns:
+        Seconds, and the peak resident memory in MiB of the largest process and of all
+        the sweep's processes together.
+    """
     path = folder / f"{spec['name']}.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -51,12 +72,18 @@ def sweep_command(spec: dict, folder: Path, workers: int) -> tuple[float, float]
             str(workers),
             "--quiet",
         ],
-        check=True,
         stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    largest = total = 0
+    while process.poll() is None:
+        one, every = _group_rss(process.pid)
+        largest, total = max(largest, one), max(total, every)
+        time.sleep(0.2)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    if process.returncode:
+        raise SystemExit(f"the sweep failed with exit code {process.returncode}")
+    return seconds, largest / 1024, total / 1024
 
 
 def main() -> None:
@@ -85,7 +112,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"1. the same {runs:,}-run sweep, {args.workers} workers\n")
-        sweep_s, _ = sweep_command(grid, folder, args.workers)
+        sweep_s, _, _ = sweep_command(grid, folder, args.workers)
         print(f"  influence-sim sweep (whole command)          {sweep_s:9.2f} s")
         if not args.skip_batch_run:
             scenario = load_scenario(base)
@@ -125,12 +152,12 @@ def main() -> None:
                 "seed": 1,
                 "chunk_size": 10_000,
             }
-            seconds, peak = sweep_command(spec, folder, args.workers)
-            results.append((n, seconds, peak))
+            seconds, peak, total = sweep_command(spec, folder, args.workers)
+            results.append((n, seconds, total))
             print(
                 f"  {n:>9,} runs: {seconds:8.1f} s, "
                 f"{n * 156 / seconds:12,.0f} replication-steps/s, "
-                f"peak memory of the largest process {peak:7.0f} MiB",
+                f"peak memory: largest process {peak:5.0f} MiB, all processes {total:5.0f} MiB",
                 flush=True,
             )
         (small, s_small, m_small), (big, s_big, m_big) = results
@@ -138,7 +165,7 @@ def main() -> None:
             f"\n  time ratio {big // small}x the runs: {s_big / s_small:.1f}x; "
             f"memory ratio: {m_big / m_small:.2f}x (flat is 1)"
         )
-        print("  targets for 1,000,000 runs: at most 300 s and 2,048 MiB")
+        print("  targets for 1,000,000 runs: at most 300 s and 2,048 MiB (all processes)")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,27 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from matplotlib.figure import Figure
+
+    from influence_sim.plotting import animate_map, plot_map, save_standard_plots
+    from influence_sim.results import RunResult
+
+    result = RunResult.load(args.folder)
+    plots = Path(args.folder) / "plots"
+    written = save_standard_plots(result, plots)  # the map at the last step among them
+    if args.step is not None:
+        figure = Figure(figsize=(7, 4.6), layout="constrained")
+        plot_map(result, step=args.step, ax=figure.add_subplot())
+        figure.savefig(plots / f"map-step-{args.step}.png", dpi=110)
+        written.append(plots / f"map-step-{args.step}.png")
+    if args.animate:
+        written.append(animate_map(result, plots / "map.gif", every=args.every))
+    for path in written:
+        print(path)
+    return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from influence_sim.sweep import run_sweep
 
@@ -265,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")
     run_options(sub)
+    sub = add("plot", _plot, "Draw a results folder's figures again, with the map (and a GIF).")
+    sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
+    sub.add_argument("--step", type=_natural, help="the step the map shows (default: the last)")
+    sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
+    sub.add_argument("--every", type=_positive, default=2, help="GIF: a frame every K steps")
     sub = add("sweep", _sweep, "Run a sweep in chunks, or finish one with --resume.")
     sub.add_argument("file", nargs="?", metavar="FILE", help="a sweep file or a bundled sweep")
     sub.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")

@@ -254,6 +254,7 @@ def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
     written = []
     state = focus_state(result)
     figures = {
+        "map.png": lambda ax: plot_map(result, ax=ax),
         f"alignment-{state}.png": lambda ax: plot_alignment(result, state, ax=ax),
         f"tradeoff-{state}.png": lambda ax: plot_tradeoff(result, state, ax=ax),
         "regional.png": lambda ax: plot_regional(result, ax=ax),

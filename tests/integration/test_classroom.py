@@ -1,0 +1,123 @@
+"""Each experiment of docs/classroom.md, run as its command, shows what the guide says.
+
+The guide's numbers are rounded medians of 50 replications; these tests run 20 and
+allow for that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from influence_sim.cli import main
+from influence_sim.results import RunResult
+from influence_sim.sweep import SweepResult
+
+R = "20"
+
+
+def command(tmp_path: Path, capsys, *args: str) -> tuple[Path, str]:
+    """Run a command of the guide; returns the folder it printed and its output."""
+    assert main([*args, "--out", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    return Path(out.splitlines()[0]), out
+
+
+def medians(result: RunResult, state: str, power: str, domain: str = "overall") -> pd.Series:
+    frame = result.tables["alignment"]
+    rows = frame[(frame["state"] == state) & (frame["power"] == power) & (frame["domain"] == domain)]
+    return rows.groupby("step")["value"].median()
+
+
+def test_1_the_crisis_as_it_happened(tmp_path, capsys):
+    folder, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
+    assert "troops arrived a median 0 steps after the first request" in out
+    overall = medians(RunResult.load(folder), "kazakhstan", "russia")
+    assert overall.loc[0] == pytest.approx(0.39, abs=0.02)
+    assert overall.loc[2] == pytest.approx(0.65, abs=0.04)
+    assert abs(overall.loc[26] - 0.4) < 0.05
+    assert (folder / "plots" / "alignment-kazakhstan.png").is_file()
+    assert (folder / "plots" / "map.png").is_file()
+
+
+def test_2_what_if_nobody_came(tmp_path, capsys):
+    folder, _ = command(
+        tmp_path, capsys, "compare", "kazakhstan-2022", "no-csto-response", "--replications", R
+    )
+    came = RunResult.load(folder / "a-kazakhstan-2022")
+    nobody = RunResult.load(folder / "b-no-csto-response")
+    calm = lambda r: r.tables["summary"]["steps_to_calm.kazakhstan"].median()  # noqa: E731
+    assert calm(nobody) >= 1.5 * calm(came)
+    cred = nobody.tables["powers"].query("power == 'russia' and state == 'kazakhstan'")
+    by_step = cred.groupby("step")["credibility"].median()
+    assert by_step.loc[3] < by_step.loc[0]
+    gap = medians(nobody, "kazakhstan", "russia", "security") - medians(
+        came, "kazakhstan", "russia", "security"
+    )
+    assert gap.loc[26] == pytest.approx(-0.2, abs=0.07)
+    assert (folder / "plots" / "comparison-kazakhstan-russia.png").is_file()
+
+
+def test_3_a_russia_with_no_troops_to_spare(tmp_path, capsys):
+    folder, out = command(
+        tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R,
+        "--set", "powers.russia.security_capacity=0.15",
+    )
+    assert "russia declined in 20 of 20" in out
+    overall = medians(RunResult.load(folder), "kazakhstan", "russia")
+    assert overall.iloc[-1] < overall.loc[0] - 0.05
+    folder, out = command(tmp_path, capsys, "run", "russia-distracted", "--replications", R)
+    assert "russia declined in 20 of 20" in out
+
+
+def test_4_distrust_of_china(tmp_path, capsys):
+    folder, _ = command(tmp_path, capsys, "run", "china-security-push", "--replications", R)
+    distrust = medians(RunResult.load(folder), "kazakhstan", "china", "security")
+    folder, _ = command(
+        tmp_path, capsys, "run", "china-security-push", "--replications", R,
+        "--set", "states.kazakhstan.opinion.china=0.4",
+    )
+    trust = medians(RunResult.load(folder), "kazakhstan", "china", "security")
+    assert distrust.max() <= 0.13
+    assert trust.iloc[-1] >= 1.8 * distrust.iloc[-1]
+
+
+def test_5_a_threat_from_outside(tmp_path, capsys):
+    folder, _ = command(tmp_path, capsys, "run", "taliban-tajikistan", "--replications", R)
+    result = RunResult.load(folder)
+    kabul = result.scenario.timeline.step_of(result.scenario.shocks[0].at)
+    states = result.tables["states"].query("state == 'tajikistan'")
+    salience = states.groupby("step")["security_salience"].median()
+    assert salience.loc[kabul + 1] > salience.loc[kabul] + 0.1
+    overall = medians(result, "tajikistan", "russia")
+    assert overall.loc[kabul + 1] > overall.loc[kabul] + 0.03
+    assert (folder / "plots" / "alignment-all.png").is_file()
+
+
+def test_6_news_from_xinjiang(tmp_path, capsys):
+    folder, out = command(
+        tmp_path, capsys, "compare", "kazakhstan-2022", "xinjiang-opinion-shock", "--replications", R
+    )
+    before = RunResult.load(folder / "a-kazakhstan-2022")
+    after = RunResult.load(folder / "b-xinjiang-opinion-shock")
+    news = after.scenario.timeline.step_of(after.scenario.shocks[-1].at)
+    gap = medians(after, "kazakhstan", "china") - medians(before, "kazakhstan", "china")
+    assert abs(gap.loc[news]) < 1e-12, "the same world until the news"
+    assert gap.loc[news + 4] < -0.005
+    assert abs(gap.iloc[-1]) < abs(gap.loc[news + 4]), "and it recovers"
+
+
+@pytest.mark.slow
+def test_7_the_tradeoff_in_one_picture(tmp_path, capsys):
+    folder, _ = command(tmp_path, capsys, "sweep", "security-vs-economy", "--workers", "1")
+    assert main(["analyze", str(folder)]) == 0
+    capsys.readouterr()
+    result = SweepResult.load(folder)
+    table = pd.read_csv(folder / "analysis" / "heatmap.csv", index_col=0)
+    rows = table.mean(axis=1)  # over China's economic capacity
+    columns = table.mean(axis=0)  # over Russia's security capacity
+    assert rows.iloc[-1] - rows.iloc[0] > 0.1
+    assert rows.max() - rows.min() > 3 * (columns.max() - columns.min())
+    assert result.failed == 0
