@@ -36,7 +36,7 @@ def test_notebook_runs(path, tmp_path):
         for output in cell.get("outputs", [])
         if "image/png" in output.get("data", {})
     ]
-    assert len(images) >= 3
+    assert len(images) >= 2, "every notebook draws figures"
 
 
 def test_there_is_a_quickstart():
