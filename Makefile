@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/kazakhstan-2022.yaml
 OUT    ?= results
 
-.PHONY: run test setup lint docs figures bench clean
+.PHONY: run test setup lint docs figures bench browser clean
 
 # Set up the virtual environment (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -21,12 +21,20 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/influence-sim run $(SCENARIO) --out $(OUT)
 
-# The whole test suite, with the linters and the type checker.
-test: $(STAMP)
+# The whole test suite, with the linters and the type checker. The dashboard's browser
+# test drives Debian's chromium; where it is missing and apt-get may be used, install it.
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the dashboard's browser test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "could not install chromium: the browser test will skip"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

@@ -152,6 +152,32 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("solara") is None:
+        raise InfluenceSimError(
+            "the dashboard needs solara: pip install 'influence-sim[dashboard]'"
+        )
+    path = find_scenario(args.file)
+    load_scenario(path)  # a bad file is reported here, not in the browser
+    app = Path(__file__).with_name("app.py")
+    env = {
+        **os.environ,
+        "INFLUENCE_SIM_SCENARIO": str(Path(path).resolve()),
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    }
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
+    command += ["--port", str(args.port), "--production", "--no-open"]
+    print(f"influence-sim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from influence_sim.sweep import run_sweep
 
@@ -169,7 +195,7 @@ def _sweep(args: argparse.Namespace) -> int:
         command=command_line(),
     )
     print(result.folder)
-    print(f"  {len(result.runs)} runs over {len(result.points)} points; {result.failed} failed")
+    print(f"  {result.n_runs} runs over {len(result.points)} points; {result.failed} failed")
     if result.failed:
         failed = result.runs[result.runs["status"] == "failed"]
         for message, rows in list(failed.groupby("message"))[:3]:
@@ -286,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")
     run_options(sub)
+    sub = add("dashboard", _dashboard, "Serve the interactive dashboard (SolaraViz) in a browser.")
+    sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
+    sub.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sub.add_argument("--port", type=_positive, default=8765, help="port to listen on")
     sub = add("plot", _plot, "Draw a results folder's figures again, with the map (and a GIF).")
     sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
     sub.add_argument("--step", type=_natural, help="the step the map shows (default: the last)")

@@ -53,7 +53,8 @@ class InfluenceModel(mesa.Model):
         replication: Which replication of that seed this model is (default 0).
         overrides: ``path=value`` overrides.
         record_every: Keep the state every this many steps in ``trajectory``.
-        **parameters: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``.
+        **kwargs: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``
+            (named ``kwargs`` because Mesa's SolaraViz looks for that name).
 
     Attributes:
         spec: The resolved scenario this model runs.
@@ -71,9 +72,9 @@ class InfluenceModel(mesa.Model):
         replication: int = 0,
         overrides: Iterable[str] = (),
         record_every: int = 1,
-        **parameters: Any,
+        **kwargs: Any,
     ) -> None:
-        extra = [f"{path}={_yaml(value)}" for path, value in parameters.items()]
+        extra = [f"{path}={_yaml(value)}" for path, value in kwargs.items()]
         # Not ``self.scenario``: Mesa 3.5 gives Model a ``scenario`` of its own.
         changes = [*overrides, *extra]
         self.spec: Scenario = resolve(scenario, changes)

@@ -173,7 +173,7 @@ def analyze(result: SweepResult, *, metric: str | None = None) -> tuple[Path, li
     chosen = outcome(result, metric)
     folder = result.folder / "analysis"
     folder.mkdir(exist_ok=True)
-    lines = [f"{len(result.runs)} runs, {result.failed} failed; outcome: {chosen}"]
+    lines = [f"{result.n_runs} runs, {result.failed} failed; outcome: {chosen}"]
     spread = result.metrics.groupby("point")[chosen].std().median()
     lines.append(f"median spread across replications of a point (sd): {spread:.4f}")
     if result.spec.sampler.method in ("sobol", "morris"):

@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -106,40 +106,56 @@ def spec_hash(spec: SweepSpec, base: Scenario) -> str:
     return hashlib.sha256((text + scenario_hash(base)).encode()).hexdigest()
 
 
-@dataclass
 class SweepResult:
-    """A sweep's tables, read from its folder.
+    """A sweep's tables, read from its folder when first asked for.
 
     Attributes:
         folder: The sweep folder.
         spec: The sweep spec.
-        manifest: The manifest (provenance and the status of every chunk).
+        manifest: The manifest (provenance, counts, and the status of every chunk).
         points: One row per point: ``point`` and the parameter values.
-        runs: One row per run: point, replication, seed, status, message.
-        metrics: Summary metrics per successful run, with the point's parameter values.
-        timeseries: Overall alignment every k steps, if recorded (else empty).
     """
 
-    folder: Path
-    spec: SweepSpec
-    manifest: dict[str, Any]
-    points: pd.DataFrame
-    runs: pd.DataFrame
-    metrics: pd.DataFrame
-    timeseries: pd.DataFrame
+    def __init__(
+        self, folder: Path, spec: SweepSpec, manifest: dict[str, Any], points: pd.DataFrame
+    ):
+        self.folder, self.spec, self.manifest, self.points = folder, spec, manifest, points
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        """One row per run: point, replication, seed, status (ok or failed), message."""
+        return _read_parts(self.folder, "runs")
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Summary metrics per successful run, with the point's parameter values."""
+        metrics = _read_parts(self.folder, "metrics")
+        return self.points.merge(metrics, on="point", how="right") if not metrics.empty else metrics
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """Overall alignment every k steps, if the sweep recorded it (else empty)."""
+        return _read_parts(self.folder, "timeseries")
+
+    @property
+    def n_runs(self) -> int:
+        """How many runs the sweep has."""
+        return int(self.manifest.get("runs", len(self.runs)))
 
     @property
     def failed(self) -> int:
-        """How many runs failed."""
-        return int((self.runs["status"] == "failed").sum())
+        """How many runs failed (from the manifest of a complete sweep, without reading them)."""
+        if "failed" in self.manifest:
+            return int(self.manifest["failed"])
+        return int((self.runs["status"] == "failed").sum()) if not self.runs.empty else 0
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str], *, partial: bool = False) -> SweepResult:
-        """Read a sweep folder.
+        """Open a sweep folder; its tables are read when first used.
 
         Args:
             folder: The folder ``influence-sim sweep`` wrote.
-            partial: Read an unfinished sweep's finished chunks instead of refusing it.
+            partial: Open an unfinished sweep (its finished chunks) instead of refusing it.
 
         Raises:
             InfluenceSimError: If it is not a sweep folder, or is unfinished and not partial.
@@ -152,12 +168,7 @@ class SweepResult:
                 "with partial=True"
             )
         spec = SweepSpec.model_validate(yaml.safe_load((path / "spec.yaml").read_text()))
-        points = pd.read_parquet(path / "points.parquet")
-        tables = {kind: _read_parts(path, kind) for kind in PARTS}
-        metrics = tables["metrics"]
-        if not metrics.empty:
-            metrics = points.merge(metrics, on="point", how="right")
-        return cls(path, spec, manifest, points, tables["runs"], metrics, tables["timeseries"])
+        return cls(path, spec, manifest, pd.read_parquet(path / "points.parquet"))
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -178,6 +189,18 @@ def _read_parts(path: Path, kind: str) -> pd.DataFrame:
         return pd.DataFrame()
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+
+
+def _count_failed(folder: Path) -> int:
+    """Failed runs, counted part by part (memory stays flat however many runs there are)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    total = 0
+    for part in sorted((folder / "runs").glob("part-*.parquet")):
+        status = pq.read_table(part, columns=["status"]).column("status")
+        total += int(pc.sum(pc.equal(status, "failed")).as_py() or 0)
+    return total
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -358,9 +381,8 @@ def run_sweep(
                     bar.update(report.ok + report.failed)
     finally:
         bar.close()
-    runs = _read_parts(folder, "runs")
     manifest["status"] = "complete"
-    manifest["failed"] = int((runs["status"] == "failed").sum()) if not runs.empty else 0
+    manifest["failed"] = _count_failed(folder)
     manifest["finished"] = now().isoformat()
     _write_json(folder / "manifest.json", manifest)
     return SweepResult.load(folder)

@@ -1,0 +1,117 @@
+"""The dashboard in a real browser: Debian's chromium, driven by Playwright (no download).
+
+The test serves ``influence-sim dashboard`` on localhost, loads the page, moves a
+slider, steps the model and checks that the page follows; it keeps a screenshot in
+``results/test-artifacts/``. Where chromium or Playwright is missing it says so and skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "results" / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"no browser: {CHROMIUM} is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("dashboard") / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "influence_sim", "dashboard", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+        pytest.fail("the dashboard did not start within 90 s")
+    yield url
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+    log.close()
+
+
+def step(page, n: int) -> None:
+    """Press Step n times, each time waiting until the page shows the step done."""
+    for k in range(1, n + 1):
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text(f"Events (step {k} of 156)").wait_for(timeout=60_000)
+
+
+def test_the_dashboard_in_a_browser(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(dashboard, wait_until="networkidle", timeout=90_000)
+        page.get_by_text("Model Parameters").wait_for(timeout=60_000)
+        page.get_by_text("Events (step 0 of 156)").wait_for(timeout=60_000)
+        assert page.get_by_text("Russia: security capacity").is_visible()
+        assert page.get_by_text("Does the Collective Security Treaty Organization").is_visible()
+        images = page.locator("img")
+        before = images.nth(1).get_attribute("src")
+
+        # Step as it happened: Russia answers Kazakhstan's request.
+        step(page, 3)
+        assert page.get_by_text("accept: russia → kazakhstan").count() >= 1
+        assert images.nth(1).get_attribute("src") != before, "the plots follow the model"
+        page.screenshot(path=str(ARTIFACTS / "dashboard-stepped.png"), full_page=True)
+
+        # Move Russia's capacity down to nothing and reset: now Russia declines.
+        track = page.locator(".v-slider").nth(2)  # play interval, render interval, then Russia
+        box = track.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)
+        page.get_by_role("button", name="Reset").click()  # SolaraViz rebuilds the model on reset
+        page.get_by_text("Events (step 0 of 156)").wait_for(timeout=30_000)
+        step(page, 3)
+        assert page.get_by_text("decline: russia → kazakhstan").count() >= 1
+        assert page.get_by_text("accept: russia → kazakhstan").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
+    assert Path(ARTIFACTS / "dashboard-stepped.png").is_file()
