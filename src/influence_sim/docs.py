@@ -189,7 +189,8 @@ def render_format() -> str:
 
 
 def render_figure(path: Path) -> None:
-    """The README's figure: Kazakhstan 2022, alignment and the security-economy trade-off."""
+    """The README's figures: Kazakhstan 2022, alignment and the security-economy trade-off
+    (at ``path``), and the map two weeks after the request (``map.png`` beside it)."""
     from matplotlib.figure import Figure
 
     from influence_sim.plotting import plot_alignment, plot_tradeoff
@@ -206,6 +207,11 @@ def render_figure(path: Path) -> None:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
+    from influence_sim.plotting import plot_map
+
+    figure = Figure(figsize=(7, 4.6), layout="constrained")
+    plot_map(result, step=3, ax=figure.add_subplot())
+    figure.savefig(path.with_name("map.png"), dpi=100)
 
 
 def _months_later(start: Any, months: int) -> Any:

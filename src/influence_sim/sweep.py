@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,9 @@ def _executor(
         # the chunk function and its plain-data tasks import cleanly in a fresh process.
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # The server imports the package once; workers fork from it ready to run.
+            context.set_forkserver_preload(["influence_sim.chunks"])
         return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context)
     if kind == "dask":
         return _dask(workers, scheduler)
@@ -375,7 +379,16 @@ def run_sweep(
                 finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
                 for future in finished:
                     index = in_flight.pop(future)
-                    report = future.result()
+                    try:
+                        report = future.result()
+                    except BrokenProcessPool:
+                        raise InfluenceSimError(
+                            f"a worker process died; the finished chunks are kept: resume with "
+                            f"--resume {folder}. If you call run_sweep from a script, put the "
+                            "call under `if __name__ == '__main__':` (Python's rule for process "
+                            "pools); otherwise the worker may have run out of memory (try a "
+                            "smaller chunk_size)"
+                        ) from None
                     manifest["chunks"][str(index)] = "done"
                     _write_json(folder / "manifest.json", manifest)
                     bar.update(report.ok + report.failed)

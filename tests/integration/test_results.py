@@ -119,3 +119,22 @@ def test_cli_run_refuses_bad_arguments(capsys):
     assert "at least 1" in capsys.readouterr().err
     assert main(["run", "kazakhstan-2022", "--set", "powers.russia.credibility=2"]) == 1
     assert "less than or equal to 1" in capsys.readouterr().err
+
+
+def test_plot_command_draws_the_map_and_a_gif(result, tmp_path, capsys):
+    folder = result.save(tmp_path, plots=False)
+    assert main(["plot", str(folder), "--animate", "--every", "40", "--step", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "map.gif" in out
+    gif = folder / "plots" / "map.gif"
+    assert gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    assert (folder / "plots" / "map.png").stat().st_size > 20_000
+    assert (folder / "plots" / "map-step-2.png").is_file()
+
+
+def test_the_map_ships_with_the_package():
+    from influence_sim.plotting import map_outlines
+
+    outlines = map_outlines()
+    assert {"KAZ", "KGZ", "TJK", "UZB", "TKM"} <= set(outlines["countries"])
+    assert "Natural Earth" in outlines["source"]
