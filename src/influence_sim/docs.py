@@ -190,7 +190,8 @@ def render_format() -> str:
 
 def render_figure(path: Path) -> None:
     """The README's figures: Kazakhstan 2022, alignment and the security-economy trade-off
-    (at ``path``), and the map two weeks after the request (``map.png`` beside it)."""
+    (at ``path``), and the map two weeks after the request (``map.png`` beside it).
+    """
     from matplotlib.figure import Figure
 
     from influence_sim.plotting import plot_alignment, plot_tradeoff
