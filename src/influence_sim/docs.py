@@ -189,8 +189,10 @@ def render_format() -> str:
 
 
 def render_figure(path: Path) -> None:
-    """The README's figures: Kazakhstan 2022, alignment and the security-economy trade-off
-    (at ``path``), and the map two weeks after the request (``map.png`` beside it).
+    """The README's figures, from a run of Kazakhstan 2022.
+
+    Alignment and the security-economy trade-off go to ``path``; the map two weeks after
+    the request goes to ``map.png`` beside it.
     """
     from matplotlib.figure import Figure
 
