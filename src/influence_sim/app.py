@@ -106,21 +106,10 @@ def _figure(draw: Any, size: tuple[float, float] = (6.4, 3.6)) -> Any:
 @solara.component
 def AlignmentPanel(model: InfluenceModel) -> None:
     """Each state's overall alignment with each power, as recorded so far."""
-    from influence_sim.plotting import plot_alignment
+    from influence_sim.plotting import plot_alignment_grid
 
     update_counter.get()
-    result = snapshot(model)
-    keys = list(model.spec.states)
-    cols = min(3, len(keys))
-    rows = -(-len(keys) // cols)
-    figure = Figure(figsize=(5 * cols, 3.2 * rows), layout="constrained")
-    for i, key in enumerate(keys):
-        ax = figure.add_subplot(rows, cols, i + 1)
-        plot_alignment(result, key, ax=ax)
-        legend = ax.get_legend()
-        if i and legend is not None:
-            legend.remove()
-    solara.FigureMatplotlib(figure, format="png")
+    solara.FigureMatplotlib(plot_alignment_grid(snapshot(model)), format="png")
 
 
 @solara.component

@@ -69,6 +69,18 @@ class ScenarioError(InfluenceSimError):
         return cls([Problem(message, **where)])  # type: ignore[arg-type]
 
 
+def describe_value(value: object) -> str:
+    """A value as a message shows it: its kind for containers, else a short repr."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def suggest(name: str, choices: Iterable[str]) -> str | None:
     """A "did you mean" hint for a misspelt name, or None if nothing is close."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from influence_sim.errors import Problem, ScenarioError
+from influence_sim.errors import Problem, ScenarioError, describe_value
 from influence_sim.paths import Path, covers, format_path, get_path, parse_path
 from influence_sim.references import SOURCED_SECTIONS
 from influence_sim.scenario import Scenario
@@ -78,7 +78,7 @@ def _resolve_extends(
 ) -> tuple[dict[str, Any], Marks]:
     if not isinstance(data, dict):
         raise ScenarioError.single(
-            f"the top level must be a mapping of fields, found {_kind(data)}",
+            f"the top level must be a mapping of fields, found {describe_value(data)}",
             file=display,
             line=marks.get((), Origin(display)).line,
         )
@@ -93,7 +93,7 @@ def _resolve_extends(
         )
     if not isinstance(base_name, str) or not base_name.strip():
         raise ScenarioError.single(
-            f"expected the name of a scenario file, found {_kind(base_name)}", **at
+            f"expected the name of a scenario file, found {describe_value(base_name)}", **at
         )
     base_file = file.parent / base_name
     if base_file.resolve() in chain:
@@ -228,7 +228,7 @@ def _set(data: Any, path: Path, value: Any, where: str) -> None:
         else:
             raise ScenarioError.single(
                 f"cannot set '{format_path(path)}': '{format_path(path[:depth])}' holds "
-                f"{_kind(node)}, not a mapping or a list",
+                f"{describe_value(node)}, not a mapping or a list",
                 file=where,
             )
 
@@ -261,14 +261,3 @@ def _display(file: FilePath) -> str:
     except ValueError:
         return str(file)
     return relative if not relative.startswith("..") else str(file)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -246,6 +246,23 @@ def plot_comparison(
     return ax
 
 
+def plot_alignment_grid(result: RunResult) -> Any:
+    """Every state's overall alignment, small multiples on a new Figure (one legend)."""
+    from matplotlib.figure import Figure
+
+    states = list(result.scenario.states)
+    cols = min(3, len(states))
+    rows = int(np.ceil(len(states) / cols))
+    figure = Figure(figsize=(5 * cols, 3.4 * rows), layout="constrained")
+    for i, key in enumerate(states):
+        ax = figure.add_subplot(rows, cols, i + 1)
+        plot_alignment(result, key, ax=ax)
+        legend = ax.get_legend()
+        if i and legend is not None:
+            legend.remove()
+    return figure
+
+
 def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
     """Draw the standard figures of a run into ``folder`` as PNG files."""
     from matplotlib.figure import Figure
@@ -265,17 +282,7 @@ def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
         draw(figure.add_subplot())
         figure.savefig(folder / name, dpi=110)
         written.append(folder / name)
-    states = list(result.scenario.states)
-    cols = min(3, len(states))
-    rows = int(np.ceil(len(states) / cols))
-    figure = Figure(figsize=(5 * cols, 3.4 * rows), layout="constrained")
-    for i, key in enumerate(states):
-        ax = figure.add_subplot(rows, cols, i + 1)
-        plot_alignment(result, key, ax=ax)
-        legend = ax.get_legend()
-        if i and legend is not None:
-            legend.remove()
-    figure.savefig(folder / "alignment-all.png", dpi=90)
+    plot_alignment_grid(result).savefig(folder / "alignment-all.png", dpi=90)
     written.append(folder / "alignment-all.png")
     return written
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from influence_sim.errors import Problem, one_of, suggest
+from influence_sim.errors import Problem, describe_value, one_of, suggest
 from influence_sim.paths import Path, format_path, has
 from influence_sim.yamlio import Marks, Origin
 
@@ -77,17 +77,6 @@ def _origin(path: Path, marks: Marks, display: str) -> Origin:
     return Origin(display)
 
 
-def _found(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (null)"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _message(
     error: Any, path: Path, is_key: bool, root: type[BaseModel], data: Any
 ) -> tuple[str, str | None]:
@@ -113,7 +102,7 @@ def _message(
     if kind == "literal_error":
         choices = _QUOTED.findall(str(ctx.get("expected", "")))
         hint = suggest(str(value), choices) if isinstance(value, str) else None
-        return f"expected {one_of(choices)}, found {_found(value)}", hint
+        return f"expected {one_of(choices)}, found {describe_value(value)}", hint
     if kind == "string_pattern_mismatch" and ctx.get("pattern", "").startswith("^[a-z]"):
         what = "key" if is_key else "value"
         hint = (
@@ -121,19 +110,19 @@ def _message(
             if isinstance(value, str) and value.lower() != value
             else None
         )
-        return f"expected {_NAME_RULE} as {what}, found {_found(value)}", hint
+        return f"expected {_NAME_RULE} as {what}, found {describe_value(value)}", hint
     if kind == "finite_number":
-        return f"expected a finite number, found {_found(value)}", None
+        return f"expected a finite number, found {describe_value(value)}", None
     if kind == "dict_type":
-        return f"expected a mapping, found {_found(value)}", None
+        return f"expected a mapping, found {describe_value(value)}", None
     if kind == "list_type":
-        return f"expected a list, found {_found(value)}", None
+        return f"expected a list, found {describe_value(value)}", None
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     message = message.removeprefix("Assertion failed, ")
     if message.startswith("Input should be"):
         message = "expected" + message.removeprefix("Input should be")
-        message += f", found {_found(value)}"
+        message += f", found {describe_value(value)}"
     return message, None
 
 
