@@ -92,7 +92,6 @@ class Summary:
         """The metrics, one row per replication (without identifying columns)."""
         c = self.compiled
         state = self.last
-        p_n = len(c.powers)
         columns: dict[str, NDArray[np.float64]] = {}
         for s, name in enumerate(c.states):
             for k, option in enumerate(c.options):
@@ -114,7 +113,7 @@ class Summary:
         )
         for k, option in enumerate(c.options):
             columns[f"final_regional.{option}"] = regional[:, k]
-        for p, power in enumerate(c.powers[:p_n]):
+        for p, power in enumerate(c.powers):
             columns[f"final_credibility.{power}"] = state.credibility[:, p].mean(axis=1)
             columns[f"final_posture.{power}"] = state.posture[:, p].mean(axis=1)
         return pd.DataFrame(columns)

@@ -38,6 +38,8 @@ from influence_sim.kernel import Dyn, Params, State, StepEvents
 from influence_sim.loading import parse_scenario
 
 PARTS = ("runs", "metrics", "timeseries")
+VALID = "_valid"
+"""A column that marks, until the parts are written, runs whose final state is finite."""
 STRUCTURE = ("alliance_lead", "alliance_members", "alliance_deploys", "alliance_responds")
 
 
@@ -142,8 +144,7 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     )
     metric_frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     if not metric_frame.empty:
-        values = metric_frame.drop(columns=["point", "replication"]).to_numpy(dtype=float)
-        broken = ~np.isfinite(values[:, : _finals(metric_frame)]).all(axis=1)
+        broken = ~metric_frame.pop(VALID).to_numpy(dtype=bool)
         if broken.any():
             bad = set(
                 zip(metric_frame["point"][broken], metric_frame["replication"][broken], strict=True)
@@ -175,10 +176,13 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     return ChunkReport(task.index, len(runs_frame) - failed, failed, time.perf_counter() - started)
 
 
-def _finals(frame: pd.DataFrame) -> int:
-    """How many leading metric columns are final alignments (which must be finite)."""
-    names = [c for c in frame.columns if c not in ("point", "replication")]
-    return sum(1 for c in names if c.startswith("final_alignment."))
+def finite_rows(state: State) -> np.ndarray:
+    """Which replications ended in a valid state (nothing NaN or infinite)."""
+    ok = np.ones(state.n_replications, dtype=bool)
+    for name in ("reliance", "unrest", "opinion", "credibility", "posture", "investment"):
+        values = getattr(state, name)
+        ok &= np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    return ok
 
 
 def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> None:
@@ -278,6 +282,7 @@ def _run_group(
             frame = frame[list(task.metrics)]
         frame.insert(0, "replication", reps)
         frame.insert(0, "point", points)
+        frame[VALID] = finite_rows(state)
         return frame, pd.concat(series, ignore_index=True) if series else pd.DataFrame()
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         exc.add_note(traceback.format_exc(limit=3))

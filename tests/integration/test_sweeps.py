@@ -298,3 +298,26 @@ def test_parts_carry_provenance(tmp_path):
     )
     assert meta["spec_sha256"] == result.manifest["spec_sha256"]
     assert meta["versions"]["numpy"] == np.__version__
+
+
+def test_a_run_that_ends_in_an_invalid_state_is_recorded_as_failed(tmp_path, monkeypatch):
+    import influence_sim.chunks as chunks
+
+    real = chunks.simulate
+
+    def corrupting(compiled, params, state, sequences, observers=()):
+        out = real(compiled, params, state, sequences, observers)
+        state.reliance[0, 0, 0, 0] = np.nan  # the first run of every batch breaks
+        return out
+
+    monkeypatch.setattr(chunks, "simulate", corrupting)
+    path = sweep_file(tmp_path, chunk_size=36)
+    spec, base = load_sweep(path)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        result = run_sweep((spec, base), out=tmp_path, executor=pool)
+    failed = result.runs[result.runs["status"] == "failed"]
+    assert list(failed["message"]) == ["non-finite state"]
+    assert len(result.metrics) == 35
+    assert result.failed == 1
