@@ -321,3 +321,28 @@ def test_a_run_that_ends_in_an_invalid_state_is_recorded_as_failed(tmp_path, mon
     assert list(failed["message"]) == ["non-finite state"]
     assert len(result.metrics) == 35
     assert result.failed == 1
+
+
+def test_an_exception_in_the_kernel_fails_that_point_only(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import influence_sim.chunks as chunks
+
+    real = chunks.simulate
+
+    def failing(compiled, params, state, sequences, observers=()):
+        # Any batch that holds the point with Russia's capacity at 0.1 raises.
+        if np.isclose(state.capacity[:, 0], 0.1).any():
+            raise FloatingPointError("boom")
+        return real(compiled, params, state, sequences, observers)
+
+    monkeypatch.setattr(chunks, "simulate", failing)
+    spec, base = load_sweep(sweep_file(tmp_path, chunk_size=36))
+    with ThreadPoolExecutor(1) as pool:
+        result = run_sweep((spec, base), out=tmp_path, executor=pool)
+    failed = result.runs[result.runs["status"] == "failed"]
+    assert set(failed["point"]) == set(
+        result.points.loc[result.points["powers.russia.security_capacity"] == 0.1, "point"]
+    )
+    assert failed["message"].str.startswith("run failed: FloatingPointError: boom").all()
+    assert len(result.metrics) == 36 - len(failed)
