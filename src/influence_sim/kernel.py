@@ -364,6 +364,7 @@ def _requests(
     p_n: int,
 ) -> StepEvents:
     d = params.dyn
+    ally = allies(params)  # (P, S), once per step, not once per replication
     interventions, withdrawals = forced
     withdrawn = np.zeros((r, p_n, s_n), dtype=bool)
     for p, s in withdrawals:
@@ -424,7 +425,7 @@ def _requests(
                 accepted[ri, s] = True
             else:
                 declined[ri, s] = True
-                _credibility_shift(state, params, ri, b, lead, -float(d.credibility_loss[b]))
+                _credibility_shift(state, params, ally, ri, b, lead, -float(d.credibility_loss[b]))
 
     for p, s, size in interventions:
         free = np.maximum(0.0, state.capacity[:, p] - state.deployed[:, p, :].sum(axis=1))
@@ -456,7 +457,7 @@ def _requests(
     if restored.any():
         for ri, p, s in zip(*np.nonzero(restored), strict=True):
             b = ri if params.credibility0.shape[0] > 1 else 0
-            _credibility_shift(state, params, ri, b, p, float(d.credibility_gain[b]))
+            _credibility_shift(state, params, ally, ri, b, p, float(d.credibility_gain[b]))
             state.opinion[ri, s, p] += d.intervention_gratitude[b]
         state.mission &= ~restored
     return StepEvents(
@@ -465,10 +466,16 @@ def _requests(
 
 
 def _credibility_shift(
-    state: State, params: Params, ri: int, b: int, power: int, amount: float
+    state: State,
+    params: Params,
+    ally: BoolArray,
+    ri: int,
+    b: int,
+    power: int,
+    amount: float,
 ) -> None:
     """Move a power's credibility in every state's eyes: allies fully, others in part."""
-    seen = np.where(allies(params)[power], 1.0, float(params.dyn.nonmember_weight[b]))
+    seen = np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
     cred = state.credibility[ri, power]
     if amount >= 0:
         cred += amount * seen * (1.0 - cred)
