@@ -9,6 +9,7 @@ drawn from what the model has recorded so far. Needs the ``dashboard`` extra.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,9 +28,22 @@ from influence_sim.trajectory import Trajectory
 SCENARIO = os.environ.get("INFLUENCE_SIM_SCENARIO", "kazakhstan-2022")
 
 
+class DashboardModel(InfluenceModel):
+    """The dashboard's model: ``InfluenceModel`` on the scenario the command was given.
+
+    From Mesa 3.5 on, SolaraViz's Reset passes a ``scenario`` of Mesa's own (an
+    experiment description, not ours); the dashboard's scenario is then kept.
+    """
+
+    def __init__(self, scenario: Any = None, **kwargs: Any) -> None:
+        if not isinstance(scenario, Scenario | str | Path):
+            scenario = SCENARIO
+        super().__init__(scenario, **kwargs)
+
+
 def levers(scenario: Scenario) -> dict[str, Any]:
     """The dashboard's inputs for a scenario: the levers that exist in it, at its values."""
-    params: dict[str, Any] = {"scenario": SCENARIO}
+    params: dict[str, Any] = {}
     powers = list(scenario.powers)
     security, economic = powers[0], powers[min(1, len(powers) - 1)]
     first, second = scenario.powers[security], scenario.powers[economic]
@@ -161,7 +175,7 @@ def EventsPanel(model: InfluenceModel) -> None:
 
 
 scenario = resolve(SCENARIO)
-model = InfluenceModel(SCENARIO)
+model = DashboardModel(SCENARIO)
 page = SolaraViz(
     model,
     components=[

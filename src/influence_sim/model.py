@@ -21,6 +21,7 @@ from influence_sim.analysis import Summary
 from influence_sim.bundled import find_scenario
 from influence_sim.compile import Compiled, compile_scenario
 from influence_sim.ensemble import seed_sequence
+from influence_sim.errors import InfluenceSimError
 from influence_sim.kernel import noise_width, step
 from influence_sim.loading import load_scenario
 from influence_sim.scenario import Scenario
@@ -41,6 +42,11 @@ def resolve(scenario: Scenario | str | Path | None, overrides: Iterable[str] = (
         marks: dict[Any, Any] = {}
         apply_overrides(data, marks, overrides)
         return validate_data(data, marks, scenario.name)
+    if scenario is not None and not isinstance(scenario, str | Path):
+        raise InfluenceSimError(
+            "expected a Scenario, a scenario file or a bundled name, found "
+            f"{type(scenario).__name__}"
+        )
     return load_scenario(find_scenario(str(scenario or DEFAULT_SCENARIO)), overrides)
 
 

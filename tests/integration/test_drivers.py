@@ -115,3 +115,12 @@ def test_model_takes_overrides_by_keyword():
     model = InfluenceModel("kazakhstan-2022", **{"powers.russia.credibility": 0.9})
     assert model.spec.powers["russia"].credibility == 0.9
     assert model.state.credibility[0, 0, 0] == 0.9
+
+
+def test_a_model_refuses_a_scenario_it_cannot_read():
+    from influence_sim.errors import InfluenceSimError
+
+    with pytest.raises(
+        InfluenceSimError, match="expected a Scenario, a scenario file or a bundled name"
+    ):
+        InfluenceModel(scenario=object())
