@@ -391,6 +391,7 @@ def _requests(
     declined = np.zeros((r, s_n), dtype=bool)
     if asking.any():
         free = state.capacity - state.deployed.sum(axis=2)  # (R, P)
+        commit_to = alliance_commitment_to(params)  # once, not per replication that asks
         for ri, s in zip(*np.nonzero(asking), strict=True):
             target = int(ask[ri, s])
             b = ri if params.alliance_commitment.shape[0] > 1 else 0
@@ -401,7 +402,7 @@ def _requests(
                 deploys = bool(params.alliance_deploys[target])
             else:
                 lead = -target - 2
-                commitment = float(alliance_commitment_to(params)[b, lead, s])
+                commitment = float(commit_to[b, lead, s])
                 responds, deploys = RESPONDS_AUTO, True
             requested[ri, s] = lead
             can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
 from influence_sim.plotting import focus_state, paired_difference
-from influence_sim.results import RunResult, now
+from influence_sim.results import RunResult, now, whole_folder
 from influence_sim.scenario import Scenario
 
 
@@ -134,22 +133,16 @@ def compare(
         ],
         ignore_index=True,
     )
-    parent = Path(out)
-    stamp = now().strftime("%Y%m%d-%H%M%S")
-    final = parent / f"compare-{a.name}-vs-{b.name}-{stamp}"
-    if final.exists():
-        raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
-    temporary = parent / f".{final.name}.partial-{os.getpid()}"
-    try:
-        temporary.mkdir(parents=True)
-        a.save(temporary, name=f"a-{a.name}")
-        b.save(temporary, name=f"b-{b.name}")
-        diffs.to_parquet(temporary / "differences.parquet", index=False)
-        (temporary / "plots").mkdir()
+    final = Path(out) / f"compare-{a.name}-vs-{b.name}-{now().strftime('%Y%m%d-%H%M%S')}"
+    with whole_folder(final) as folder:
+        a.save(folder, name=f"a-{a.name}")
+        b.save(folder, name=f"b-{b.name}")
+        diffs.to_parquet(folder / "differences.parquet", index=False)
+        (folder / "plots").mkdir()
         for power in powers:
             figure = Figure(figsize=(8, 4.5), layout="constrained")
             plot_comparison(a, b, state=state, power=power, ax=figure.add_subplot())
-            figure.savefig(temporary / "plots" / f"comparison-{state}-{power}.png", dpi=110)
+            figure.savefig(folder / "plots" / f"comparison-{state}-{power}.png", dpi=110)
         manifest: dict[str, Any] = {
             "status": "complete",
             "a": f"a-{a.name}",
@@ -160,11 +153,7 @@ def compare(
             "difference": "b minus a, paired by replication",
             "command": command or [],
         }
-        (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        os.replace(temporary, final)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     lines = []
     for power in powers:
         per_step = diffs[diffs["power"] == power].groupby("step")["value"].median()

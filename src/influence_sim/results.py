@@ -10,12 +10,14 @@ when complete, so an interrupted save leaves nothing that looks like a result.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,24 +134,9 @@ class RunResult:
         Raises:
             InfluenceSimError: If the folder exists already or cannot be written.
         """
-        parent = Path(directory)
-        final = parent / (name or self.folder_name())
-        if final.exists():
-            raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
-        temporary = parent / f".{final.name}.partial-{os.getpid()}"
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            if temporary.exists():
-                shutil.rmtree(temporary)
-            temporary.mkdir()
-            self._write(temporary, plots)
-            os.replace(temporary, final)
-        except OSError as exc:
-            shutil.rmtree(temporary, ignore_errors=True)
-            raise InfluenceSimError(f"{final}: cannot write the results: {exc}") from None
-        except BaseException:
-            shutil.rmtree(temporary, ignore_errors=True)
-            raise
+        final = Path(directory) / (name or self.folder_name())
+        with whole_folder(final) as folder:
+            self._write(folder, plots)
         return final
 
     def _write(self, folder: Path, plots: bool) -> None:
@@ -209,6 +196,35 @@ class RunResult:
             finished=datetime.fromisoformat(manifest["finished"]),
             command=list(manifest.get("command", [])),
         )
+
+
+@contextlib.contextmanager
+def whole_folder(final: Path) -> Iterator[Path]:
+    """A folder that appears at ``final`` only if everything in the block succeeded.
+
+    The block writes into a hidden sibling folder, renamed to ``final`` at the end; on any
+    failure or interruption the hidden folder is removed, so nothing half-written looks
+    like a result.
+
+    Raises:
+        InfluenceSimError: If ``final`` exists already, or the disk refuses the writes.
+    """
+    if final.exists():
+        raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
+    temporary = final.parent / f".{final.name}.partial-{os.getpid()}"
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if temporary.exists():
+            shutil.rmtree(temporary)
+        temporary.mkdir()
+        yield temporary
+        os.replace(temporary, final)
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise InfluenceSimError(f"{final}: cannot write the results: {exc}") from None
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
 
 
 def now() -> datetime:

@@ -325,7 +325,8 @@ def run_sweep(
         _write_json(folder / "manifest.json", manifest)
     meta = json.dumps({k: manifest[k] for k in ("name", "spec_sha256", "seed", "versions")})
     paths = tuple(spec.parameters)
-    values = {int(r.point): tuple(float(r[p]) for p in paths) for _, r in points.iterrows()}
+    grid = points[list(paths)].to_numpy(dtype=float)
+    values = {int(p): tuple(map(float, row)) for p, row in zip(points["point"], grid, strict=True)}
     n_runs = len(points) * spec.replications
     todo = [int(i) for i in manifest["chunks"] if not chunk_done(folder, int(i))]
     metrics = None if spec.record.metrics == "all" else tuple(spec.record.metrics)
