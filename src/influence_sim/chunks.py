@@ -61,6 +61,7 @@ class ChunkTask:
         metrics: Metric names to keep, or None for all.
         timeseries_every: Keep overall alignment every k steps, or None.
         meta: Provenance stored in every part's Parquet metadata.
+        reference: The world ``base`` departs from, as YAML, when it is not its own.
     """
 
     folder: str
@@ -76,6 +77,7 @@ class ChunkTask:
     metrics: tuple[str, ...] | None
     timeseries_every: int | None
     meta: str
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls."""
     started = time.perf_counter()
     base = parse_scenario(task.base, source="base-scenario.yaml")
-    calibrated = compile_scenario(base)
+    if task.reference is not None:
+        base = base.departing_from(parse_scenario(task.reference, source="reference.yaml"))
+    calibrated = compile_scenario(base.reference)
     runs = np.arange(task.start, task.stop)
     points = runs // task.replications
     reps = runs % task.replications
@@ -205,6 +209,7 @@ def _signature(compiled: Compiled) -> bytes:
         (
             s.grievance.tobytes(),
             s.threat_hold.tobytes(),
+            s.waiting.tobytes(),
             s.threat_set,
             s.requests,
             s.interventions,

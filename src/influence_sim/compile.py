@@ -28,7 +28,7 @@ from influence_sim.kernel import (
     set_propensity,
 )
 from influence_sim.paths import parse_path
-from influence_sim.scenario import SELF, Scenario, SecurityTool
+from influence_sim.scenario import SELF, Scenario, SecurityTool, same_data
 from influence_sim.shocks import Schedule, Setter, StepShocks
 from influence_sim.shockspec import (
     CapacityChangeShock,
@@ -116,7 +116,8 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
         reference: The calibrated world its propensities come from (see ``docs/ODD.md``):
             the scenario file as written, when ``scenario`` is that file with overrides or
             sweep parameters applied, or that file already compiled. By default the
-            scenario is its own reference.
+            scenario's own ``reference``: itself when read from a file, the scenario it
+            departs from when made by overrides.
 
     Raises:
         ScenarioError: If a ``set`` shock names a parameter the model cannot change
@@ -225,7 +226,10 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
         armed=unrest < params.unrest_threshold,
         alarmed=np.zeros((1, p_n), dtype=bool),
     )
-    if reference is None or reference is scenario or reference == scenario:
+    reference = scenario.reference if reference is None else reference
+    if reference is scenario or (
+        isinstance(reference, Scenario) and same_data(reference, scenario)
+    ):
         set_propensity(initial, params)
     else:
         calibrated = reference if isinstance(reference, Compiled) else compile_scenario(reference)
@@ -248,7 +252,8 @@ def _schedule(
     t_n, s_n = timeline.n_steps, len(si)
     grievance = np.zeros((t_n, s_n))
     hold = np.zeros((t_n, s_n), dtype=bool)
-    steps = [StepShocks(grievance[t], hold[t]) for t in range(t_n)]
+    waiting = np.zeros((t_n, s_n), dtype=bool)
+    steps = [StepShocks(grievance[t], hold[t], waiting[t]) for t in range(t_n)]
 
     def lead(name: str) -> int:
         return pi[name] if name in pi else pi[scenario.alliances[name].lead]
@@ -269,6 +274,9 @@ def _schedule(
         elif isinstance(shock, SecurityRequestShock):
             target = ai[shock.to] if shock.to in ai else -(pi[shock.to] + 2)
             here.requests.append((si[shock.state], target))
+            # The scripted request is the state's request: it does not also ask on its own
+            # before it (noise on top of an uprising would otherwise ask a step early).
+            waiting[:t, si[shock.state]] = True
         elif isinstance(shock, InterventionShock):
             here.interventions.append((lead(shock.by), si[shock.state], shock.size))
         elif isinstance(shock, WithdrawalShock):

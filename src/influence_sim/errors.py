@@ -95,3 +95,7 @@ def one_of(choices: Iterable[str], limit: int = 12) -> str:
     shown = ", ".join(f"'{c}'" for c in items[:limit])
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return f"one of {shown}{more}"
+
+
+class ArgumentError(InfluenceSimError, ValueError):
+    """A function of the public API was called with an argument it cannot take."""

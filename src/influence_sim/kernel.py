@@ -186,7 +186,8 @@ def posture_ceiling(params: Params) -> Array:
 
 def alliance_commitment_to(params: Params) -> Array:
     """Each power's strongest collective-defence commitment to each state, ``(B, P, S)``."""
-    b, p, s = params.reach.shape
+    _, p, s = params.reach.shape
+    b = max(params.reach.shape[0], params.alliance_commitment.shape[0])
     out = np.zeros((b, p, s))
     for a, lead in enumerate(params.alliance_lead):
         if params.alliance_deploys[a]:
@@ -373,13 +374,13 @@ def _requests(
         state.pending[:, p, s] = -1
         state.mission[:, p, s] = False
 
-    # Which alliance each state asks: scripted requests, or unrest past the threshold.
+    # Which alliance each state asks: scripted requests, or unrest past the threshold (not
+    # by a state whose request is scripted for a later step: the script is its request).
     ask = np.full((r, s_n), -1, dtype=np.int64)  # alliance index, or -(power + 2) for a power
-    auto_alliance = _default_alliance(params)
-    over = state.armed & (state.unrest > params.unrest_threshold)
-    ask[over & (auto_alliance >= 0)[None, :]] = np.broadcast_to(auto_alliance, (r, s_n))[
-        over & (auto_alliance >= 0)[None, :]
-    ]
+    auto_alliance = np.broadcast_to(_default_alliance(params), (r, s_n))  # (R, S)
+    over = state.armed & (state.unrest > params.unrest_threshold) & ~shocks.waiting[None, :]
+    over &= auto_alliance >= 0
+    ask[over] = auto_alliance[over]
     for s, target in shocks.requests:
         ask[:, s] = target
     asking = ask != -1
@@ -405,6 +406,15 @@ def _requests(
                 commitment = float(commit_to[b, lead, s])
                 responds, deploys = RESPONDS_AUTO, True
             requested[ri, s] = lead
+            if state.deployed[ri, lead, s] > 0 or state.pending[ri, lead, s] >= 0:
+                # Troops already there or on the way answer the request: nothing new is
+                # sent, and nothing is declined; from now on they are there at its request.
+                accepted[ri, s] = True
+                if state.pending[ri, lead, s] >= 0:
+                    state.pending_requested[ri, lead, s] = True
+                else:
+                    state.mission[ri, lead, s] = True
+                continue
             can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0
             if responds == RESPONDS_AUTO:
                 yes = (
@@ -414,9 +424,6 @@ def _requests(
                 )
             else:
                 yes = can and responds == RESPONDS_ALWAYS
-            if yes and (state.deployed[ri, lead, s] > 0 or state.pending[ri, lead, s] >= 0):
-                accepted[ri, s] = True  # already there or on the way
-                continue
             if yes:
                 size = float(free[ri, lead] * d.deployment_share[b] * params.tools[b, lead, TROOPS])
                 state.pending[ri, lead, s] = params.deploy_delay[b, lead]
@@ -485,15 +492,19 @@ def _credibility_shift(
 
 
 def _default_alliance(params: Params) -> IntArray:
-    """For each state, the collective-defence alliance it would ask (highest commitment), or -1."""
-    s_n = params.n_states
-    best = np.full(s_n, -1, dtype=np.int64)
-    best_commit = np.full(s_n, -1.0)
+    """The collective-defence alliance each state would ask (highest commitment), or -1.
+
+    Shaped ``(B, S)``: in a sweep the commitments, and so the choice, may differ by row.
+    Ties go to the alliance listed first.
+    """
+    b_n, s_n = params.alliance_commitment.shape[0], params.n_states
+    best = np.full((b_n, s_n), -1, dtype=np.int64)
+    best_commit = np.full((b_n, s_n), -1.0)
     for a in range(len(params.alliance_lead)):
         if not params.alliance_deploys[a]:
             continue
-        commit = float(params.alliance_commitment[0, a])
-        better = params.alliance_members[a] & (commit > best_commit)
+        commit = params.alliance_commitment[:, a, None]  # (B, 1)
+        better = params.alliance_members[a][None, :] & (commit > best_commit)
         best[better] = a
-        best_commit[better] = commit
+        best_commit = np.where(better, commit, best_commit)
     return best

@@ -39,15 +39,29 @@ def load_scenario(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -
             ``"powers.russia.security_capacity=0.4"``; values are read as YAML.
 
     Returns:
-        The validated scenario, with ``extends`` resolved.
+        The validated scenario, with ``extends`` resolved. With overrides, it departs from
+        the file as written, which stays its calibrated world (``Scenario.reference``):
+        running it gives what ``run(path, overrides=...)`` and ``--set`` give.
 
     Raises:
         ScenarioError: If anything is wrong with the file, a base it extends, or an override.
     """
     file = FilePath(path)
     data, marks = resolve_file(file)
-    apply_overrides(data, marks, overrides)
-    return validate_data(data, marks, _display(file))
+    return _validate_with_overrides(data, marks, overrides, _display(file))
+
+
+def _validate_with_overrides(
+    data: dict[str, Any], marks: Marks, overrides: Iterable[str], display: str
+) -> Scenario:
+    """The scenario as written, or, with overrides, a departure from it (its reference)."""
+    changes = override_list(overrides)
+    if not changes:
+        return validate_data(data, marks, display)
+    written = copy.deepcopy(data), dict(marks)
+    apply_overrides(data, marks, changes)
+    changed = validate_data(data, marks, display)
+    return changed.departing_from(validate_data(*written, display))
 
 
 def parse_scenario(text: str, overrides: Iterable[str] = (), *, source: str = "<text>") -> Scenario:
@@ -58,8 +72,7 @@ def parse_scenario(text: str, overrides: Iterable[str] = (), *, source: str = "<
     """
     data, marks = read_yaml_text(text, source)
     data, marks = _resolve_extends(data, marks, FilePath.cwd() / "<text>", source, [])
-    apply_overrides(data, marks, overrides)
-    return validate_data(data, marks, source)
+    return _validate_with_overrides(data, marks, overrides, source)
 
 
 def resolve_file(file: FilePath, chain: Sequence[FilePath] = ()) -> tuple[dict[str, Any], Marks]:
@@ -170,13 +183,44 @@ def _unsource(merged: dict[str, Any], child: dict[str, Any], replaced: list[Path
                 sources[format_path(path)] = None
 
 
+def override_list(overrides: Iterable[str]) -> list[str]:
+    """Overrides as a list of ``path=value`` texts, refusing anything else clearly.
+
+    Raises:
+        ScenarioError: If ``overrides`` is a single text, not iterable, or holds a non-text.
+    """
+    example = "['powers.russia.security_capacity=0.4']"
+    if isinstance(overrides, str | bytes):
+        raise ScenarioError.single(
+            f"overrides are a list of path=value texts, such as {example}, not a single "
+            f"text; write [{str(overrides)!r}]",
+            file="overrides",
+        )
+    try:
+        changes = list(overrides)
+    except TypeError:
+        raise ScenarioError.single(
+            f"overrides are a list of path=value texts, such as {example}; found "
+            f"{describe_value(overrides)}",
+            file="overrides",
+        ) from None
+    for item in changes:
+        if not isinstance(item, str):
+            raise ScenarioError.single(
+                f"each override is a path=value text, such as {example[1:-1]}; found "
+                f"{describe_value(item)}",
+                file="overrides",
+            )
+    return changes
+
+
 def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Iterable[str]) -> None:
     """Apply ``path=value`` overrides in place; values are read as YAML.
 
     Raises:
         ScenarioError: If an override is malformed or its path cannot be reached.
     """
-    for text in overrides:
+    for text in override_list(overrides):
         where = f"--set {text}"
         key, sep, raw = text.partition("=")
         if not sep or not key.strip():

@@ -9,6 +9,7 @@ the same number.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from influence_sim import arguments
 from influence_sim.agents import PowerAgent, StateAgent
 from influence_sim.analysis import Summary
 from influence_sim.bundled import find_scenario
@@ -23,31 +25,36 @@ from influence_sim.compile import Compiled, compile_scenario
 from influence_sim.ensemble import seed_sequence
 from influence_sim.errors import InfluenceSimError
 from influence_sim.kernel import noise_width, step
-from influence_sim.loading import load_scenario
-from influence_sim.scenario import Scenario
+from influence_sim.loading import load_scenario, override_list
+from influence_sim.scenario import MAX_STEPS, Scenario
 from influence_sim.trajectory import Recorder, Trajectory
 
 DEFAULT_SCENARIO = "kazakhstan-2022"
+MAX_REPLICATIONS = 10_000_000
+"""The most replications of one seed (the scenario format's bound)."""
 
 
 def resolve(scenario: Scenario | str | Path | None, overrides: Iterable[str] = ()) -> Scenario:
-    """A scenario from a ``Scenario``, a file or a bundled name, with overrides applied."""
-    overrides = list(overrides)
-    if isinstance(scenario, Scenario):
-        if not overrides:
-            return scenario
-        from influence_sim.loading import apply_overrides, validate_data
+    """A scenario from a ``Scenario``, a file or a bundled name, with overrides applied.
 
-        data: dict[str, Any] = scenario.to_data()
-        marks: dict[Any, Any] = {}
-        apply_overrides(data, marks, overrides)
-        return validate_data(data, marks, scenario.name)
+    With overrides, the result departs from the scenario as given (or as written in its
+    file), which stays its calibrated world: ``Scenario.reference``.
+
+    Raises:
+        ScenarioError: For a bad file or override.
+        InfluenceSimError: If ``scenario`` is none of the three.
+    """
+    from influence_sim.loading import override_list
+
+    changes = override_list(overrides)
+    if isinstance(scenario, Scenario):
+        return scenario.with_overrides(changes)
     if scenario is not None and not isinstance(scenario, str | Path):
         raise InfluenceSimError(
             "expected a Scenario, a scenario file or a bundled name, found "
             f"{type(scenario).__name__}"
         )
-    return load_scenario(find_scenario(str(scenario or DEFAULT_SCENARIO)), overrides)
+    return load_scenario(find_scenario(str(scenario or DEFAULT_SCENARIO)), changes)
 
 
 class InfluenceModel(mesa.Model):
@@ -56,7 +63,8 @@ class InfluenceModel(mesa.Model):
     Args:
         scenario: A ``Scenario``, a scenario file, or a bundled name (default Kazakhstan 2022).
         seed: The run's seed (default: the scenario's).
-        replication: Which replication of that seed this model is (default 0).
+        replication: Which replication of that seed this model is (default 0; inside
+            ``mesa.batch_run`` without a seed, the iteration's number).
         overrides: ``path=value`` overrides.
         record_every: Keep the state every this many steps in ``trajectory``.
         **kwargs: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``
@@ -75,21 +83,33 @@ class InfluenceModel(mesa.Model):
         scenario: Scenario | str | Path | None = None,
         *,
         seed: int | None = None,
-        replication: int = 0,
+        replication: int | None = None,
         overrides: Iterable[str] = (),
         record_every: int = 1,
         **kwargs: Any,
     ) -> None:
+        where = "InfluenceModel()"
+        seed = arguments.optional_whole(where, "seed", seed, minimum=0, maximum=arguments.MAX_SEED)
+        if replication is None:
+            # mesa.batch_run builds one model per iteration with the same keywords (Mesa
+            # 3.3 passes no seed; 3.5 passes seed=None for ``iterations``): iteration i is
+            # then replication i, as in the ensemble, not the same run i times.
+            replication = batch_run_iteration() if seed is None else 0
+        replication = arguments.whole(
+            where, "replication", replication, minimum=0, maximum=MAX_REPLICATIONS - 1
+        )
+        record_every = arguments.whole(
+            where, "record_every", record_every, minimum=1, maximum=MAX_STEPS
+        )
         extra = [f"{path}={_yaml(value)}" for path, value in kwargs.items()]
         # Not ``self.scenario``: Mesa 3.5 gives Model a ``scenario`` of its own.
-        changes = [*overrides, *extra]
-        self.spec: Scenario = resolve(scenario, changes)
-        self.reference: Scenario = resolve(scenario) if changes else self.spec
-        self.seed = self.spec.seed if seed is None else int(seed)
+        self.spec: Scenario = resolve(scenario, [*override_list(overrides), *extra])
+        self.reference: Scenario = self.spec.reference
+        self.seed = self.spec.seed if seed is None else seed
         self.replication = replication
         sequence = seed_sequence(self.seed, replication)
         super().__init__(rng=np.random.default_rng(sequence.spawn(1)[0]))
-        self.compiled: Compiled = compile_scenario(self.spec, self.reference)
+        self.compiled: Compiled = compile_scenario(self.spec)
         self.state = self.compiled.initial.copy()
         self.params = self.compiled.params.copy()
         self.noise = np.random.default_rng(sequence)
@@ -145,6 +165,30 @@ class InfluenceModel(mesa.Model):
         self.datacollector.collect(self)
         if t + 1 >= self.n_steps:
             self.running = False
+
+
+def batch_run_iteration() -> int:
+    """The iteration number when ``mesa.batch_run`` is building this model, else 0.
+
+    ``batch_run`` keeps the number in its ``_model_run_func`` frame, as the
+    ``(run_id, iteration, kwargs)`` it was handed, and passes the model nothing that
+    tells iterations apart (Mesa 3.3) or ``seed=None`` (Mesa 3.5's ``iterations``). The
+    frame is found by its function and module, within a few frames of this one.
+    """
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return 0
+        code = frame.f_code
+        if code.co_name == "_model_run_func" and frame.f_globals.get("__name__") == (
+            "mesa.batchrunner"
+        ):
+            run = frame.f_locals.get("run")
+            if isinstance(run, tuple) and len(run) == 3 and isinstance(run[1], int):
+                return run[1]
+            return 0
+    return 0
 
 
 def _agent_reporters(options: list[str]) -> dict[str, Any]:

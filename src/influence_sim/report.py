@@ -37,10 +37,7 @@ def describe(result: RunResult) -> list[str]:
     if answers.empty:
         lines.append("Responses: none.")
     else:
-        parts = []
-        for (power, kind), rows in answers.groupby(["actor", "kind"], sort=False):
-            verb = "accepted" if kind == "accept" else "declined"
-            parts.append(f"{power} {verb} in {rows['replication'].nunique()} of {n}")
+        parts = [_answers(power, rows, n) for power, rows in answers.groupby("actor", sort=False)]
         arrivals = events[events["kind"] == "arrival"]
         if not arrivals.empty:
             lag = _lag(requests, arrivals)
@@ -48,6 +45,22 @@ def describe(result: RunResult) -> list[str]:
         lines.append("Responses: " + "; ".join(parts) + ".")
     lines.append(_movement(result))
     return lines
+
+
+def _answers(power: object, rows: pd.DataFrame, n: int) -> str:
+    """How a power answered: every request counted once, so the counts add up."""
+    yes, no = rows[rows["kind"] == "accept"], rows[rows["kind"] == "decline"]
+    total = len(rows)
+    in_yes, in_no = yes["replication"].nunique(), no["replication"].nunique()
+    if no.empty:
+        return f"{power} accepted {len(yes)} of {total} requests, in {in_yes} of {n} replications"
+    if yes.empty:
+        return f"{power} declined {len(no)} of {total} requests, in {in_no} of {n} replications"
+    return (
+        f"{power} accepted {len(yes)} and declined {len(no)} of {total} requests (some "
+        f"replications asked more than once: accepted in {in_yes}, declined in {in_no} of "
+        f"{n} replications)"
+    )
 
 
 def _lag(requests: pd.DataFrame, arrivals: pd.DataFrame) -> float:

@@ -3,9 +3,11 @@
 ``RunResult.save`` writes ``<dir>/<name>-<timestamp>-<hash>/`` holding
 ``manifest.json`` (the resolved scenario's hash, the seed, the replications, the
 versions of Python and the libraries, the command, start and end, the status),
-``scenario.yaml`` (resolved), the tables in Parquet (and CSV when small), and
-``plots/``. Everything is written into a hidden temporary folder first and renamed
-when complete, so an interrupted save leaves nothing that looks like a result.
+``scenario.yaml`` (resolved; with ``reference.yaml``, the world it departs from,
+when it was made by overrides), the tables in Parquet (and CSV when small), ``plots/``,
+and the size and SHA-256 of every one of those files, checked when it is loaded.
+Everything is written into a hidden temporary folder first and renamed when
+complete, so an interrupted save leaves nothing that looks like a result.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.loading import dump_scenario, parse_scenario
 from influence_sim.scenario import Scenario
+from influence_sim.storage import digests
+from influence_sim.storage import verify as check_files
 
 TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
 CSV_MAX_ROWS = 200_000
 """Tables with at most this many rows are written as CSV too."""
 MANIFEST_VERSION = 1
+REFERENCE_FILE = "reference.yaml"
+"""The calibrated world a run's scenario departs from, when it was made by overrides."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -109,12 +115,17 @@ class RunResult:
             "platform": platform.platform(),
             "tables": {name: len(frame) for name, frame in self.tables.items()},
             "resolved_scenario": self.scenario.model_dump(mode="json", exclude={"extends"}),
+            "reference_sha256": (
+                scenario_hash(self.scenario.reference) if self.scenario.is_departure else None
+            ),
         }
 
     def folder_name(self) -> str:
         """``<name>-<timestamp>-<hash>``: the hash covers the scenario, seed and replications."""
         stamp = self.started.strftime("%Y%m%d-%H%M%S")
         key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
+        if self.scenario.is_departure:
+            key += ":" + scenario_hash(self.scenario.reference)
         return f"{self.name}-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
     def save(
@@ -145,6 +156,9 @@ class RunResult:
 
         manifest = self.manifest()
         (folder / "scenario.yaml").write_text(dump_scenario(self.scenario), encoding="utf-8")
+        if self.scenario.is_departure:  # the calibrated world the overrides depart from
+            text = dump_scenario(self.scenario.reference)
+            (folder / REFERENCE_FILE).write_text(text, encoding="utf-8")
         meta = {b"influence_sim": json.dumps(manifest).encode()}
         for table_name, frame in self.tables.items():
             table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -156,16 +170,23 @@ class RunResult:
             from influence_sim.plotting import save_standard_plots
 
             save_standard_plots(self, folder / "plots")
+        manifest["files"] = digests(folder)
         with open(folder / "manifest.json", "w", encoding="utf-8") as out:
             json.dump(manifest, out, indent=2)
             out.write("\n")
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> RunResult:
+    def load(cls, path: str | os.PathLike[str], *, verify: bool = True) -> RunResult:
         """Read a results folder written by :meth:`save`.
 
+        Args:
+            path: The folder.
+            verify: Check every file against the size and SHA-256 recorded when it was
+                written (``False`` skips the check, for speed on folders you trust).
+
         Raises:
-            InfluenceSimError: If the folder is missing, incomplete, or not a results folder.
+            InfluenceSimError: If the folder is missing, incomplete, damaged, or not a
+                results folder; the message names the file.
         """
         import pyarrow.parquet as pq
 
@@ -175,27 +196,44 @@ class RunResult:
             raise InfluenceSimError(f"{folder}: not a results folder (no manifest.json)")
         try:
             manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InfluenceSimError(f"{manifest_file}: unreadable manifest: {exc}") from None
+            if not isinstance(manifest, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            raise InfluenceSimError(
+                f"{manifest_file}: unreadable manifest ({exc}); the folder cannot be trusted: "
+                "run the scenario again"
+            ) from None
         if manifest.get("status") != "complete":
             raise InfluenceSimError(f"{folder}: the run did not complete")
-        scenario = parse_scenario(
-            (folder / "scenario.yaml").read_text(encoding="utf-8"),
-            source=str(folder / "scenario.yaml"),
-        )
-        tables = {}
-        for table_name in manifest["tables"]:
-            tables[table_name] = pq.read_table(folder / f"{table_name}.parquet").to_pandas()
-        return cls(
-            scenario=scenario,
-            seed=int(manifest["seed"]),
-            replications=int(manifest["replications"]),
-            driver=str(manifest["driver"]),
-            tables=tables,
-            started=datetime.fromisoformat(manifest["started"]),
-            finished=datetime.fromisoformat(manifest["finished"]),
-            command=list(manifest.get("command", [])),
-        )
+        recorded = manifest.get("files")
+        if verify and isinstance(recorded, dict):
+            check_files(folder, recorded, hint="the results are damaged: run the scenario again")
+        try:
+            scenario = _read_scenario(folder / "scenario.yaml")
+            if (folder / REFERENCE_FILE).is_file():
+                scenario = scenario.departing_from(_read_scenario(folder / REFERENCE_FILE))
+            tables = {}
+            for table_name in manifest["tables"]:
+                tables[table_name] = pq.read_table(folder / f"{table_name}.parquet").to_pandas()
+            return cls(
+                scenario=scenario,
+                seed=int(manifest["seed"]),
+                replications=int(manifest["replications"]),
+                driver=str(manifest["driver"]),
+                tables=tables,
+                started=datetime.fromisoformat(manifest["started"]),
+                finished=datetime.fromisoformat(manifest["finished"]),
+                command=list(manifest.get("command", [])),
+            )
+        except (OSError, KeyError, TypeError, ValueError) as exc:  # pyarrow's errors too
+            raise InfluenceSimError(
+                f"{folder}: cannot read the results ({type(exc).__name__}: {exc}); run the "
+                "scenario again"
+            ) from None
+
+
+def _read_scenario(file: Path) -> Scenario:
+    return parse_scenario(file.read_text(encoding="utf-8"), source=str(file))
 
 
 @contextlib.contextmanager

@@ -9,20 +9,22 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from influence_sim import arguments
 from influence_sim.analysis import Summary
 from influence_sim.compile import compile_scenario
 from influence_sim.ensemble import replicate, run_ensemble
-from influence_sim.errors import InfluenceSimError
 from influence_sim.kernel import State, StepEvents
+from influence_sim.loading import override_list
+from influence_sim.memory import check_memory, estimate_run_bytes
 from influence_sim.model import InfluenceModel, resolve
 from influence_sim.results import RunResult, now
-from influence_sim.scenario import Scenario
+from influence_sim.scenario import MAX_STEPS, Scenario
 from influence_sim.tables import build_tables
-from influence_sim.trajectory import Trajectory, record_steps
+from influence_sim.trajectory import Trajectory
 
 Driver = Literal["ensemble", "mesa"]
-MAX_ALIGNMENT_ROWS = 30_000_000
-"""The largest ``alignment`` table a run builds; beyond it, record less often or sweep."""
+MAX_REPLICATIONS = 10_000_000
+"""The most replications a run takes (the scenario format's bound)."""
 
 
 def run(
@@ -44,7 +46,8 @@ def run(
         replications: How many replications (default: the scenario's).
         driver: ``ensemble`` (all replications at once) or ``mesa`` (one Mesa model each);
             both give bit-identical results.
-        overrides: ``path=value`` overrides applied to the scenario.
+        overrides: ``path=value`` overrides applied to the scenario (a list): departures
+            from the scenario as given, which stays the calibrated world.
         record_every: Keep the state every this many steps (default: the scenario's).
         progress: Show a progress bar on standard error.
         command: The command line to store in the manifest.
@@ -53,27 +56,27 @@ def run(
         The run's tidy frames and provenance.
 
     Raises:
-        InfluenceSimError: For a bad scenario, driver or count.
+        InfluenceSimError: For a bad scenario, argument or override (every argument is
+            checked: a seed of 1.5 or a count of "3" is refused, never rounded), or a run
+            too large for the memory at hand (estimated before anything runs).
     """
-    overrides = list(overrides)
+    where = "run()"
+    seed = arguments.optional_whole(where, "seed", seed, minimum=0, maximum=arguments.MAX_SEED)
+    replications = arguments.optional_whole(
+        where, "replications", replications, minimum=1, maximum=MAX_REPLICATIONS
+    )
+    record_every = arguments.optional_whole(
+        where, "record_every", record_every, minimum=1, maximum=MAX_STEPS
+    )
+    driver = arguments.one_of(where, "driver", driver, ("ensemble", "mesa"))  # type: ignore[assignment]
+    progress = arguments.flag(where, "progress", progress)
+    overrides = override_list(overrides)
     resolved = resolve(scenario, overrides)
-    reference = resolve(scenario) if overrides else None
-    seed = resolved.seed if seed is None else int(seed)
-    n = resolved.replications if replications is None else int(replications)
-    every = resolved.observation.record_every if record_every is None else int(record_every)
-    if driver not in ("ensemble", "mesa"):
-        raise InfluenceSimError(f"unknown driver '{driver}'; expected 'ensemble' or 'mesa'")
-    if n < 1 or every < 1 or seed < 0:
-        raise InfluenceSimError("replications and record_every must be at least 1, seed at least 0")
-    compiled = compile_scenario(resolved, reference)
-    rows = n * len(record_steps(compiled.timeline.n_steps, every)) * len(compiled.states)
-    rows *= len(compiled.options) * 3
-    if rows > MAX_ALIGNMENT_ROWS:
-        raise InfluenceSimError(
-            f"{n} replications recorded every {every} steps would make {rows:,} alignment rows; "
-            "record less often (--record-every) or use fewer replications (a sweep keeps only "
-            "summary metrics)"
-        )
+    seed = resolved.seed if seed is None else seed
+    n = resolved.replications if replications is None else replications
+    every = resolved.observation.record_every if record_every is None else record_every
+    compiled = compile_scenario(resolved)
+    check_memory(estimate_run_bytes(compiled, n, every), n, every)
     started = now()
     bar = _progress(n * compiled.timeline.n_steps, enabled=progress)
     try:
@@ -87,7 +90,7 @@ def run(
             trajectory = run_ensemble(compiled, n, seed, record_every=every, observers=[observe])
             summaries = summary.frame()
         else:
-            trajectory, summaries = _run_mesa(scenario, overrides, n, seed, every, bar)
+            trajectory, summaries = _run_mesa(resolved, n, seed, every, bar)
     finally:
         bar.close()
     tables = build_tables(compiled, trajectory)
@@ -97,13 +100,11 @@ def run(
 
 
 def _run_mesa(
-    scenario: Scenario | str | Path, overrides: list[str], n: int, seed: int, every: int, bar: Any
+    scenario: Scenario, n: int, seed: int, every: int, bar: Any
 ) -> tuple[Trajectory, pd.DataFrame]:
     parts, summaries = [], []
     for r in range(n):
-        model = InfluenceModel(
-            scenario, seed=seed, replication=r, record_every=every, overrides=overrides
-        )
+        model = InfluenceModel(scenario, seed=seed, replication=r, record_every=every)
         while model.running:
             model.step()
             bar.update(1)

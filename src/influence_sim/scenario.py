@@ -8,10 +8,18 @@ generated from these models. Reading files lives in :mod:`influence_sim.loading`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, Strict, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from influence_sim.calendar import Duration, DurationField, PositiveDurationField, Timeline
@@ -243,6 +251,8 @@ class Scenario(Spec):
         "source. Shocks carry their own 'source'.",
     )
 
+    _calibrated_on: Scenario | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _check_references(self) -> Self:
         from influence_sim.references import check_references
@@ -266,6 +276,58 @@ class Scenario(Spec):
                 out.setdefault(member, []).append(alliance_id)
         return out
 
+    @property
+    def reference(self) -> Scenario:
+        """The calibrated world this scenario departs from (see ``docs/ODD.md``).
+
+        A scenario read from a file is its own reference. One made from another by
+        overrides (``load_scenario(path, overrides=...)``, ``with_overrides``, ``--set``,
+        a sweep point) remembers the scenario it departs from: its propensities, which
+        fix the starting reliance as the starting choice, are that scenario's, so an
+        override is a change to the calibrated world rather than a new world calibrated
+        anew. :meth:`as_calibrated` makes an overridden scenario its own reference.
+        """
+        return self._calibrated_on if self._calibrated_on is not None else self
+
+    @property
+    def is_departure(self) -> bool:
+        """Whether this scenario departs from another (its reference is not itself)."""
+        return self._calibrated_on is not None
+
+    def departing_from(self, reference: Scenario) -> Scenario:
+        """A copy of this scenario whose calibrated world is ``reference``'s reference."""
+        out = self.model_copy()
+        root = reference.reference
+        out._calibrated_on = None if root is self or same_data(root, out) else root
+        return out
+
+    def as_calibrated(self) -> Scenario:
+        """A copy that is its own calibrated world: propensities fixed at its own start."""
+        out = self.model_copy()
+        out._calibrated_on = None
+        return out
+
+    def with_overrides(self, overrides: Iterable[str]) -> Scenario:
+        """This scenario with ``path=value`` overrides, departing from its reference.
+
+        Raises:
+            ScenarioError: If an override is malformed or makes the scenario invalid.
+        """
+        from influence_sim.loading import apply_overrides, override_list, validate_data
+
+        changes = override_list(overrides)
+        if not changes:
+            return self
+        data: dict[str, Any] = self.to_data()
+        marks: dict[Any, Any] = {}
+        apply_overrides(data, marks, changes)
+        return validate_data(data, marks, self.name).departing_from(self)
+
     def to_data(self) -> dict[str, Any]:
         """The scenario as plain data (dates stay dates), ready for YAML."""
         return self.model_dump(mode="python", exclude={"extends"})
+
+
+def same_data(a: Scenario, b: Scenario) -> bool:
+    """Whether two scenarios hold the same values (whatever worlds they depart from)."""
+    return a is b or a.__dict__ == b.__dict__

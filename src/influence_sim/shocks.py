@@ -43,6 +43,7 @@ class StepShocks:
 
     grievance: NDArray[np.float64]  # (S,) summed intensity of active uprisings
     threat_hold: NDArray[np.bool_]  # (S,) threats held at their level this step
+    waiting: NDArray[np.bool_]  # (S,) a request of the state's is scripted for a later step
     threat_set: list[tuple[int, float]] = field(default_factory=list)
     requests: list[tuple[int, int]] = field(default_factory=list)  # (state, alliance or -(p+2))
     interventions: list[tuple[int, int, float]] = field(

@@ -37,6 +37,9 @@ from influence_sim.sweepspec import DistributionParameter, RangeParameter, Sweep
 from influence_sim.validation import problems_from
 from influence_sim.yamlio import read_yaml_file
 
+REFERENCE_FILE = "reference-scenario.yaml"
+"""The world a sweep's base departs from, when the base was made by overrides."""
+
 
 def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
     """Read and check a sweep file; returns the spec and its base scenario as written.
@@ -104,7 +107,10 @@ def _probes(parameter: Any) -> list[Any]:
 def spec_hash(spec: SweepSpec, base: Scenario) -> str:
     """A hash of what determines the results: the spec and the resolved base."""
     text = json.dumps(spec.model_dump(mode="json", exclude={"executor"}), sort_keys=True)
-    return hashlib.sha256((text + scenario_hash(base)).encode()).hexdigest()
+    text += scenario_hash(base)
+    if base.is_departure:
+        text += "reference:" + scenario_hash(base.reference)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SweepResult:
@@ -298,6 +304,8 @@ def run_sweep(
         folder.mkdir(parents=True)
         base_text = dump_scenario(base)
         (folder / "base-scenario.yaml").write_text(base_text)
+        if base.is_departure:  # a base made by overrides keeps the world it departs from
+            (folder / REFERENCE_FILE).write_text(dump_scenario(base.reference))
         (folder / "spec.yaml").write_text(
             yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False)
         )
@@ -323,6 +331,8 @@ def run_sweep(
             "command": command or [],
         }
         _write_json(folder / "manifest.json", manifest)
+    reference_file = folder / REFERENCE_FILE
+    reference_text = reference_file.read_text() if reference_file.is_file() else None
     meta = json.dumps({k: manifest[k] for k in ("name", "spec_sha256", "seed", "versions")})
     paths = tuple(spec.parameters)
     grid = points[list(paths)].to_numpy(dtype=float)
@@ -349,6 +359,7 @@ def run_sweep(
             metrics,
             spec.record.timeseries_every,
             meta,
+            reference_text,
         )
 
     for index in range(len(manifest["chunks"])):

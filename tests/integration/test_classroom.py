@@ -73,11 +73,11 @@ def test_3_a_russia_with_no_troops_to_spare(tmp_path, capsys):
         "--set",
         "powers.russia.security_capacity=0.15",
     )
-    assert "russia declined in 20 of 20" in out
+    assert "russia declined 20 of 20 requests, in 20 of 20 replications" in out
     overall = medians(RunResult.load(folder), "kazakhstan", "russia")
     assert overall.iloc[-1] < overall.loc[0] - 0.05
     folder, out = command(tmp_path, capsys, "run", "russia-distracted", "--replications", R)
-    assert "russia declined in 20 of 20" in out
+    assert "russia declined 20 of 20 requests, in 20 of 20 replications" in out
 
 
 def test_4_distrust_of_china(tmp_path, capsys):

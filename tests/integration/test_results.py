@@ -95,7 +95,7 @@ def test_cli_run_and_compare(tmp_path, capsys):
     folder = tmp_path / out.splitlines()[0].split("/")[-1]
     assert (folder / "manifest.json").is_file()
     assert "Requests: kazakhstan asked csto in 3 of 3 replications" in out
-    assert "Responses: russia accepted in 3 of 3" in out
+    assert "Responses: russia accepted 3 of 3 requests, in 3 of 3 replications" in out
     assert "Alignment of Kazakhstan (median): russia" in out
     code = main(
         [

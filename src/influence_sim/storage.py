@@ -1,0 +1,71 @@
+"""Files that check themselves: sizes and SHA-256 digests recorded when written.
+
+Results folders and sweep folders record, in their manifest, the size and SHA-256 of
+every file they hold. Loading, resuming and analysing verify them, so a flipped byte,
+a truncated or deleted part, or a part copied in from elsewhere is an error naming the
+file, never a table that loads with wrong numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from influence_sim.errors import InfluenceSimError
+
+BLOCK = 1 << 20
+
+
+def digest(path: Path) -> dict[str, Any]:
+    """``{"bytes": size, "sha256": hex}`` of a file, read in blocks."""
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as stream:
+        while block := stream.read(BLOCK):
+            sha.update(block)
+            size += len(block)
+    return {"bytes": size, "sha256": sha.hexdigest()}
+
+
+def digests(folder: Path, skip: tuple[str, ...] = ("manifest.json",)) -> dict[str, Any]:
+    """The digest of every file under ``folder`` by relative path (POSIX), except ``skip``."""
+    out = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if name not in skip:
+            out[name] = digest(path)
+    return out
+
+
+def problem_with(folder: Path, name: str, recorded: dict[str, Any]) -> str | None:
+    """What is wrong with one recorded file (missing, truncated, altered), or None."""
+    path = folder / name
+    if not path.is_file():
+        return "is missing"
+    size = path.stat().st_size
+    if size != recorded.get("bytes"):
+        return f"has {size:,} bytes, {recorded.get('bytes', 0):,} were written"
+    if digest(path)["sha256"] != recorded.get("sha256"):
+        return "has been altered (its SHA-256 differs from the one recorded when written)"
+    return None
+
+
+def verify(folder: Path, recorded: dict[str, Any], *, hint: str) -> None:
+    """Check every recorded file of a folder.
+
+    Args:
+        folder: The folder.
+        recorded: Relative path -> digest, as :func:`digests` made it.
+        hint: What the user can do, appended to the message.
+
+    Raises:
+        InfluenceSimError: Naming every file that is missing, truncated or altered.
+    """
+    wrong = [
+        f"{folder / name}: {problem}"
+        for name, entry in recorded.items()
+        if (problem := problem_with(folder, name, entry)) is not None
+    ]
+    if wrong:
+        raise InfluenceSimError("\n".join([*wrong, hint]))
