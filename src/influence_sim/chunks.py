@@ -3,8 +3,10 @@
 A sweep folder holds ``spec.yaml``, ``base-scenario.yaml``, ``points.parquet``, a
 ``manifest.json`` (the spec's hash, versions, the status of every chunk), and one
 Parquet part per chunk under ``runs/``, ``metrics/`` and, if asked, ``timeseries/``.
-A part is written under a temporary name and renamed when whole; a chunk is done
-when its ``runs`` part exists. ``--resume`` runs only the chunks that are not done,
+A part is written under a temporary name and renamed when whole, and its size and
+SHA-256 go back to the main process, which journals them
+(:mod:`influence_sim.sweepfolder`). ``--resume`` runs only the chunks that are not
+done and whole,
 and since run ``(point, replication)`` draws from
 ``SeedSequence(seed, spawn_key=(point, replication))`` the tables are the same
 however the work was split, whichever executor ran it.
@@ -36,6 +38,7 @@ from influence_sim.ensemble import replicate, simulate
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.kernel import Dyn, Params, State, StepEvents
 from influence_sim.loading import parse_scenario
+from influence_sim.storage import digest, storage_error
 
 PARTS = ("runs", "metrics", "timeseries")
 VALID = "_valid"
@@ -88,16 +91,12 @@ class ChunkReport:
     ok: int
     failed: int
     seconds: float
+    parts: dict[str, dict[str, Any]] | None = None
 
 
 def part_name(kind: str, index: int) -> str:
     """The file of a chunk's part: ``runs/part-00012.parquet``."""
     return f"{kind}/part-{index:05d}.parquet"
-
-
-def chunk_done(folder: Path, index: int) -> bool:
-    """Whether a chunk finished (its ``runs`` part, written last, exists)."""
-    return (folder / part_name("runs", index)).is_file()
 
 
 def run_chunk(task: ChunkTask) -> ChunkReport:
@@ -160,24 +159,52 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
                     runs_frame.loc[i, ["status", "message"]] = ["failed", "non-finite state"]
             metric_frame = metric_frame[~broken]
     folder = Path(task.folder)
+    parts = {}
     if task.timeseries_every:
+        parts.update(
+            _write(
+                folder,
+                part_name("timeseries", task.index),
+                pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
+                task.meta,
+            )
+        )
+    parts.update(
         _write(
             folder,
-            part_name("timeseries", task.index),
-            pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
+            part_name("metrics", task.index),
+            metric_frame.sort_values(["point", "replication"])
+            if not metric_frame.empty
+            else metric_frame,
             task.meta,
         )
-    _write(
-        folder,
-        part_name("metrics", task.index),
-        metric_frame.sort_values(["point", "replication"])
-        if not metric_frame.empty
-        else metric_frame,
-        task.meta,
     )
-    _write(folder, part_name("runs", task.index), runs_frame, task.meta)
+    parts.update(_write(folder, part_name("runs", task.index), runs_frame, task.meta))
     failed = int((runs_frame["status"] == "failed").sum())
-    return ChunkReport(task.index, len(runs_frame) - failed, failed, time.perf_counter() - started)
+    return ChunkReport(
+        task.index, len(runs_frame) - failed, failed, time.perf_counter() - started, parts
+    )
+
+
+def watch_parent(pid: int, every: float = 0.25) -> None:
+    """Exit this worker as soon as process ``pid`` (the sweep's main process) is gone.
+
+    Runs as a process pool's initializer: a daemon thread polls, so a worker never
+    outlives a main process killed by SIGTERM or SIGKILL, and never writes after it.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(70)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="influence-sim-parent-watch", daemon=True).start()
 
 
 def finite_rows(state: State) -> np.ndarray:
@@ -189,19 +216,29 @@ def finite_rows(state: State) -> np.ndarray:
     return ok
 
 
-def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> None:
+def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> dict[str, Any]:
+    """Write a part under a temporary name, rename it, and return its digest by name.
+
+    Raises:
+        InfluenceSimError: If the disk refuses the write (full, read-only), naming the part.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     target = folder / name
-    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), b"influence_sim": meta.encode()}
     )
-    pq.write_table(table, temporary)
-    os.replace(temporary, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, temporary)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise storage_error(target, exc) from None
+    return {name: digest(target)}
 
 
 def _signature(compiled: Compiled) -> bytes:

@@ -8,8 +8,9 @@ never see a traceback for their own mistakes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import yaml
@@ -184,16 +185,17 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.resume is None and args.file is None:
         raise InfluenceSimError("give a sweep file, or --resume DIR to finish a sweep")
     source = None if args.resume else find_sweep(args.file)
-    result = run_sweep(
-        source or "",
-        out=args.out,
-        resume=args.resume,
-        kind=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=not args.quiet,
-        command=command_line(),
-    )
+    with _terminate_as_interrupt(), _log_to_stderr("influence_sim"):
+        result = run_sweep(
+            source or "",
+            out=args.out,
+            resume=args.resume,
+            kind=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+            command=command_line(),
+        )
     print(result.folder)
     print(f"  {result.n_runs} runs over {len(result.points)} points; {result.failed} failed")
     if result.failed:
@@ -202,6 +204,44 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"  {len(rows)} runs failed: {message}", file=sys.stderr)
         return EXIT_INPUT
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a long command as Ctrl-C does: workers ended, lock released."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _log_to_stderr(name: str) -> Iterator[None]:
+    """What a long job decides (a damaged chunk run again) on standard error."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("influence-sim: %(message)s"))
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _analyze(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.loading import dump_scenario, parse_scenario
 from influence_sim.scenario import Scenario
-from influence_sim.storage import digests
+from influence_sim.storage import digests, storage_error
 from influence_sim.storage import verify as check_files
 
 TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
@@ -249,6 +249,9 @@ def whole_folder(final: Path) -> Iterator[Path]:
     """
     if final.exists():
         raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
+    if final.parent.exists() and not final.parent.is_dir():
+        raise InfluenceSimError(f"{final.parent}: is a file; --out needs a folder")
+    clean_stale(final.parent)
     temporary = final.parent / f".{final.name}.partial-{os.getpid()}"
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -259,10 +262,32 @@ def whole_folder(final: Path) -> Iterator[Path]:
         os.replace(temporary, final)
     except OSError as exc:
         shutil.rmtree(temporary, ignore_errors=True)
-        raise InfluenceSimError(f"{final}: cannot write the results: {exc}") from None
+        raise storage_error(final, exc) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def stale_leftovers(directory: Path) -> list[Path]:
+    """Hidden ``.NAME.partial-PID`` folders whose writer (on this machine) is gone."""
+    from influence_sim.sweepfolder import pid_alive
+
+    found = []
+    for path in directory.glob(".*.partial-*") if directory.is_dir() else []:
+        pid = path.name.rsplit("-", 1)[-1]
+        if path.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def clean_stale(directory: Path) -> list[Path]:
+    """Remove what killed runs left behind in ``directory``; returns what was removed."""
+    removed = []
+    for path in stale_leftovers(directory):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
 
 
 def now() -> datetime:

@@ -8,6 +8,7 @@ file, never a table that loads with wrong numbers.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,14 @@ def verify(folder: Path, recorded: dict[str, Any], *, hint: str) -> None:
     ]
     if wrong:
         raise InfluenceSimError("\n".join([*wrong, hint]))
+
+
+def storage_error(path: Path, exc: OSError) -> InfluenceSimError:
+    """One clear line for a write the disk refused."""
+    if exc.errno == errno.ENOSPC:
+        what = "the disk is full; free some space, then resume"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "permission denied (a read-only folder?); choose a folder you can write to"
+    else:
+        what = exc.strerror or str(exc)
+    return InfluenceSimError(f"{path}: cannot write: {what}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import sys
@@ -27,18 +28,44 @@ import yaml
 from pydantic import ValidationError
 
 from influence_sim.bundled import find_scenario
-from influence_sim.chunks import PARTS, ChunkReport, ChunkTask, chunk_done, run_chunk
+from influence_sim.chunks import PARTS, ChunkReport, ChunkTask, part_name, run_chunk, watch_parent
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
 from influence_sim.loading import dump_scenario, load_scenario
-from influence_sim.results import now, scenario_hash, versions
+from influence_sim.memory import available_bytes, human
+from influence_sim.results import now, scenario_hash, versions, whole_folder
 from influence_sim.sampling import sample
 from influence_sim.scenario import Scenario
-from influence_sim.sweepspec import DistributionParameter, RangeParameter, SweepSpec
+from influence_sim.storage import digest, digests
+from influence_sim.sweepfolder import (
+    JOURNAL,
+    MANIFEST,
+    Layout,
+    adopt_unrecorded,
+    check_setup,
+    chunk_problem,
+    clean_temporary,
+    read_journal,
+    read_manifest,
+    record_chunk,
+    remove_parts,
+    verify_sweep,
+    write_json,
+    writer_lock,
+)
+from influence_sim.sweepspec import (
+    DistributionParameter,
+    RangeParameter,
+    SweepSpec,
+    ValuesParameter,
+)
 from influence_sim.validation import problems_from
 from influence_sim.yamlio import read_yaml_file
 
 REFERENCE_FILE = "reference-scenario.yaml"
 """The world a sweep's base departs from, when the base was made by overrides."""
+MAX_POINTS = 50_000_000
+"""The most points a sweep samples (each needs a row in memory while sampling)."""
+log = logging.getLogger(__name__)
 
 
 def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
@@ -157,35 +184,71 @@ class SweepResult:
         return int((self.runs["status"] == "failed").sum()) if not self.runs.empty else 0
 
     @classmethod
-    def load(cls, folder: str | os.PathLike[str], *, partial: bool = False) -> SweepResult:
+    def load(
+        cls, folder: str | os.PathLike[str], *, partial: bool = False, verify: bool = True
+    ) -> SweepResult:
         """Open a sweep folder; its tables are read when first used.
 
         Args:
             folder: The folder ``influence-sim sweep`` wrote.
             partial: Open an unfinished sweep (its finished chunks) instead of refusing it.
+            verify: Check the set-up files and every part against the sizes and SHA-256
+                recorded when they were written, each part's provenance, and that every
+                (point, replication) is there once; ``False`` skips this, for speed on
+                folders you trust.
 
         Raises:
-            InfluenceSimError: If it is not a sweep folder, or is unfinished and not partial.
+            InfluenceSimError: If it is not a sweep folder, is damaged (naming the file),
+                or is unfinished and not partial.
         """
         path = Path(folder)
-        manifest = _read_manifest(path)
+        manifest = read_manifest(path)
         if manifest.get("status") != "complete" and not partial:
             raise InfluenceSimError(
                 f"{path}: the sweep is not complete; finish it with --resume {path}, or load it "
                 "with partial=True"
             )
-        spec = SweepSpec.model_validate(yaml.safe_load((path / "spec.yaml").read_text()))
-        return cls(path, spec, manifest, pd.read_parquet(path / "points.parquet"))
+        spec = _read_spec(path)
+        if verify:
+            if manifest.get("status") == "complete":
+                verify_sweep(path, manifest, _layout(manifest))
+            else:
+                check_setup(path, manifest)
+        try:
+            points = pd.read_parquet(path / "points.parquet")
+        except (OSError, ValueError) as exc:
+            raise InfluenceSimError(f"{path / 'points.parquet'}: cannot be read ({exc})") from None
+        return cls(path, spec, manifest, points)
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
-    file = path / "manifest.json"
-    if not file.is_file():
-        raise InfluenceSimError(f"{path}: not a sweep folder (no manifest.json)")
-    manifest: dict[str, Any] = json.loads(file.read_text())
-    if manifest.get("kind") != "sweep":
-        raise InfluenceSimError(f"{path}: not a sweep folder")
-    return manifest
+def _read_spec(folder: Path) -> SweepSpec:
+    file = folder / "spec.yaml"
+    try:
+        return SweepSpec.model_validate(yaml.safe_load(file.read_text()))
+    except FileNotFoundError:
+        raise InfluenceSimError(
+            f"{file}: is missing; the sweep cannot be resumed or read without it: restore it, "
+            "or run the sweep again into a new folder"
+        ) from None
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise InfluenceSimError(
+            f"{file}: damaged ({type(exc).__name__}); restore it, or run the sweep again"
+        ) from None
+
+
+def _layout(manifest: dict[str, Any]) -> Layout:
+    try:
+        return Layout(
+            int(manifest["runs"]),
+            int(manifest["chunk_size"]),
+            int(manifest["replications"]),
+            str(manifest["spec_sha256"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InfluenceSimError(
+            "manifest.json: damaged (runs, chunk_size, replications or spec_sha256 missing); "
+            "run the sweep again into a new folder"
+        ) from None
 
 
 def _read_parts(path: Path, kind: str) -> pd.DataFrame:
@@ -210,12 +273,6 @@ def _count_failed(folder: Path) -> int:
     return total
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(temporary, path)
-
-
 def _executor(
     kind: str, workers: int | None, scheduler: str | None
 ) -> contextlib.AbstractContextManager[Executor]:
@@ -228,7 +285,13 @@ def _executor(
         if method == "forkserver":
             # The server imports the package once; workers fork from it ready to run.
             context.set_forkserver_preload(["influence_sim.chunks"])
-        return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context)
+        # Each worker watches the main process and exits when it is gone (SIGTERM, SIGKILL).
+        return ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1,
+            mp_context=context,
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
     if kind == "dask":
         return _dask(workers, scheduler)
     raise InfluenceSimError(f"unknown executor '{kind}'; expected 'local' or 'dask'")
@@ -275,7 +338,8 @@ def run_sweep(
     Args:
         source: A sweep file, or a spec and its base scenario (ignored when resuming).
         out: Where the sweep folder is created.
-        resume: An unfinished sweep folder to finish: only its missing chunks run.
+        resume: An unfinished sweep folder to finish: only chunks not done and whole run
+            (a part that is missing, truncated, altered or foreign is run again, logged).
         executor: Any ``concurrent.futures.Executor`` (then ``kind`` and ``workers`` are unused).
         kind: ``local`` or ``dask`` (default: the spec's).
         workers: Worker processes (default: the spec's, else one per core).
@@ -285,65 +349,124 @@ def run_sweep(
 
     Raises:
         ScenarioError: For a bad sweep file.
-        InfluenceSimError: For a folder that cannot be resumed or written.
+        InfluenceSimError: For a sweep too large for memory, a folder that cannot be
+            resumed (edited spec, damaged manifest, another writer) or written (full
+            disk, read-only folder).
     """
     if resume is not None:
         folder = Path(resume)
-        manifest = _read_manifest(folder)
-        clean_partial(folder)
-        spec = SweepSpec.model_validate(yaml.safe_load((folder / "spec.yaml").read_text()))
-        base_text = (folder / "base-scenario.yaml").read_text()
-        points = pd.read_parquet(folder / "points.parquet")
+        manifest = read_manifest(folder)
+        spec = _read_spec(folder)
     else:
         spec, base = source if isinstance(source, tuple) else load_sweep(source)
-        points = sample(spec)
-        digest = spec_hash(spec, base)
-        folder = Path(out) / f"{spec.name}-{now().strftime('%Y%m%d-%H%M%S')}-{digest[:8]}"
-        if folder.exists():
-            raise InfluenceSimError(f"{folder}: already exists")
-        folder.mkdir(parents=True)
-        base_text = dump_scenario(base)
-        (folder / "base-scenario.yaml").write_text(base_text)
+        check_sweep_size(spec)
+        folder, manifest = _create(spec, base, Path(out), command or [])
+    with writer_lock(folder):
+        if resume is not None:
+            check_setup(folder, manifest)
+        clean_temporary(folder)
+        layout = _layout(manifest)
+        todo = _chunks_to_run(folder, layout, spec)
+        _execute(folder, manifest, spec, layout, todo, executor, kind, workers, scheduler, progress)
+        manifest["status"] = "complete"
+        manifest["failed"] = _count_failed(folder)
+        manifest["finished"] = now().isoformat()
+        manifest["journal"] = digest(folder / JOURNAL)
+        write_json(folder / MANIFEST, manifest)
+    return SweepResult.load(folder)
+
+
+def _create(
+    spec: SweepSpec, base: Scenario, out: Path, command: list[str]
+) -> tuple[Path, dict[str, Any]]:
+    """The sweep folder with its set-up files, appearing whole or not at all."""
+    points = sample(spec)
+    digest_text = spec_hash(spec, base)
+    folder = out / f"{spec.name}-{now().strftime('%Y%m%d-%H%M%S')}-{digest_text[:8]}"
+    if out.exists() and not out.is_dir():
+        raise InfluenceSimError(f"{out}: is a file; --out needs a folder")
+    n_runs = len(points) * spec.replications
+    manifest: dict[str, Any] = {
+        "kind": "sweep",
+        "status": "running",
+        "name": spec.name,
+        "title": spec.title,
+        "spec_sha256": digest_text,
+        "base_sha256": scenario_hash(base),
+        "points": len(points),
+        "replications": spec.replications,
+        "runs": n_runs,
+        "chunk_size": spec.chunk_size,
+        "n_chunks": -(-n_runs // spec.chunk_size),
+        "seed": spec.seed,
+        "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(point, replication))",
+        "versions": versions(),
+        "started": now().isoformat(),
+        "command": command,
+    }
+    with whole_folder(folder) as temporary:
+        (temporary / "base-scenario.yaml").write_text(dump_scenario(base))
         if base.is_departure:  # a base made by overrides keeps the world it departs from
-            (folder / REFERENCE_FILE).write_text(dump_scenario(base.reference))
-        (folder / "spec.yaml").write_text(
+            (temporary / REFERENCE_FILE).write_text(dump_scenario(base.reference))
+        (temporary / "spec.yaml").write_text(
             yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False)
         )
-        points.to_parquet(folder / "points.parquet", index=False)
-        n_runs = len(points) * spec.replications
-        n_chunks = -(-n_runs // spec.chunk_size)
-        manifest = {
-            "kind": "sweep",
-            "status": "running",
-            "name": spec.name,
-            "title": spec.title,
-            "spec_sha256": digest,
-            "base_sha256": scenario_hash(base),
-            "points": len(points),
-            "replications": spec.replications,
-            "runs": n_runs,
-            "chunk_size": spec.chunk_size,
-            "chunks": {str(i): "pending" for i in range(n_chunks)},
-            "seed": spec.seed,
-            "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(point, replication))",
-            "versions": versions(),
-            "started": now().isoformat(),
-            "command": command or [],
-        }
-        _write_json(folder / "manifest.json", manifest)
+        points.to_parquet(temporary / "points.parquet", index=False)
+        manifest["files"] = digests(temporary)
+        write_json(temporary / MANIFEST, manifest)
+    return folder, manifest
+
+
+def _chunks_to_run(folder: Path, layout: Layout, spec: SweepSpec) -> list[int]:
+    """The chunks not done and whole; damaged or foreign parts are removed and logged."""
+    journal = read_journal(folder)
+    kinds = ("runs", "metrics") + (("timeseries",) if spec.record.timeseries_every else ())
+    todo = []
+    for index in range(layout.n_chunks):
+        problem = chunk_problem(folder, index, journal.get(index), layout)
+        if problem is None:
+            continue
+        if problem == "not finished":
+            adopted = adopt_unrecorded(folder, index, layout, kinds)
+            if adopted is not None:  # written, but the main process died before journaling
+                record_chunk(folder, index, adopted)
+                continue
+            if any((folder / part_name(k, index)).exists() for k in PARTS):
+                log.warning(
+                    "chunk %d: its parts are incomplete or foreign; running it again", index
+                )
+        else:
+            log.warning("chunk %d: %s; running it again", index, problem)
+        remove_parts(folder, index)
+        todo.append(index)
+    return todo
+
+
+def _execute(
+    folder: Path,
+    manifest: dict[str, Any],
+    spec: SweepSpec,
+    layout: Layout,
+    todo: list[int],
+    executor: Executor | None,
+    kind: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+) -> None:
+    """Run the chunks in ``todo``, journaling each as it finishes."""
     reference_file = folder / REFERENCE_FILE
     reference_text = reference_file.read_text() if reference_file.is_file() else None
+    base_text = (folder / "base-scenario.yaml").read_text()
     meta = json.dumps({k: manifest[k] for k in ("name", "spec_sha256", "seed", "versions")})
     paths = tuple(spec.parameters)
-    grid = points[list(paths)].to_numpy(dtype=float)
-    values = {int(p): tuple(map(float, row)) for p, row in zip(points["point"], grid, strict=True)}
-    n_runs = len(points) * spec.replications
-    todo = [int(i) for i in manifest["chunks"] if not chunk_done(folder, int(i))]
+    points = pd.read_parquet(folder / "points.parquet")
+    grid = points[list(paths)].to_numpy(dtype=float)  # row i is point i
     metrics = None if spec.record.metrics == "all" else tuple(spec.record.metrics)
 
     def task(index: int) -> ChunkTask:
         start = index * spec.chunk_size
-        stop = min(n_runs, start + spec.chunk_size)
+        stop = min(layout.runs, start + spec.chunk_size)
         touched = range(start // spec.replications, (stop - 1) // spec.replications + 1)
         return ChunkTask(
             str(folder),
@@ -355,22 +478,20 @@ def run_sweep(
             base_text,
             tuple(spec.overrides),
             paths,
-            {p: values[p] for p in touched},
+            {p: tuple(map(float, grid[p])) for p in touched},
             metrics,
             spec.record.timeseries_every,
             meta,
             reference_text,
         )
 
-    for index in range(len(manifest["chunks"])):
-        if chunk_done(folder, index):
-            manifest["chunks"][str(index)] = "done"
+    pending = set(todo)
     done_runs = sum(
-        min(n_runs, (i + 1) * spec.chunk_size) - i * spec.chunk_size
-        for i in range(len(manifest["chunks"]))
-        if manifest["chunks"][str(i)] == "done"
+        min(layout.runs, (i + 1) * spec.chunk_size) - i * spec.chunk_size
+        for i in range(layout.n_chunks)
+        if i not in pending
     )
-    bar = _bar(n_runs, done_runs, progress)
+    bar = _bar(layout.runs, done_runs, progress)
     kind = kind or spec.executor.kind
     workers = workers or spec.executor.workers
     scheduler = scheduler or spec.executor.scheduler
@@ -384,33 +505,93 @@ def run_sweep(
             in_flight: dict[Future[ChunkReport], int] = {}
             queue = list(todo)
             limit = 2 * (workers or os.cpu_count() or 1)
-            while queue or in_flight:
-                while queue and len(in_flight) < limit:
-                    index = queue.pop(0)
-                    in_flight[pool.submit(run_chunk, task(index))] = index
-                finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = in_flight.pop(future)
-                    try:
-                        report = future.result()
-                    except BrokenProcessPool:
-                        raise InfluenceSimError(
-                            f"a worker process died; the finished chunks are kept: resume with "
-                            f"--resume {folder}. If you call run_sweep from a script, put the "
-                            "call under `if __name__ == '__main__':` (Python's rule for process "
-                            "pools); otherwise the worker may have run out of memory (try a "
-                            "smaller chunk_size)"
-                        ) from None
-                    manifest["chunks"][str(index)] = "done"
-                    _write_json(folder / "manifest.json", manifest)
-                    bar.update(report.ok + report.failed)
+            try:
+                while queue or in_flight:
+                    while queue and len(in_flight) < limit:
+                        index = queue.pop(0)
+                        in_flight[pool.submit(run_chunk, task(index))] = index
+                    finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = in_flight.pop(future)
+                        report = _result(future, folder)
+                        record_chunk(folder, index, report.parts or {})
+                        bar.update(report.ok + report.failed)
+            except BaseException:
+                _stop(pool, in_flight)
+                raise
     finally:
         bar.close()
-    manifest["status"] = "complete"
-    manifest["failed"] = _count_failed(folder)
-    manifest["finished"] = now().isoformat()
-    _write_json(folder / "manifest.json", manifest)
-    return SweepResult.load(folder)
+
+
+def _result(future: Future[ChunkReport], folder: Path) -> ChunkReport:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise InfluenceSimError(
+            f"a worker process died; the finished chunks are kept: resume with "
+            f"--resume {folder}. If you call run_sweep from a script, put the "
+            "call under `if __name__ == '__main__':` (Python's rule for process "
+            "pools); otherwise the worker may have run out of memory (try a "
+            "smaller chunk_size)"
+        ) from None
+    except InfluenceSimError as exc:  # a write the disk refused, in the worker
+        raise InfluenceSimError(
+            f"{exc}; the finished chunks are kept: resume with --resume {folder}"
+        ) from None
+
+
+def _stop(pool: Executor, in_flight: dict[Future[ChunkReport], int]) -> None:
+    """On an interruption, cancel what has not started and end the local workers now."""
+    for future in in_flight:
+        future.cancel()
+    if isinstance(pool, ProcessPoolExecutor):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def check_sweep_size(spec: SweepSpec) -> None:
+    """Refuse a sweep whose points would not fit in memory, before sampling them.
+
+    Raises:
+        InfluenceSimError: With the number of points, the memory they need, and what to do.
+    """
+    n = count_points(spec)
+    d = len(spec.parameters)
+    # Sampling builds the points as Python tuples, then a frame; a sweep reads them back.
+    needed = n * (120 + 48 * d)
+    budget = available_bytes()
+    if n > MAX_POINTS or (budget is not None and needed > budget):
+        why = f"{n:,} points ({spec.sampler.method}, {d} parameters)"
+        if spec.sampler.method == "grid":
+            why += " from a grid of n^D"
+        limit = human(budget) if budget is not None else "?"
+        raise InfluenceSimError(
+            f"{why} would need about {human(needed)} of memory to sample (at most "
+            f"{MAX_POINTS:,} points, and {limit} is available); use fewer levels or "
+            "parameters, or a Latin hypercube or Sobol design of the size you need. The runs "
+            "themselves stream to disk chunk by chunk, so their number is not the limit"
+        )
+
+
+def count_points(spec: SweepSpec) -> int:
+    """How many points a spec's sampler makes, computed without making them."""
+    method, d = spec.sampler.method, len(spec.parameters)
+    n = int(spec.sampler.n or 0)
+    if method == "grid":
+        total = 1
+        for parameter in spec.parameters.values():
+            total *= len(parameter.values) if isinstance(parameter, ValuesParameter) else (n or 2)
+        return total
+    if method == "list":
+        return len(spec.sampler.points or [])
+    if method == "lhs":
+        return max(n, 1)
+    if method == "sobol":
+        return n * (d + 2)
+    return n * (d + 1)
 
 
 def _bar(total: int, done: int, enabled: bool) -> Any:
@@ -424,10 +605,3 @@ def _bar(total: int, done: int, enabled: bool) -> Any:
         dynamic_ncols=True,
         smoothing=0.1,
     )
-
-
-def clean_partial(folder: Path) -> None:
-    """Remove temporary part files a killed worker left behind (they never look whole)."""
-    for kind in PARTS:
-        for stale in (folder / kind).glob(".part-*.tmp") if (folder / kind).is_dir() else []:
-            stale.unlink(missing_ok=True)
