@@ -164,6 +164,7 @@ def _dashboard(args: argparse.Namespace) -> int:
         )
     path = find_scenario(args.file)
     load_scenario(path)  # a bad file is reported here, not in the browser
+    _check_port(args.host, args.port)  # before the banner, not in solara's traceback
     app = Path(__file__).with_name("app.py")
     env = {
         **os.environ,
@@ -177,6 +178,48 @@ def _dashboard(args: argparse.Namespace) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from influence_sim.results import clean_stale, stale_leftovers
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InfluenceSimError(f"{folder}: no such folder")
+    found = stale_leftovers(folder) if args.dry_run else clean_stale(folder)
+    verb = "would remove" if args.dry_run else "removed"
+    for path in found:
+        print(f"{verb} {path}")
+    print(f"{len(found)} unfinished leftover(s) of killed runs and sweeps {verb} in {folder}")
+    return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """The dashboard can listen on ``host:port``.
+
+    Raises:
+        InfluenceSimError: For a port out of range, an address in use or not this machine's.
+    """
+    import errno
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise InfluenceSimError(f"--port {port}: a port is a number from 1 to 65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InfluenceSimError(f"--host {host}: not an address this machine has ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InfluenceSimError(
+                    f"{host}:{port} is in use (another dashboard?); stop it, or choose another "
+                    "port with --port"
+                ) from None
+            raise InfluenceSimError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -356,6 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sub.add_argument("--port", type=_positive, default=8765, help="port to listen on")
+    sub = add("clean", _clean, "Remove what killed runs and sweeps left unfinished in a folder.")
+    sub.add_argument("folder", nargs="?", default="results", metavar="DIR")
+    sub.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     sub = add("plot", _plot, "Draw a results folder's figures again, with the map (and a GIF).")
     sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
     sub.add_argument("--step", type=_natural, help="the step the map shows (default: the last)")

@@ -26,16 +26,16 @@ BUDGET_SHARE = 0.8
 
 # Bytes per element while the tables are built and written (the long frames, their
 # index columns, the meshgrids that make them, and pyarrow's copy when saved).
-_ALIGNMENT_ROW = 120
-_REGIONAL_ROW = 120
-_STATES_ROW = 110
-_POWERS_ROW = 190
+_ALIGNMENT_ROW = 78
+_REGIONAL_ROW = 78
+_STATES_ROW = 72
+_POWERS_ROW = 124
 # Per replication while running: the state and its temporaries, the noise block (32
 # steps of draws), the generator, and the summary metrics.
 _NOISE_BLOCK_STEPS = 32
-_GENERATOR = 2_000
-_STATE_COPIES = 6
-_SUMMARY = 1_500
+_GENERATOR = 1_000
+_STATE_COPIES = 3
+_SUMMARY = 800
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6}
 _UNITS |= {"mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12}
 _UNITS |= {"tib": 2**40}

@@ -10,6 +10,7 @@ map from each field path to where it stands in the file.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
@@ -89,13 +90,21 @@ def read_yaml_file(path: FilePath, display: str) -> tuple[Any, Marks]:
     try:
         if path.is_dir():
             raise ScenarioError.single("is a folder, not a scenario file", file=display)
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A device (/dev/zero) never ends and a pipe may never be written: never read.
             raise ScenarioError.single(
-                f"the file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,}",
+                "is not a regular file (a device, a pipe or a socket); save the scenario "
+                "to a file and give that",
                 file=display,
             )
-        raw = path.read_bytes()[: MAX_BYTES + 1]
+        if info.st_size > MAX_BYTES:
+            raise ScenarioError.single(
+                f"the file is {info.st_size:,} bytes; scenario files are limited to {MAX_BYTES:,}",
+                file=display,
+            )
+        with open(path, "rb") as stream:  # at most the cap, even if the file grows
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError.single("no such file", file=display) from None
     except OSError as exc:
