@@ -30,13 +30,13 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.loading import dump_scenario, parse_scenario
 from influence_sim.scenario import Scenario
-from influence_sim.storage import digests, storage_error
+from influence_sim.storage import digests, read_manifest_file, storage_error
 from influence_sim.storage import verify as check_files
 
 TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
 CSV_MAX_ROWS = 200_000
 """Tables with at most this many rows are written as CSV too."""
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 REFERENCE_FILE = "reference.yaml"
 """The calibrated world a run's scenario departs from, when it was made by overrides."""
 
@@ -194,19 +194,19 @@ class RunResult:
         manifest_file = folder / "manifest.json"
         if not manifest_file.is_file():
             raise InfluenceSimError(f"{folder}: not a results folder (no manifest.json)")
-        try:
-            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-            if not isinstance(manifest, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
-            raise InfluenceSimError(
-                f"{manifest_file}: unreadable manifest ({exc}); the folder cannot be trusted: "
-                "run the scenario again"
-            ) from None
+        manifest = read_manifest_file(
+            manifest_file, "the folder cannot be trusted: run the scenario again"
+        )
         if manifest.get("status") != "complete":
             raise InfluenceSimError(f"{folder}: the run did not complete")
         recorded = manifest.get("files")
-        if verify and isinstance(recorded, dict):
+        if verify:
+            if not isinstance(recorded, dict):
+                raise InfluenceSimError(
+                    f"{manifest_file}: records no checksums (written by a version before they "
+                    "were kept), so the folder cannot be verified; load it with verify=False "
+                    "if you trust it, or run the scenario again"
+                )
             check_files(folder, recorded, hint="the results are damaged: run the scenario again")
         try:
             scenario = _read_scenario(folder / "scenario.yaml")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,22 @@ def storage_error(path: Path, exc: OSError) -> InfluenceSimError:
     else:
         what = exc.strerror or str(exc)
     return InfluenceSimError(f"{path}: cannot write: {what}")
+
+
+def read_manifest_file(file: Path, consequence: str) -> dict[str, Any]:
+    """A manifest: a JSON object.
+
+    Args:
+        file: The ``manifest.json``.
+        consequence: What a damaged one means and what to do, for the message.
+
+    Raises:
+        InfluenceSimError: If it cannot be read or is not a JSON object.
+    """
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        raise InfluenceSimError(f"{file}: damaged manifest ({exc}); {consequence}") from None
+    return manifest

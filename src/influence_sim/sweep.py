@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from influence_sim import arguments
 from influence_sim.bundled import find_scenario
 from influence_sim.chunks import PARTS, ChunkReport, ChunkTask, part_name, run_chunk, watch_parent
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
@@ -353,6 +354,8 @@ def run_sweep(
             resumed (edited spec, damaged manifest, another writer) or written (full
             disk, read-only folder).
     """
+    workers = arguments.optional_whole("run_sweep()", "workers", workers, minimum=1, maximum=4096)
+    progress = arguments.flag("run_sweep()", "progress", progress)
     if resume is not None:
         folder = Path(resume)
         manifest = read_manifest(folder)

@@ -35,7 +35,13 @@ import numpy as np
 
 from influence_sim.chunks import PARTS, part_name
 from influence_sim.errors import InfluenceSimError
-from influence_sim.storage import digest, problem_with, storage_error, verify
+from influence_sim.storage import (
+    digest,
+    problem_with,
+    read_manifest_file,
+    storage_error,
+    verify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +72,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     file = folder / MANIFEST
     if not file.is_file():
         raise InfluenceSimError(f"{folder}: not a sweep folder (no {MANIFEST})")
-    try:
-        manifest = json.loads(file.read_text())
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        raise InfluenceSimError(
-            f"{file}: damaged ({exc}); the sweep's provenance is lost, so it cannot be "
-            "resumed or read safely: run the sweep again into a new folder"
-        ) from None
+    manifest = read_manifest_file(
+        file,
+        "the sweep's provenance is lost, so it cannot be resumed or read safely: run the "
+        "sweep again into a new folder",
+    )
     if manifest.get("kind") != "sweep":
         raise InfluenceSimError(f"{folder}: not a sweep folder")
     return manifest
@@ -232,6 +234,11 @@ def verify_sweep(folder: Path, manifest: dict[str, Any], layout: Layout) -> None
     Raises:
         InfluenceSimError: Naming what is wrong and what to do.
     """
+    if "files" not in manifest:
+        raise InfluenceSimError(
+            f"{folder / MANIFEST}: records no checksums (written by a version before they were "
+            "kept), so the sweep cannot be verified; load it with verify=False if you trust it"
+        )
     check_setup(folder, manifest)
     hint = (
         f"the sweep folder is damaged; `influence-sim sweep --resume {folder}` runs the "

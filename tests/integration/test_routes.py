@@ -220,3 +220,26 @@ def test_the_api_takes_numpy_whole_numbers():
     assert result.seed == 3
     assert type(result.seed) is int
     assert result.replications == 2
+
+
+def test_a_damaged_results_folder_is_refused_naming_the_file(tmp_path):
+    import json
+
+    folder = run(KZ, replications=2).save(tmp_path, plots=False)
+    part = folder / "alignment.parquet"
+    data = bytearray(part.read_bytes())
+    data[200:264] = bytes(b ^ 0xFF for b in data[200:264])
+    part.write_bytes(bytes(data))
+    with pytest.raises(InfluenceSimError, match=r"alignment\.parquet: has been altered"):
+        RunResult.load(folder)
+    (folder / "summary.csv").unlink()
+    with pytest.raises(InfluenceSimError, match=r"summary\.csv: is missing"):
+        RunResult.load(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"]  # as an older version wrote it
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InfluenceSimError, match="records no checksums"):
+        RunResult.load(folder)
+    (folder / "manifest.json").write_text("{")
+    with pytest.raises(InfluenceSimError, match="damaged manifest"):
+        RunResult.load(folder)

@@ -3,6 +3,7 @@ a main process killed or terminated, disks that refuse writes, sizes refused up 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -138,6 +139,7 @@ def test_an_edited_spec_is_refused_on_resume_and_load(sweep, capsys):
     ("damage", "message"),
     [
         (lambda f: (f / "manifest.json").write_text("{not json"), "manifest.json: damaged"),
+        (lambda f: (f / "manifest.json").write_text("[]"), "not a JSON object"),
         (lambda f: (f / "spec.yaml").unlink(), "spec.yaml: is missing"),
         (lambda f: (f / "points.parquet").unlink(), "points.parquet: is missing"),
     ],
@@ -187,6 +189,25 @@ def _wait_for(path: Path, seconds: float) -> bool:
     return False
 
 
+def _start(path: Path, out: Path, name: str, workers: int) -> tuple[subprocess.Popen, Path]:
+    """``influence-sim sweep`` in a child process, once its folder has appeared."""
+    command = [sys.executable, "-m", "influence_sim", "sweep", str(path), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", str(workers), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.glob(f"{name}-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    folders = list(out.glob(f"{name}-*"))
+    if not folders:
+        process.kill()
+        process.wait()
+        pytest.fail("the sweep folder did not appear")
+    return process, folders[0]
+
+
 def _descendants(pid: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -222,18 +243,8 @@ def test_no_process_of_the_sweep_outlives_its_main_process(tmp_path, sig):
     path = sweep_file(
         tmp_path, "long", replications=40, chunk_size=10, sampler={"method": "grid", "n": 5}
     )
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "influence_sim", "sweep", str(path), "--out", str(out)]
-    process = subprocess.Popen(
-        [*command, "--workers", "2", "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, folder = _start(path, tmp_path / "out", "long", workers=2)
     try:
-        deadline = time.monotonic() + 60
-        while not list(out.glob("long-*")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        folder = next(iter(out.glob("long-*")))
         assert _wait_for(folder / "runs" / "part-00002.parquet", 120)
         family = _descendants(process.pid)
         assert len(family) >= 3  # forkserver and two workers
@@ -332,3 +343,49 @@ def test_a_sweep_too_large_to_sample_is_refused_before_any_work(tmp_path, capsys
     assert "125,000,000,000 points" in err
     assert "n^D" in err
     assert not out.exists()  # refused before anything was written
+
+
+def test_two_concurrent_resumes_one_writes_the_other_is_refused(tmp_path, finished):
+    path = sweep_file(tmp_path, "pair", replications=40, chunk_size=10)
+    first, folder = _start(path, tmp_path / "out", "pair", workers=1)
+    try:
+        assert _wait_for(folder / "runs" / "part-00001.parquet", 60)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        resume = [
+            sys.executable,
+            "-m",
+            "influence_sim",
+            "sweep",
+            "--resume",
+            str(folder),
+            "--workers",
+            "1",
+            "--quiet",
+        ]
+        a = subprocess.Popen(resume, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # The killed run left its lock behind: wait until the first resume has broken it
+        # and holds its own.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, ValueError):
+                if json.loads((folder / LOCK).read_text())["pid"] == a.pid:
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the first resume never took the lock")
+        b = subprocess.run(resume, capture_output=True, text=True, timeout=120, check=False)
+        assert b.returncode == 1
+        assert "another process is writing this sweep" in b.stderr
+        assert f"PID {a.pid}" in b.stderr
+        _, err = a.communicate(timeout=300)
+        assert a.returncode == 0, err
+    finally:
+        for process in (first,):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    whole = run_sweep(path, out=tmp_path / "whole", executor=ThreadPoolExecutor(1))
+    resumed = SweepResult.load(folder)
+    for mine, theirs in zip(_tables(whole.folder), (resumed.runs, resumed.metrics), strict=True):
+        pd.testing.assert_frame_equal(mine, theirs)
