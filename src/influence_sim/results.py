@@ -5,7 +5,8 @@
 versions of Python and the libraries, the command, start and end, the status),
 ``scenario.yaml`` (resolved; with ``reference.yaml``, the world it departs from,
 when it was made by overrides), the tables in Parquet (and CSV when small), ``plots/``,
-and the size and SHA-256 of every one of those files, checked when it is loaded.
+and the size and SHA-256 of every one of those files but the figures, checked when
+it is loaded.
 Everything is written into a hidden temporary folder first and renamed when
 complete, so an interrupted save leaves nothing that looks like a result.
 """
@@ -170,7 +171,8 @@ class RunResult:
             from influence_sim.plotting import save_standard_plots
 
             save_standard_plots(self, folder / "plots")
-        manifest["files"] = digests(folder)
+        # The data, not the figures: `influence-sim plot` may draw those again.
+        manifest["files"] = digests(folder, skip_folders=("plots",))
         with open(folder / "manifest.json", "w", encoding="utf-8") as out:
             json.dump(manifest, out, indent=2)
             out.write("\n")

@@ -30,12 +30,20 @@ def digest(path: Path) -> dict[str, Any]:
     return {"bytes": size, "sha256": sha.hexdigest()}
 
 
-def digests(folder: Path, skip: tuple[str, ...] = ("manifest.json",)) -> dict[str, Any]:
-    """The digest of every file under ``folder`` by relative path (POSIX), except ``skip``."""
+def digests(
+    folder: Path, skip: tuple[str, ...] = ("manifest.json",), skip_folders: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The digest of every file under ``folder`` by relative path (POSIX).
+
+    Args:
+        folder: The folder.
+        skip: Files left out (the manifest that holds the digests).
+        skip_folders: Subfolders left out (figures, which may be drawn again).
+    """
     out = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
-        if name not in skip:
+        if name not in skip and not name.startswith(tuple(f"{d}/" for d in skip_folders)):
             out[name] = digest(path)
     return out
 

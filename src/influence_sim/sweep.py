@@ -370,6 +370,8 @@ def run_sweep(
         clean_temporary(folder)
         layout = _layout(manifest)
         todo = _chunks_to_run(folder, layout, spec)
+        if not todo and manifest.get("status") == "complete":
+            return SweepResult.load(folder)  # nothing to do: the record stays as it was
         _execute(folder, manifest, spec, layout, todo, executor, kind, workers, scheduler, progress)
         manifest["status"] = "complete"
         manifest["failed"] = _count_failed(folder)

@@ -389,3 +389,10 @@ def test_two_concurrent_resumes_one_writes_the_other_is_refused(tmp_path, finish
     resumed = SweepResult.load(folder)
     for mine, theirs in zip(_tables(whole.folder), (resumed.runs, resumed.metrics), strict=True):
         pd.testing.assert_frame_equal(mine, theirs)
+
+
+def test_resuming_a_whole_sweep_changes_nothing(sweep):
+    before = {p: p.read_bytes() for p in sweep.rglob("*") if p.is_file()}
+    _resume(sweep)
+    after = {p: p.read_bytes() for p in sweep.rglob("*") if p.is_file()}
+    assert after == before
