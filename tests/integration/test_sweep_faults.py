@@ -396,3 +396,48 @@ def test_resuming_a_whole_sweep_changes_nothing(sweep):
     _resume(sweep)
     after = {p: p.read_bytes() for p in sweep.rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A tmpfs of 160 KiB (root only): a disk that fills, and can be made read-only."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root): " + done.stderr.decode().strip())
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_really_full_disk_then_freed(small_disk, tmp_path, capsys, finished):
+    path = sweep_file(tmp_path)
+    args = ["sweep", str(path), "--out", str(small_disk), "--workers", "1", "--quiet"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "cannot write: the disk is full" in err
+    assert "--resume" in err
+    assert "Traceback" not in err
+    folder = next(small_disk.glob("small-*"))
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    assert main(["sweep", "--resume", str(folder), "--workers", "1", "--quiet"]) == 0
+    for mine, theirs in zip(_tables(finished.folder), _tables(folder), strict=True):
+        pd.testing.assert_frame_equal(mine, theirs)
+
+
+def test_a_really_read_only_folder(small_disk, tmp_path, capsys):
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    assert main(["sweep", str(sweep_file(tmp_path)), "--out", str(small_disk), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write: permission denied (a read-only folder?)" in err
+    assert "Traceback" not in err
+    assert main(["run", "kazakhstan-2022", "--replications", "1", "--out", str(small_disk)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err
+    assert "Traceback" not in err
