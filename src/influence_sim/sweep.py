@@ -31,7 +31,7 @@ from influence_sim import arguments
 from influence_sim.bundled import find_scenario
 from influence_sim.chunks import PARTS, ChunkReport, ChunkTask, part_name, run_chunk, watch_parent
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
-from influence_sim.loading import dump_scenario, load_scenario
+from influence_sim.loading import dump_scenario, load_scenario, parse_scenario
 from influence_sim.memory import available_bytes, human
 from influence_sim.results import now, scenario_hash, versions, whole_folder
 from influence_sim.sampling import sample
@@ -215,6 +215,7 @@ class SweepResult:
                 verify_sweep(path, manifest, _layout(manifest))
             else:
                 check_setup(path, manifest)
+            _check_spec_hash(path, manifest, spec)
         try:
             points = pd.read_parquet(path / "points.parquet")
         except (OSError, ValueError) as exc:
@@ -367,6 +368,7 @@ def run_sweep(
     with writer_lock(folder):
         if resume is not None:
             check_setup(folder, manifest)
+            _check_spec_hash(folder, manifest, spec)
         clean_temporary(folder)
         layout = _layout(manifest)
         todo = _chunks_to_run(folder, layout, spec)
@@ -379,6 +381,30 @@ def run_sweep(
         manifest["journal"] = digest(folder / JOURNAL)
         write_json(folder / MANIFEST, manifest)
     return SweepResult.load(folder)
+
+
+def _check_spec_hash(folder: Path, manifest: dict[str, Any], spec: SweepSpec) -> None:
+    """The spec and base on disk hash to the manifest's ``spec_sha256``.
+
+    Raises:
+        InfluenceSimError: If they do not (the spec or the base was edited).
+    """
+    try:
+        base = parse_scenario((folder / "base-scenario.yaml").read_text(), source="base")
+        reference_file = folder / REFERENCE_FILE
+        if reference_file.is_file():
+            base = base.departing_from(parse_scenario(reference_file.read_text(), source="ref"))
+    except (OSError, InfluenceSimError) as exc:
+        raise InfluenceSimError(
+            f"{folder / 'base-scenario.yaml'}: cannot be read ({exc}); restore it, or run the "
+            "sweep again into a new folder"
+        ) from None
+    if spec_hash(spec, base) != manifest.get("spec_sha256"):
+        raise InfluenceSimError(
+            f"{folder / 'spec.yaml'}: edited since the sweep started (the spec and base hash "
+            "to another value than the manifest's spec_sha256); a sweep's spec cannot change "
+            "part-way: restore it, or run the edited spec as a new sweep"
+        )
 
 
 def _create(

@@ -135,6 +135,15 @@ def test_an_edited_spec_is_refused_on_resume_and_load(sweep, capsys):
         SweepResult.load(sweep, partial=True)
 
 
+def test_the_executor_may_change_in_the_spec(sweep):
+    spec = sweep / "spec.yaml"
+    text = spec.read_text()
+    assert "workers: null" in text
+    spec.write_text(text.replace("workers: null", "workers: 1"))
+    _resume(sweep)
+    SweepResult.load(sweep)
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -441,3 +450,14 @@ def test_a_really_read_only_folder(small_disk, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot write" in err
     assert "Traceback" not in err
+
+
+def test_an_edited_spec_is_refused_by_its_hash_even_without_file_checksums(sweep, capsys):
+    manifest = json.loads((sweep / "manifest.json").read_text())
+    manifest["status"] = "running"
+    del manifest["files"]  # as a folder from before checksums were kept
+    (sweep / "manifest.json").write_text(json.dumps(manifest))
+    spec = sweep / "spec.yaml"
+    spec.write_text(spec.read_text().replace("chunk_size: 7", "chunk_size: 5"))
+    assert main(["sweep", "--resume", str(sweep), "--quiet"]) == 1
+    assert "hash to another value than the manifest's spec_sha256" in capsys.readouterr().err
