@@ -31,7 +31,7 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.loading import dump_scenario, parse_scenario
 from influence_sim.scenario import Scenario
-from influence_sim.storage import digests, read_manifest_file, storage_error
+from influence_sim.storage import digests, pid_alive, read_manifest_file, storage_error
 from influence_sim.storage import verify as check_files
 
 TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
@@ -272,8 +272,6 @@ def whole_folder(final: Path) -> Iterator[Path]:
 
 def stale_leftovers(directory: Path) -> list[Path]:
     """Hidden ``.NAME.partial-PID`` folders whose writer (on this machine) is gone."""
-    from influence_sim.sweepfolder import pid_alive
-
     found = []
     for path in directory.glob(".*.partial-*") if directory.is_dir() else []:
         pid = path.name.rsplit("-", 1)[-1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,16 @@ def read_manifest_file(file: Path, consequence: str) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise InfluenceSimError(f"{file}: damaged manifest ({exc}); {consequence}") from None
     return manifest
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this PID exists on this machine."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

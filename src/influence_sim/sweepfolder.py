@@ -37,6 +37,7 @@ from influence_sim.chunks import PARTS, part_name
 from influence_sim.errors import InfluenceSimError
 from influence_sim.storage import (
     digest,
+    pid_alive,
     problem_with,
     read_manifest_file,
     storage_error,
@@ -273,19 +274,6 @@ def verify_sweep(folder: Path, manifest: dict[str, Any], layout: Layout) -> None
 
 
 # One writer at a time.
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this PID exists on this machine."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextlib.contextmanager
