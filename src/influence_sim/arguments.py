@@ -16,6 +16,8 @@ from influence_sim.errors import ArgumentError, describe_value
 
 MAX_SEED = 2**63 - 1
 """The largest seed (the scenario format's bound)."""
+MAX_REPLICATIONS = 10_000_000
+"""The most replications of one seed (the scenario format's bound)."""
 
 
 def whole(where: str, name: str, value: object, *, minimum: int, maximum: int) -> int:

@@ -30,8 +30,6 @@ from influence_sim.scenario import MAX_STEPS, Scenario
 from influence_sim.trajectory import Recorder, Trajectory
 
 DEFAULT_SCENARIO = "kazakhstan-2022"
-MAX_REPLICATIONS = 10_000_000
-"""The most replications of one seed (the scenario format's bound)."""
 
 
 def resolve(scenario: Scenario | str | Path | None, overrides: Iterable[str] = ()) -> Scenario:
@@ -44,8 +42,6 @@ def resolve(scenario: Scenario | str | Path | None, overrides: Iterable[str] = (
         ScenarioError: For a bad file or override.
         InfluenceSimError: If ``scenario`` is none of the three.
     """
-    from influence_sim.loading import override_list
-
     changes = override_list(overrides)
     if isinstance(scenario, Scenario):
         return scenario.with_overrides(changes)
@@ -96,7 +92,7 @@ class InfluenceModel(mesa.Model):
             # then replication i, as in the ensemble, not the same run i times.
             replication = batch_run_iteration() if seed is None else 0
         replication = arguments.whole(
-            where, "replication", replication, minimum=0, maximum=MAX_REPLICATIONS - 1
+            where, "replication", replication, minimum=0, maximum=arguments.MAX_REPLICATIONS - 1
         )
         record_every = arguments.whole(
             where, "record_every", record_every, minimum=1, maximum=MAX_STEPS

@@ -23,8 +23,6 @@ from influence_sim.tables import build_tables
 from influence_sim.trajectory import Trajectory
 
 Driver = Literal["ensemble", "mesa"]
-MAX_REPLICATIONS = 10_000_000
-"""The most replications a run takes (the scenario format's bound)."""
 
 
 def run(
@@ -63,7 +61,7 @@ def run(
     where = "run()"
     seed = arguments.optional_whole(where, "seed", seed, minimum=0, maximum=arguments.MAX_SEED)
     replications = arguments.optional_whole(
-        where, "replications", replications, minimum=1, maximum=MAX_REPLICATIONS
+        where, "replications", replications, minimum=1, maximum=arguments.MAX_REPLICATIONS
     )
     record_every = arguments.optional_whole(
         where, "record_every", record_every, minimum=1, maximum=MAX_STEPS

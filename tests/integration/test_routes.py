@@ -243,3 +243,13 @@ def test_a_damaged_results_folder_is_refused_naming_the_file(tmp_path):
     (folder / "manifest.json").write_text("{")
     with pytest.raises(InfluenceSimError, match="damaged manifest"):
         RunResult.load(folder)
+
+
+def test_overrides_that_complete_an_invalid_file_give_its_own_world(tmp_path):
+    text = (SCENARIOS / "central-asia-2021.yaml").read_text().replace("seed: 2021\n", "")
+    path = tmp_path / "no-seed.yaml"
+    path.write_text(text)
+    with pytest.raises(InfluenceSimError, match="seed"):
+        load_scenario(path)
+    scenario = load_scenario(path, ["seed=2021"])  # valid only with the override
+    assert not scenario.is_departure
