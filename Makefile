@@ -46,12 +46,12 @@ docs: $(STAMP)
 	$(BIN)/influence-sim schema --out scenarios/schema.json
 	$(BIN)/influence-sim schema --partial --out scenarios/schema-partial.json
 	$(BIN)/influence-sim schema --sweep --out scenarios/sweep-schema.json
-	$(BIN)/python -m influence_sim.docs parameters > docs/parameters.md
-	$(BIN)/python -m influence_sim.docs format > docs/scenario-format.md
+	$(BIN)/python -m influence_sim.cli.docs parameters > docs/parameters.md
+	$(BIN)/python -m influence_sim.cli.docs format > docs/scenario-format.md
 
 # The README's figure (a run of Kazakhstan 2022).
 figures: $(STAMP)
-	$(BIN)/python -m influence_sim.docs figure docs/images/kazakhstan-2022.png
+	$(BIN)/python -m influence_sim.cli.docs figure docs/images/kazakhstan-2022.png
 
 # Benchmarks print ratios measured in one run; BENCH_ARGS=--quick for a smoke test.
 bench: $(STAMP)

@@ -15,11 +15,11 @@ import time
 import mesa
 
 from influence_sim import load_scenario
-from influence_sim.analysis import Summary
-from influence_sim.bundled import find_scenario
-from influence_sim.compile import compile_scenario
-from influence_sim.ensemble import replicate, seed_sequence, simulate
-from influence_sim.model import InfluenceModel
+from influence_sim.drivers.model import InfluenceModel
+from influence_sim.engine.compile import compile_scenario
+from influence_sim.engine.ensemble import replicate, seed_sequence, simulate
+from influence_sim.format.bundled import find_scenario
+from influence_sim.results.metrics import Summary
 
 
 def timed(label: str, func):

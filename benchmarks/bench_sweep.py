@@ -26,8 +26,8 @@ import mesa
 import yaml
 
 from influence_sim import load_scenario
-from influence_sim.bundled import scenario_dir
-from influence_sim.model import InfluenceModel
+from influence_sim.drivers.model import InfluenceModel
+from influence_sim.format.bundled import scenario_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 

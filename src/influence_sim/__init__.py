@@ -18,13 +18,13 @@ on first use, so that importing the package to read a scenario stays light.
 from typing import TYPE_CHECKING, Any
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
-from influence_sim.loading import dump_scenario, load_scenario, parse_scenario
-from influence_sim.scenario import Scenario
+from influence_sim.format.loading import dump_scenario, load_scenario, parse_scenario
+from influence_sim.format.scenario import Scenario
 
 if TYPE_CHECKING:
-    from influence_sim.model import InfluenceModel
-    from influence_sim.results import RunResult
-    from influence_sim.runner import run
+    from influence_sim.drivers.model import InfluenceModel
+    from influence_sim.drivers.runner import run
+    from influence_sim.results.runs import RunResult
 
 __version__ = "0.1.0"
 
@@ -43,9 +43,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "run": "influence_sim.runner",
-    "RunResult": "influence_sim.results",
-    "InfluenceModel": "influence_sim.model",
+    "run": "influence_sim.drivers.runner",
+    "RunResult": "influence_sim.results.runs",
+    "InfluenceModel": "influence_sim.drivers.model",
 }
 
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
 
 sys.exit(main())

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from influence_sim.cli import main
-from influence_sim.results import RunResult
-from influence_sim.sweep import SweepResult
+from influence_sim.cli.commands import main
+from influence_sim.experiments.sweep import SweepResult
+from influence_sim.results.runs import RunResult
 
 R = "20"
 

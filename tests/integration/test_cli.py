@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
 from tests.conftest import BUNDLED, ROOT, SCENARIOS
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from influence_sim.docs import render, render_format
+from influence_sim.cli.docs import render, render_format
 from tests.conftest import ROOT
 
 

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from influence_sim import load_scenario
-from influence_sim.agents import PowerAgent, StateAgent
-from influence_sim.compile import compile_scenario
-from influence_sim.ensemble import run_ensemble
-from influence_sim.model import InfluenceModel
-from influence_sim.runner import run
+from influence_sim.drivers.agents import PowerAgent, StateAgent
+from influence_sim.drivers.model import InfluenceModel
+from influence_sim.drivers.runner import run
+from influence_sim.engine.compile import compile_scenario
+from influence_sim.engine.ensemble import run_ensemble
 from tests.conftest import BUNDLED, DATA
 
 R = 3

@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from influence_sim.cli import main
-from influence_sim.compile import compile_scenario
+from influence_sim.cli.commands import main
+from influence_sim.drivers.runner import run
+from influence_sim.engine.compile import compile_scenario
 from influence_sim.errors import InfluenceSimError
-from influence_sim.loading import load_scenario
-from influence_sim.memory import BUDGET_VARIABLE, estimate_run_bytes
-from influence_sim.runner import run
+from influence_sim.format.loading import load_scenario
+from influence_sim.results.memory import BUDGET_VARIABLE, estimate_run_bytes
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"
@@ -60,7 +60,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
 
 
 def test_a_file_is_read_no_further_than_the_cap(tmp_path, monkeypatch):
-    import influence_sim.yamlio as yamlio
+    import influence_sim.format.yamlio as yamlio
 
     path = tmp_path / "growing.yaml"
     path.write_text("name: x\n" + "# padding\n" * 100)
@@ -95,7 +95,7 @@ def test_the_memory_estimate_is_close_to_what_a_run_uses():
     # carry over the (larger) peak of the test process that forked it.
     code = f"""
 import tempfile
-from influence_sim.runner import run
+from influence_sim.drivers.runner import run
 
 def peak():
     for line in open("/proc/self/status"):

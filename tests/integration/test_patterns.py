@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from influence_sim.runner import run
+from influence_sim.drivers.runner import run
 
 R = 30
 MEMBERS = ["kazakhstan", "kyrgyzstan", "tajikistan"]

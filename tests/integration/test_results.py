@@ -8,10 +8,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
+from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError
-from influence_sim.results import RunResult
-from influence_sim.runner import run
+from influence_sim.results.runs import RunResult
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_tables_are_tidy(result):
 
 
 def test_an_interrupted_save_leaves_nothing(result, tmp_path, monkeypatch):
-    import influence_sim.plotting as plotting
+    import influence_sim.viz.plotting as plotting
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
@@ -133,7 +133,7 @@ def test_plot_command_draws_the_map_and_a_gif(result, tmp_path, capsys):
 
 
 def test_the_map_ships_with_the_package():
-    from influence_sim.plotting import map_outlines
+    from influence_sim.viz.plotting import map_outlines
 
     outlines = map_outlines()
     assert {"KAZ", "KGZ", "TJK", "UZB", "TKM"} <= set(outlines["countries"])

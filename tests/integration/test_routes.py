@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from influence_sim import InfluenceModel, RunResult, load_scenario, run
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.sweep import run_sweep
+from influence_sim.experiments.sweep import run_sweep
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"
@@ -85,7 +85,7 @@ def test_every_route_to_an_override_gives_the_same_result(quiet, tmp_path, capsy
     )
     with warnings.catch_warnings():  # solara's hook check warns about Mesa's own component
         warnings.filterwarnings("ignore", "Failed to validate hooks", UserWarning)
-        from influence_sim.app import DashboardModel  # the sliders' route
+        from influence_sim.dashboard.app import DashboardModel  # the sliders' route
 
     finals["dashboard slider"] = np.array([_model_final(DashboardModel(quiet, **{path: value}))])
     sweep = tmp_path / "sweep.yaml"
@@ -160,9 +160,9 @@ def _batch(iterations: int, **extra):
 
 
 def test_batch_run_equals_ensemble_replications_0_1_2():
-    from influence_sim.analysis import overall_alignment
-    from influence_sim.compile import compile_scenario
-    from influence_sim.ensemble import replicate, seed_sequence, simulate
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.engine.ensemble import replicate, seed_sequence, simulate
+    from influence_sim.results.metrics import overall_alignment
 
     frame = _batch(3)
     assert list(frame["iteration"]) == [0, 1, 2]

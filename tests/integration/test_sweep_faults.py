@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.sweep import SweepResult, run_sweep
-from influence_sim.sweepfolder import JOURNAL, LOCK, writer_lock
+from influence_sim.experiments.folder import JOURNAL, LOCK, writer_lock
+from influence_sim.experiments.sweep import SweepResult, run_sweep
 from tests.integration.test_sweeps import sweep_file
 
 PART = "metrics/part-00001.parquet"
@@ -292,7 +292,7 @@ def test_a_read_only_output_folder_is_one_clear_line(tmp_path, capsys):
 
 def test_a_read_only_folder_as_root_too(tmp_path, capsys, monkeypatch):
     # Root ignores permission bits; a refused write is simulated where the folder is made.
-    import influence_sim.results as results
+    import influence_sim.results.runs as results
 
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EROFS, "Read-only file system")

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.sampling import sample
-from influence_sim.schema import schema_text, sweep_schema
-from influence_sim.sensitivity import analyze
-from influence_sim.sweep import SweepResult, load_sweep, run_sweep
+from influence_sim.experiments.sampling import sample
+from influence_sim.experiments.sensitivity import analyze
+from influence_sim.experiments.sweep import SweepResult, load_sweep, run_sweep
+from influence_sim.format.schema import schema_text, sweep_schema
 from tests.conftest import SCENARIOS
 
 SWEEPS = sorted((SCENARIOS / "sweeps").glob("*.yaml"))
@@ -141,7 +141,7 @@ def test_tables_are_identical_whatever_the_workers_executor_or_chunks(tmp_path):
 
 def test_a_sweep_point_is_calibrated_like_a_run_with_the_same_overrides(tmp_path):
     from influence_sim import load_scenario
-    from influence_sim.runner import run
+    from influence_sim.drivers.runner import run
 
     override = "powers.russia.security_capacity=0.3"
     path = sweep_file(
@@ -286,7 +286,7 @@ def test_parts_carry_provenance(tmp_path):
 
 
 def test_a_run_that_ends_in_an_invalid_state_is_recorded_as_failed(tmp_path, monkeypatch):
-    import influence_sim.chunks as chunks
+    import influence_sim.experiments.chunks as chunks
 
     real = chunks.simulate
 
@@ -311,7 +311,7 @@ def test_a_run_that_ends_in_an_invalid_state_is_recorded_as_failed(tmp_path, mon
 def test_an_exception_in_the_kernel_fails_that_point_only(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    import influence_sim.chunks as chunks
+    import influence_sim.experiments.chunks as chunks
 
     real = chunks.simulate
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from influence_sim.runner import run
+from influence_sim.drivers.runner import run
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCENARIOS = ("central-asia-2021", "kazakhstan-2022", "no-csto-response", "china-security-push")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from influence_sim.calendar import Duration, Timeline, add_months
+from influence_sim.format.calendar import Duration, Timeline, add_months
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from influence_sim import Scenario, ScenarioError, load_scenario, parse_scenario
-from influence_sim.explain import parameters
-from influence_sim.scenario import Dynamics, PowerSpec, StateSpec
+from influence_sim.format.explain import parameters
+from influence_sim.format.scenario import Dynamics, PowerSpec, StateSpec
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from influence_sim.cli import main
+from influence_sim.cli.commands import main
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from influence_sim import load_scenario
-from influence_sim.compile import compile_scenario, scale
-from influence_sim.dynamics import Dynamics
-from influence_sim.ensemble import Noise, run_ensemble, seed_sequence
-from influence_sim.kernel import choice, noise_width
+from influence_sim.engine.compile import compile_scenario, scale
+from influence_sim.engine.ensemble import Noise, run_ensemble, seed_sequence
+from influence_sim.engine.kernel import choice, noise_width
+from influence_sim.format.parameters import Dynamics
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"

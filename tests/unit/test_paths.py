@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from influence_sim.paths import covers, format_path, get_path, leaves, parse_path
+from influence_sim.format.paths import covers, format_path, get_path, leaves, parse_path
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from influence_sim import load_scenario
-from influence_sim.compile import compile_scenario
-from influence_sim.ensemble import replicate
-from influence_sim.kernel import _default_alliance, noise_width, step
-from influence_sim.runner import run
-from influence_sim.shocks import StepShocks
+from influence_sim.drivers.runner import run
+from influence_sim.engine.compile import compile_scenario
+from influence_sim.engine.ensemble import replicate
+from influence_sim.engine.kernel import _default_alliance, noise_width, step
+from influence_sim.engine.schedule import StepShocks
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"
@@ -33,7 +33,7 @@ def test_a_scripted_request_is_the_request_noise_does_not_ask_a_step_early():
 
 
 def test_the_printout_counts_each_request_once(tmp_path):
-    from influence_sim.report import describe
+    from influence_sim.cli.report import describe
 
     result = run(KZ, replications=50, overrides=["powers.russia.security_capacity=0.2"])
     answers = result.tables["events"]
@@ -103,7 +103,7 @@ def test_troops_already_there_answer_a_request_even_without_free_capacity():
 
 
 def _two_alliances(compiled):
-    from influence_sim.chunks import _stack
+    from influence_sim.experiments.chunks import _stack
 
     params, _ = _stack([(compiled, 1), (compiled, 1)])  # two rows, as a sweep stacks points
     russia, china = compiled.powers.index("russia"), compiled.powers.index("china")

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from influence_sim import Scenario, ScenarioError, dump_scenario, load_scenario, parse_scenario
-from influence_sim.explain import parameters
-from influence_sim.schema import partial_schema, scenario_schema, schema_text
+from influence_sim.format.explain import parameters
+from influence_sim.format.schema import partial_schema, scenario_schema, schema_text
 from tests.conftest import BUNDLED, DATA, SCENARIOS
 
 BASELINE = SCENARIOS / "central-asia-2021.yaml"

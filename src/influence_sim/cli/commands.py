@@ -1,0 +1,452 @@
+"""The ``influence-sim`` command line: a thin layer over the package's API.
+
+Each command calls the public API. The package's own errors become a short
+message on standard error and exit code 1; usage mistakes exit with 2. Users
+never see a traceback for their own mistakes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import yaml
+
+from influence_sim import __version__
+from influence_sim.errors import InfluenceSimError
+from influence_sim.format.bundled import bundled_files, find_scenario
+from influence_sim.format.explain import format_markdown, format_table, parameters
+from influence_sim.format.loading import load_scenario
+from influence_sim.format.schema import schema_text
+from influence_sim.results.runs import command_line
+
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(find_scenario(name), args.set)
+        except InfluenceSimError as exc:
+            failed += 1
+            print(f"invalid  {name}", file=sys.stderr)
+            for line in str(exc).splitlines():
+                print(f"  {line}", file=sys.stderr)
+            continue
+        t = scenario.timeline
+        print(
+            f"ok       {name}: {scenario.title} ({len(scenario.states)} states, "
+            f"{len(scenario.powers)} powers, {len(scenario.shocks)} shocks, {t.n_steps} steps "
+            f"of {t.step_days} days from {t.start.isoformat()})"
+        )
+    if failed:
+        print(f"{failed} of {len(args.files)} files are not valid", file=sys.stderr)
+    return EXIT_INPUT if failed else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    rows = []
+    for path in bundled_files():
+        scenario = load_scenario(path)
+        rows.append((path.stem, scenario.title))
+    from influence_sim.format.bundled import scenario_dir
+    from influence_sim.format.sweepspec import SweepSpec
+
+    sweeps = []
+    for path in sorted((scenario_dir() / "sweeps").glob("*.yaml")):
+        spec = SweepSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        sweeps.append((path.stem, spec.title))
+    width = max(len(name) for name, _ in rows + sweeps)
+    print("scenarios:")
+    for name, title in rows:
+        print(f"  {name:<{width}}  {title}")
+    if sweeps:
+        print("sweeps (influence-sim sweep NAME):")
+        for name, title in sweeps:
+            print(f"  {name:<{width}}  {title}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    scenario = load_scenario(find_scenario(args.file), args.set)
+    params = parameters(scenario)
+    if args.format == "markdown":
+        print(format_markdown(params))
+    else:
+        print(f"{scenario.name}: {scenario.title}\n")
+        print(format_table(params, width=args.width))
+    missing = [p.path for p in params if p.source is None]
+    if missing:
+        print(
+            f"\n{len(missing)} parameters have no source: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from influence_sim.cli.report import describe
+    from influence_sim.drivers.runner import run
+
+    result = run(
+        find_scenario(args.file),
+        seed=args.seed,
+        replications=args.replications,
+        driver=args.driver,
+        overrides=args.set,
+        record_every=args.record_every,
+        progress=not args.quiet,
+        command=command_line(),
+    )
+    folder = result.save(args.out, plots=not args.no_plots)
+    print(folder)
+    for line in describe(result):
+        print(f"  {line}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from influence_sim.cli.report import compare
+
+    folder, lines = compare(
+        find_scenario(args.base),
+        find_scenario(args.other),
+        seed=args.seed,
+        replications=args.replications,
+        overrides=args.set,
+        out=args.out,
+        progress=not args.quiet,
+        command=command_line(),
+    )
+    print(folder)
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from matplotlib.figure import Figure
+
+    from influence_sim.results.runs import RunResult
+    from influence_sim.viz.plotting import animate_map, plot_map, save_standard_plots
+
+    result = RunResult.load(args.folder)
+    plots = Path(args.folder) / "plots"
+    written = save_standard_plots(result, plots)  # the map at the last step among them
+    if args.step is not None:
+        figure = Figure(figsize=(7, 4.6), layout="constrained")
+        plot_map(result, step=args.step, ax=figure.add_subplot())
+        figure.savefig(plots / f"map-step-{args.step}.png", dpi=110)
+        written.append(plots / f"map-step-{args.step}.png")
+    if args.animate:
+        written.append(animate_map(result, plots / "map.gif", every=args.every))
+    for path in written:
+        print(path)
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("solara") is None:
+        raise InfluenceSimError(
+            "the dashboard needs solara: pip install 'influence-sim[dashboard]'"
+        )
+    path = find_scenario(args.file)
+    load_scenario(path)  # a bad file is reported here, not in the browser
+    _check_port(args.host, args.port)  # before the banner, not in solara's traceback
+    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    env = {
+        **os.environ,
+        "INFLUENCE_SIM_SCENARIO": str(Path(path).resolve()),
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    }
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
+    command += ["--port", str(args.port), "--production", "--no-open"]
+    print(f"influence-sim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from influence_sim.results.runs import clean_stale, stale_leftovers
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InfluenceSimError(f"{folder}: no such folder")
+    found = stale_leftovers(folder) if args.dry_run else clean_stale(folder)
+    verb = "would remove" if args.dry_run else "removed"
+    for path in found:
+        print(f"{verb} {path}")
+    print(f"{len(found)} unfinished leftover(s) of killed runs and sweeps {verb} in {folder}")
+    return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """The dashboard can listen on ``host:port``.
+
+    Raises:
+        InfluenceSimError: For a port out of range, an address in use or not this machine's.
+    """
+    import errno
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise InfluenceSimError(f"--port {port}: a port is a number from 1 to 65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InfluenceSimError(f"--host {host}: not an address this machine has ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InfluenceSimError(
+                    f"{host}:{port} is in use (another dashboard?); stop it, or choose another "
+                    "port with --port"
+                ) from None
+            raise InfluenceSimError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from influence_sim.experiments.sweep import run_sweep
+
+    if args.resume is None and args.file is None:
+        raise InfluenceSimError("give a sweep file, or --resume DIR to finish a sweep")
+    source = None if args.resume else find_sweep(args.file)
+    with _terminate_as_interrupt(), _log_to_stderr("influence_sim"):
+        result = run_sweep(
+            source or "",
+            out=args.out,
+            resume=args.resume,
+            kind=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+            command=command_line(),
+        )
+    print(result.folder)
+    print(f"  {result.n_runs} runs over {len(result.points)} points; {result.failed} failed")
+    if result.failed:
+        failed = result.runs[result.runs["status"] == "failed"]
+        for message, rows in list(failed.groupby("message"))[:3]:
+            print(f"  {len(rows)} runs failed: {message}", file=sys.stderr)
+        return EXIT_INPUT
+    return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a long command as Ctrl-C does: workers ended, lock released."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _log_to_stderr(name: str) -> Iterator[None]:
+    """What a long job decides (a damaged chunk run again) on standard error."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("influence-sim: %(message)s"))
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from influence_sim.experiments.sensitivity import analyze
+    from influence_sim.experiments.sweep import SweepResult
+
+    folder, lines = analyze(SweepResult.load(args.folder), metric=args.metric)
+    print(folder)
+    for line in lines:
+        print(f"  {line}")
+    return 0
+
+
+def find_sweep(name: str) -> str:
+    """A sweep file: the path itself, or a bundled sweep of that name."""
+    from influence_sim.format.bundled import scenario_dir
+
+    path = Path(name)
+    if path.exists():
+        return name
+    bundled = scenario_dir() / "sweeps" / f"{path.name.removesuffix('.yaml')}.yaml"
+    if path.parent == Path(".") and bundled.is_file():
+        return str(bundled)
+    raise InfluenceSimError(f"{name}: no such file, and no bundled sweep of that name")
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = schema_text(partial=args.partial, sweep=args.sweep)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = _natural(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def _natural(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="influence-sim",
+        description="Agent-based simulation of great-power influence over a region.",
+    )
+    parser.add_argument("--version", action="version", version=f"influence-sim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        return sub
+
+    def overrides(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="PATH=VALUE",
+            help="override a parameter, such as powers.russia.security_capacity=0.4 (repeatable)",
+        )
+
+    sub = add("validate", _validate, "Check scenario files and report every problem.")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
+    overrides(sub)
+    add("list", _list, "List the bundled scenarios.")
+    sub = add("explain", _explain, "Show every parameter of a scenario with its value and source.")
+    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
+    sub.add_argument("--format", choices=("text", "markdown"), default="text")
+    sub.add_argument("--width", type=int, default=110, help="line width of the text table")
+    overrides(sub)
+
+    def run_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--seed", type=_natural, help="seed (default: the scenario's)")
+        sub.add_argument(
+            "--replications", type=_positive, help="replications (default: the scenario's)"
+        )
+        sub.add_argument("--out", default="results", metavar="DIR", help="where results go")
+        sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        overrides(sub)
+
+    sub = add("run", _run, "Run a scenario and write its results folder with plots.")
+    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
+    run_options(sub)
+    sub.add_argument("--driver", choices=("ensemble", "mesa"), default="ensemble")
+    sub.add_argument(
+        "--record-every", type=_positive, metavar="K", help="keep the state every K steps"
+    )
+    sub.add_argument("--no-plots", action="store_true", help="skip the figures")
+    sub = add(
+        "compare",
+        _compare,
+        "Run two scenarios with the same seeds and plot their paired difference.",
+    )
+    sub.add_argument("base", metavar="A", help="the reference scenario")
+    sub.add_argument("other", metavar="B", help="the scenario compared with it")
+    run_options(sub)
+    sub = add("dashboard", _dashboard, "Serve the interactive dashboard (SolaraViz) in a browser.")
+    sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
+    sub.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sub.add_argument("--port", type=_positive, default=8765, help="port to listen on")
+    sub = add("clean", _clean, "Remove what killed runs and sweeps left unfinished in a folder.")
+    sub.add_argument("folder", nargs="?", default="results", metavar="DIR")
+    sub.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    sub = add("plot", _plot, "Draw a results folder's figures again, with the map (and a GIF).")
+    sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
+    sub.add_argument("--step", type=_natural, help="the step the map shows (default: the last)")
+    sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
+    sub.add_argument("--every", type=_positive, default=2, help="GIF: a frame every K steps")
+    sub = add("sweep", _sweep, "Run a sweep in chunks, or finish one with --resume.")
+    sub.add_argument("file", nargs="?", metavar="FILE", help="a sweep file or a bundled sweep")
+    sub.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    sub.add_argument(
+        "--executor", choices=("local", "dask"), help="default: the file's, else local"
+    )
+    sub.add_argument("--scheduler", metavar="ADDR", help="a dask scheduler, tcp://host:port")
+    sub.add_argument("--out", default="results", metavar="DIR", help="where the sweep folder goes")
+    sub.add_argument("--resume", metavar="DIR", help="finish this unfinished sweep folder")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub = add("analyze", _analyze, "Sensitivity indices, heatmaps and plots of a finished sweep.")
+    sub.add_argument("folder", metavar="DIR", help="a sweep folder")
+    sub.add_argument("--metric", help="the outcome (default: the sweep file's)")
+    sub = add("schema", _schema, "Print the JSON Schema of the scenario format.")
+    sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
+    sub.add_argument("--sweep", action="store_true", help="the schema of a sweep file instead")
+    sub.add_argument(
+        "--partial",
+        action="store_true",
+        help="the schema of a file that extends another (only name, title and extends required)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except InfluenceSimError as exc:
+        print(f"influence-sim: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("influence-sim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Solara dashboard over ``InfluenceModel`` (``influence-sim dashboard``)."""

@@ -1,0 +1,192 @@
+"""The dashboard: Mesa's SolaraViz over ``InfluenceModel``, for teaching.
+
+Served by ``influence-sim dashboard [FILE]`` (``solara run`` on this file). Sliders and
+switches set the levers a class argues about; SolaraViz rebuilds the model with them
+on reset, and steps or plays it. The plots are the package's own (``plotting.py``),
+drawn from what the model has recorded so far. Needs the ``dashboard`` extra.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from influence_sim.drivers.model import InfluenceModel
+from influence_sim.format.loading import resolve_scenario as resolve
+from influence_sim.format.scenario import Scenario
+from influence_sim.format.shocks import UprisingShock
+from influence_sim.results.runs import RunResult, now
+from influence_sim.results.tables import build_tables
+from influence_sim.results.trajectory import Trajectory
+
+SCENARIO = os.environ.get("INFLUENCE_SIM_SCENARIO", "kazakhstan-2022")
+
+
+class DashboardModel(InfluenceModel):
+    """The dashboard's model: ``InfluenceModel`` on the scenario the command was given.
+
+    From Mesa 3.5 on, SolaraViz's Reset passes a ``scenario`` of Mesa's own (an
+    experiment description, not ours); the dashboard's scenario is then kept.
+    """
+
+    def __init__(self, scenario: Any = None, **kwargs: Any) -> None:
+        if not isinstance(scenario, Scenario | str | Path):
+            scenario = SCENARIO
+        super().__init__(scenario, **kwargs)
+
+
+def levers(scenario: Scenario) -> dict[str, Any]:
+    """The dashboard's inputs for a scenario: the levers that exist in it, at its values."""
+    params: dict[str, Any] = {}
+    powers = list(scenario.powers)
+    security, economic = powers[0], powers[min(1, len(powers) - 1)]
+    first, second = scenario.powers[security], scenario.powers[economic]
+
+    def slider(
+        label: str, value: float, low: float = 0.0, high: float = 1.0, step: float = 0.05
+    ) -> Any:
+        return {
+            "type": "SliderFloat",
+            "label": label,
+            "value": value,
+            "min": low,
+            "max": high,
+            "step": step,
+        }
+
+    params[f"powers.{security}.security_capacity"] = slider(
+        f"{first.title}: security capacity", first.security_capacity
+    )
+    delay = scenario.timeline.delay_steps(first.deploy_delay)
+    params[f"powers.{security}.deploy_delay"] = {
+        "type": "SliderInt",
+        "label": f"{first.title}: deployment delay (steps)",
+        "value": delay,
+        "min": 0,
+        "max": 12,
+        "step": 1,
+    }
+    params[f"powers.{economic}.economic_capacity"] = slider(
+        f"{second.title}: economic capacity", second.economic_capacity
+    )
+    for tool in ("police_cooperation", "surveillance"):
+        params[f"powers.{economic}.security_tools.{tool}"] = slider(
+            f"{second.title}: {tool.replace('_', ' ')}", second.security_tools.get(tool, 0.0)
+        )
+    params["dynamics.opinion_weight"] = slider(
+        "Weight of public opinion", scenario.dynamics.opinion_weight, 0.0, 3.0, 0.1
+    )
+    uprisings = [(i, s) for i, s in enumerate(scenario.shocks) if isinstance(s, UprisingShock)]
+    if uprisings:
+        i, uprising = uprisings[0]
+        params[f"shocks[{i}].intensity"] = slider("Uprising intensity", uprising.intensity)
+    for key, alliance in scenario.alliances.items():
+        if alliance.kind == "collective_defence":
+            params[f"alliances.{key}.responds"] = {
+                "type": "Select",
+                "label": f"Does the {alliance.title.split(' (')[0]} answer requests?",
+                "value": alliance.responds,
+                "values": ["auto", "always", "never"],
+            }
+    return params
+
+
+def snapshot(model: InfluenceModel) -> RunResult:
+    """What the model has recorded so far, as a one-replication run result."""
+    recorded = model.trajectory
+    done = model.steps if model.running else model.n_steps
+    rows = int(np.searchsorted(recorded.steps, min(done, model.n_steps), side="right"))
+    trajectory = Trajectory(
+        recorded.steps[:rows],
+        {name: array[:, :rows] for name, array in recorded.arrays.items()},
+        [e for e in recorded.events if e[1] < done],
+    )
+    tables = build_tables(model.compiled, trajectory)
+    return RunResult(model.spec, model.seed, 1, "mesa", tables, now(), now())
+
+
+def _figure(draw: Any, size: tuple[float, float] = (6.4, 3.6)) -> Any:
+    figure = Figure(figsize=size, layout="constrained")
+    draw(figure.add_subplot())
+    return solara.FigureMatplotlib(figure, format="png")
+
+
+@solara.component
+def AlignmentPanel(model: InfluenceModel) -> None:
+    """Each state's overall alignment with each power, as recorded so far."""
+    from influence_sim.viz.plotting import plot_alignment_grid
+
+    update_counter.get()
+    solara.FigureMatplotlib(plot_alignment_grid(snapshot(model)), format="png")
+
+
+@solara.component
+def TradeoffPanel(model: InfluenceModel) -> None:
+    """Security against economic reliance of the state the scenario is about."""
+    from influence_sim.viz.plotting import plot_tradeoff
+
+    update_counter.get()
+    _figure(lambda ax: plot_tradeoff(snapshot(model), ax=ax))
+
+
+@solara.component
+def RegionPanel(model: InfluenceModel) -> None:
+    """Regional alignment and unrest."""
+    from influence_sim.viz.plotting import plot_regional, plot_unrest
+
+    update_counter.get()
+    result = snapshot(model)
+    _figure(lambda ax: plot_regional(result, ax=ax))
+    _figure(lambda ax: plot_unrest(result, ax=ax))
+
+
+@solara.component
+def MapPanel(model: InfluenceModel) -> None:
+    """The map of the region, coloured by where each state leans now."""
+    from influence_sim.viz.plotting import plot_map
+
+    update_counter.get()
+    _figure(lambda ax: plot_map(snapshot(model), ax=ax), (7, 4.6))
+
+
+@solara.component
+def EventsPanel(model: InfluenceModel) -> None:
+    """What has happened so far."""
+    update_counter.get()
+    done = model.steps
+    rows = [e for e in model.trajectory.events if e[1] < done and not e[2].startswith("shock:")]
+    shocks = [e for e in model.trajectory.events if e[1] < done and e[2].startswith("shock:")]
+    lines = ["| step | date | what |", "|---|---|---|"]
+    for _, step, kind, actor, target, detail in sorted(shocks + rows, key=lambda e: e[1]):
+        date = model.compiled.timeline.date_of(step).isoformat()
+        what = (
+            detail
+            if kind.startswith("shock:")
+            else f"{kind.replace('_', ' ')}: {actor} → {target} {detail}"
+        )
+        lines.append(f"| {step} | {date} | {what} |")
+    solara.Markdown(f"**Events** (step {done} of {model.n_steps})\n\n" + "\n".join(lines))
+
+
+scenario = resolve(SCENARIO)
+model = DashboardModel(SCENARIO)
+page = SolaraViz(
+    model,
+    components=[
+        (MapPanel, 0),
+        (TradeoffPanel, 0),
+        (RegionPanel, 0),
+        (EventsPanel, 0),
+        (AlignmentPanel, 0),
+    ],
+    model_params=levers(scenario),
+    name=f"influence-sim: {scenario.title}",
+    play_interval=300,
+)

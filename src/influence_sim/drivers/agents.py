@@ -1,0 +1,122 @@
+"""Mesa agents: views of the kernel's arrays for one replication.
+
+Agents hold no dynamics of their own; their attributes read the model's kernel
+state, so the dashboard, Mesa's DataCollector and students see real agents whose
+values are exactly those of the kernel.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from influence_sim.engine.kernel import ECONOMY, SECURITY
+
+if TYPE_CHECKING:
+    from influence_sim.drivers.model import InfluenceModel
+
+
+class StateAgent(mesa.Agent):
+    """A small state: its government's reliance, its public's opinion, its unrest.
+
+    Attributes:
+        key: The state's id in the scenario (``kazakhstan``).
+        title: Its display name.
+        index: Its index on the kernel's state axis.
+    """
+
+    model: InfluenceModel
+
+    def __init__(self, model: InfluenceModel, key: str, title: str, index: int) -> None:
+        super().__init__(model)
+        self.key, self.title, self.index = key, title, index
+
+    @property
+    def unrest(self) -> float:
+        """Unrest in [0, 1]."""
+        return float(self.model.state.unrest[0, self.index])
+
+    @property
+    def security_salience(self) -> float:
+        """The weight of security against the economy, in [0, 1]."""
+        return float(self.model.state.salience[0, self.index])
+
+    @property
+    def external_threat(self) -> float:
+        """The external threat, in [0, 1]."""
+        return float(self.model.state.threat[0, self.index])
+
+    def reliance(self, domain: str) -> dict[str, float]:
+        """Reliance per power and ``self`` in ``security`` or ``economy``."""
+        d = SECURITY if domain == "security" else ECONOMY
+        row = self.model.state.reliance[0, d, self.index]
+        return dict(zip(self.model.options, map(float, row), strict=True))
+
+    @property
+    def alignment(self) -> dict[str, float]:
+        """Overall alignment per power and ``self``: reliance weighted by security's salience."""
+        w = self.security_salience
+        sec, eco = self.reliance("security"), self.reliance("economy")
+        return {k: w * sec[k] + (1 - w) * eco[k] for k in sec}
+
+    @property
+    def opinion(self) -> dict[str, float]:
+        """Public favourability of each power, in [-1, 1]."""
+        row = self.model.state.opinion[0, self.index]
+        return dict(zip(self.model.powers, map(float, row), strict=True))
+
+
+class PowerAgent(mesa.Agent):
+    """A great power: its credibility, posture, deployed troops and investment.
+
+    Attributes:
+        key: The power's id in the scenario (``russia``).
+        title: Its display name.
+        index: Its index on the kernel's power axis.
+    """
+
+    model: InfluenceModel
+
+    def __init__(self, model: InfluenceModel, key: str, title: str, index: int) -> None:
+        super().__init__(model)
+        self.key, self.title, self.index = key, title, index
+
+    def _by_state(self, name: str) -> dict[str, float]:
+        row = getattr(self.model.state, name)[0, self.index]
+        return dict(zip(self.model.state_keys, map(float, row), strict=True))
+
+    @property
+    def credibility(self) -> dict[str, float]:
+        """Credibility as each state perceives it."""
+        return self._by_state("credibility")
+
+    @property
+    def posture(self) -> dict[str, float]:
+        """Security assistance in place in each state."""
+        return self._by_state("posture")
+
+    @property
+    def deployed(self) -> dict[str, float]:
+        """Troops deployed in each state (share of the power's force)."""
+        return self._by_state("deployed")
+
+    @property
+    def investment(self) -> dict[str, float]:
+        """Investment stock in each state, USD billion."""
+        return self._by_state("investment")
+
+    @property
+    def security_capacity(self) -> float:
+        """Security capacity, in [0, 1]."""
+        return float(self.model.state.capacity[0, self.index])
+
+    @property
+    def mean_credibility(self) -> float:
+        """Credibility averaged over the states."""
+        return float(self.model.state.credibility[0, self.index].mean())
+
+    @property
+    def mean_posture(self) -> float:
+        """Posture averaged over the states."""
+        return float(self.model.state.posture[0, self.index].mean())

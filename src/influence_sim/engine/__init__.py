@@ -1,0 +1,39 @@
+"""The dynamics: a scenario compiled into arrays, stepped by one numpy kernel.
+
+Over one replication or a batch. This layer imports numpy and the formats only.
+"""
+
+from influence_sim._lazy import exports
+
+__all__ = [
+    "Compiled",
+    "Params",
+    "Schedule",
+    "State",
+    "StepEvents",
+    "StepShocks",
+    "apply_shocks",
+    "compile_scenario",
+    "replicate",
+    "run_ensemble",
+    "seed_sequence",
+    "simulate",
+    "step",
+]
+
+_NAMES = {
+    "Compiled": "compile",
+    "compile_scenario": "compile",
+    "State": "kernel",
+    "Params": "kernel",
+    "StepEvents": "kernel",
+    "step": "kernel",
+    "Schedule": "schedule",
+    "StepShocks": "schedule",
+    "apply_shocks": "schedule",
+    "run_ensemble": "ensemble",
+    "simulate": "ensemble",
+    "replicate": "ensemble",
+    "seed_sequence": "ensemble",
+}
+__getattr__, __dir__ = exports(__name__, _NAMES)

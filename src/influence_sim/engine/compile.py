@@ -1,0 +1,365 @@
+"""The one bridge from names to indices: a Scenario becomes arrays and a schedule.
+
+:func:`compile_scenario` returns a :class:`Compiled` holding the kernel's
+:class:`~influence_sim.engine.kernel.Params` (batch axis of 1), the first
+:class:`~influence_sim.engine.kernel.State` of one replication, the
+:class:`~influence_sim.engine.schedule.Schedule`, and the names that index every axis.
+Rates given per week (or per year) are scaled to the calendar's step here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import get_args
+
+import numpy as np
+
+from influence_sim.engine.kernel import (
+    RESPONDS_ALWAYS,
+    RESPONDS_AUTO,
+    RESPONDS_NEVER,
+    Dyn,
+    Params,
+    State,
+    set_propensity,
+)
+from influence_sim.engine.schedule import Schedule, Setter, StepShocks
+from influence_sim.errors import ScenarioError
+from influence_sim.format.calendar import Timeline
+from influence_sim.format.parameters import Dynamics
+from influence_sim.format.paths import parse_path
+from influence_sim.format.scenario import SELF, Scenario, SecurityTool, same_data
+from influence_sim.format.shocks import (
+    CapacityChangeShock,
+    ExternalThreatShock,
+    InterventionShock,
+    InvestmentShock,
+    OpinionShock,
+    SecurityRequestShock,
+    SetShock,
+    UprisingShock,
+    WithdrawalShock,
+)
+
+TOOLS: tuple[str, ...] = get_args(SecurityTool)
+DOMAINS = ("security", "economy")
+
+# How each behavioural parameter scales with the step: "rate" is a weekly share
+# (1 - (1 - r) ** weeks), "sqrt" a weekly standard deviation, "linear" a weekly
+# amount, "yearly" a yearly growth; the rest do not depend on the step.
+_SCALING = {
+    "unrest_decay": "rate",
+    "grievance_gain": "rate",
+    "domestic_damping": "rate",
+    "foreign_damping": "rate",
+    "threat_decay": "rate",
+    "credibility_recovery": "rate",
+    "posture_response": "rate",
+    "opinion_drift": "rate",
+    "unrest_noise": "sqrt",
+    "opinion_noise": "sqrt",
+    "sovereignty_backlash": "linear",
+    "investment_growth": "yearly",
+}
+
+
+@dataclass
+class Compiled:
+    """A scenario ready for the kernel."""
+
+    scenario: Scenario
+    timeline: Timeline
+    params: Params
+    initial: State
+    schedule: Schedule
+    states: list[str]
+    powers: list[str]
+    alliances: list[str]
+
+    @property
+    def options(self) -> list[str]:
+        """The reliance options: the powers, then ``self``."""
+        return [*self.powers, SELF]
+
+
+def scale(name: str, value: float, step_days: int) -> float:
+    """A behavioural parameter in the kernel's per-step units."""
+    weeks = step_days / 7.0
+    kind = _SCALING.get(name)
+    if weeks == 1.0 and kind != "yearly":
+        return value  # exactly as given, not 1 - (1 - r) ** 1
+    if kind == "rate":
+        return 1.0 - (1.0 - min(value, 1.0)) ** weeks
+    if kind == "sqrt":
+        return value * math.sqrt(weeks)
+    if kind == "linear":
+        return value * weeks
+    if kind == "yearly":
+        return (1.0 + value) ** (step_days / 365.25) - 1.0
+    return value
+
+
+def _dyn(dynamics: Dynamics, step_days: int) -> Dyn:
+    values = {
+        name: np.array([scale(name, float(getattr(dynamics, name)), step_days)])
+        for name in Dynamics.model_fields
+    }
+    return Dyn(**values, step_weeks=np.array([step_days / 7.0]))
+
+
+def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None = None) -> Compiled:
+    """Turn a validated scenario into the kernel's arrays and schedule.
+
+    Args:
+        scenario: The scenario to run.
+        reference: The calibrated world its propensities come from (see ``docs/ODD.md``):
+            the scenario file as written, when ``scenario`` is that file with overrides or
+            sweep parameters applied, or that file already compiled. By default the
+            scenario's own ``reference``: itself when read from a file, the scenario it
+            departs from when made by overrides.
+
+    Raises:
+        ScenarioError: If a ``set`` shock names a parameter the model cannot change
+            mid-run, or the reference has other states or powers.
+    """
+    timeline = scenario.timeline
+    states, powers, alliances = (
+        list(scenario.states),
+        list(scenario.powers),
+        list(scenario.alliances),
+    )
+    s_n, p_n = len(states), len(powers)
+    si = {name: i for i, name in enumerate(states)}
+    pi = {name: i for i, name in enumerate(powers)}
+    ai = {name: i for i, name in enumerate(alliances)}
+    specs = [scenario.states[s] for s in states]
+    pspecs = [scenario.powers[p] for p in powers]
+
+    def by_state(values: list[float]) -> np.ndarray:
+        return np.array([values], dtype=np.float64)
+
+    def power_state(field: str) -> np.ndarray:
+        out = np.zeros((1, p_n, s_n))
+        for p, spec in enumerate(pspecs):
+            for state, value in getattr(spec, field).items():
+                out[0, p, si[state]] = value
+        return out
+
+    weights = {
+        "gdp": [s.gdp for s in specs],
+        "population": [s.population for s in specs],
+        "equal": [1.0] * s_n,
+    }[scenario.observation.regional_weights]
+    elite = np.zeros((1, s_n, p_n))
+    opinion = np.zeros((1, s_n, p_n))
+    for s, spec in enumerate(specs):
+        for power, value in spec.elite_affinity.items():
+            elite[0, s, pi[power]] = value
+        for power, value in spec.opinion.items():
+            opinion[0, s, pi[power]] = value
+    tools = np.zeros((1, p_n, len(TOOLS)))
+    for p, power_spec in enumerate(pspecs):
+        for tool, level in power_spec.security_tools.items():
+            tools[0, p, TOOLS.index(tool)] = level
+    responds = {"auto": RESPONDS_AUTO, "always": RESPONDS_ALWAYS, "never": RESPONDS_NEVER}
+    alist = [scenario.alliances[a] for a in alliances]
+    members = np.zeros((len(alist), s_n), dtype=bool)
+    for a, alliance in enumerate(alist):
+        for member in alliance.members:
+            members[a, si[member]] = True
+    params = Params(
+        weights=by_state([w / sum(weights) for w in weights]),
+        gdp=by_state([s.gdp for s in specs]),
+        unrest_threshold=by_state([s.unrest_threshold for s in specs]),
+        domestic_capacity=by_state([s.security_capacity for s in specs]),
+        salience0=by_state([s.security_salience for s in specs]),
+        elite=elite,
+        deploy_delay=np.array(
+            [[timeline.delay_steps(p.deploy_delay) for p in pspecs]], dtype=np.int64
+        ),
+        tools=tools,
+        credibility0=np.array([[p.credibility for p in pspecs]]),
+        reach=power_state("reach"),
+        trade=power_state("trade"),
+        remittances=power_state("remittances"),
+        alliance_lead=np.array([pi[a.lead] for a in alist], dtype=np.int64),
+        alliance_members=members,
+        alliance_deploys=np.array([a.kind == "collective_defence" for a in alist], dtype=bool),
+        alliance_responds=np.array([responds[a.responds] for a in alist], dtype=np.int64),
+        alliance_commitment=np.array([[a.commitment for a in alist]]).reshape(1, len(alist)),
+        propensity=np.zeros((1, 2, s_n, p_n + 1)),
+        dyn=_dyn(scenario.dynamics, timeline.step_days),
+    )
+    reliance = np.zeros((1, 2, s_n, p_n + 1))
+    for s, spec in enumerate(specs):
+        for d, domain in enumerate(DOMAINS):
+            shares: dict[str, float] = getattr(spec.reliance, domain)
+            for power, value in shares.items():
+                if power != SELF:
+                    reliance[0, d, s, pi[power]] = value
+            given = shares.get(SELF)
+            reliance[0, d, s, p_n] = given if given is not None else 1.0 - reliance[0, d, s].sum()
+    reliance = np.clip(reliance, 0.0, 1.0)
+    reliance /= reliance.sum(axis=3, keepdims=True)
+    unrest = by_state([s.unrest for s in specs])
+    threat = by_state([s.external_threat for s in specs])
+    dyn = params.dyn
+    excess = np.minimum(1.0, dyn.salience_unrest * unrest + dyn.salience_threat * threat)
+    initial = State(
+        reliance=reliance,
+        unrest=unrest,
+        threat=threat,
+        salience=params.salience0 + (1.0 - params.salience0) * excess,
+        opinion=opinion.copy(),
+        opinion_base=opinion.copy(),
+        credibility=np.repeat(params.credibility0[:, :, None], s_n, axis=2),
+        capacity=np.array([[p.security_capacity for p in pspecs]]),
+        econ=np.array([[p.economic_capacity for p in pspecs]]),
+        posture=power_state("posture"),
+        investment=power_state("investment"),
+        deployed=np.zeros((1, p_n, s_n)),
+        pending=np.full((1, p_n, s_n), -1, dtype=np.int64),
+        pending_size=np.zeros((1, p_n, s_n)),
+        pending_requested=np.zeros((1, p_n, s_n), dtype=bool),
+        mission=np.zeros((1, p_n, s_n), dtype=bool),
+        armed=unrest < params.unrest_threshold,
+        alarmed=np.zeros((1, p_n), dtype=bool),
+    )
+    reference = scenario.reference if reference is None else reference
+    if reference is scenario or (
+        isinstance(reference, Scenario) and same_data(reference, scenario)
+    ):
+        set_propensity(initial, params)
+    else:
+        calibrated = reference if isinstance(reference, Compiled) else compile_scenario(reference)
+        if (calibrated.states, calibrated.powers) != (states, powers):
+            raise ScenarioError.single(
+                "overrides cannot add or remove states or powers; write a scenario file instead"
+            )
+        params.propensity = calibrated.params.propensity.copy()
+    schedule = _schedule(scenario, timeline, si, pi, ai)
+    return Compiled(scenario, timeline, params, initial, schedule, states, powers, alliances)
+
+
+def _schedule(
+    scenario: Scenario,
+    timeline: Timeline,
+    si: dict[str, int],
+    pi: dict[str, int],
+    ai: dict[str, int],
+) -> Schedule:
+    t_n, s_n = timeline.n_steps, len(si)
+    grievance = np.zeros((t_n, s_n))
+    hold = np.zeros((t_n, s_n), dtype=bool)
+    waiting = np.zeros((t_n, s_n), dtype=bool)
+    steps = [StepShocks(grievance[t], hold[t], waiting[t]) for t in range(t_n)]
+
+    def lead(name: str) -> int:
+        return pi[name] if name in pi else pi[scenario.alliances[name].lead]
+
+    for index, shock in enumerate(scenario.shocks):
+        t = timeline.step_of(shock.at)
+        here = steps[t]
+        here.applied.append(index)
+        if isinstance(shock, UprisingShock):
+            n = timeline.duration_steps(shock.duration, shock.at)
+            grievance[t : t + n, si[shock.state]] += shock.intensity
+        elif isinstance(shock, ExternalThreatShock):
+            here.threat_set.append((si[shock.state], shock.level))
+            if shock.duration is not None:
+                hold[t : t + timeline.duration_steps(shock.duration, shock.at), si[shock.state]] = (
+                    True
+                )
+        elif isinstance(shock, SecurityRequestShock):
+            target = ai[shock.to] if shock.to in ai else -(pi[shock.to] + 2)
+            here.requests.append((si[shock.state], target))
+            # The scripted request is the state's request: it does not also ask on its own
+            # before it (noise on top of an uprising would otherwise ask a step early).
+            waiting[:t, si[shock.state]] = True
+        elif isinstance(shock, InterventionShock):
+            here.interventions.append((lead(shock.by), si[shock.state], shock.size))
+        elif isinstance(shock, WithdrawalShock):
+            here.withdrawals.append((lead(shock.by), si[shock.state]))
+        elif isinstance(shock, OpinionShock):
+            here.opinion.append((si[shock.state], pi[shock.power], shock.delta, shock.permanent))
+        elif isinstance(shock, InvestmentShock):
+            here.investment.append((pi[shock.power], si[shock.state], shock.amount))
+        elif isinstance(shock, CapacityChangeShock):
+            here.capacity.append((pi[shock.power], DOMAINS.index(shock.domain), shock.factor))
+        elif isinstance(shock, SetShock):
+            here.sets.append(setters(shock, timeline, si, pi, ai, index))
+    return Schedule(steps)
+
+
+def setters(
+    shock: SetShock,
+    timeline: Timeline,
+    si: dict[str, int],
+    pi: dict[str, int],
+    ai: dict[str, int],
+    index: int = 0,
+) -> list[Setter]:
+    """Where a ``set`` shock writes, in the kernel's units.
+
+    Raises:
+        ScenarioError: If the model cannot change that parameter mid-run.
+    """
+    path = parse_path(shock.path)
+    v = shock.value
+    head, rest = path[0], path[1:]
+    name = str(rest[0]) if rest else ""
+    field = str(rest[1]) if len(rest) > 1 else ""
+    key = str(rest[2]) if len(rest) > 2 else ""
+    if head == "dynamics" and len(rest) == 1 and name in Dynamics.model_fields:
+        return [Setter("dyn", name, (), scale(name, v, timeline.step_days))]
+    if head == "states" and name in si:
+        s = si[name]
+        simple = {
+            "unrest": ("state", "unrest"),
+            "external_threat": ("state", "threat"),
+            "unrest_threshold": ("params", "unrest_threshold"),
+            "security_capacity": ("params", "domestic_capacity"),
+            "security_salience": ("params", "salience0"),
+            "gdp": ("params", "gdp"),
+        }
+        if len(rest) == 2 and field in simple:
+            target, attr = simple[field]
+            return [Setter(target, attr, (s,), v)]  # type: ignore[arg-type]
+        if len(rest) == 3 and key in pi and field == "opinion":
+            return [
+                Setter("state", "opinion", (s, pi[key]), v),
+                Setter("state", "opinion_base", (s, pi[key]), v),
+            ]
+        if len(rest) == 3 and key in pi and field == "elite_affinity":
+            return [Setter("params", "elite", (s, pi[key]), v)]
+    if head == "powers" and name in pi:
+        p = pi[name]
+        if len(rest) == 2 and field == "security_capacity":
+            return [Setter("state", "capacity", (p,), v)]
+        if len(rest) == 2 and field == "economic_capacity":
+            return [Setter("state", "econ", (p,), v)]
+        if len(rest) == 2 and field == "credibility":
+            return [
+                Setter("state", "credibility", (p, slice(None)), v),
+                Setter("params", "credibility0", (p,), v),
+            ]
+        if len(rest) == 3 and field == "security_tools" and key in TOOLS:
+            return [Setter("params", "tools", (p, TOOLS.index(key)), v)]
+        arrays = {
+            "reach": ("params", "reach"),
+            "trade": ("params", "trade"),
+            "remittances": ("params", "remittances"),
+            "posture": ("state", "posture"),
+            "investment": ("state", "investment"),
+        }
+        if len(rest) == 3 and field in arrays and key in si:
+            target, attr = arrays[field]
+            return [Setter(target, attr, (p, si[key]), v)]  # type: ignore[arg-type]
+    if head == "alliances" and name in ai and len(rest) == 2 and field == "commitment":
+        return [Setter("params", "alliance_commitment", (ai[name],), v)]
+    raise ScenarioError.single(
+        f"a 'set' shock cannot change '{shock.path}' during a run; see docs/ODD.md for the "
+        "parameters that can change",
+        path=f"shocks[{index}].path",
+    )

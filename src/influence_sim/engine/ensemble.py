@@ -1,0 +1,123 @@
+"""The ensemble driver: the kernel over many replications at once.
+
+Replication ``r`` of a run with seed ``seed`` draws its noise from
+``numpy.random.SeedSequence(seed, spawn_key=(r,))``, whichever driver runs it and
+however the replications are split, so results are bit-identical between the
+Mesa driver, the ensemble, and any partition of the ensemble into parts. A sweep
+gives run ``(point, replication)`` the key ``(point, replication)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from influence_sim.engine.compile import Compiled
+from influence_sim.engine.kernel import Params, State, StepEvents, noise_width, step
+from influence_sim.results.trajectory import Recorder, Trajectory
+
+NOISE_BLOCK = 32
+"""Steps of noise drawn at a time per replication (the stream is the same for any block)."""
+
+Observer = Callable[[int, State, StepEvents], None]
+"""Called after each step with the number of steps done, the state and the step's events."""
+
+
+def seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed sequence of one replication of a run: the same for every driver."""
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
+
+
+class Noise:
+    """Standard normal draws for a batch of replications, each from its own generator.
+
+    Args:
+        sequences: One seed sequence per replication.
+        width: Draws per replication per step.
+    """
+
+    def __init__(self, sequences: Sequence[np.random.SeedSequence], width: int) -> None:
+        self.generators = [np.random.default_rng(s) for s in sequences]
+        self.block = np.empty((len(self.generators), NOISE_BLOCK, width))
+
+    def draw(self, t: int) -> NDArray[np.float64]:
+        """The draws for step ``t`` (steps must be drawn in order), ``(R, width)``."""
+        offset = t % NOISE_BLOCK
+        if offset == 0:
+            for row, generator in zip(self.block, self.generators, strict=True):
+                generator.standard_normal(out=row)
+        return self.block[:, offset]
+
+
+def replicate(state: State, replications: int) -> State:
+    """The first replication's state repeated ``replications`` times."""
+    out = state.copy()
+    for name, value in vars(out).items():
+        if isinstance(value, np.ndarray):
+            setattr(out, name, np.repeat(value[:1], replications, axis=0))
+    return out
+
+
+def simulate(
+    compiled: Compiled,
+    params: Params,
+    state: State,
+    sequences: Sequence[np.random.SeedSequence],
+    observers: Sequence[Observer] = (),
+) -> State:
+    """Step a batch through the whole calendar, in place; the lowest-level driver.
+
+    Args:
+        compiled: The compiled scenario (its schedule and calendar).
+        params: Parameters with a batch axis of 1 or of the batch's size; changed by
+            ``set`` shocks, so pass a copy.
+        state: The batch's starting state; changed in place.
+        sequences: One seed sequence per replication.
+        observers: Called after every step.
+
+    Returns:
+        The final state.
+    """
+    noise = Noise(sequences, noise_width(params.n_states, params.n_powers))
+    for t in range(compiled.timeline.n_steps):
+        events = step(state, params, compiled.schedule[t], noise.draw(t))
+        for observe in observers:
+            observe(t + 1, state, events)
+    return state
+
+
+def run_ensemble(
+    compiled: Compiled,
+    replications: int,
+    seed: int,
+    *,
+    first: int = 0,
+    record_every: int = 1,
+    observers: Sequence[Observer] = (),
+) -> Trajectory:
+    """Run replications ``first`` to ``first + replications - 1`` of a compiled scenario.
+
+    Args:
+        compiled: The compiled scenario.
+        replications: How many replications.
+        seed: The run's seed.
+        first: The number of the first replication (to run an ensemble in parts).
+        record_every: Keep the state every this many steps (and the last).
+        observers: Called after each step, after the recording.
+
+    Returns:
+        The recorded trajectory.
+    """
+    state = replicate(compiled.initial, replications)
+    recorder = Recorder(compiled, replications, record_every, first)
+    recorder.record(0, state)
+
+    def record(done: int, now: State, events: StepEvents) -> None:
+        recorder.events(done - 1, events)
+        recorder.record(done, now)
+
+    sequences = [seed_sequence(seed, r) for r in range(first, first + replications)]
+    simulate(compiled, compiled.params.copy(), state, sequences, [record, *observers])
+    return recorder.trajectory

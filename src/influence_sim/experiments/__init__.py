@@ -1,0 +1,20 @@
+"""Many runs: sweeps (spec, sampling, chunks, resume, checked folders), sensitivity."""
+
+from influence_sim._lazy import exports
+
+__all__ = [
+    "SweepResult",
+    "analyze",
+    "load_sweep",
+    "run_sweep",
+    "sample",
+]
+
+_NAMES = {
+    "run_sweep": "sweep",
+    "load_sweep": "sweep",
+    "SweepResult": "sweep",
+    "sample": "sampling",
+    "analyze": "sensitivity",
+}
+__getattr__, __dir__ = exports(__name__, _NAMES)

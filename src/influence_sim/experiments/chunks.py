@@ -1,0 +1,364 @@
+"""Sweep chunks: the unit of work, of output and of resuming.
+
+A sweep folder holds ``spec.yaml``, ``base-scenario.yaml``, ``points.parquet``, a
+``manifest.json`` (the spec's hash, versions, the status of every chunk), and one
+Parquet part per chunk under ``runs/``, ``metrics/`` and, if asked, ``timeseries/``.
+A part is written under a temporary name and renamed when whole, and its size and
+SHA-256 go back to the main process, which journals them
+(:mod:`influence_sim.experiments.folder`). ``--resume`` runs only the chunks that are not
+done and whole,
+and since run ``(point, replication)`` draws from
+``SeedSequence(seed, spawn_key=(point, replication))`` the tables are the same
+however the work was split, whichever executor ran it.
+
+Runs of different points are stacked into one batch of the kernel when their
+schedules of shocks are the same (any parameter but a shock's own); otherwise each
+point runs as its own batch. A point whose parameters are not valid, or whose run
+fails, is recorded as failed with its message, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from influence_sim.engine.compile import Compiled, compile_scenario
+from influence_sim.engine.ensemble import replicate, simulate
+from influence_sim.engine.kernel import Dyn, Params, State, StepEvents
+from influence_sim.errors import InfluenceSimError, ScenarioError
+from influence_sim.format.loading import parse_scenario
+from influence_sim.results.metrics import Summary
+from influence_sim.results.storage import digest, storage_error
+
+PARTS = ("runs", "metrics", "timeseries")
+VALID = "_valid"
+"""A column that marks, until the parts are written, runs whose final state is finite."""
+STRUCTURE = ("alliance_lead", "alliance_members", "alliance_deploys", "alliance_responds")
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk's work, as plain data that any executor can ship.
+
+    Attributes:
+        folder: The sweep folder (shared by the workers).
+        index: The chunk's number.
+        start: The first run (runs are numbered point by point, replication by replication).
+        stop: One past the last run.
+        replications: Replications per point.
+        seed: The sweep's seed.
+        base: The base scenario as written (the calibrated world), as YAML.
+        overrides: The sweep's own overrides, applied before each point's values.
+        paths: The parameter paths.
+        values: The points this chunk touches: point -> values in ``paths`` order.
+        metrics: Metric names to keep, or None for all.
+        timeseries_every: Keep overall alignment every k steps, or None.
+        meta: Provenance stored in every part's Parquet metadata.
+        reference: The world ``base`` departs from, as YAML, when it is not its own.
+    """
+
+    folder: str
+    index: int
+    start: int
+    stop: int
+    replications: int
+    seed: int
+    base: str
+    overrides: tuple[str, ...]
+    paths: tuple[str, ...]
+    values: dict[int, tuple[float, ...]]
+    metrics: tuple[str, ...] | None
+    timeseries_every: int | None
+    meta: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkReport:
+    """What a finished chunk says: how many runs succeeded and failed, and how long it took."""
+
+    index: int
+    ok: int
+    failed: int
+    seconds: float
+    parts: dict[str, dict[str, Any]] | None = None
+
+
+def part_name(kind: str, index: int) -> str:
+    """The file of a chunk's part: ``runs/part-00012.parquet``."""
+    return f"{kind}/part-{index:05d}.parquet"
+
+
+def run_chunk(task: ChunkTask) -> ChunkReport:
+    """Run one chunk and write its parts; the function every executor calls."""
+    started = time.perf_counter()
+    base = parse_scenario(task.base, source="base-scenario.yaml")
+    if task.reference is not None:
+        base = base.departing_from(parse_scenario(task.reference, source="reference.yaml"))
+    calibrated = compile_scenario(base.reference)
+    runs = np.arange(task.start, task.stop)
+    points = runs // task.replications
+    reps = runs % task.replications
+    status: dict[int, str] = {}
+    compiled: dict[int, Compiled] = {}
+    for point in np.unique(points):
+        pairs = zip(task.paths, task.values[int(point)], strict=True)
+        overrides = [*task.overrides, *(f"{p}={float(v)!r}" for p, v in pairs)]
+        try:
+            from influence_sim.format.loading import resolve_scenario as resolve
+
+            compiled[int(point)] = compile_scenario(resolve(base, overrides), calibrated)
+        except (ScenarioError, InfluenceSimError) as exc:
+            status[int(point)] = "invalid parameters: " + str(exc).replace("\n", "; ")
+    metrics, series = [], []
+    for group in _stackable(compiled):
+        rows = np.isin(points, group)
+        done = _run_group(task, [compiled[p] for p in group], points[rows], reps[rows])
+        if isinstance(done, Exception):  # isolate the failure point by point
+            for point in group:
+                rows = points == point
+                single = _run_group(task, [compiled[point]], points[rows], reps[rows])
+                if isinstance(single, Exception):
+                    status[point] = f"run failed: {type(single).__name__}: {single}"
+                else:
+                    metrics.append(single[0])
+                    series.append(single[1])
+        else:
+            metrics.append(done[0])
+            series.append(done[1])
+    runs_frame = pd.DataFrame(
+        {
+            "point": points,
+            "replication": reps,
+            "seed": task.seed,
+            "status": ["failed" if int(p) in status else "ok" for p in points],
+            "message": [status.get(int(p), "") for p in points],
+        }
+    )
+    metric_frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
+    if not metric_frame.empty:
+        broken = ~metric_frame.pop(VALID).to_numpy(dtype=bool)
+        if broken.any():
+            bad = set(
+                zip(metric_frame["point"][broken], metric_frame["replication"][broken], strict=True)
+            )
+            for i, (p, r) in enumerate(
+                zip(runs_frame["point"], runs_frame["replication"], strict=True)
+            ):
+                if (p, r) in bad:
+                    runs_frame.loc[i, ["status", "message"]] = ["failed", "non-finite state"]
+            metric_frame = metric_frame[~broken]
+    folder = Path(task.folder)
+    parts = {}
+    if task.timeseries_every:
+        parts.update(
+            _write(
+                folder,
+                part_name("timeseries", task.index),
+                pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
+                task.meta,
+            )
+        )
+    parts.update(
+        _write(
+            folder,
+            part_name("metrics", task.index),
+            metric_frame.sort_values(["point", "replication"])
+            if not metric_frame.empty
+            else metric_frame,
+            task.meta,
+        )
+    )
+    parts.update(_write(folder, part_name("runs", task.index), runs_frame, task.meta))
+    failed = int((runs_frame["status"] == "failed").sum())
+    return ChunkReport(
+        task.index, len(runs_frame) - failed, failed, time.perf_counter() - started, parts
+    )
+
+
+def watch_parent(pid: int, every: float = 0.25) -> None:
+    """Exit this worker as soon as process ``pid`` (the sweep's main process) is gone.
+
+    Runs as a process pool's initializer: a daemon thread polls, so a worker never
+    outlives a main process killed by SIGTERM or SIGKILL, and never writes after it.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(70)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="influence-sim-parent-watch", daemon=True).start()
+
+
+def finite_rows(state: State) -> np.ndarray:
+    """Which replications ended in a valid state (nothing NaN or infinite)."""
+    ok = np.ones(state.n_replications, dtype=bool)
+    for name in ("reliance", "unrest", "opinion", "credibility", "posture", "investment"):
+        values = getattr(state, name)
+        ok &= np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    return ok
+
+
+def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> dict[str, Any]:
+    """Write a part under a temporary name, rename it, and return its digest by name.
+
+    Raises:
+        InfluenceSimError: If the disk refuses the write (full, read-only), naming the part.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = folder / name
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), b"influence_sim": meta.encode()}
+    )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, temporary)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise storage_error(target, exc) from None
+    return {name: digest(target)}
+
+
+def _signature(compiled: Compiled) -> bytes:
+    steps = [
+        (
+            s.grievance.tobytes(),
+            s.threat_hold.tobytes(),
+            s.waiting.tobytes(),
+            s.threat_set,
+            s.requests,
+            s.interventions,
+            s.withdrawals,
+            s.opinion,
+            s.investment,
+            s.capacity,
+            s.sets,
+        )
+        for s in compiled.schedule.steps
+    ]
+    return hashlib.sha256(pickle.dumps((steps, compiled.timeline))).digest()
+
+
+def _stackable(compiled: dict[int, Compiled]) -> list[list[int]]:
+    """Points grouped so that each group shares one schedule of shocks."""
+    groups: dict[bytes, list[int]] = {}
+    for point, item in compiled.items():
+        groups.setdefault(_signature(item), []).append(point)
+    return list(groups.values())
+
+
+def _stack(parts: Sequence[tuple[Compiled, int]]) -> tuple[Params, State]:
+    """Parameters and starting states of several points, each repeated for its runs."""
+    first = parts[0][0]
+
+    def repeat(values: list[np.ndarray], counts: list[int]) -> np.ndarray:
+        return np.concatenate(
+            [np.repeat(v[:1], n, axis=0) for v, n in zip(values, counts, strict=True)]
+        )
+
+    counts = [n for _, n in parts]
+    if len(parts) == 1:  # one point: its parameters broadcast, no need to repeat them
+        return first.params.copy(), replicate(first.initial, counts[0])
+    fields: dict[str, Any] = {}
+    for name, value in vars(first.params).items():
+        if name in STRUCTURE:
+            fields[name] = value
+        elif name == "dyn":
+            fields[name] = Dyn(
+                **{
+                    key: repeat([getattr(c.params.dyn, key) for c, _ in parts], counts)
+                    for key in vars(value)
+                }
+            )
+        else:
+            fields[name] = repeat([getattr(c.params, name) for c, _ in parts], counts)
+    state = {
+        name: repeat([getattr(c.initial, name) for c, _ in parts], counts)
+        for name in vars(first.initial)
+    }
+    return Params(**fields), State(**state)
+
+
+def _run_group(
+    task: ChunkTask, compiled: list[Compiled], points: np.ndarray, reps: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame] | Exception:
+    try:
+        counts = [int((points == p).sum()) for p in np.unique(points)]
+        params, state = _stack(list(zip(compiled, counts, strict=True)))
+        summary = Summary(compiled[0], params, state)
+        series: list[pd.DataFrame] = []
+        observers = [lambda done, now, events: summary.update(done, now)]
+        every = task.timeseries_every
+        if every:
+            observers.append(_series_observer(compiled[0], points, reps, every, series))
+            observers[-1](0, state, None)
+        sequences = [
+            np.random.SeedSequence(task.seed, spawn_key=(int(p), int(r)))
+            for p, r in zip(points, reps, strict=True)
+        ]
+        simulate(compiled[0], params, state, sequences, observers)
+        frame = summary.frame()
+        if task.metrics is not None:
+            frame = frame[list(task.metrics)]
+        frame.insert(0, "replication", reps)
+        frame.insert(0, "point", points)
+        frame[VALID] = finite_rows(state)
+        return frame, pd.concat(series, ignore_index=True) if series else pd.DataFrame()
+    except Exception as exc:  # a failing run is data, not a crash of the sweep
+        exc.add_note(traceback.format_exc(limit=3))
+        return exc
+
+
+def _series_observer(
+    compiled: Compiled, points: np.ndarray, reps: np.ndarray, every: int, out: list[pd.DataFrame]
+) -> Any:
+    from influence_sim.results.metrics import overall_alignment
+
+    last = compiled.timeline.n_steps
+    states, options = compiled.states, compiled.options
+
+    def observe(done: int, state: State, events: StepEvents | None) -> None:
+        if done % every and done != last:
+            return
+        align = overall_alignment(state)  # (R, S, K)
+        r, s, k = align.shape
+        out.append(
+            pd.DataFrame(
+                {
+                    "point": np.repeat(points, s * k),
+                    "replication": np.repeat(reps, s * k),
+                    "step": done,
+                    "state": pd.Categorical.from_codes(
+                        np.tile(np.repeat(np.arange(s), k), r), categories=pd.Index(states)
+                    ),
+                    "power": pd.Categorical.from_codes(
+                        np.tile(np.arange(k), r * s), categories=pd.Index(options)
+                    ),
+                    "alignment": align.ravel(),
+                }
+            )
+        )
+
+    return observe

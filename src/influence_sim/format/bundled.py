@@ -1,0 +1,51 @@
+"""The scenarios that ship with the package, found by name or by file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from influence_sim.errors import InfluenceSimError, suggest
+
+DEFAULT_SCENARIO = "kazakhstan-2022"
+"""The scenario used when none is named."""
+
+
+def scenario_dir() -> Path:
+    """The folder of bundled scenarios: inside the installed package, or the source tree's."""
+    packaged = Path(str(resources.files("influence_sim"))) / "scenarios"
+    if packaged.is_dir():
+        return packaged
+    source_tree = Path(__file__).resolve().parents[3] / "scenarios"
+    if source_tree.is_dir():
+        return source_tree
+    raise InfluenceSimError("the bundled scenarios are missing from this installation")
+
+
+def bundled_files() -> list[Path]:
+    """Every bundled scenario file, sorted by name."""
+    return sorted(scenario_dir().glob("*.yaml"))
+
+
+def find_scenario(name: str) -> Path:
+    """A scenario file: the path itself if it exists, else a bundled scenario of that name.
+
+    Raises:
+        InfluenceSimError: If neither exists; with a suggestion when a name is close.
+    """
+    path = Path(name)
+    if path.exists():
+        return path
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if path.parent == Path("."):
+        candidate = scenario_dir() / f"{stem}.yaml"
+        if candidate.is_file():
+            return candidate
+    names = [p.stem for p in bundled_files()]
+    hint = suggest(stem, names)
+    message = f"{name}: no such file, and no bundled scenario of that name"
+    if hint:
+        message += f"; {hint}"
+    else:
+        message += " (see 'influence-sim list')"
+    raise InfluenceSimError(message)

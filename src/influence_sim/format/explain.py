@@ -1,0 +1,114 @@
+"""Every parameter of a scenario with its value and its source.
+
+A scenario's ``sources`` map parameter paths (``states.kazakhstan.gdp``) or
+patterns (``states.*.gdp``) to where a value comes from; the longest match
+wins. Shocks carry their own ``source``. Behavioural parameters left at their
+defaults take the default's documented source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from influence_sim.format.parameters import Dynamics, default_source
+from influence_sim.format.paths import Path, covers, format_path, leaves, parse_path
+from influence_sim.format.references import SOURCED_SECTIONS
+from influence_sim.format.scenario import Scenario
+
+ORDER = ("calendar", "states", "powers", "alliances", "shocks", "dynamics", "observation")
+"""The sections that hold parameters, in the order they are listed."""
+
+LABEL_KEYS = frozenset({"title", "iso_a3", "label", "source"})
+"""Fields that name or describe things rather than set the model: they need no source."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a scenario.
+
+    Attributes:
+        path: Its dotted path, such as ``powers.russia.reach.tajikistan``.
+        value: Its value, as written in YAML.
+        source: Where the value comes from, or None if the scenario does not say.
+    """
+
+    path: str
+    value: Any
+    source: str | None
+
+
+def parameters(scenario: Scenario) -> list[Parameter]:
+    """Every parameter of the scenario, in document order, with its source."""
+    patterns = [(parse_path(key), text) for key, text in scenario.sources.items()]
+    data = scenario.model_dump(mode="json", include={*SOURCED_SECTIONS, "shocks"})
+    out: list[Parameter] = []
+    for section in ORDER:
+        for path, value in _leaves(data.get(section), (section,)):
+            if path[0] == "shocks":
+                source = scenario.shocks[int(path[1])].source
+            else:
+                source = _lookup(patterns, path) or _default(scenario, path)
+            out.append(Parameter(format_path(path), value, source))
+    return out
+
+
+def _leaves(section: Any, prefix: Path) -> Iterator[tuple[Path, Any]]:
+    for path, value in leaves(section, prefix):
+        if path[-1] not in LABEL_KEYS and value is not None:
+            yield path, value
+
+
+def _lookup(patterns: list[tuple[Path, str | None]], path: Path) -> str | None:
+    best: tuple[int, int, str | None] | None = None
+    for pattern, text in patterns:
+        if covers(pattern, path):
+            rank = (len(pattern), -pattern.count("*"), text)
+            if best is None or rank[:2] > best[:2]:
+                best = rank
+    return best[2] if best else None
+
+
+def _default(scenario: Scenario, path: Path) -> str | None:
+    if path[0] != "dynamics" or len(path) != 2:
+        return None
+    name = str(path[1])
+    if getattr(scenario.dynamics, name) != Dynamics.model_fields[name].default:
+        return None
+    return default_source(name)
+
+
+def format_table(params: list[Parameter], width: int = 100) -> str:
+    """A plain-text table: parameter, value, source (wrapped)."""
+    import textwrap
+
+    name_w = min(max((len(p.path) for p in params), default=9), 48)
+    value_w = min(max((len(_value(p.value)) for p in params), default=5), 14)
+    source_w = max(30, width - name_w - value_w - 4)
+    lines = [f"{'parameter':<{name_w}}  {'value':<{value_w}}  source"]
+    lines.append("-" * min(width, name_w + value_w + 4 + source_w))
+    for p in params:
+        wrapped = textwrap.wrap(p.source or "(no source given)", source_w) or [""]
+        lines.append(f"{p.path:<{name_w}}  {_value(p.value):<{value_w}}  {wrapped[0]}")
+        lines.extend(f"{'':<{name_w}}  {'':<{value_w}}  {more}" for more in wrapped[1:])
+    return "\n".join(lines)
+
+
+def _value(value: Any) -> str:
+    return str(value)
+
+
+def format_markdown(params: list[Parameter]) -> str:
+    """A Markdown table: parameter, value, source."""
+    lines = ["| parameter | value | source |", "|---|---|---|"]
+    for p in params:
+        source = (p.source or "**no source given**").replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `{p.path}` | {_value(p.value)} | {source} |")
+    return "\n".join(lines)
+
+
+def changed(scenario: Scenario, base: Scenario) -> list[Parameter]:
+    """The parameters whose value or source differ from ``base``'s, and the shocks it adds."""
+    before = {(p.path, str(p.value), p.source) for p in parameters(base)}
+    return [p for p in parameters(scenario) if (p.path, str(p.value), p.source) not in before]

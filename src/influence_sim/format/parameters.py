@@ -1,0 +1,184 @@
+"""The model's behavioural parameters, shared by every state and power.
+
+Rates are given **per week** whatever the calendar's step; the compiler scales
+them to the step length (a weekly share ``r`` becomes ``1 - (1 - r) ** (days / 7)``),
+so a daily calendar gives the same dynamics at a finer grain. Each field carries
+its default's source (``json_schema_extra["source"]``): these numbers are not
+measured anywhere, they are calibrated so that the model reproduces the patterns
+of DESIGN.md section 8, and the source says which.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from influence_sim.format.fields import NonNegative, Positive, Share, Spec
+
+_CAL = "Calibration, not a measurement: chosen so the model shows pattern {} (DESIGN.md §8)."
+
+
+def _param(default: float, description: str, source: str) -> Any:
+    return Field(default, description=description, json_schema_extra={"source": source})
+
+
+class Dynamics(Spec):
+    """Behavioural parameters: how fast unrest, reliance, credibility and opinion move."""
+
+    # Unrest
+    unrest_decay: Share = _param(
+        0.15, "Share of unrest that subsides on its own each week.", _CAL.format(2)
+    )
+    grievance_gain: NonNegative = _param(
+        0.6, "Unrest added each week by an uprising of intensity 1.", _CAL.format(2)
+    )
+    domestic_damping: Share = _param(
+        0.2,
+        "Share of unrest a state's own forces remove each week at domestic capacity 1.",
+        _CAL.format("2 and 3"),
+    )
+    foreign_damping: Share = _param(
+        0.6,
+        "Share of unrest a full foreign deployment with reach 1 removes each week.",
+        "Article: Russian paratroopers 'who speak a language the locals understand and who "
+        "are ready to fly and help'; strength calibrated to pattern 2.",
+    )
+    unrest_noise: NonNegative = _param(
+        0.02, "Standard deviation of the weekly random change in unrest.", _CAL.format(1)
+    )
+    threat_decay: Share = _param(
+        0.02,
+        "Share of an external threat that fades each week once its duration ends.",
+        "Calibration: the Taliban threat persisted for years after August 2021 (article: "
+        "'especially since the Taliban took control of Kabul last August').",
+    )
+    # Requests
+    acceptance_commitment: Share = _param(
+        0.5,
+        "Minimum alliance commitment at which the lead power accepts a request by itself.",
+        "Article: Russia answered the CSTO request within hours; the SCO 'does not have a "
+        "similar military framework'. Threshold between the two commitments.",
+    )
+    acceptance_capacity: Share = _param(
+        0.2,
+        "Minimum free security capacity a power needs to accept a request.",
+        _CAL.format(3),
+    )
+    deployment_share: Share = _param(
+        0.5,
+        "Share of its free security capacity, times its troops' strength, that a power sends "
+        "when it accepts a request.",
+        "Public record: the CSTO force in Kazakhstan was about 2,000 troops, a fraction of "
+        "Russia's airborne forces; strength calibrated with foreign_damping to pattern 2.",
+    )
+    # Credibility
+    credibility_gain: Share = _param(
+        0.15,
+        "Rise in a power's credibility among alliance members after a successful intervention.",
+        _CAL.format(2),
+    )
+    credibility_loss: Share = _param(
+        0.25,
+        "Fall in a power's credibility among alliance members after a declined request.",
+        _CAL.format(3),
+    )
+    nonmember_weight: Share = _param(
+        0.3,
+        "Share of a credibility change that states outside the alliance perceive.",
+        _CAL.format(6),
+    )
+    credibility_recovery: Share = _param(
+        0.01,
+        "Share of the gap to its starting credibility that closes each week.",
+        _CAL.format(2),
+    )
+    # Offers and utilities
+    offer_weight: NonNegative = _param(
+        2.0, "Weight of a power's offer in a state's utility.", _CAL.format(1)
+    )
+    opinion_weight: NonNegative = _param(
+        1.0,
+        "Weight of public favourability in a state's utility.",
+        "Article: public concerns 'are likely to limit the degree of clear security "
+        "cooperation between Kazakhstan and China'; strength calibrated to pattern 5.",
+    )
+    elite_weight: NonNegative = _param(
+        0.5,
+        "Weight of the elite's affinity with a power in a state's utility.",
+        "Article: Tokayev 'has the greatest personal affinity with China'; calibrated to "
+        "pattern 1.",
+    )
+    dependence_cost: NonNegative = _param(
+        1.0,
+        "Utility lost per unit of reliance already held on a power (sovereignty).",
+        "Article: 'all of the Central Asian states are to varying degrees suspicious of "
+        "Russia, their former colonial power'; calibrated to pattern 1.",
+    )
+    temperature: Positive = _param(
+        0.25,
+        "Logit temperature: how sharply reliance follows utility differences.",
+        _CAL.format(1),
+    )
+    # Salience of security
+    salience_unrest: NonNegative = _param(
+        1.5, "How much unrest raises the weight of security.", _CAL.format(2)
+    )
+    salience_threat: NonNegative = _param(
+        1.0, "How much an external threat raises the weight of security.", _CAL.format(1)
+    )
+    # Reliance adjustment
+    adjustment_rate: Share = _param(
+        0.01,
+        "Share of the gap to the preferred reliance closed each week in calm times.",
+        _CAL.format(1),
+    )
+    crisis_adjustment: Share = _param(
+        0.25,
+        "Extra share of the gap closed each week when security is fully salient.",
+        _CAL.format(2),
+    )
+    # Powers adapting
+    posture_response: Share = _param(
+        0.05,
+        "Share of the gap to its posture ceiling a power closes each week where its "
+        "investment is at risk after another power intervened.",
+        "Article (Dean Cheng): 'The Chinese are certainly going to have to start reassessing "
+        "the vulnerability of their economic investments'; calibrated to pattern 4.",
+    )
+    investment_growth: NonNegative = _param(
+        0.04,
+        "Yearly growth of a power's investment stock at economic capacity 1.",
+        "Article: China invested 'tens of billions of dollars ... over the past decade'; "
+        "about 4% a year on the stock.",
+    )
+    # Opinion
+    opinion_drift: Share = _param(
+        0.02,
+        "Share of the gap between opinion and its baseline that closes each week.",
+        _CAL.format(5),
+    )
+    intervention_gratitude: Share = _param(
+        0.1,
+        "Rise in favourability of a power whose requested troops restored order.",
+        "Article: 'the overall attitude towards Russia remains more positive'; calibrated "
+        "to pattern 2.",
+    )
+    sovereignty_backlash: Share = _param(
+        0.05,
+        "Fall in favourability of a power while its troops are deployed.",
+        "Article: 'a difficult past and the nationalist discourse that has been present for "
+        "the past 30 years'; calibrated to pattern 2.",
+    )
+    opinion_noise: NonNegative = _param(
+        0.01, "Standard deviation of the weekly random change in opinion.", _CAL.format(5)
+    )
+
+
+def default_source(name: str) -> str | None:
+    """The source of a dynamics parameter's default value."""
+    field = Dynamics.model_fields.get(name)
+    if field is None or not isinstance(field.json_schema_extra, dict):
+        return None
+    source = field.json_schema_extra.get("source")
+    return source if isinstance(source, str) else None

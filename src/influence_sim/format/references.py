@@ -1,0 +1,234 @@
+"""Checks that need the whole scenario: names that refer to other entries, sums, dates.
+
+Field-level checks (types, ranges) are pydantic's; this module checks what only
+the whole scenario can tell: that a shock names a state that exists, that a date
+falls in the calendar, that reliance shares sum to at most 1. Each problem is
+reported at its own field path, so the loader can point at its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from influence_sim.errors import one_of, suggest
+from influence_sim.format.paths import Path, covers, format_path, get_path, leaves, parse_path
+from influence_sim.format.shocks import (
+    CapacityChangeShock,
+    ExternalThreatShock,
+    InterventionShock,
+    InvestmentShock,
+    OpinionShock,
+    SecurityRequestShock,
+    SetShock,
+    UprisingShock,
+    WithdrawalShock,
+)
+
+if TYPE_CHECKING:
+    from influence_sim.format.scenario import Scenario
+
+SUM_TOLERANCE = 1e-6
+SETTABLE_SECTIONS = ("states", "powers", "alliances", "dynamics")
+SOURCED_SECTIONS = ("calendar", "states", "powers", "alliances", "dynamics", "observation")
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[InitErrorDetails] = []
+
+    def add(self, loc: Path, message: str, value: Any = None, hint: str | None = None) -> None:
+        error = PydanticCustomError("reference", "{message}", {"message": message, "hint": hint})
+        self.items.append(InitErrorDetails(type=error, loc=loc, input=value))
+
+    def name(self, loc: Path, value: str, kind: str, choices: Iterable[str]) -> bool:
+        """Report ``value`` if it is not among ``choices``; True if it is fine."""
+        choices = list(choices)
+        if value in choices:
+            return True
+        hint = suggest(value, choices)
+        self.add(loc, f"unknown {kind} '{value}'; expected {one_of(choices)}", value, hint)
+        return False
+
+    def keys(self, loc: Path, mapping: dict[str, Any], kind: str, choices: Iterable[str]) -> None:
+        choices = list(choices)
+        for key in mapping:
+            self.name((*loc, key), key, kind, choices)
+
+
+def check_references(scenario: Scenario) -> list[InitErrorDetails]:
+    """Every cross-reference problem in a scenario, each at its field path."""
+    err = _Errors()
+    states, powers, alliances = scenario.states, scenario.powers, scenario.alliances
+    _check_ids(err, scenario)
+    for sid, state in states.items():
+        loc: Path = ("states", sid)
+        err.keys((*loc, "opinion"), state.opinion, "power", powers)
+        err.keys((*loc, "elite_affinity"), state.elite_affinity, "power", powers)
+        for domain in ("security", "economy"):
+            shares: dict[str, float] = getattr(state.reliance, domain)
+            dloc = (*loc, "reliance", domain)
+            err.keys(dloc, shares, "power (or 'self')", [*powers, "self"])
+            _check_shares(err, dloc, shares, exact="self" in shares)
+    for pid, power in powers.items():
+        for field in ("reach", "posture", "investment", "trade", "remittances"):
+            err.keys(("powers", pid, field), getattr(power, field), "state", states)
+    for field in ("trade", "remittances"):
+        for sid in states:
+            total = sum(getattr(p, field).get(sid, 0.0) for p in powers.values())
+            if total > 1 + SUM_TOLERANCE:
+                err.add(
+                    ("powers",),
+                    f"the {field} shares of state '{sid}' sum to {total:.3f} over all powers; "
+                    "they are shares of one whole and must sum to at most 1",
+                )
+    for aid, alliance in alliances.items():
+        err.name(("alliances", aid, "lead"), alliance.lead, "power", powers)
+        seen: set[str] = set()
+        for i, member in enumerate(alliance.members):
+            if err.name(("alliances", aid, "members", i), member, "state", states):
+                if member in seen:
+                    err.add(("alliances", aid, "members", i), f"state '{member}' is listed twice")
+                seen.add(member)
+    _check_shocks(err, scenario)
+    _check_sources(err, scenario)
+    return err.items
+
+
+def _check_ids(err: _Errors, scenario: Scenario) -> None:
+    owners: dict[str, str] = {}
+    for section in ("states", "powers", "alliances"):
+        for key in getattr(scenario, section):
+            if key == "self":
+                err.add((section, key), "'self' is reserved for a state's own reliance", key)
+            elif key in owners:
+                err.add(
+                    (section, key),
+                    f"id '{key}' is used in both {owners[key]} and {section}; states, powers "
+                    "and alliances need distinct ids",
+                    key,
+                )
+            owners.setdefault(key, section)
+
+
+def _check_shares(err: _Errors, loc: Path, shares: dict[str, float], *, exact: bool) -> None:
+    total = sum(shares.values())
+    if exact and abs(total - 1) > SUM_TOLERANCE:
+        err.add(loc, f"shares including 'self' must sum to 1, found {total:.6g}", shares)
+    elif total > 1 + SUM_TOLERANCE:
+        err.add(loc, f"shares must sum to at most 1 ('self' takes the rest), found {total:.6g}")
+
+
+def _check_shocks(err: _Errors, scenario: Scenario) -> None:
+    states, powers, alliances = scenario.states, scenario.powers, scenario.alliances
+    timeline = scenario.timeline
+    actors = [*powers, *alliances]
+    for i, shock in enumerate(scenario.shocks):
+        loc: Path = ("shocks", i)
+        step = timeline.step_of(shock.at)
+        if not 0 <= step < timeline.n_steps:
+            first, last = timeline.start, timeline.date_of(timeline.n_steps)
+            err.add(
+                (*loc, "at"),
+                f"{timeline.describe(shock.at)} is outside the calendar, which runs from "
+                f"{first.isoformat()} to the day before {last.isoformat()} "
+                f"(steps 0 to {timeline.n_steps - 1})",
+                shock.at,
+            )
+        if isinstance(shock, UprisingShock | ExternalThreatShock | OpinionShock):
+            err.name((*loc, "state"), shock.state, "state", states)
+        if isinstance(shock, SecurityRequestShock):
+            err.name((*loc, "state"), shock.state, "state", states)
+            err.name((*loc, "to"), shock.to, "alliance or power", actors)
+        if isinstance(shock, InterventionShock | WithdrawalShock):
+            err.name((*loc, "by"), shock.by, "power or alliance", actors)
+            err.name((*loc, "state"), shock.state, "state", states)
+        if isinstance(shock, OpinionShock | InvestmentShock | CapacityChangeShock):
+            err.name((*loc, "power"), shock.power, "power", powers)
+        if isinstance(shock, InvestmentShock):
+            err.name((*loc, "state"), shock.state, "state", states)
+        if isinstance(shock, SetShock):
+            _check_set(err, scenario, (*loc, "path"), shock)
+
+
+def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> None:
+    try:
+        path = parse_path(shock.path)
+    except ValueError as exc:
+        err.add(loc, str(exc), shock.path)
+        return
+    if not path or path[0] not in SETTABLE_SECTIONS:
+        err.add(
+            loc,
+            f"a 'set' shock changes a parameter under {', '.join(SETTABLE_SECTIONS)}; "
+            f"found '{shock.path}'",
+            shock.path,
+        )
+        return
+    data = scenario.model_dump(mode="python", exclude={"shocks", "sources", "extends"})
+    try:
+        parent = get_path(data, path[:-1])
+    except KeyError as missing:
+        err.add(loc, f"'{shock.path}' does not exist: no '{missing.args[0]}' there", shock.path)
+        return
+    current = parent.get(path[-1]) if isinstance(parent, dict) else None
+    is_number = isinstance(current, int | float) and not isinstance(current, bool)
+    if not isinstance(parent, dict) or not (is_number or path[-1] not in parent):
+        err.add(loc, f"'{shock.path}' is not a numeric parameter", shock.path)
+        return
+    parent[path[-1]] = shock.value
+    from influence_sim.engine.compile import setters
+    from influence_sim.errors import ScenarioError
+    from influence_sim.format.scenario import Scenario
+
+    try:
+        setters(
+            shock,
+            scenario.timeline,
+            {name: i for i, name in enumerate(scenario.states)},
+            {name: i for i, name in enumerate(scenario.powers)},
+            {name: i for i, name in enumerate(scenario.alliances)},
+        )
+    except ScenarioError as exc:
+        err.add(loc, exc.problems[0].message, shock.path)
+        return
+
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = format_path(tuple(first["loc"]))
+        err.add(
+            (*loc[:-1], "value"),
+            f"setting '{shock.path}' to {shock.value!r} is not valid: {where}: "
+            + str(first["msg"]).replace("Input should be", "expected"),
+            shock.value,
+        )
+
+
+def _check_sources(err: _Errors, scenario: Scenario) -> None:
+    data = scenario.model_dump(mode="python", include=set(SOURCED_SECTIONS))
+    known: set[Path] = set()
+    for path, _ in leaves(data):
+        known.update(path[:n] for n in range(1, len(path) + 1))
+    for key in scenario.sources:
+        try:
+            path = parse_path(key)
+        except ValueError as exc:
+            err.add(("sources", key), str(exc), key)
+            continue
+        if path and path[0] == "shocks":
+            err.add(("sources", key), "a shock's source goes in its own 'source' field", key)
+        elif path not in known and (
+            "*" not in path or not any(covers(path, k) for k in known if len(k) == len(path))
+        ):
+            names = [format_path(p) for p in known if len(p) == len(path)]
+            err.add(
+                ("sources", key),
+                f"no parameter '{key}' to give a source for",
+                key,
+                suggest(key, names),
+            )

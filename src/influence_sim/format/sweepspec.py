@@ -1,0 +1,190 @@
+"""The sweep file: what to vary, how to sample it, what to record, how to execute.
+
+A sweep names a base scenario, parameters (dotted paths, as in ``--set``) with a
+range, a list of values or a distribution, a sampler, replications and a seed. It is
+validated like a scenario: every parameter path is tried on the base scenario at the
+ends of its range, so a misspelt path or an impossible range is an error naming the
+sweep file, the line and the field before anything runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BeforeValidator, Field, Strict, model_validator
+
+from influence_sim.format.fields import Name, Number, Positive, Spec
+
+
+class RangeParameter(Spec):
+    """A parameter varied over an interval (uniform for LHS, Sobol and Morris)."""
+
+    range: tuple[Number, Number] = Field(description="The interval [low, high], low < high.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.range[0] < self.range[1]:
+            raise ValueError(f"expected low < high, found {list(self.range)}")
+        return self
+
+
+class ValuesParameter(Spec):
+    """A parameter taking each of a list of values (grid and list samplers)."""
+
+    values: list[Number] = Field(min_length=1, description="The values to take.")
+
+
+class DistributionParameter(Spec):
+    """A parameter drawn from a distribution (LHS and Sobol samplers)."""
+
+    distribution: Literal["uniform", "normal", "lognormal", "triangular"] = Field(
+        description="The distribution: uniform(low, high), normal(mean, sd), lognormal(mean, "
+        "sd of the logarithm), triangular(low, high, mode as a share of the way from low to "
+        "high)."
+    )
+    low: Number | None = Field(None, description="Lower end (uniform, triangular).")
+    high: Number | None = Field(None, description="Upper end (uniform, triangular).")
+    mean: Number | None = Field(None, description="Mean (normal, lognormal).")
+    sd: Positive | None = Field(None, description="Standard deviation (normal, lognormal).")
+    mode: Annotated[float, Strict(), Field(ge=0, le=1)] | None = Field(
+        None, description="Peak of a triangular distribution, as a share of (high - low)."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        needs = {
+            "uniform": ("low", "high"),
+            "triangular": ("low", "high", "mode"),
+            "normal": ("mean", "sd"),
+            "lognormal": ("mean", "sd"),
+        }[self.distribution]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} distribution needs {', '.join(missing)}")
+        if "low" in needs and not self.low < self.high:  # type: ignore[operator]
+            raise ValueError("expected low < high")
+        return self
+
+
+def _parameter(value: object) -> object:
+    """``[0.2, 1.0]`` is shorthand for ``{range: [0.2, 1.0]}``."""
+    return {"range": value} if isinstance(value, list) else value
+
+
+Parameter = RangeParameter | ValuesParameter | DistributionParameter
+ParameterField = Annotated[
+    Parameter,
+    Field(union_mode="left_to_right"),
+    BeforeValidator(_parameter, json_schema_input_type=Parameter | tuple[Number, Number]),
+]
+
+
+class Sampler(Spec):
+    """How points are drawn from the parameters."""
+
+    method: Literal["grid", "lhs", "sobol", "morris", "list"] = Field(
+        description="grid: every combination; lhs: Latin hypercube; sobol: Saltelli's scheme "
+        "for Sobol indices; morris: elementary-effect trajectories; list: the points given."
+    )
+    n: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] | None = Field(
+        None,
+        description="grid: levels per range; lhs: points; sobol: base sample N (a power of "
+        "2; N x (D + 2) points); morris: trajectories (r x (D + 1) points).",
+    )
+    levels: Annotated[int, Strict(), Field(ge=2, le=100)] = Field(
+        4, description="morris: the number of grid levels."
+    )
+    points: list[dict[str, Number]] | None = Field(
+        None, description="list: the points, each a mapping of parameter path to value."
+    )
+
+    @model_validator(mode="after")
+    def _needs(self) -> Self:
+        if self.method == "list" and not self.points:
+            raise ValueError("the list sampler needs 'points'")
+        if self.method in ("lhs", "sobol", "morris") and self.n is None:
+            raise ValueError(f"the {self.method} sampler needs 'n'")
+        if self.method == "sobol" and self.n is not None and self.n & (self.n - 1):
+            raise ValueError(f"the sobol sampler needs n a power of 2, found {self.n}")
+        return self
+
+
+class Record(Spec):
+    """What each run leaves behind."""
+
+    metrics: list[str] | Literal["all"] = Field(
+        "all", description="Summary metrics to keep (see the run's summary table), or all."
+    )
+    timeseries_every: Annotated[int, Strict(), Field(ge=1)] | None = Field(
+        None, description="Also keep overall alignment every k steps (off by default)."
+    )
+
+
+class Executor(Spec):
+    """Where the chunks run (the command line can override)."""
+
+    kind: Literal["local", "dask"] = Field("local", description="A local process pool, or dask.")
+    workers: Annotated[int, Strict(), Field(ge=1, le=4096)] | None = Field(
+        None, description="Worker processes (default: one per core)."
+    )
+    scheduler: str | None = Field(
+        None, description="dask: address of an existing scheduler, such as tcp://host:8786."
+    )
+
+
+class Analysis(Spec):
+    """Defaults for ``influence-sim analyze``."""
+
+    metric: str | None = Field(None, description="The outcome to analyse (a metric's name).")
+    threshold: Number | None = Field(
+        None, description="For scenario discovery: the outcome counts as a case above this."
+    )
+
+
+class SweepSpec(Spec):
+    """A sweep over a base scenario."""
+
+    name: Name = Field(description="Short identifier, used in the sweep folder's name.")
+    title: str = Field(description="One-line title.")
+    description: str = Field("", description="What the sweep asks.")
+    base: str = Field(description="The base scenario: a file relative to this one, or a name.")
+    overrides: list[str] = Field(
+        default_factory=list, description="path=value overrides applied to the base first."
+    )
+    parameters: dict[str, ParameterField] = Field(
+        min_length=1,
+        description="Dotted parameter paths and how each varies: [low, high] (a range), "
+        "{values: [...]}, or {distribution: ...}.",
+    )
+    sampler: Sampler = Field(description="How points are drawn.")
+    replications: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = Field(
+        description="Replications of each point."
+    )
+    seed: Annotated[int, Strict(), Field(ge=0, lt=2**63)] = Field(
+        description="Run (point, replication) draws from SeedSequence(seed, spawn_key=(point, "
+        "replication))."
+    )
+    record: Record = Field(default_factory=Record, description="What to keep.")
+    chunk_size: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = Field(
+        2000, description="Runs per chunk: the unit of work, of output and of resuming."
+    )
+    executor: Executor = Field(default_factory=Executor, description="Execution defaults.")
+    analysis: Analysis = Field(default_factory=Analysis, description="Analysis defaults.")
+
+    @model_validator(mode="after")
+    def _fits_sampler(self) -> Self:
+        method = self.sampler.method
+        for path, parameter in self.parameters.items():
+            if method == "grid" and isinstance(parameter, DistributionParameter):
+                raise ValueError(f"{path}: a grid takes ranges or values, not a distribution")
+            if method == "grid" and isinstance(parameter, RangeParameter) and not self.sampler.n:
+                raise ValueError("a grid over a range needs sampler.n (levels per range)")
+            if method in ("lhs", "sobol", "morris") and isinstance(parameter, ValuesParameter):
+                raise ValueError(f"{path}: the {method} sampler takes ranges or distributions")
+            if method == "morris" and isinstance(parameter, DistributionParameter):
+                raise ValueError(f"{path}: the morris sampler takes ranges")
+        if method == "list":
+            for i, point in enumerate(self.sampler.points or []):
+                if set(point) != set(self.parameters):
+                    raise ValueError(f"sampler.points[{i}] must give exactly the parameters")
+        return self

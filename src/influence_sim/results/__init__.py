@@ -1,0 +1,31 @@
+"""What a run leaves: recordings, metrics, tidy tables, ``RunResult`` and its folder.
+
+With checksummed storage, and memory estimates made before a run.
+"""
+
+from influence_sim._lazy import exports
+
+__all__ = [
+    "TABLES",
+    "Recorder",
+    "RunResult",
+    "Summary",
+    "Trajectory",
+    "build_tables",
+    "clean_stale",
+    "estimate_run_bytes",
+    "whole_folder",
+]
+
+_NAMES = {
+    "RunResult": "runs",
+    "TABLES": "runs",
+    "whole_folder": "runs",
+    "clean_stale": "runs",
+    "Summary": "metrics",
+    "build_tables": "tables",
+    "Trajectory": "trajectory",
+    "Recorder": "trajectory",
+    "estimate_run_bytes": "memory",
+}
+__getattr__, __dir__ = exports(__name__, _NAMES)

@@ -1,0 +1,152 @@
+"""Limits before work: how much memory a run will take, checked before it starts.
+
+A run keeps its whole trajectory and builds every tidy table in memory, so its size
+is known from the scenario, the replications and how often it records. The figures
+below are bytes per element, measured on the bundled scenarios (``tests`` check the
+estimate against a measured run); they include pandas' and pyarrow's working copies.
+The budget is the memory available now (``MemAvailable`` on Linux), or
+``INFLUENCE_SIM_MAX_MEMORY`` (such as ``8GiB``) where a scheduler grants less.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from influence_sim.errors import InfluenceSimError
+
+if TYPE_CHECKING:
+    from influence_sim.engine.compile import Compiled
+
+BUDGET_VARIABLE = "INFLUENCE_SIM_MAX_MEMORY"
+"""An environment variable that caps the memory a run may plan to use."""
+BUDGET_SHARE = 0.8
+"""The share of the available memory a run may plan to use."""
+
+# Bytes per element while the tables are built and written (the long frames, their
+# index columns, the meshgrids that make them, and pyarrow's copy when saved).
+_ALIGNMENT_ROW = 78
+_REGIONAL_ROW = 78
+_STATES_ROW = 72
+_POWERS_ROW = 124
+# Per replication while running: the state and its temporaries, the noise block (32
+# steps of draws), the generator, and the summary metrics.
+_NOISE_BLOCK_STEPS = 32
+_GENERATOR = 1_000
+_STATE_COPIES = 3
+_SUMMARY = 800
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6}
+_UNITS |= {"mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12}
+_UNITS |= {"tib": 2**40}
+
+
+def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int:
+    """The peak memory a run of ``replications`` recorded every ``every`` steps needs, in bytes.
+
+    Counts the trajectory (every recorded array), the tidy tables (``alignment``,
+    ``regional``, ``states``, ``powers``), and the running state of every replication
+    (its arrays, their temporaries, its noise and its generator).
+    """
+    from influence_sim.engine.kernel import noise_width
+    from influence_sim.results.trajectory import RECORDED, record_steps
+
+    n = replications
+    rows = len(record_steps(compiled.timeline.n_steps, every))
+    s_n, p_n = len(compiled.states), len(compiled.powers)
+    k_n = p_n + 1
+    per_state = sum(getattr(compiled.initial, name)[0].size for name in RECORDED)
+    trajectory = 8 * n * rows * per_state
+    tables = (
+        n
+        * rows
+        * (
+            _ALIGNMENT_ROW * s_n * k_n * 3
+            + _REGIONAL_ROW * k_n * 3
+            + _STATES_ROW * s_n
+            + _POWERS_ROW * p_n * s_n
+        )
+    )
+    state_size = sum(
+        value[0].nbytes for value in vars(compiled.initial).values() if hasattr(value, "nbytes")
+    )
+    running = n * (
+        _STATE_COPIES * state_size
+        + 8 * _NOISE_BLOCK_STEPS * noise_width(s_n, p_n)
+        + _GENERATOR
+        + _SUMMARY
+    )
+    return int(trajectory + tables + running)
+
+
+def available_bytes() -> int | None:
+    """The memory a run may plan to use: the budget variable, or a share of what is free.
+
+    Raises:
+        InfluenceSimError: If the budget variable cannot be read.
+    """
+    text = os.environ.get(BUDGET_VARIABLE, "").strip()
+    if text:
+        return parse_size(text, BUDGET_VARIABLE)
+    free = _mem_available()
+    return None if free is None else int(free * BUDGET_SHARE)
+
+
+def parse_size(text: str, where: str) -> int:
+    """``8GiB``, ``500 MB`` or a number of bytes.
+
+    Raises:
+        InfluenceSimError: If ``text`` is none of those.
+    """
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in _UNITS:
+        raise InfluenceSimError(
+            f"{where}: expected a size such as '8GiB', '500MB' or a number of bytes, found '{text}'"
+        )
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def _mem_available() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def human(size: float) -> str:
+    """Bytes as people read them: ``3.2 GiB``."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_memory(needed: int, replications: int, every: int) -> None:
+    """Refuse a run that would not fit, before it starts, saying what to change.
+
+    Raises:
+        InfluenceSimError: If ``needed`` is more than :func:`available_bytes`.
+    """
+    budget = available_bytes()
+    if budget is None or needed <= budget:
+        return
+    source = (
+        f"the {BUDGET_VARIABLE} budget"
+        if os.environ.get(BUDGET_VARIABLE, "").strip()
+        else f"{int(BUDGET_SHARE * 100)}% of the memory available now"
+    )
+    raise InfluenceSimError(
+        f"{replications:,} replications recorded every {every} steps would need about "
+        f"{human(needed)} of memory, more than {source} ({human(budget)}); use fewer "
+        "replications, record less often (--record-every), or run a sweep, which streams "
+        "its results to disk chunk by chunk and keeps only summary metrics"
+    )

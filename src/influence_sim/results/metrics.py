@@ -1,0 +1,119 @@
+"""Summary metrics, one row per replication, computed as the run goes.
+
+:class:`Summary` watches every step, so metrics that depend on the whole path
+(peaks, the time to calm or to return) need no stored trajectory: a sweep of a
+million replications keeps a few numbers per replication, not the path.
+
+Column names are ``metric.state.power`` (or ``metric.state``, ``metric.power``):
+``final_alignment.kazakhstan.russia`` is Kazakhstan's overall alignment with Russia
+at the end of the run. Metrics: final and peak overall alignment, final security and
+economic reliance, steps for alignment to return within 0.02 of its start after its
+largest departure, peak unrest and steps for unrest to calm below half the threshold
+after its peak, final regional alignment, and each power's final mean credibility and
+posture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from influence_sim.engine.compile import Compiled
+from influence_sim.engine.kernel import Params, State
+
+RETURN_TOLERANCE = 0.02
+"""How close to its starting value alignment must come to count as returned."""
+
+
+def overall_alignment(state: State) -> NDArray[np.float64]:
+    """Overall alignment, ``(R, S, K)``: reliance weighted by the salience of security."""
+    w = state.salience[:, :, None]
+    return w * state.reliance[:, 0] + (1 - w) * state.reliance[:, 1]
+
+
+class _FirstAfterPeak:
+    """Tracks a series' first maximum and the first step after it where a condition holds."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.peak = np.full(shape, -np.inf)
+        self.peak_step = np.zeros(shape, dtype=np.int64)
+        self.found = np.full(shape, -1, dtype=np.int64)
+
+    def update(self, step: int, value: NDArray[np.float64], condition: NDArray[np.bool_]) -> None:
+        higher = value > self.peak
+        np.copyto(self.peak, value, where=higher)
+        np.copyto(self.peak_step, step, where=higher)
+        np.copyto(self.found, -1, where=higher)
+        new = self.found < 0
+        new &= condition
+        new &= step > self.peak_step
+        np.copyto(self.found, step, where=new)
+
+    def elapsed(self, last_step: int) -> NDArray[np.float64]:
+        """Steps from the peak to the first step meeting the condition (or the end)."""
+        end = np.where(self.found >= 0, self.found, last_step)
+        return (end - self.peak_step).astype(float)
+
+
+class Summary:
+    """Summary metrics of a batch of replications, updated step by step.
+
+    Args:
+        compiled: The compiled scenario (for names).
+        params: The parameters the batch runs with (thresholds and regional weights).
+        initial: The batch's state before the first step.
+    """
+
+    def __init__(self, compiled: Compiled, params: Params, initial: State) -> None:
+        self.compiled = compiled
+        self.threshold = params.unrest_threshold
+        self.weights = params.weights
+        align = overall_alignment(initial)
+        r, s, k = align.shape
+        self.start = align.copy()
+        self.peak_alignment = align.copy()
+        self.unrest = _FirstAfterPeak((r, s))
+        self.departure = _FirstAfterPeak((r, s, k))
+        self.update(0, initial)
+
+    def update(self, step: int, state: State) -> None:
+        """Take in the state after ``step`` steps."""
+        align = overall_alignment(state)
+        np.maximum(self.peak_alignment, align, out=self.peak_alignment)
+        self.unrest.update(step, state.unrest, state.unrest < self.threshold / 2)
+        gap = np.abs(align - self.start)
+        self.departure.update(step, gap, gap <= RETURN_TOLERANCE)
+        self.last = state
+        self.last_step = step
+        self.final = align
+
+    def frame(self) -> pd.DataFrame:
+        """The metrics, one row per replication (without identifying columns)."""
+        c = self.compiled
+        state = self.last
+        columns: dict[str, NDArray[np.float64]] = {}
+        for s, name in enumerate(c.states):
+            for k, option in enumerate(c.options):
+                columns[f"final_alignment.{name}.{option}"] = self.final[:, s, k]
+            returned = self.departure.elapsed(self.last_step)
+            returned[self.departure.peak <= RETURN_TOLERANCE] = np.nan
+            for k, power in enumerate(c.powers):
+                columns[f"peak_alignment.{name}.{power}"] = self.peak_alignment[:, s, k]
+                columns[f"steps_to_return.{name}.{power}"] = returned[:, s, k]
+                columns[f"final_security_reliance.{name}.{power}"] = state.reliance[:, 0, s, k]
+                columns[f"final_economic_reliance.{name}.{power}"] = state.reliance[:, 1, s, k]
+        calm = self.unrest.elapsed(self.last_step)
+        calm[~(self.unrest.peak > self.threshold)] = np.nan
+        for s, name in enumerate(c.states):
+            columns[f"peak_unrest.{name}"] = self.unrest.peak[:, s]
+            columns[f"steps_to_calm.{name}"] = calm[:, s]
+        regional = np.einsum(
+            "rsk,rs->rk", self.final, np.broadcast_to(self.weights, self.final.shape[:2])
+        )
+        for k, option in enumerate(c.options):
+            columns[f"final_regional.{option}"] = regional[:, k]
+        for p, power in enumerate(c.powers):
+            columns[f"final_credibility.{power}"] = state.credibility[:, p].mean(axis=1)
+            columns[f"final_posture.{power}"] = state.posture[:, p].mean(axis=1)
+        return pd.DataFrame(columns)

@@ -1,0 +1,300 @@
+"""A run's results: tidy frames, provenance, and a folder that is whole or absent.
+
+``RunResult.save`` writes ``<dir>/<name>-<timestamp>-<hash>/`` holding
+``manifest.json`` (the resolved scenario's hash, the seed, the replications, the
+versions of Python and the libraries, the command, start and end, the status),
+``scenario.yaml`` (resolved; with ``reference.yaml``, the world it departs from,
+when it was made by overrides), the tables in Parquet (and CSV when small), ``plots/``,
+and the size and SHA-256 of every one of those files but the figures, checked when
+it is loaded.
+Everything is written into a hidden temporary folder first and renamed when
+complete, so an interrupted save leaves nothing that looks like a result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from influence_sim.errors import InfluenceSimError
+from influence_sim.format.loading import dump_scenario, parse_scenario
+from influence_sim.format.scenario import Scenario
+from influence_sim.results.storage import digests, pid_alive, read_manifest_file, storage_error
+from influence_sim.results.storage import verify as check_files
+
+TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
+CSV_MAX_ROWS = 200_000
+"""Tables with at most this many rows are written as CSV too."""
+MANIFEST_VERSION = 2
+REFERENCE_FILE = "reference.yaml"
+"""The calibrated world a run's scenario departs from, when it was made by overrides."""
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A stable hash of the resolved scenario (its YAML text)."""
+    return hashlib.sha256(dump_scenario(scenario).encode()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python, the package and its main dependencies."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("influence-sim", "numpy", "pandas", "mesa", "pydantic", "pyarrow", "matplotlib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class RunResult:
+    """The results of running a scenario.
+
+    Attributes:
+        scenario: The resolved scenario that was run.
+        seed: The run's seed.
+        replications: How many replications.
+        driver: ``ensemble`` or ``mesa``.
+        tables: The tidy frames by name (see ``TABLES``).
+        started: When the run started (UTC).
+        finished: When it finished (UTC).
+        command: The command line, when run from one.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    driver: str
+    tables: dict[str, pd.DataFrame]
+    started: datetime
+    finished: datetime
+    command: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name
+
+    def manifest(self, status: str = "complete") -> dict[str, Any]:
+        """The provenance of this run, as stored in ``manifest.json``."""
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "status": status,
+            "scenario": self.scenario.name,
+            "title": self.scenario.title,
+            "scenario_sha256": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "replications": self.replications,
+            "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(replication,))",
+            "driver": self.driver,
+            "steps": self.scenario.timeline.n_steps,
+            "record_every": self.scenario.observation.record_every,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat(),
+            "command": self.command,
+            "versions": versions(),
+            "platform": platform.platform(),
+            "tables": {name: len(frame) for name, frame in self.tables.items()},
+            "resolved_scenario": self.scenario.model_dump(mode="json", exclude={"extends"}),
+            "reference_sha256": (
+                scenario_hash(self.scenario.reference) if self.scenario.is_departure else None
+            ),
+        }
+
+    def folder_name(self) -> str:
+        """``<name>-<timestamp>-<hash>``: the hash covers the scenario, seed and replications."""
+        stamp = self.started.strftime("%Y%m%d-%H%M%S")
+        key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
+        if self.scenario.is_departure:
+            key += ":" + scenario_hash(self.scenario.reference)
+        return f"{self.name}-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+    def save(
+        self,
+        directory: str | os.PathLike[str] = "results",
+        *,
+        plots: bool = True,
+        name: str | None = None,
+    ) -> Path:
+        """Write the results folder; returns its path.
+
+        Args:
+            directory: Where to create the folder.
+            plots: Whether to draw the standard figures into ``plots/``.
+            name: The folder's name (default: ``<name>-<timestamp>-<hash>``).
+
+        Raises:
+            InfluenceSimError: If the folder exists already or cannot be written.
+        """
+        final = Path(directory) / (name or self.folder_name())
+        with whole_folder(final) as folder:
+            self._write(folder, plots)
+        return final
+
+    def _write(self, folder: Path, plots: bool) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        manifest = self.manifest()
+        (folder / "scenario.yaml").write_text(dump_scenario(self.scenario), encoding="utf-8")
+        if self.scenario.is_departure:  # the calibrated world the overrides depart from
+            text = dump_scenario(self.scenario.reference)
+            (folder / REFERENCE_FILE).write_text(text, encoding="utf-8")
+        meta = {b"influence_sim": json.dumps(manifest).encode()}
+        for table_name, frame in self.tables.items():
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+            pq.write_table(table, folder / f"{table_name}.parquet")
+            if len(frame) <= CSV_MAX_ROWS:
+                frame.to_csv(folder / f"{table_name}.csv", index=False)
+        if plots:
+            from influence_sim.viz.plotting import save_standard_plots
+
+            save_standard_plots(self, folder / "plots")
+        # The data, not the figures: `influence-sim plot` may draw those again.
+        manifest["files"] = digests(folder, skip_folders=("plots",))
+        with open(folder / "manifest.json", "w", encoding="utf-8") as out:
+            json.dump(manifest, out, indent=2)
+            out.write("\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, verify: bool = True) -> RunResult:
+        """Read a results folder written by :meth:`save`.
+
+        Args:
+            path: The folder.
+            verify: Check every file against the size and SHA-256 recorded when it was
+                written (``False`` skips the check, for speed on folders you trust).
+
+        Raises:
+            InfluenceSimError: If the folder is missing, incomplete, damaged, or not a
+                results folder; the message names the file.
+        """
+        import pyarrow.parquet as pq
+
+        folder = Path(path)
+        manifest_file = folder / "manifest.json"
+        if not manifest_file.is_file():
+            raise InfluenceSimError(f"{folder}: not a results folder (no manifest.json)")
+        manifest = read_manifest_file(
+            manifest_file, "the folder cannot be trusted: run the scenario again"
+        )
+        if manifest.get("status") != "complete":
+            raise InfluenceSimError(f"{folder}: the run did not complete")
+        recorded = manifest.get("files")
+        if verify:
+            if not isinstance(recorded, dict):
+                raise InfluenceSimError(
+                    f"{manifest_file}: records no checksums (written by a version before they "
+                    "were kept), so the folder cannot be verified; load it with verify=False "
+                    "if you trust it, or run the scenario again"
+                )
+            check_files(folder, recorded, hint="the results are damaged: run the scenario again")
+        try:
+            scenario = _read_scenario(folder / "scenario.yaml")
+            if (folder / REFERENCE_FILE).is_file():
+                scenario = scenario.departing_from(_read_scenario(folder / REFERENCE_FILE))
+            tables = {}
+            for table_name in manifest["tables"]:
+                tables[table_name] = pq.read_table(folder / f"{table_name}.parquet").to_pandas()
+            return cls(
+                scenario=scenario,
+                seed=int(manifest["seed"]),
+                replications=int(manifest["replications"]),
+                driver=str(manifest["driver"]),
+                tables=tables,
+                started=datetime.fromisoformat(manifest["started"]),
+                finished=datetime.fromisoformat(manifest["finished"]),
+                command=list(manifest.get("command", [])),
+            )
+        except (OSError, KeyError, TypeError, ValueError) as exc:  # pyarrow's errors too
+            raise InfluenceSimError(
+                f"{folder}: cannot read the results ({type(exc).__name__}: {exc}); run the "
+                "scenario again"
+            ) from None
+
+
+def _read_scenario(file: Path) -> Scenario:
+    return parse_scenario(file.read_text(encoding="utf-8"), source=str(file))
+
+
+@contextlib.contextmanager
+def whole_folder(final: Path) -> Iterator[Path]:
+    """A folder that appears at ``final`` only if everything in the block succeeded.
+
+    The block writes into a hidden sibling folder, renamed to ``final`` at the end; on any
+    failure or interruption the hidden folder is removed, so nothing half-written looks
+    like a result.
+
+    Raises:
+        InfluenceSimError: If ``final`` exists already, or the disk refuses the writes.
+    """
+    if final.exists():
+        raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
+    if final.parent.exists() and not final.parent.is_dir():
+        raise InfluenceSimError(f"{final.parent}: is a file; --out needs a folder")
+    clean_stale(final.parent)
+    temporary = final.parent / f".{final.name}.partial-{os.getpid()}"
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if temporary.exists():
+            shutil.rmtree(temporary)
+        temporary.mkdir()
+        yield temporary
+        os.replace(temporary, final)
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise storage_error(final, exc) from None
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def stale_leftovers(directory: Path) -> list[Path]:
+    """Hidden ``.NAME.partial-PID`` folders whose writer (on this machine) is gone."""
+    found = []
+    for path in directory.glob(".*.partial-*") if directory.is_dir() else []:
+        pid = path.name.rsplit("-", 1)[-1]
+        if path.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def clean_stale(directory: Path) -> list[Path]:
+    """Remove what killed runs left behind in ``directory``; returns what was removed."""
+    removed = []
+    for path in stale_leftovers(directory):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def command_line() -> list[str]:
+    """The command that started this process."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]

@@ -1,0 +1,131 @@
+"""Tidy pandas frames from a recorded trajectory.
+
+One row per observation, one column per variable: ``alignment`` and ``regional``
+are long in (state, power or ``self``, domain); ``states`` holds what belongs to a
+state; ``powers`` what belongs to a power in a state (its credibility there, its
+posture, its troops, its investment, and the public's opinion of it).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from influence_sim.engine.compile import Compiled
+from influence_sim.results.trajectory import Trajectory
+
+DOMAINS = ("security", "economy", "overall")
+DATE_DTYPE: Final = "datetime64[us]"
+"""Dates are kept to the microsecond, which Parquet stores as it is."""
+
+
+def _index(compiled: Compiled, trajectory: Trajectory, first: int) -> tuple[NDArray, NDArray]:
+    r_n = trajectory["unrest"].shape[0]
+    replications = np.arange(first, first + r_n)
+    return replications, trajectory.steps
+
+
+def dates(compiled: Compiled, steps: NDArray[np.int64]) -> pd.Series:
+    """The first day of each step, as dates."""
+    t = compiled.timeline
+    days = [t.start + timedelta(days=int(s) * t.step_days) for s in steps]
+    return pd.Series(pd.to_datetime(days)).astype(DATE_DTYPE)
+
+
+def alignment_array(trajectory: Trajectory) -> NDArray[np.float64]:
+    """Reliance by domain and overall alignment, ``(R, rows, 3, S, K)``."""
+    reliance = trajectory["reliance"]  # (R, rows, 2, S, K)
+    w = trajectory["salience"][:, :, :, None]
+    overall = w * reliance[:, :, 0] + (1 - w) * reliance[:, :, 1]
+    return np.concatenate([reliance, overall[:, :, None]], axis=2)
+
+
+def regional_array(compiled: Compiled, trajectory: Trajectory) -> NDArray[np.float64]:
+    """Alignment of the region, ``(R, rows, 3, K)``."""
+    weights = compiled.params.weights[0]
+    return np.einsum("rtdsk,s->rtdk", alignment_array(trajectory), weights)
+
+
+Axes = list[tuple[str, list[str] | NDArray[Any]]]
+
+
+def _long(values: NDArray[np.float64], axes: Axes, name: str = "value") -> pd.DataFrame:
+    """A long frame from an array whose axes are named and labelled (C order)."""
+    grids = np.meshgrid(*[np.arange(len(labels)) for _, labels in axes], indexing="ij")
+    data: dict[str, object] = {}
+    for (column, labels), grid in zip(axes, grids, strict=True):
+        codes = grid.ravel()
+        if isinstance(labels, list):
+            data[column] = pd.Categorical.from_codes(codes, categories=pd.Index(labels))
+        else:
+            data[column] = np.asarray(labels)[codes]
+    data[name] = values.ravel()
+    return pd.DataFrame(data)
+
+
+def build_tables(
+    compiled: Compiled, trajectory: Trajectory, first: int = 0
+) -> dict[str, pd.DataFrame]:
+    """Every tidy table of a run except ``summary``."""
+    replications, steps = _index(compiled, trajectory, first)
+    step_dates = dates(compiled, steps)
+    states, powers, options = compiled.states, compiled.powers, compiled.options
+
+    def with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.insert(2, "date", step_dates.to_numpy()[np.searchsorted(steps, frame["step"])])
+        return frame
+
+    alignment = _long(
+        alignment_array(trajectory).transpose(0, 1, 3, 4, 2),
+        [
+            ("replication", replications),
+            ("step", steps),
+            ("state", states),
+            ("power", options),
+            ("domain", list(DOMAINS)),
+        ],
+    )
+    regional = _long(
+        regional_array(compiled, trajectory).transpose(0, 1, 3, 2),
+        [
+            ("replication", replications),
+            ("step", steps),
+            ("power", options),
+            ("domain", list(DOMAINS)),
+        ],
+    )
+    base: Axes = [("replication", replications), ("step", steps), ("state", states)]
+    state_frame = _long(trajectory["unrest"], base, "unrest")
+    state_frame["external_threat"] = trajectory["threat"].ravel()
+    state_frame["security_salience"] = trajectory["salience"].ravel()
+    pair: Axes = [
+        ("replication", replications),
+        ("step", steps),
+        ("power", powers),
+        ("state", states),
+    ]
+    power_frame = _long(trajectory["credibility"], pair, "credibility")
+    for name in ("posture", "deployed", "investment"):
+        power_frame[name] = trajectory[name].ravel()
+    power_frame["opinion"] = trajectory["opinion"].transpose(0, 1, 3, 2).ravel()
+    s_n = len(states)
+    power_frame["security_capacity"] = np.repeat(trajectory["capacity"].ravel(), s_n)
+    power_frame["economic_capacity"] = np.repeat(trajectory["econ"].ravel(), s_n)
+    events = pd.DataFrame(
+        trajectory.events, columns=["replication", "step", "kind", "actor", "target", "detail"]
+    )
+    events = events.sort_values(["replication", "step"], kind="stable").reset_index(drop=True)
+    event_dates = [compiled.timeline.date_of(int(s)) for s in events["step"]]
+    events["date"] = pd.Series(pd.to_datetime(event_dates), dtype=DATE_DTYPE)
+    events = events[["replication", "step", "date", "kind", "actor", "target", "detail"]]
+    return {
+        "alignment": with_dates(alignment),
+        "regional": with_dates(regional),
+        "states": with_dates(state_frame),
+        "powers": with_dates(power_frame),
+        "events": events,
+    }

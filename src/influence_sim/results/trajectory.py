@@ -1,0 +1,132 @@
+"""Recording a run: the state at the recorded steps, and what happened, as arrays and rows.
+
+Row ``k`` of a trajectory is the state after ``k`` steps (row 0 is the start), so a
+shock applied during step ``k`` shows from row ``k + 1`` on. Events are stamped with
+the step during which they happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from influence_sim.engine.compile import Compiled
+from influence_sim.engine.kernel import State, StepEvents
+
+RECORDED = (
+    "reliance",
+    "salience",
+    "unrest",
+    "threat",
+    "opinion",
+    "credibility",
+    "posture",
+    "deployed",
+    "investment",
+    "capacity",
+    "econ",
+)
+"""The state arrays a trajectory keeps."""
+
+EventRow = tuple[int, int, str, str, str, str]
+"""(replication, step, kind, actor, target, detail)."""
+
+
+def record_steps(n_steps: int, every: int) -> NDArray[np.int64]:
+    """The rows kept: every ``every`` steps from 0, and always the last."""
+    steps = list(range(0, n_steps + 1, every))
+    if steps[-1] != n_steps:
+        steps.append(n_steps)
+    return np.array(steps, dtype=np.int64)
+
+
+@dataclass
+class Trajectory:
+    """The recorded arrays of a run, each shaped ``(R, rows, ...)``, and its event rows."""
+
+    steps: NDArray[np.int64]
+    arrays: dict[str, NDArray[np.float64]]
+    events: list[EventRow] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> NDArray[np.float64]:
+        return self.arrays[name]
+
+
+class Recorder:
+    """Keeps a run's state at the recorded steps and turns step events into rows.
+
+    Args:
+        compiled: The compiled scenario (for names).
+        replications: How many replications the state holds.
+        every: Record every this many steps (the last step is always recorded).
+        first: The replication number of the state's first row (for ensembles run in parts).
+    """
+
+    def __init__(self, compiled: Compiled, replications: int, every: int = 1, first: int = 0):
+        self.compiled = compiled
+        self.first = first
+        steps = record_steps(compiled.timeline.n_steps, every)
+        self.row_of = {int(s): i for i, s in enumerate(steps)}
+        initial = compiled.initial
+        self.trajectory = Trajectory(
+            steps,
+            {
+                name: np.zeros((replications, len(steps), *getattr(initial, name).shape[1:]))
+                for name in RECORDED
+            },
+        )
+
+    def record(self, step: int, state: State) -> None:
+        """Keep the state after ``step`` steps, if that row is recorded."""
+        row = self.row_of.get(step)
+        if row is None:
+            return
+        for name, array in self.trajectory.arrays.items():
+            array[:, row] = getattr(state, name)
+
+    def events(self, step: int, events: StepEvents) -> None:
+        """Turn one step's events into rows."""
+        c = self.compiled
+        rows = self.trajectory.events
+        r_n = events.accepted.shape[0]
+        names = c.powers
+        for index in events.shocks.applied:
+            shock = c.scenario.shocks[index]
+            actor, target = _shock_parties(shock)
+            detail = shock.label or shock.type.replace("_", " ")
+            rows.extend(
+                (self.first + r, step, f"shock:{shock.type}", actor, target, detail)
+                for r in range(r_n)
+            )
+        asked = np.nonzero(events.asked != -1)
+        for r, s in zip(*asked, strict=True):
+            code = int(events.asked[r, s])
+            to = c.alliances[code] if code >= 0 else names[-code - 2]
+            rows.append((self.first + int(r), step, "request", c.states[s], to, "asks for troops"))
+            lead = names[int(events.requested[r, s])]
+            if events.accepted[r, s]:
+                rows.append((self.first + int(r), step, "accept", lead, c.states[s], f"via {to}"))
+            if events.declined[r, s]:
+                rows.append((self.first + int(r), step, "decline", lead, c.states[s], f"via {to}"))
+        for kind, mask in (
+            ("arrival", events.arrived),
+            ("order_restored", events.restored),
+            ("withdrawal", events.withdrawn),
+        ):
+            for r, p, s in zip(*np.nonzero(mask), strict=True):
+                rows.append((self.first + int(r), step, kind, names[p], c.states[s], ""))
+        for r, p in zip(*np.nonzero(events.alarmed), strict=True):
+            rows.append(
+                (self.first + int(r), step, "reassessment", names[p], "", "raises its posture")
+            )
+
+
+def _shock_parties(shock: Any) -> tuple[str, str]:
+    actor = getattr(shock, "by", None) or getattr(shock, "power", None) or ""
+    target = getattr(shock, "state", None) or getattr(shock, "path", None) or ""
+    if getattr(shock, "to", None):
+        actor, target = shock.state, shock.to
+    return str(actor), str(target)

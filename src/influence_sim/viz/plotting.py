@@ -1,0 +1,401 @@
+"""Figures of a run. Each ``plot_*`` takes ``ax=None`` and returns the Axes it drew on.
+
+Lines are medians across replications; bands span the 10th to 90th percentiles.
+Only this module draws.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from influence_sim.results.runs import RunResult
+
+BAND = (0.1, 0.9)
+COLOURS = ["#c0392b", "#f1c40f", "#2980b9", "#8e44ad", "#16a085", "#d35400", "#7f8c8d"]
+SELF_COLOUR = "#7f8c8d"
+MARKED = {
+    "shock:uprising": ("uprising", "#555555", ":"),
+    "request": ("request", "#000000", "--"),
+    "arrival": ("troops arrive", "#c0392b", "-"),
+    "withdrawal": ("withdrawal", "#c0392b", "-."),
+}
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(8, 4.5))[1]
+
+
+def _dates(ax: Axes) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def focus_state(result: RunResult) -> str:
+    """The state a scenario is about: the first one a shock names, else the first state."""
+    for shock in result.scenario.shocks:
+        state = getattr(shock, "state", None)
+        if state:
+            return str(state)
+    return next(iter(result.scenario.states))
+
+
+def colour_of(result: RunResult, option: str) -> str:
+    """A fixed colour per power (in scenario order), grey for ``self``."""
+    powers = list(result.scenario.powers)
+    return SELF_COLOUR if option not in powers else COLOURS[powers.index(option) % len(COLOURS)]
+
+
+def _label(result: RunResult, option: str) -> str:
+    return result.scenario.powers[option].title if option in result.scenario.powers else "self"
+
+
+def _bands(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    grouped = frame.groupby(by, observed=True)["value"]
+    out = grouped.quantile(np.array([BAND[0], 0.5, BAND[1]])).unstack()
+    out.columns = ["low", "median", "high"]
+    return out.reset_index()
+
+
+def _draw(ax: Axes, rows: pd.DataFrame, colour: str, label: str, **line: Any) -> None:
+    ax.plot(rows["date"], rows["median"], color=colour, label=label, **line)
+    if rows["low"].ne(rows["high"]).any():
+        ax.fill_between(rows["date"], rows["low"], rows["high"], color=colour, alpha=0.18, lw=0)
+
+
+def mark_events(ax: Axes, result: RunResult, state: str | None = None) -> Axes:
+    """Vertical lines at the events of replication 0 (shocks are the same in every one)."""
+    events = result.tables["events"]
+    first = events[events["replication"] == events["replication"].min()] if len(events) else events
+    seen: set[str] = set()
+    for _, row in first.iterrows():
+        style = MARKED.get(str(row["kind"]))
+        if style is None:
+            continue
+        if state and state not in (row["actor"], row["target"]):
+            continue
+        label, colour, dash = style
+        ax.axvline(
+            row["date"],
+            color=colour,
+            ls=dash,
+            lw=0.9,
+            alpha=0.8,
+            label=None if label in seen else label,
+        )
+        seen.add(label)
+    return ax
+
+
+def plot_alignment(
+    result: RunResult,
+    state: str | None = None,
+    *,
+    domain: str = "overall",
+    events: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """A state's alignment with each power (and ``self``) over time.
+
+    Args:
+        result: A run.
+        state: The state (default: the one the scenario's shocks are about).
+        domain: ``overall``, ``security`` or ``economy``.
+        events: Mark uprisings, requests, arrivals and withdrawals.
+        ax: Where to draw.
+    """
+    ax = _axes(ax)
+    state = state or focus_state(result)
+    frame = result.tables["alignment"]
+    rows = frame[(frame["state"] == state) & (frame["domain"] == domain)]
+    bands = _bands(rows, ["date", "power"])
+    for option, part in bands.groupby("power", observed=True):
+        _draw(ax, part, colour_of(result, str(option)), _label(result, str(option)))
+    if events:
+        mark_events(ax, result, state)
+    title = result.scenario.states[state].title
+    ax.set(title=f"{title}: {domain} alignment", ylabel="share", ylim=(0, 1))
+    ax.legend(loc="upper right", fontsize="small", ncol=2)
+    _dates(ax)
+    return ax
+
+
+def plot_tradeoff(result: RunResult, state: str | None = None, *, ax: Axes | None = None) -> Axes:
+    """Security reliance (solid) against economic reliance (dashed) on each power.
+
+    The article's division of labour: Russia for security, China for the economy.
+    """
+    ax = _axes(ax)
+    state = state or focus_state(result)
+    frame = result.tables["alignment"]
+    rows = frame[(frame["state"] == state) & frame["power"].isin(list(result.scenario.powers))]
+    bands = _bands(rows[rows["domain"] != "overall"], ["date", "power", "domain"])
+    for (option, domain), part in bands.groupby(["power", "domain"], observed=True):
+        dash = "-" if domain == "security" else "--"
+        _draw(
+            ax,
+            part,
+            colour_of(result, str(option)),
+            f"{_label(result, str(option))}, {domain}",
+            ls=dash,
+        )
+    mark_events(ax, result, state)
+    title = result.scenario.states[state].title
+    ax.set(title=f"{title}: security against economic reliance", ylabel="share", ylim=(0, 1))
+    ax.legend(loc="upper right", fontsize="small", ncol=2)
+    _dates(ax)
+    return ax
+
+
+def plot_regional(result: RunResult, *, domain: str = "overall", ax: Axes | None = None) -> Axes:
+    """The region's alignment with each power, weighted as the scenario says."""
+    ax = _axes(ax)
+    frame = result.tables["regional"]
+    bands = _bands(frame[frame["domain"] == domain], ["date", "power"])
+    for option, part in bands.groupby("power", observed=True):
+        _draw(ax, part, colour_of(result, str(option)), _label(result, str(option)))
+    mark_events(ax, result)
+    weights = result.scenario.observation.regional_weights
+    ax.set(title=f"Regional {domain} alignment ({weights} weights)", ylabel="share", ylim=(0, 1))
+    ax.legend(loc="upper right", fontsize="small")
+    _dates(ax)
+    return ax
+
+
+def plot_unrest(result: RunResult, *, ax: Axes | None = None) -> Axes:
+    """Unrest in each state."""
+    ax = _axes(ax)
+    frame = result.tables["states"].rename(columns={"unrest": "value"})
+    bands = _bands(frame, ["date", "state"])
+    for i, (state, part) in enumerate(bands.groupby("state", observed=True)):
+        title = result.scenario.states[str(state)].title
+        _draw(ax, part, COLOURS[(i + 2) % len(COLOURS)], title)
+    mark_events(ax, result)
+    ax.set(title="Unrest", ylabel="unrest", ylim=(0, 1))
+    ax.legend(loc="upper right", fontsize="small")
+    _dates(ax)
+    return ax
+
+
+def paired_difference(
+    base: RunResult, other: RunResult, *, state: str, power: str, domain: str = "overall"
+) -> pd.DataFrame:
+    """``other - base`` per replication and step (the runs must share seeds and calendar).
+
+    Raises:
+        ValueError: If the runs are not paired.
+    """
+    if (base.seed, base.replications) != (other.seed, other.replications):
+        raise ValueError("the runs are not paired: they need the same seed and replications")
+    keys = ["replication", "step", "date"]
+
+    def pick(result: RunResult) -> pd.DataFrame:
+        frame = result.tables["alignment"]
+        rows = frame[
+            (frame["state"] == state) & (frame["power"] == power) & (frame["domain"] == domain)
+        ]
+        return rows[[*keys, "value"]].set_index(keys)
+
+    joined = pd.merge(
+        pick(other), pick(base), left_index=True, right_index=True, suffixes=("_other", "_base")
+    )
+    if joined.empty:
+        raise ValueError("the runs share no steps: their calendars differ")
+    joined["value"] = joined["value_other"] - joined["value_base"]
+    return joined.reset_index()
+
+
+def plot_comparison(
+    base: RunResult,
+    other: RunResult,
+    *,
+    state: str | None = None,
+    power: str | None = None,
+    domain: str = "overall",
+    ax: Axes | None = None,
+) -> Axes:
+    """The paired difference ``other - base`` in a state's alignment with a power."""
+    ax = _axes(ax)
+    state = state or focus_state(base)
+    power = power or next(iter(base.scenario.powers))
+    diff = paired_difference(base, other, state=state, power=power, domain=domain)
+    bands = _bands(diff, ["date"])
+    _draw(ax, bands, colour_of(base, power), f"{other.name} minus {base.name}")
+    ax.axhline(0, color="black", lw=0.6)
+    mark_events(ax, other, state)
+    title = base.scenario.states[state].title
+    ax.set(
+        title=f"{title}: {domain} alignment with {_label(base, power)}, paired difference",
+        ylabel="difference in share",
+    )
+    ax.legend(loc="best", fontsize="small")
+    _dates(ax)
+    return ax
+
+
+def plot_alignment_grid(result: RunResult) -> Any:
+    """Every state's overall alignment, small multiples on a new Figure (one legend)."""
+    from matplotlib.figure import Figure
+
+    states = list(result.scenario.states)
+    cols = min(3, len(states))
+    rows = int(np.ceil(len(states) / cols))
+    figure = Figure(figsize=(5 * cols, 3.4 * rows), layout="constrained")
+    for i, key in enumerate(states):
+        ax = figure.add_subplot(rows, cols, i + 1)
+        plot_alignment(result, key, ax=ax)
+        legend = ax.get_legend()
+        if i and legend is not None:
+            legend.remove()
+    return figure
+
+
+def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
+    """Draw the standard figures of a run into ``folder`` as PNG files."""
+    from matplotlib.figure import Figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    state = focus_state(result)
+    figures = {
+        "map.png": lambda ax: plot_map(result, ax=ax),
+        f"alignment-{state}.png": lambda ax: plot_alignment(result, state, ax=ax),
+        f"tradeoff-{state}.png": lambda ax: plot_tradeoff(result, state, ax=ax),
+        "regional.png": lambda ax: plot_regional(result, ax=ax),
+        "unrest.png": lambda ax: plot_unrest(result, ax=ax),
+    }
+    for name, draw in figures.items():
+        figure = Figure(figsize=(8, 4.5), layout="constrained")
+        draw(figure.add_subplot())
+        figure.savefig(folder / name, dpi=110)
+        written.append(folder / name)
+    plot_alignment_grid(result).savefig(folder / "alignment-all.png", dpi=90)
+    written.append(folder / "alignment-all.png")
+    return written
+
+
+def map_outlines() -> dict[str, Any]:
+    """The outlines shipped with the package (Natural Earth, public domain, simplified)."""
+    import json
+    from importlib import resources
+
+    text = resources.files("influence_sim").joinpath("data/central-asia.json").read_text()
+    outlines: dict[str, Any] = json.loads(text)
+    return outlines
+
+
+def alignment_at(result: RunResult, step: int | None = None) -> pd.DataFrame:
+    """Median overall alignment of every state with every option at a step (default: the last)."""
+    frame = result.tables["alignment"]
+    rows = frame[frame["domain"] == "overall"]
+    step = int(rows["step"].max()) if step is None else step
+    rows = rows[rows["step"] == step]
+    return rows.groupby(["state", "power"], observed=True)["value"].median().unstack("power")
+
+
+def plot_map(
+    result: RunResult, *, step: int | None = None, ax: Axes | None = None, legend: bool = True
+) -> Axes:
+    """A map of the region, each state coloured by where it leans between two powers.
+
+    The colour runs from the first power's colour (Russia) through white to the second's
+    (China) with the lean (B - A) / (A + B) of their overall alignments; the label gives
+    the share the state keeps for itself. States without an outline in the shipped map
+    (``iso_a3`` missing or outside the region) are listed in the title instead.
+    """
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.patches import Polygon
+
+    ax = _axes(ax)
+    outlines = map_outlines()
+    powers = list(result.scenario.powers)[:2]
+    cmap = LinearSegmentedColormap.from_list(
+        "lean", [colour_of(result, powers[0]), "#ffffff", colour_of(result, powers[-1])]
+    )
+    norm = Normalize(-1, 1)
+    values = alignment_at(result, step)
+    drawn, missing = set(), []
+    for key, spec in result.scenario.states.items():
+        shape = outlines["countries"].get(spec.iso_a3 or "")
+        if shape is None:
+            missing.append(spec.title)
+            continue
+        row = values.loc[key].to_numpy(dtype=float)
+        columns = list(values.columns)
+        a, b = row[columns.index(powers[0])], row[columns.index(powers[-1])]
+        lean = (b - a) / (a + b) if a + b > 0 else 0.0
+        own = row[columns.index("self")]
+        for ring in shape["rings"]:
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor=cmap(norm(lean)), edgecolor="#333333", lw=0.8)
+            )
+        xs = [x for ring in shape["rings"] for x, _ in ring]
+        ys = [y for ring in shape["rings"] for _, y in ring]
+        ax.text(
+            (min(xs) + max(xs)) / 2,
+            (min(ys) + max(ys)) / 2,
+            f"{spec.title}\nself {own:.0%}",
+            ha="center",
+            va="center",
+            fontsize=8,
+        )
+        drawn.add(spec.iso_a3)
+    for code, shape in outlines["countries"].items():
+        if code in drawn:
+            continue
+        for ring in shape["rings"]:
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", lw=0.5)
+            )
+    lon0, lat0, lon1, lat1 = outlines["frame"]
+    ax.set(xlim=(lon0, lon1), ylim=(lat0, lat1), aspect=1.3, xticks=[], yticks=[])
+    ax.set_facecolor("#dceefa")  # water (the Caspian and Aral seas)
+    steps = result.tables["alignment"]["step"]
+    shown = int(steps.max()) if step is None else step
+    date = result.scenario.timeline.date_of(shown).isoformat()
+    title = f"Where each state leans, {date} (step {shown}; median)"
+    if missing:
+        title += f"\nnot on the map: {', '.join(missing)}"
+    ax.set_title(title, fontsize=10)
+    if legend:
+        from matplotlib.cm import ScalarMappable
+
+        bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
+        bar.set_ticks(
+            [-1, 0, 1], labels=[_label(result, powers[0]), "even", _label(result, powers[-1])]
+        )
+    return ax
+
+
+def animate_map(result: RunResult, path: Path, *, every: int = 1, fps: int = 6) -> Path:
+    """Write a GIF of the map over time (one frame every ``every`` recorded steps)."""
+    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4.6), layout="constrained")
+    ax = figure.add_subplot()
+    steps = sorted(result.tables["alignment"]["step"].unique())[::every]
+    plot_map(result, step=int(steps[0]), ax=ax)
+
+    def frame(i: int) -> list[Any]:
+        ax.clear()
+        plot_map(result, step=int(steps[i]), ax=ax, legend=False)
+        return []
+
+    animation = FuncAnimation(figure, frame, frames=len(steps))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    animation.save(path, writer=PillowWriter(fps=fps))
+    return path
