@@ -21,12 +21,13 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/influence-sim run $(SCENARIO) --out $(OUT)
 
-# The whole test suite, with the linters and the type checker. The dashboard's browser
+# The whole test suite, with the linters, the type checker and the layers' contracts. The dashboard's browser
 # test drives Debian's chromium; where it is missing and apt-get may be used, install it.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 browser:
@@ -40,6 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Regenerate what is generated from the code: the JSON Schema and docs/parameters.md.
 docs: $(STAMP)

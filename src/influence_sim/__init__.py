@@ -9,7 +9,7 @@ Typical use::
     from influence_sim import run
     result = run("kazakhstan-2022", replications=50)
     result.tables["alignment"]      # tidy pandas frames
-    result.save("results")          # a results folder with plots
+    result.save("results")          # a results folder (figures: draw=viz.save_standard_plots)
 
 The simulation entry points (``run``, ``RunResult``, ``InfluenceModel``) are imported
 on first use, so that importing the package to read a scenario stays light.

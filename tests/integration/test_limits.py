@@ -105,7 +105,7 @@ def peak():
 before = peak()
 result = run({str(KZ)!r}, replications=400)
 with tempfile.TemporaryDirectory() as d:
-    result.save(d, plots=False)
+    result.save(d)
 print(peak() - before)
 """
     done = subprocess.run(
@@ -147,6 +147,6 @@ def test_leftovers_of_killed_runs_are_found_and_removed(tmp_path, capsys):
     assert live.exists()  # a live process's folder is left alone
     # The next run into the same folder removes stale leftovers by itself.
     stale.mkdir()
-    run(KZ, replications=1).save(tmp_path, plots=False)
+    run(KZ, replications=1).save(tmp_path)
     assert not stale.exists()
     assert live.exists()

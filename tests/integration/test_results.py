@@ -20,7 +20,9 @@ def result():
 
 
 def test_save_and_load_give_equal_frames(result, tmp_path):
-    folder = result.save(tmp_path)
+    from influence_sim.viz import save_standard_plots
+
+    folder = result.save(tmp_path, draw=save_standard_plots)
     assert folder.name.startswith("kazakhstan-2022-")
     loaded = RunResult.load(folder)
     assert loaded.scenario == result.scenario
@@ -68,14 +70,14 @@ def test_an_interrupted_save_leaves_nothing(result, tmp_path, monkeypatch):
 
     monkeypatch.setattr(plotting, "save_standard_plots", boom)
     with pytest.raises(KeyboardInterrupt):
-        result.save(tmp_path)
+        result.save(tmp_path, draw=plotting.save_standard_plots)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_results_are_never_overwritten(result, tmp_path):
-    result.save(tmp_path, plots=False, name="x")
+    result.save(tmp_path, name="x")
     with pytest.raises(InfluenceSimError, match="already exists"):
-        result.save(tmp_path, plots=False, name="x")
+        result.save(tmp_path, name="x")
 
 
 def test_loading_something_else_is_a_clear_error(tmp_path):
@@ -122,7 +124,7 @@ def test_cli_run_refuses_bad_arguments(capsys):
 
 
 def test_plot_command_draws_the_map_and_a_gif(result, tmp_path, capsys):
-    folder = result.save(tmp_path, plots=False)
+    folder = result.save(tmp_path)
     assert main(["plot", str(folder), "--animate", "--every", "40", "--step", "2"]) == 0
     out = capsys.readouterr().out
     assert "map.gif" in out

@@ -135,7 +135,7 @@ def test_an_override_keeps_its_effect_through_load_scenario():
 
 def test_a_departure_is_saved_with_its_reference_and_loads_back_the_same(tmp_path):
     result = run(KZ, replications=2, overrides=["powers.russia.security_capacity=0.1"])
-    folder = result.save(tmp_path, plots=False)
+    folder = result.save(tmp_path)
     assert (folder / "reference.yaml").is_file()
     loaded = RunResult.load(folder)
     assert loaded.scenario.is_departure
@@ -225,7 +225,7 @@ def test_the_api_takes_numpy_whole_numbers():
 def test_a_damaged_results_folder_is_refused_naming_the_file(tmp_path):
     import json
 
-    folder = run(KZ, replications=2).save(tmp_path, plots=False)
+    folder = run(KZ, replications=2).save(tmp_path)
     part = folder / "alignment.parquet"
     data = bytearray(part.read_bytes())
     data[200:264] = bytes(b ^ 0xFF for b in data[200:264])

@@ -79,3 +79,58 @@ def test_old_paths_still_work_and_say_where_things_went(old, new):
 
 def test_the_version_is_a_string():
     assert isinstance(influence_sim.__version__, str)
+
+
+def test_the_settable_table_and_the_compiler_agree():
+    """format.settable says what a set shock may change; the compiler maps every entry."""
+    from influence_sim.engine import compile as compiler
+    from influence_sim.format import settable
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.format.shocks import SetShock
+    from tests.conftest import SCENARIOS
+
+    assert set(compiler.STATE_TARGETS) == set(settable.STATE_FIELDS)
+    assert set(compiler.POWER_STATE_TARGETS) == set(settable.POWER_BY_STATE)
+    scenario = load_scenario(SCENARIOS / "kazakhstan-2022.yaml")
+    si = {n: i for i, n in enumerate(scenario.states)}
+    pi = {n: i for i, n in enumerate(scenario.powers)}
+    ai = {n: i for i, n in enumerate(scenario.alliances)}
+    paths = [f"states.kazakhstan.{f}" for f in settable.STATE_FIELDS]
+    paths += [f"states.kazakhstan.{f}.china" for f in settable.STATE_BY_POWER]
+    paths += [f"powers.russia.{f}" for f in settable.POWER_FIELDS]
+    paths += [f"powers.russia.{f}.kazakhstan" for f in settable.POWER_BY_STATE]
+    paths += ["powers.china.security_tools.surveillance", "alliances.csto.commitment"]
+    paths += ["dynamics.unrest_decay"]
+    for path in paths:
+        shock = SetShock(type="set", path=path, value=0.5, at=scenario.calendar.start)
+        assert compiler.setters(shock, scenario.timeline, si, pi, ai), path
+
+
+def _modules_after(code: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {name.split(".")[0] for name in done.stdout.split()}
+
+
+def test_the_engine_loads_neither_mesa_pandas_nor_matplotlib():
+    loaded = _modules_after("import influence_sim.engine.kernel, influence_sim.engine.compile")
+    assert not loaded & {"mesa", "pandas", "matplotlib"}
+
+
+def test_the_ensemble_driver_and_a_sweep_chunk_do_not_import_mesa(tmp_path):
+    from tests.integration.test_sweeps import sweep_file
+
+    path = sweep_file(tmp_path)
+    code = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from influence_sim.drivers.runner import run\n"
+        "from influence_sim.experiments.sweep import run_sweep\n"
+        "run('kazakhstan-2022', replications=2)\n"
+        f"run_sweep({str(path)!r}, out={str(tmp_path / 'out')!r}, "
+        "executor=ThreadPoolExecutor(1))\n"
+    )
+    assert "mesa" not in _modules_after(code)

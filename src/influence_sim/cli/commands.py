@@ -106,7 +106,9 @@ def _run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         command=command_line(),
     )
-    folder = result.save(args.out, plots=not args.no_plots)
+    from influence_sim.viz import save_standard_plots
+
+    folder = result.save(args.out, draw=None if args.no_plots else save_standard_plots)
     print(folder)
     for line in describe(result):
         print(f"  {line}")
@@ -133,19 +135,15 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from matplotlib.figure import Figure
-
     from influence_sim.results.runs import RunResult
-    from influence_sim.viz.plotting import animate_map, plot_map, save_standard_plots
+    from influence_sim.viz.plotting import animate_map, plot_map, save_figure, save_standard_plots
 
     result = RunResult.load(args.folder)
     plots = Path(args.folder) / "plots"
     written = save_standard_plots(result, plots)  # the map at the last step among them
     if args.step is not None:
-        figure = Figure(figsize=(7, 4.6), layout="constrained")
-        plot_map(result, step=args.step, ax=figure.add_subplot())
-        figure.savefig(plots / f"map-step-{args.step}.png", dpi=110)
-        written.append(plots / f"map-step-{args.step}.png")
+        path = plots / f"map-step-{args.step}.png"
+        written.append(save_figure(path, lambda ax: plot_map(result, step=args.step, ax=ax)))
     if args.animate:
         written.append(animate_map(result, plots / "map.gif", every=args.every))
     for path in written:

@@ -194,27 +194,25 @@ def render_figure(path: Path) -> None:
     Alignment and the security-economy trade-off go to ``path``; the map two weeks after
     the request goes to ``map.png`` beside it.
     """
-    from matplotlib.figure import Figure
-
     from influence_sim.drivers.runner import run
-    from influence_sim.viz.plotting import plot_alignment, plot_tradeoff
+    from influence_sim.viz.plotting import plot_alignment, plot_map, plot_tradeoff, save_figure
 
     result = run("kazakhstan-2022")
-    figure = Figure(figsize=(13, 4.6), layout="constrained")
-    left, right = figure.subplots(1, 2)
-    plot_alignment(result, "kazakhstan", ax=left)
-    plot_tradeoff(result, "kazakhstan", ax=right)
-    for ax in (left, right):
-        ax.set_xlim(
-            result.scenario.calendar.start, _months_later(result.scenario.calendar.start, 18)
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    from influence_sim.viz.plotting import plot_map
+    start = result.scenario.calendar.start
 
-    figure = Figure(figsize=(7, 4.6), layout="constrained")
-    plot_map(result, step=3, ax=figure.add_subplot())
-    figure.savefig(path.with_name("map.png"), dpi=100)
+    def draw(left: Any, right: Any) -> None:
+        plot_alignment(result, "kazakhstan", ax=left)
+        plot_tradeoff(result, "kazakhstan", ax=right)
+        for ax in (left, right):
+            ax.set_xlim(start, _months_later(start, 18))
+
+    save_figure(path, draw, size=(13, 4.6), panels=2, dpi=100)
+    save_figure(
+        path.with_name("map.png"),
+        lambda ax: plot_map(result, step=3, ax=ax),
+        size=(7, 4.6),
+        dpi=100,
+    )
 
 
 def _months_later(start: Any, months: int) -> Any:

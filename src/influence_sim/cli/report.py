@@ -111,11 +111,9 @@ def compare(
     Raises:
         InfluenceSimError: If the scenarios cannot be paired (different calendars).
     """
-    from matplotlib.figure import Figure
-
     from influence_sim.drivers.runner import run
     from influence_sim.format.loading import resolve_scenario as resolve
-    from influence_sim.viz.plotting import plot_comparison
+    from influence_sim.viz.plotting import plot_comparison, save_figure
 
     first = resolve(base, overrides or [])
     seed = first.seed if seed is None else seed
@@ -148,14 +146,16 @@ def compare(
     )
     final = Path(out) / f"compare-{a.name}-vs-{b.name}-{now().strftime('%Y%m%d-%H%M%S')}"
     with whole_folder(final) as folder:
-        a.save(folder, name=f"a-{a.name}")
-        b.save(folder, name=f"b-{b.name}")
+        from influence_sim.viz import save_standard_plots
+
+        a.save(folder, name=f"a-{a.name}", draw=save_standard_plots)
+        b.save(folder, name=f"b-{b.name}", draw=save_standard_plots)
         diffs.to_parquet(folder / "differences.parquet", index=False)
-        (folder / "plots").mkdir()
         for power in powers:
-            figure = Figure(figsize=(8, 4.5), layout="constrained")
-            plot_comparison(a, b, state=state, power=power, ax=figure.add_subplot())
-            figure.savefig(folder / "plots" / f"comparison-{state}-{power}.png", dpi=110)
+            save_figure(
+                folder / "plots" / f"comparison-{state}-{power}.png",
+                lambda ax, power=power: plot_comparison(a, b, state=state, power=power, ax=ax),
+            )
         manifest: dict[str, Any] = {
             "status": "complete",
             "a": f"a-{a.name}",

@@ -19,12 +19,12 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from influence_sim.drivers.model import InfluenceModel
+from influence_sim.engine.trajectory import Trajectory
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.shocks import UprisingShock
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.tables import build_tables
-from influence_sim.results.trajectory import Trajectory
 
 SCENARIO = os.environ.get("INFLUENCE_SIM_SCENARIO", "kazakhstan-2022")
 

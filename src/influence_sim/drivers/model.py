@@ -22,10 +22,10 @@ from influence_sim.drivers.agents import PowerAgent, StateAgent
 from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.ensemble import seed_sequence
 from influence_sim.engine.kernel import noise_width, step
+from influence_sim.engine.trajectory import Recorder, Trajectory
 from influence_sim.format.loading import override_list, resolve_scenario
 from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.metrics import Summary
-from influence_sim.results.trajectory import Recorder, Trajectory
 
 
 class InfluenceModel(mesa.Model):

@@ -13,6 +13,7 @@ from influence_sim import arguments
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, run_ensemble
 from influence_sim.engine.kernel import State, StepEvents
+from influence_sim.engine.trajectory import Trajectory
 from influence_sim.format.loading import override_list
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import MAX_STEPS, Scenario
@@ -20,7 +21,6 @@ from influence_sim.results.memory import check_memory, estimate_run_bytes
 from influence_sim.results.metrics import Summary
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.tables import build_tables
-from influence_sim.results.trajectory import Trajectory
 
 Driver = Literal["ensemble", "mesa"]
 

@@ -8,10 +8,12 @@ from influence_sim._lazy import exports
 __all__ = [
     "Compiled",
     "Params",
+    "Recorder",
     "Schedule",
     "State",
     "StepEvents",
     "StepShocks",
+    "Trajectory",
     "apply_shocks",
     "compile_scenario",
     "replicate",
@@ -22,6 +24,8 @@ __all__ = [
 ]
 
 _NAMES = {
+    "Recorder": "trajectory",
+    "Trajectory": "trajectory",
     "Compiled": "compile",
     "compile_scenario": "compile",
     "State": "kernel",

@@ -30,6 +30,7 @@ from influence_sim.format.calendar import Timeline
 from influence_sim.format.parameters import Dynamics
 from influence_sim.format.paths import parse_path
 from influence_sim.format.scenario import SELF, Scenario, SecurityTool, same_data
+from influence_sim.format.settable import MESSAGE
 from influence_sim.format.shocks import (
     CapacityChangeShock,
     ExternalThreatShock,
@@ -61,6 +62,24 @@ _SCALING = {
     "opinion_noise": "sqrt",
     "sovereignty_backlash": "linear",
     "investment_growth": "yearly",
+}
+
+
+# Where ``set`` shocks write (format.settable lists the paths; a test keeps them equal).
+STATE_TARGETS: dict[str, tuple[str, str]] = {
+    "unrest": ("state", "unrest"),
+    "external_threat": ("state", "threat"),
+    "unrest_threshold": ("params", "unrest_threshold"),
+    "security_capacity": ("params", "domestic_capacity"),
+    "security_salience": ("params", "salience0"),
+    "gdp": ("params", "gdp"),
+}
+POWER_STATE_TARGETS: dict[str, tuple[str, str]] = {
+    "reach": ("params", "reach"),
+    "trade": ("params", "trade"),
+    "remittances": ("params", "remittances"),
+    "posture": ("state", "posture"),
+    "investment": ("state", "investment"),
 }
 
 
@@ -315,16 +334,8 @@ def setters(
         return [Setter("dyn", name, (), scale(name, v, timeline.step_days))]
     if head == "states" and name in si:
         s = si[name]
-        simple = {
-            "unrest": ("state", "unrest"),
-            "external_threat": ("state", "threat"),
-            "unrest_threshold": ("params", "unrest_threshold"),
-            "security_capacity": ("params", "domestic_capacity"),
-            "security_salience": ("params", "salience0"),
-            "gdp": ("params", "gdp"),
-        }
-        if len(rest) == 2 and field in simple:
-            target, attr = simple[field]
+        if len(rest) == 2 and field in STATE_TARGETS:
+            target, attr = STATE_TARGETS[field]
             return [Setter(target, attr, (s,), v)]  # type: ignore[arg-type]
         if len(rest) == 3 and key in pi and field == "opinion":
             return [
@@ -346,20 +357,9 @@ def setters(
             ]
         if len(rest) == 3 and field == "security_tools" and key in TOOLS:
             return [Setter("params", "tools", (p, TOOLS.index(key)), v)]
-        arrays = {
-            "reach": ("params", "reach"),
-            "trade": ("params", "trade"),
-            "remittances": ("params", "remittances"),
-            "posture": ("state", "posture"),
-            "investment": ("state", "investment"),
-        }
-        if len(rest) == 3 and field in arrays and key in si:
-            target, attr = arrays[field]
+        if len(rest) == 3 and field in POWER_STATE_TARGETS and key in si:
+            target, attr = POWER_STATE_TARGETS[field]
             return [Setter(target, attr, (p, si[key]), v)]  # type: ignore[arg-type]
     if head == "alliances" and name in ai and len(rest) == 2 and field == "commitment":
         return [Setter("params", "alliance_commitment", (ai[name],), v)]
-    raise ScenarioError.single(
-        f"a 'set' shock cannot change '{shock.path}' during a run; see docs/ODD.md for the "
-        "parameters that can change",
-        path=f"shocks[{index}].path",
-    )
+    raise ScenarioError.single(MESSAGE.format(path=shock.path), path=f"shocks[{index}].path")

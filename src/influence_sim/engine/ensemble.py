@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import Params, State, StepEvents, noise_width, step
-from influence_sim.results.trajectory import Recorder, Trajectory
+from influence_sim.engine.trajectory import Recorder, Trajectory
 
 NOISE_BLOCK = 32
 """Steps of noise drawn at a time per replication (the stream is the same for any block)."""

@@ -9,13 +9,14 @@ reported at its own field path, so the loader can point at its line.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from influence_sim.errors import one_of, suggest
 from influence_sim.format.paths import Path, covers, format_path, get_path, leaves, parse_path
+from influence_sim.format.settable import MESSAGE, settable
 from influence_sim.format.shocks import (
     CapacityChangeShock,
     ExternalThreatShock,
@@ -180,20 +181,18 @@ def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> 
         err.add(loc, f"'{shock.path}' is not a numeric parameter", shock.path)
         return
     parent[path[-1]] = shock.value
-    from influence_sim.engine.compile import setters
-    from influence_sim.errors import ScenarioError
-    from influence_sim.format.scenario import Scenario
+    from influence_sim.format.parameters import Dynamics
+    from influence_sim.format.scenario import Scenario, SecurityTool
 
-    try:
-        setters(
-            shock,
-            scenario.timeline,
-            {name: i for i, name in enumerate(scenario.states)},
-            {name: i for i, name in enumerate(scenario.powers)},
-            {name: i for i, name in enumerate(scenario.alliances)},
-        )
-    except ScenarioError as exc:
-        err.add(loc, exc.problems[0].message, shock.path)
+    if not settable(
+        path,
+        states=scenario.states,
+        powers=scenario.powers,
+        alliances=scenario.alliances,
+        tools=get_args(SecurityTool),
+        dynamics=Dynamics.model_fields,
+    ):
+        err.add(loc, MESSAGE.format(path=shock.path), shock.path)
         return
 
     try:

@@ -7,10 +7,8 @@ from influence_sim._lazy import exports
 
 __all__ = [
     "TABLES",
-    "Recorder",
     "RunResult",
     "Summary",
-    "Trajectory",
     "build_tables",
     "clean_stale",
     "estimate_run_bytes",
@@ -24,8 +22,6 @@ _NAMES = {
     "clean_stale": "runs",
     "Summary": "metrics",
     "build_tables": "tables",
-    "Trajectory": "trajectory",
-    "Recorder": "trajectory",
     "estimate_run_bytes": "memory",
 }
 __getattr__, __dir__ = exports(__name__, _NAMES)

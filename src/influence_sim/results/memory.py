@@ -49,7 +49,7 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
     (its arrays, their temporaries, its noise and its generator).
     """
     from influence_sim.engine.kernel import noise_width
-    from influence_sim.results.trajectory import RECORDED, record_steps
+    from influence_sim.engine.trajectory import RECORDED, record_steps
 
     n = replications
     rows = len(record_steps(compiled.timeline.n_steps, every))

@@ -4,7 +4,8 @@
 ``manifest.json`` (the resolved scenario's hash, the seed, the replications, the
 versions of Python and the libraries, the command, start and end, the status),
 ``scenario.yaml`` (resolved; with ``reference.yaml``, the world it departs from,
-when it was made by overrides), the tables in Parquet (and CSV when small), ``plots/``,
+when it was made by overrides), the tables in Parquet (and CSV when small), the
+figures a ``draw`` hook puts in ``plots/``,
 and the size and SHA-256 of every one of those files but the figures, checked when
 it is loaded.
 Everything is written into a hidden temporary folder first and renamed when
@@ -20,7 +21,7 @@ import os
 import platform
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,14 +134,17 @@ class RunResult:
         self,
         directory: str | os.PathLike[str] = "results",
         *,
-        plots: bool = True,
+        draw: Callable[[RunResult, Path], object] | None = None,
         name: str | None = None,
     ) -> Path:
         """Write the results folder; returns its path.
 
         Args:
             directory: Where to create the folder.
-            plots: Whether to draw the standard figures into ``plots/``.
+            draw: Draws figures into the folder's ``plots/`` before it appears, such as
+                ``influence_sim.viz.save_standard_plots`` (what ``influence-sim run``
+                draws); called with this result and the ``plots/`` folder. Results know
+                nothing of figures, so none are drawn by default.
             name: The folder's name (default: ``<name>-<timestamp>-<hash>``).
 
         Raises:
@@ -148,10 +152,10 @@ class RunResult:
         """
         final = Path(directory) / (name or self.folder_name())
         with whole_folder(final) as folder:
-            self._write(folder, plots)
+            self._write(folder, draw)
         return final
 
-    def _write(self, folder: Path, plots: bool) -> None:
+    def _write(self, folder: Path, draw: Callable[[RunResult, Path], object] | None) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -167,10 +171,8 @@ class RunResult:
             pq.write_table(table, folder / f"{table_name}.parquet")
             if len(frame) <= CSV_MAX_ROWS:
                 frame.to_csv(folder / f"{table_name}.csv", index=False)
-        if plots:
-            from influence_sim.viz.plotting import save_standard_plots
-
-            save_standard_plots(self, folder / "plots")
+        if draw is not None:
+            draw(self, folder / "plots")
         # The data, not the figures: `influence-sim plot` may draw those again.
         manifest["files"] = digests(folder, skip_folders=("plots",))
         with open(folder / "manifest.json", "w", encoding="utf-8") as out:

@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
-from influence_sim.results.trajectory import Trajectory
+from influence_sim.engine.trajectory import Trajectory
 
 DOMAINS = ("security", "economy", "overall")
 DATE_DTYPE: Final = "datetime64[us]"

@@ -7,17 +7,25 @@ from influence_sim._lazy import exports
 
 __all__ = [
     "animate_map",
+    "plot_against",
     "plot_alignment",
     "plot_alignment_grid",
     "plot_comparison",
+    "plot_heatmap",
+    "plot_indices",
     "plot_map",
     "plot_regional",
     "plot_tradeoff",
     "plot_unrest",
+    "save_figure",
     "save_standard_plots",
 ]
 
 _NAMES = {
+    "save_figure": "plotting",
+    "plot_against": "sweeps",
+    "plot_heatmap": "sweeps",
+    "plot_indices": "sweeps",
     "plot_alignment": "plotting",
     "plot_tradeoff": "plotting",
     "plot_regional": "plotting",

@@ -6,6 +6,7 @@ Only this module draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -263,10 +264,35 @@ def plot_alignment_grid(result: RunResult) -> Any:
     return figure
 
 
-def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
-    """Draw the standard figures of a run into ``folder`` as PNG files."""
+def save_figure(
+    path: Path,
+    draw: Callable[..., object],
+    *,
+    size: tuple[float, float] = (8, 4.5),
+    panels: int = 1,
+    dpi: int = 110,
+) -> Path:
+    """Draw into a new figure of ``panels`` Axes side by side and save it as ``path``.
+
+    Args:
+        path: The image file (its folder is created).
+        draw: Called with the Axes, one argument per panel.
+        size: The figure's size in inches.
+        panels: How many Axes, in one row.
+        dpi: Resolution.
+    """
     from matplotlib.figure import Figure
 
+    figure = Figure(figsize=size, layout="constrained")
+    axes = figure.subplots(1, panels) if panels > 1 else [figure.add_subplot()]
+    draw(*axes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    return path
+
+
+def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
+    """Draw the standard figures of a run into ``folder`` as PNG files."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     state = focus_state(result)
@@ -278,10 +304,7 @@ def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
         "unrest.png": lambda ax: plot_unrest(result, ax=ax),
     }
     for name, draw in figures.items():
-        figure = Figure(figsize=(8, 4.5), layout="constrained")
-        draw(figure.add_subplot())
-        figure.savefig(folder / name, dpi=110)
-        written.append(folder / name)
+        written.append(save_figure(folder / name, draw))
     plot_alignment_grid(result).savefig(folder / "alignment-all.png", dpi=90)
     written.append(folder / "alignment-all.png")
     return written

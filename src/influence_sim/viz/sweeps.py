@@ -1,0 +1,118 @@
+"""Figures of a sweep, and the set ``influence-sim analyze`` writes.
+
+Sensitivity indices, a heatmap over a two-parameter grid, a metric against a parameter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from influence_sim.errors import InfluenceSimError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from influence_sim.experiments.sweep import SweepResult
+
+
+def plot_indices(table: pd.DataFrame, *, metric: str = "", ax: Axes | None = None) -> Axes:
+    """A bar plot of Sobol (first-order and total) or Morris (mu*) indices."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(8, 4.5))[1]
+    y = np.arange(len(table))
+    if "S1" in table:
+        ax.barh(
+            y - 0.2, table["ST"], 0.4, xerr=table["ST_conf"], label="total (ST)", color="#2980b9"
+        )
+        ax.barh(
+            y + 0.2,
+            table["S1"],
+            0.4,
+            xerr=table["S1_conf"],
+            label="first order (S1)",
+            color="#f1c40f",
+        )
+        ax.set_xlabel("Sobol index")
+    else:
+        ax.barh(y, table["mu_star"], 0.6, xerr=table["mu_star_conf"], label="mu*", color="#2980b9")
+        ax.set_xlabel("Morris mu*")
+    ax.set_yticks(y, table["parameter"])
+    ax.invert_yaxis()
+    ax.set_title(f"Sensitivity of {metric}" if metric else "Sensitivity")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_heatmap(result: SweepResult, metric: str, *, ax: Axes | None = None) -> Axes:
+    """The median of a metric over a grid of two parameters.
+
+    Raises:
+        InfluenceSimError: If the sweep is not a grid over exactly two parameters.
+    """
+    paths = list(result.spec.parameters)
+    if result.spec.sampler.method != "grid" or len(paths) != 2:
+        raise InfluenceSimError("a heatmap needs a grid sweep over exactly two parameters")
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(7, 5.5))[1]
+    table = result.metrics.pivot_table(
+        index=paths[0], columns=paths[1], values=metric, aggfunc="median"
+    )
+    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="RdYlBu_r")
+    ax.set_yticks(range(len(table.index)), [f"{v:.2g}" for v in table.index])
+    ax.set_xticks(range(len(table.columns)), [f"{v:.2g}" for v in table.columns])
+    ax.set(ylabel=paths[0], xlabel=paths[1], title=f"{metric} (median over replications)")
+    ax.figure.colorbar(image, ax=ax)
+    return ax
+
+
+def plot_against(
+    result: SweepResult, metric: str, parameter: str, *, ax: Axes | None = None
+) -> Axes:
+    """The metric against one parameter: every run, and the mean per point."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(6, 4))[1]
+    ax.scatter(result.metrics[parameter], result.metrics[metric], s=4, alpha=0.25, color="#7f8c8d")
+    means = result.metrics.groupby("point")[[parameter, metric]].mean()
+    ax.scatter(means[parameter], means[metric], s=10, color="#c0392b", label="mean per point")
+    ax.set(xlabel=parameter, ylabel=metric)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def save_analysis_figures(
+    result: SweepResult, metric: str, table: pd.DataFrame | None, folder: Path
+) -> list[Path]:
+    """Draw what ``analyze`` writes; returns the files.
+
+    Indices (given their table), the heatmap of a two-parameter grid, and the metric
+    against each parameter.
+    """
+    from matplotlib.figure import Figure
+
+    written = []
+    if table is not None:
+        figure = Figure(figsize=(8, 1 + 0.5 * len(table)), layout="constrained")
+        plot_indices(table, metric=metric, ax=figure.add_subplot())
+        written.append(folder / "indices.png")
+        figure.savefig(written[-1], dpi=110)
+    if result.spec.sampler.method == "grid" and len(result.spec.parameters) == 2:
+        figure = Figure(figsize=(7, 5.5), layout="constrained")
+        plot_heatmap(result, metric, ax=figure.add_subplot())
+        written.append(folder / "heatmap.png")
+        figure.savefig(written[-1], dpi=110)
+    for parameter in result.spec.parameters:
+        figure = Figure(figsize=(6, 4), layout="constrained")
+        plot_against(result, metric, parameter, ax=figure.add_subplot())
+        written.append(folder / f"against-{parameter}.png")
+        figure.savefig(written[-1], dpi=90)
+    return written
