@@ -134,3 +134,13 @@ def test_the_ensemble_driver_and_a_sweep_chunk_do_not_import_mesa(tmp_path):
         "executor=ThreadPoolExecutor(1))\n"
     )
     assert "mesa" not in _modules_after(code)
+
+
+def test_validate_and_help_import_neither_pandas_nor_numpy():
+    from tests.conftest import SCENARIOS
+
+    code = (
+        "from influence_sim.cli import main\n"
+        f"assert main(['validate', {str(SCENARIOS / 'kazakhstan-2022.yaml')!r}]) == 0\n"
+    )
+    assert not _modules_after(code) & {"pandas", "numpy", "mesa", "matplotlib"}

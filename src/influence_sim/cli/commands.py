@@ -21,12 +21,15 @@ from influence_sim.format.bundled import bundled_files, find_scenario
 from influence_sim.format.explain import format_markdown, format_table, parameters
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.schema import schema_text
-from influence_sim.results.runs import command_line
 
 EXIT_INPUT = 1
-EXIT_USAGE = 2
 
 Command = Callable[[argparse.Namespace], int]
+
+
+def command_line() -> list[str]:
+    """The command that started this process, for manifests."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
 def _validate(args: argparse.Namespace) -> int:

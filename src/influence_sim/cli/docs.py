@@ -195,6 +195,7 @@ def render_figure(path: Path) -> None:
     the request goes to ``map.png`` beside it.
     """
     from influence_sim.drivers.runner import run
+    from influence_sim.format.calendar import add_months
     from influence_sim.viz.plotting import plot_alignment, plot_map, plot_tradeoff, save_figure
 
     result = run("kazakhstan-2022")
@@ -204,7 +205,7 @@ def render_figure(path: Path) -> None:
         plot_alignment(result, "kazakhstan", ax=left)
         plot_tradeoff(result, "kazakhstan", ax=right)
         for ax in (left, right):
-            ax.set_xlim(start, _months_later(start, 18))
+            ax.set_xlim(start, add_months(start, 18))
 
     save_figure(path, draw, size=(13, 4.6), panels=2, dpi=100)
     save_figure(
@@ -213,12 +214,6 @@ def render_figure(path: Path) -> None:
         size=(7, 4.6),
         dpi=100,
     )
-
-
-def _months_later(start: Any, months: int) -> Any:
-    from influence_sim.format.calendar import add_months
-
-    return add_months(start, months)
 
 
 if __name__ == "__main__":

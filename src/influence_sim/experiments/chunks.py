@@ -85,12 +85,11 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkReport:
-    """What a finished chunk says: how many runs succeeded and failed, and how long it took."""
+    """What a finished chunk says: how many runs succeeded and failed, and what it wrote."""
 
     index: int
     ok: int
     failed: int
-    seconds: float
     parts: dict[str, dict[str, Any]] | None = None
 
 
@@ -101,7 +100,6 @@ def part_name(kind: str, index: int) -> str:
 
 def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls."""
-    started = time.perf_counter()
     base = parse_scenario(task.base, source="base-scenario.yaml")
     if task.reference is not None:
         base = base.departing_from(parse_scenario(task.reference, source="reference.yaml"))
@@ -181,9 +179,7 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     )
     parts.update(_write(folder, part_name("runs", task.index), runs_frame, task.meta))
     failed = int((runs_frame["status"] == "failed").sum())
-    return ChunkReport(
-        task.index, len(runs_frame) - failed, failed, time.perf_counter() - started, parts
-    )
+    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
 
 
 def watch_parent(pid: int, every: float = 0.25) -> None:

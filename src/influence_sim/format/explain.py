@@ -84,19 +84,15 @@ def format_table(params: list[Parameter], width: int = 100) -> str:
     import textwrap
 
     name_w = min(max((len(p.path) for p in params), default=9), 48)
-    value_w = min(max((len(_value(p.value)) for p in params), default=5), 14)
+    value_w = min(max((len(str(p.value)) for p in params), default=5), 14)
     source_w = max(30, width - name_w - value_w - 4)
     lines = [f"{'parameter':<{name_w}}  {'value':<{value_w}}  source"]
     lines.append("-" * min(width, name_w + value_w + 4 + source_w))
     for p in params:
         wrapped = textwrap.wrap(p.source or "(no source given)", source_w) or [""]
-        lines.append(f"{p.path:<{name_w}}  {_value(p.value):<{value_w}}  {wrapped[0]}")
+        lines.append(f"{p.path:<{name_w}}  {p.value!s:<{value_w}}  {wrapped[0]}")
         lines.extend(f"{'':<{name_w}}  {'':<{value_w}}  {more}" for more in wrapped[1:])
     return "\n".join(lines)
-
-
-def _value(value: Any) -> str:
-    return str(value)
 
 
 def format_markdown(params: list[Parameter]) -> str:
@@ -104,7 +100,7 @@ def format_markdown(params: list[Parameter]) -> str:
     lines = ["| parameter | value | source |", "|---|---|---|"]
     for p in params:
         source = (p.source or "**no source given**").replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{p.path}` | {_value(p.value)} | {source} |")
+        lines.append(f"| `{p.path}` | {p.value!s} | {source} |")
     return "\n".join(lines)
 
 

@@ -152,15 +152,3 @@ Shock = Annotated[
     | SetShock,
     Field(discriminator="type"),
 ]
-
-SHOCK_TYPES: tuple[str, ...] = (
-    "uprising",
-    "security_request",
-    "intervention",
-    "withdrawal",
-    "external_threat",
-    "opinion_shock",
-    "investment",
-    "capacity_change",
-    "set",
-)

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -295,8 +294,3 @@ def clean_stale(directory: Path) -> list[Path]:
 def now() -> datetime:
     """The current time in UTC."""
     return datetime.now(UTC)
-
-
-def command_line() -> list[str]:
-    """The command that started this process."""
-    return [Path(sys.argv[0]).name, *sys.argv[1:]]

@@ -23,7 +23,7 @@ DATE_DTYPE: Final = "datetime64[us]"
 """Dates are kept to the microsecond, which Parquet stores as it is."""
 
 
-def _index(compiled: Compiled, trajectory: Trajectory, first: int) -> tuple[NDArray, NDArray]:
+def _index(trajectory: Trajectory, first: int) -> tuple[NDArray, NDArray]:
     r_n = trajectory["unrest"].shape[0]
     replications = np.arange(first, first + r_n)
     return replications, trajectory.steps
@@ -71,7 +71,7 @@ def build_tables(
     compiled: Compiled, trajectory: Trajectory, first: int = 0
 ) -> dict[str, pd.DataFrame]:
     """Every tidy table of a run except ``summary``."""
-    replications, steps = _index(compiled, trajectory, first)
+    replications, steps = _index(trajectory, first)
     step_dates = dates(compiled, steps)
     states, powers, options = compiled.states, compiled.powers, compiled.options
 
