@@ -144,3 +144,23 @@ def test_validate_and_help_import_neither_pandas_nor_numpy():
         f"assert main(['validate', {str(SCENARIOS / 'kazakhstan-2022.yaml')!r}]) == 0\n"
     )
     assert not _modules_after(code) & {"pandas", "numpy", "mesa", "matplotlib"}
+
+
+def test_a_bundled_name_works_wherever_a_file_does(tmp_path):
+    from influence_sim import load_scenario, run
+    from influence_sim.experiments import load_sweep
+    from influence_sim.format.bundled import scenario_dir
+
+    assert load_scenario("kazakhstan-2022") == load_scenario(scenario_dir() / "kazakhstan-2022.yaml")
+    spec, _ = load_sweep("security-vs-economy")
+    assert spec.name == "security-vs-economy"
+    (tmp_path / "mine.yaml").write_text("name: mine\nextends: kazakhstan-2022\nreplications: 2\n")
+    mine = load_scenario(tmp_path / "mine.yaml")
+    assert mine.replications == 2
+    assert mine.shocks == load_scenario("kazakhstan-2022").shocks
+    assert run(tmp_path / "mine.yaml").replications == 2
+    # A file beside the extending one wins over a bundled scenario of the same name.
+    (tmp_path / "kazakhstan-2022.yaml").write_text(
+        (scenario_dir() / "central-asia-2021.yaml").read_text()
+    )
+    assert load_scenario(tmp_path / "mine.yaml").shocks == []

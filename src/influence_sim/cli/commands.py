@@ -17,7 +17,7 @@ import yaml
 
 from influence_sim import __version__
 from influence_sim.errors import InfluenceSimError
-from influence_sim.format.bundled import bundled_files, find_scenario
+from influence_sim.format.bundled import bundled_files, find_scenario, find_sweep
 from influence_sim.format.explain import format_markdown, format_table, parameters
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.schema import schema_text
@@ -297,19 +297,6 @@ def _analyze(args: argparse.Namespace) -> int:
     for line in lines:
         print(f"  {line}")
     return 0
-
-
-def find_sweep(name: str) -> str:
-    """A sweep file: the path itself, or a bundled sweep of that name."""
-    from influence_sim.format.bundled import scenario_dir
-
-    path = Path(name)
-    if path.exists():
-        return name
-    bundled = scenario_dir() / "sweeps" / f"{path.name.removesuffix('.yaml')}.yaml"
-    if path.parent == Path(".") and bundled.is_file():
-        return str(bundled)
-    raise InfluenceSimError(f"{name}: no such file, and no bundled sweep of that name")
 
 
 def _schema(args: argparse.Namespace) -> int:

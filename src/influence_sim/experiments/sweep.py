@@ -54,7 +54,7 @@ from influence_sim.experiments.folder import (
     writer_lock,
 )
 from influence_sim.experiments.sampling import sample
-from influence_sim.format.bundled import find_scenario
+from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
 from influence_sim.format.loading import dump_scenario, load_scenario, parse_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import (
@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 
 def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
-    """Read and check a sweep file; returns the spec and its base scenario as written.
+    """Read and check a sweep file (or a bundled sweep by name); returns the spec and its base.
 
     The base as written is the calibrated world: the sweep's own ``overrides`` and each
     point's values are departures from it (see the propensities in ``docs/ODD.md``).
@@ -86,8 +86,8 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
         ScenarioError: If the file, its base, or a parameter is not valid; each problem
             names the sweep file, the line and the field.
     """
-    file = Path(path)
-    display = str(path)
+    file = bundled_name(path, scenario_dir() / "sweeps") or Path(path)  # or a bundled sweep
+    display = str(file) if file != Path(path) else str(path)
     data, marks = read_yaml_file(file, display)
     try:
         spec = SweepSpec.model_validate(data)

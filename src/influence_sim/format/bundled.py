@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def bundled_files() -> list[Path]:
     return sorted(scenario_dir().glob("*.yaml"))
 
 
-def find_scenario(name: str) -> Path:
+def find_scenario(name: str | Path) -> Path:
     """A scenario file: the path itself if it exists, else a bundled scenario of that name.
 
     Raises:
@@ -36,11 +37,10 @@ def find_scenario(name: str) -> Path:
     path = Path(name)
     if path.exists():
         return path
+    found = bundled_name(path)
+    if found is not None:
+        return found
     stem = path.name.removesuffix(".yaml").removesuffix(".yml")
-    if path.parent == Path("."):
-        candidate = scenario_dir() / f"{stem}.yaml"
-        if candidate.is_file():
-            return candidate
     names = [p.stem for p in bundled_files()]
     hint = suggest(stem, names)
     message = f"{name}: no such file, and no bundled scenario of that name"
@@ -49,3 +49,36 @@ def find_scenario(name: str) -> Path:
     else:
         message += " (see 'influence-sim list')"
     raise InfluenceSimError(message)
+
+
+def bundled_name(name: str | os.PathLike[str], folder: Path | None = None) -> Path | None:
+    """The bundled file a bare name (``kazakhstan-2022``) stands for, or None.
+
+    Only a name without folders stands for a bundled file, and only when no file of
+    that name exists where it was looked for.
+    """
+    path = Path(name)
+    if path.exists() or path.parent != Path("."):
+        return None
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    candidate = (folder or scenario_dir()) / f"{stem}.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def find_sweep(name: str | Path) -> Path:
+    """A sweep file: the path itself if it exists, else a bundled sweep of that name.
+
+    Raises:
+        InfluenceSimError: If neither exists; with a suggestion when a name is close.
+    """
+    path = Path(name)
+    if path.exists():
+        return path
+    folder = scenario_dir() / "sweeps"
+    found = bundled_name(path, folder)
+    if found is not None:
+        return found
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    hint = suggest(stem, [p.stem for p in sorted(folder.glob("*.yaml"))])
+    message = f"{name}: no such file, and no bundled sweep of that name"
+    raise InfluenceSimError(message + (f"; {hint}" if hint else " (see 'influence-sim list')"))

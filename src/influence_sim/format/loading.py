@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError, describe_value
-from influence_sim.format.bundled import DEFAULT_SCENARIO, find_scenario
+from influence_sim.format.bundled import DEFAULT_SCENARIO, bundled_name, find_scenario
 from influence_sim.format.paths import Path, covers, format_path, get_path, parse_path
 from influence_sim.format.references import SOURCED_SECTIONS
 from influence_sim.format.scenario import Scenario
@@ -35,7 +35,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -
     """Load, resolve and validate a scenario file.
 
     Args:
-        path: The YAML file.
+        path: The YAML file, or the name of a bundled scenario (``"kazakhstan-2022"``).
         overrides: Dotted assignments applied after ``extends`` is resolved, such as
             ``"powers.russia.security_capacity=0.4"``; values are read as YAML.
 
@@ -47,7 +47,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -
     Raises:
         ScenarioError: If anything is wrong with the file, a base it extends, or an override.
     """
-    file = FilePath(path)
+    file = bundled_name(path) or FilePath(path)  # a bare name of a bundled scenario works too
     data, marks = resolve_file(file)
     return _validate_with_overrides(data, marks, overrides, _display(file))
 
@@ -114,6 +114,8 @@ def _resolve_extends(
             f"expected the name of a scenario file, found {describe_value(base_name)}", **at
         )
     base_file = file.parent / base_name
+    if not base_file.is_file():  # `extends: kazakhstan-2022`: beside it, or a bundled one
+        base_file = bundled_name(base_name, file.parent) or bundled_name(base_name) or base_file
     if base_file.resolve() in chain:
         cycle = " -> ".join(_display(f) for f in [*chain, base_file.resolve()])
         raise ScenarioError.single(f"circular extends: {cycle}", **at)
