@@ -253,3 +253,21 @@ def test_overrides_that_complete_an_invalid_file_give_its_own_world(tmp_path):
         load_scenario(path)
     scenario = load_scenario(path, ["seed=2021"])  # valid only with the override
     assert not scenario.is_departure
+
+
+def test_overrides_may_be_a_mapping_on_every_route():
+    texts = ["powers.russia.security_capacity=0.1", "alliances.csto.responds=never"]
+    mapping = {"powers.russia.security_capacity": 0.1, "alliances.csto.responds": "never"}
+    by_text = run(KZ, replications=2, overrides=texts).tables["summary"]
+    by_map = run(KZ, replications=2, overrides=mapping).tables["summary"]
+    pd.testing.assert_frame_equal(by_text, by_map)
+    expected = load_scenario(KZ, texts)
+    assert load_scenario(KZ, mapping) == expected
+
+    def values(scenario):  # sources may say more where a default was overridden
+        return scenario.model_dump(exclude={"sources"})
+
+    assert values(load_scenario(KZ).with_overrides(mapping)) == values(expected)
+    assert values(InfluenceModel(KZ, overrides=mapping).spec) == values(expected)
+    with pytest.raises(InfluenceSimError, match="cannot write"):
+        run(KZ, replications=1, overrides={"powers.russia.security_capacity": object()})

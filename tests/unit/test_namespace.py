@@ -151,7 +151,8 @@ def test_a_bundled_name_works_wherever_a_file_does(tmp_path):
     from influence_sim.experiments import load_sweep
     from influence_sim.format.bundled import scenario_dir
 
-    assert load_scenario("kazakhstan-2022") == load_scenario(scenario_dir() / "kazakhstan-2022.yaml")
+    by_file = load_scenario(scenario_dir() / "kazakhstan-2022.yaml")
+    assert load_scenario("kazakhstan-2022") == by_file
     spec, _ = load_sweep("security-vs-economy")
     assert spec.name == "security-vs-economy"
     (tmp_path / "mine.yaml").write_text("name: mine\nextends: kazakhstan-2022\nreplications: 2\n")

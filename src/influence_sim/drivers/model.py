@@ -10,7 +10,6 @@ the same number.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.ensemble import seed_sequence
 from influence_sim.engine.kernel import noise_width, step
 from influence_sim.engine.trajectory import Recorder, Trajectory
-from influence_sim.format.loading import override_list, resolve_scenario
+from influence_sim.format.loading import Overrides, override_list, resolve_scenario
 from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.metrics import Summary
 
@@ -36,7 +35,7 @@ class InfluenceModel(mesa.Model):
         seed: The run's seed (default: the scenario's).
         replication: Which replication of that seed this model is (default 0; inside
             ``mesa.batch_run`` without a seed, the iteration's number).
-        overrides: ``path=value`` overrides.
+        overrides: ``path=value`` overrides, or a mapping of paths to values (as ``run``).
         record_every: Keep the state every this many steps in ``trajectory``.
         **kwargs: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``
             (named ``kwargs`` because Mesa's SolaraViz looks for that name).
@@ -55,7 +54,7 @@ class InfluenceModel(mesa.Model):
         *,
         seed: int | None = None,
         replication: int | None = None,
-        overrides: Iterable[str] = (),
+        overrides: Overrides = (),
         record_every: int = 1,
         **kwargs: Any,
     ) -> None:
@@ -72,7 +71,7 @@ class InfluenceModel(mesa.Model):
         record_every = arguments.whole(
             where, "record_every", record_every, minimum=1, maximum=MAX_STEPS
         )
-        extra = [f"{path}={_yaml(value)}" for path, value in kwargs.items()]
+        extra = override_list(kwargs)
         # Not ``self.scenario``: Mesa 3.5 gives Model a ``scenario`` of its own.
         self.spec: Scenario = resolve_scenario(scenario, [*override_list(overrides), *extra])
         self.reference: Scenario = self.spec.reference
@@ -184,9 +183,3 @@ def _agent_reporters(options: list[str]) -> dict[str, Any]:
     reporters["mean_credibility"] = of_powers(lambda a: a.mean_credibility)
     reporters["mean_posture"] = of_powers(lambda a: a.mean_posture)
     return reporters
-
-
-def _yaml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

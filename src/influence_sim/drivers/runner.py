@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,7 +13,7 @@ from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, run_ensemble
 from influence_sim.engine.kernel import State, StepEvents
 from influence_sim.engine.trajectory import Trajectory
-from influence_sim.format.loading import override_list
+from influence_sim.format.loading import Overrides, override_list
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.memory import check_memory, estimate_run_bytes
@@ -31,7 +30,7 @@ def run(
     seed: int | None = None,
     replications: int | None = None,
     driver: Driver = "ensemble",
-    overrides: Iterable[str] = (),
+    overrides: Overrides = (),
     record_every: int | None = None,
     progress: bool = False,
     command: list[str] | None = None,
@@ -44,8 +43,8 @@ def run(
         replications: How many replications (default: the scenario's).
         driver: ``ensemble`` (all replications at once) or ``mesa`` (one Mesa model each);
             both give bit-identical results.
-        overrides: ``path=value`` overrides applied to the scenario (a list): departures
-            from the scenario as given, which stays the calibrated world.
+        overrides: ``path=value`` texts, or a mapping of paths to values: departures from
+            the scenario as given, which stays the calibrated world.
         record_every: Keep the state every this many steps (default: the scenario's).
         progress: Show a progress bar on standard error.
         command: The command line to store in the manifest.

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
+import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -31,13 +33,14 @@ MAX_EXTENDS = 16
 """The longest chain of ``extends`` followed."""
 
 
-def load_scenario(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], overrides: Overrides = ()) -> Scenario:
     """Load, resolve and validate a scenario file.
 
     Args:
         path: The YAML file, or the name of a bundled scenario (``"kazakhstan-2022"``).
         overrides: Dotted assignments applied after ``extends`` is resolved, such as
-            ``"powers.russia.security_capacity=0.4"``; values are read as YAML.
+            ``["powers.russia.security_capacity=0.4"]`` (values are read as YAML), or a
+            mapping ``{"powers.russia.security_capacity": 0.4}``.
 
     Returns:
         The validated scenario, with ``extends`` resolved. With overrides, it departs from
@@ -53,7 +56,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -
 
 
 def _validate_with_overrides(
-    data: dict[str, Any], marks: Marks, overrides: Iterable[str], display: str
+    data: dict[str, Any], marks: Marks, overrides: Overrides, display: str
 ) -> Scenario:
     """The scenario as written, or, with overrides, a departure from it (its reference)."""
     changes = override_list(overrides)
@@ -69,7 +72,7 @@ def _validate_with_overrides(
     return changed.departing_from(reference)
 
 
-def parse_scenario(text: str, overrides: Iterable[str] = (), *, source: str = "<text>") -> Scenario:
+def parse_scenario(text: str, overrides: Overrides = (), *, source: str = "<text>") -> Scenario:
     """Validate a scenario given as YAML text (``extends`` is relative to the working folder).
 
     Raises:
@@ -190,12 +193,48 @@ def _unsource(merged: dict[str, Any], child: dict[str, Any], replaced: list[Path
                 sources[format_path(path)] = None
 
 
-def override_list(overrides: Iterable[str]) -> list[str]:
+Overrides = Iterable[str] | Mapping[str, Any]
+"""``path=value`` texts, or a mapping of paths to values."""
+
+
+def override_text(path: str, value: Any) -> str:
+    """One override as ``path=value`` text, the value written so YAML reads it back as is."""
+    if isinstance(value, str):
+        # Plain where YAML reads it back as the same text (never -> 'never'), else quoted.
+        try:
+            plain = yaml.safe_load(value) == value and "\n" not in value
+        except yaml.YAMLError:
+            plain = False
+        text = value if plain else json.dumps(value)
+    elif isinstance(value, bool) or value is None:
+        text = json.dumps(value)
+    elif isinstance(value, numbers.Integral):
+        text = str(int(value))
+    elif isinstance(value, numbers.Real):
+        text = repr(float(value))
+    else:
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError):
+            raise ScenarioError.single(
+                f"cannot write {describe_value(value)} as the value of an override",
+                file=f"overrides[{path!r}]",
+            ) from None
+    return f"{path}={text}"
+
+
+def override_list(overrides: Overrides) -> list[str]:
     """Overrides as a list of ``path=value`` texts, refusing anything else clearly.
+
+    Args:
+        overrides: ``path=value`` texts (``["powers.russia.security_capacity=0.4"]``), or a
+            mapping of paths to values (``{"powers.russia.security_capacity": 0.4}``).
 
     Raises:
         ScenarioError: If ``overrides`` is a single text, not iterable, or holds a non-text.
     """
+    if isinstance(overrides, Mapping):
+        return [override_text(str(path), value) for path, value in overrides.items()]
     example = "['powers.russia.security_capacity=0.4']"
     if isinstance(overrides, str | bytes):
         raise ScenarioError.single(
@@ -221,7 +260,7 @@ def override_list(overrides: Iterable[str]) -> list[str]:
     return changes
 
 
-def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Iterable[str]) -> None:
+def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) -> None:
     """Apply ``path=value`` overrides in place; values are read as YAML.
 
     Raises:
@@ -301,7 +340,7 @@ def validate_data(data: dict[str, Any], marks: Marks, display: str) -> Scenario:
 
 
 def resolve_scenario(
-    scenario: Scenario | str | os.PathLike[str] | None, overrides: Iterable[str] = ()
+    scenario: Scenario | str | os.PathLike[str] | None, overrides: Overrides = ()
 ) -> Scenario:
     """A scenario from a ``Scenario``, a file or a bundled name, with overrides applied.
 

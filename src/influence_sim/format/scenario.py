@@ -8,7 +8,7 @@ generated from these models. Reading files lives in :mod:`influence_sim.format.l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 
@@ -307,8 +307,8 @@ class Scenario(Spec):
         out._calibrated_on = None
         return out
 
-    def with_overrides(self, overrides: Iterable[str]) -> Scenario:
-        """This scenario with ``path=value`` overrides, departing from its reference.
+    def with_overrides(self, overrides: Iterable[str] | Mapping[str, Any]) -> Scenario:
+        """This scenario with overrides (texts or a mapping), departing from its reference.
 
         Raises:
             ScenarioError: If an override is malformed or makes the scenario invalid.
