@@ -22,7 +22,7 @@ import pytest
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.folder import JOURNAL, LOCK, writer_lock
-from influence_sim.experiments.sweep import SweepResult, run_sweep
+from influence_sim.experiments.sweep import SweepResult, resume_sweep, run_sweep
 from tests.integration.test_sweeps import sweep_file
 
 PART = "metrics/part-00001.parquet"
@@ -49,7 +49,7 @@ def _tables(folder):
 
 
 def _resume(folder):
-    return run_sweep("", resume=folder, executor=ThreadPoolExecutor(1))
+    return resume_sweep(folder, executor=ThreadPoolExecutor(1))
 
 
 def _resumes_to_the_same_tables(folder, finished, caplog, fragment):
@@ -461,3 +461,8 @@ def test_an_edited_spec_is_refused_by_its_hash_even_without_file_checksums(sweep
     spec.write_text(spec.read_text().replace("chunk_size: 7", "chunk_size: 5"))
     assert main(["sweep", "--resume", str(sweep), "--quiet"]) == 1
     assert "hash to another value than the manifest's spec_sha256" in capsys.readouterr().err
+
+
+def test_run_sweep_resume_still_works_and_says_it_is_deprecated(sweep):
+    with pytest.warns(DeprecationWarning, match="use resume_sweep"):
+        run_sweep("", resume=sweep, executor=ThreadPoolExecutor(1))

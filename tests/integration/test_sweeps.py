@@ -127,7 +127,7 @@ def test_tables_are_identical_whatever_the_workers_executor_or_chunks(tmp_path):
     path = sweep_file(tmp_path)
     one = run_sweep(path, out=tmp_path / "one", workers=1)
     two = run_sweep(path, out=tmp_path / "two", workers=2)
-    dask = run_sweep(path, out=tmp_path / "dask", kind="dask", workers=2)
+    dask = run_sweep(path, out=tmp_path / "dask", executor="dask", workers=2)
     spec, base = load_sweep(path)
     bigger = run_sweep((spec.model_copy(update={"chunk_size": 36}), base), out=tmp_path / "big")
     assert len(one.runs) == 36

@@ -26,7 +26,14 @@ PUBLIC = {
         "run",
     },
     "influence_sim.drivers": {"InfluenceModel", "PowerAgent", "StateAgent", "run"},
-    "influence_sim.experiments": {"SweepResult", "analyze", "load_sweep", "run_sweep", "sample"},
+    "influence_sim.experiments": {
+        "SweepResult",
+        "analyze",
+        "load_sweep",
+        "resume_sweep",
+        "run_sweep",
+        "sample",
+    },
 }
 LAYERS = ("format", "engine", "results", "drivers", "experiments", "viz")
 

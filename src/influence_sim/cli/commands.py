@@ -224,22 +224,29 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from influence_sim.experiments.sweep import run_sweep
+    from influence_sim.experiments.sweep import resume_sweep, run_sweep
 
     if args.resume is None and args.file is None:
         raise InfluenceSimError("give a sweep file, or --resume DIR to finish a sweep")
-    source = None if args.resume else find_sweep(args.file)
     with _terminate_as_interrupt(), _log_to_stderr("influence_sim"):
-        result = run_sweep(
-            source or "",
-            out=args.out,
-            resume=args.resume,
-            kind=args.executor,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=not args.quiet,
-            command=command_line(),
-        )
+        if args.resume is not None:
+            result = resume_sweep(
+                args.resume,
+                executor=args.executor,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=not args.quiet,
+            )
+        else:
+            result = run_sweep(
+                find_sweep(args.file),
+                out=args.out,
+                executor=args.executor,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=not args.quiet,
+                command=command_line(),
+            )
     print(result.folder)
     print(f"  {result.n_runs} runs over {len(result.points)} points; {result.failed} failed")
     if result.failed:

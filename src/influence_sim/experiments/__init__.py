@@ -6,6 +6,7 @@ __all__ = [
     "SweepResult",
     "analyze",
     "load_sweep",
+    "resume_sweep",
     "run_sweep",
     "sample",
 ]
@@ -13,6 +14,7 @@ __all__ = [
 _NAMES = {
     "run_sweep": "sweep",
     "load_sweep": "sweep",
+    "resume_sweep": "sweep",
     "SweepResult": "sweep",
     "sample": "sampling",
     "analyze": "sensitivity",

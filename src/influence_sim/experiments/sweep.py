@@ -331,62 +331,125 @@ def _dask(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
 
 
 def run_sweep(
-    source: str | os.PathLike[str] | tuple[SweepSpec, Scenario],
+    source: str | os.PathLike[str] | SweepSpec | tuple[SweepSpec, Scenario],
     *,
     out: str | os.PathLike[str] = "results",
+    executor: str | Executor | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    command: list[str] | None = None,
     resume: str | os.PathLike[str] | None = None,
-    executor: Executor | None = None,
-    kind: str | None = None,
+) -> SweepResult:
+    """Run a sweep into a new folder and return its results.
+
+    Args:
+        source: A sweep file or a bundled sweep's name, a ``SweepSpec`` (its base is read
+            from its ``base``), or a spec and its base scenario.
+        out: Where the sweep folder is created.
+        executor: ``"local"`` (a process pool), ``"dask"`` (a ``dask.distributed``
+            cluster), or any ``concurrent.futures.Executor`` (default: the spec's).
+        workers: Worker processes (default: the spec's, else one per core).
+        scheduler: A dask scheduler's address, to use an existing cluster.
+        progress: Show a progress bar with runs per second and time left.
+        command: The command line, for the manifest.
+        resume: Deprecated: use :func:`resume_sweep`.
+
+    Raises:
+        ScenarioError: For a bad sweep file.
+        InfluenceSimError: For a sweep too large for memory, or a folder that cannot be
+            written (full disk, read-only folder).
+    """
+    if resume is not None:
+        import warnings
+
+        warnings.warn(
+            "run_sweep(..., resume=folder) is deprecated; use resume_sweep(folder)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return resume_sweep(
+            resume,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            command=command,
+        )
+    workers = arguments.optional_whole("run_sweep()", "workers", workers, minimum=1, maximum=4096)
+    progress = arguments.flag("run_sweep()", "progress", progress)
+    if isinstance(source, tuple):
+        spec, base = source
+    elif isinstance(source, SweepSpec):
+        spec, base = source, load_scenario(find_scenario(source.base))
+    else:
+        spec, base = load_sweep(source)
+    check_sweep_size(spec)
+    folder, manifest = _create(spec, base, Path(out), command or [])
+    with writer_lock(folder):
+        return _finish(folder, manifest, spec, executor, workers, scheduler, progress)
+
+
+def resume_sweep(
+    folder: str | os.PathLike[str],
+    *,
+    executor: str | Executor | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
     command: list[str] | None = None,
 ) -> SweepResult:
-    """Run a sweep, or finish one, and return its results.
+    """Finish an unfinished sweep folder (or repair a damaged one) and return its results.
+
+    Only chunks that are not done and whole run: a part that is missing, truncated,
+    altered, from another sweep or holding other runs is run again, and logged.
 
     Args:
-        source: A sweep file, or a spec and its base scenario (ignored when resuming).
-        out: Where the sweep folder is created.
-        resume: An unfinished sweep folder to finish: only chunks not done and whole run
-            (a part that is missing, truncated, altered or foreign is run again, logged).
-        executor: Any ``concurrent.futures.Executor`` (then ``kind`` and ``workers`` are unused).
-        kind: ``local`` or ``dask`` (default: the spec's).
-        workers: Worker processes (default: the spec's, else one per core).
-        scheduler: A dask scheduler's address, to use an existing cluster.
-        progress: Show a progress bar with runs per second and time left.
-        command: The command line, for the manifest.
+        folder: The sweep folder.
+        executor: As for :func:`run_sweep`.
+        workers: As for :func:`run_sweep`.
+        scheduler: As for :func:`run_sweep`.
+        progress: As for :func:`run_sweep`.
+        command: Unused; kept so both functions take the same keywords.
 
     Raises:
-        ScenarioError: For a bad sweep file.
-        InfluenceSimError: For a sweep too large for memory, a folder that cannot be
-            resumed (edited spec, damaged manifest, another writer) or written (full
-            disk, read-only folder).
+        InfluenceSimError: For a folder that cannot be resumed (edited spec, damaged
+            manifest, another writer) or written.
     """
-    workers = arguments.optional_whole("run_sweep()", "workers", workers, minimum=1, maximum=4096)
-    progress = arguments.flag("run_sweep()", "progress", progress)
-    if resume is not None:
-        folder = Path(resume)
-        manifest = read_manifest(folder)
-        spec = _read_spec(folder)
-    else:
-        spec, base = source if isinstance(source, tuple) else load_sweep(source)
-        check_sweep_size(spec)
-        folder, manifest = _create(spec, base, Path(out), command or [])
-    with writer_lock(folder):
-        if resume is not None:
-            check_setup(folder, manifest)
-            _check_spec_hash(folder, manifest, spec)
-        clean_temporary(folder)
-        layout = _layout(manifest)
-        todo = _chunks_to_run(folder, layout, spec)
-        if not todo and manifest.get("status") == "complete":
-            return SweepResult.load(folder)  # nothing to do: the record stays as it was
-        _execute(folder, manifest, spec, layout, todo, executor, kind, workers, scheduler, progress)
-        manifest["status"] = "complete"
-        manifest["failed"] = _count_failed(folder)
-        manifest["finished"] = now().isoformat()
-        manifest["journal"] = digest(folder / JOURNAL)
-        write_json(folder / MANIFEST, manifest)
+    workers = arguments.optional_whole(
+        "resume_sweep()", "workers", workers, minimum=1, maximum=4096
+    )
+    progress = arguments.flag("resume_sweep()", "progress", progress)
+    path = Path(folder)
+    manifest = read_manifest(path)
+    spec = _read_spec(path)
+    with writer_lock(path):
+        check_setup(path, manifest)
+        _check_spec_hash(path, manifest, spec)
+        return _finish(path, manifest, spec, executor, workers, scheduler, progress)
+
+
+def _finish(
+    folder: Path,
+    manifest: dict[str, Any],
+    spec: SweepSpec,
+    executor: str | Executor | None,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+) -> SweepResult:
+    """Run the chunks that are not done and whole, then mark the sweep complete."""
+    clean_temporary(folder)
+    layout = _layout(manifest)
+    todo = _chunks_to_run(folder, layout, spec)
+    if not todo and manifest.get("status") == "complete":
+        return SweepResult.load(folder)  # nothing to do: the record stays as it was
+    _execute(folder, manifest, spec, layout, todo, executor, workers, scheduler, progress)
+    manifest["status"] = "complete"
+    manifest["failed"] = _count_failed(folder)
+    manifest["finished"] = now().isoformat()
+    manifest["journal"] = digest(folder / JOURNAL)
+    write_json(folder / MANIFEST, manifest)
     return SweepResult.load(folder)
 
 
@@ -486,8 +549,7 @@ def _execute(
     spec: SweepSpec,
     layout: Layout,
     todo: list[int],
-    executor: Executor | None,
-    kind: str | None,
+    executor: str | Executor | None,
     workers: int | None,
     scheduler: str | None,
     progress: bool,
@@ -530,13 +592,12 @@ def _execute(
         if i not in pending
     )
     bar = _bar(layout.runs, done_runs, progress)
-    kind = kind or spec.executor.kind
     workers = workers or spec.executor.workers
     scheduler = scheduler or spec.executor.scheduler
     context = (
         contextlib.nullcontext(executor)
-        if executor is not None
-        else _executor(kind, workers, scheduler)
+        if isinstance(executor, Executor)
+        else _executor(executor or spec.executor.kind, workers, scheduler)
     )
     try:
         with context as pool:
