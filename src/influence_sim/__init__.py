@@ -11,8 +11,9 @@ Typical use::
     result.tables["alignment"]      # tidy pandas frames
     result.save("results")          # a results folder (figures: draw=viz.save_standard_plots)
 
-The simulation entry points (``run``, ``RunResult``, ``InfluenceModel``) are imported
-on first use, so that importing the package to read a scenario stays light.
+The simulation entry points (``run``, ``RunResult``, ``InfluenceModel``, ``compare``,
+``load_sweep``, ``run_sweep``, ``resume_sweep``, ``SweepResult``) are imported on first
+use, so that importing the package to read a scenario stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -24,28 +25,42 @@ from influence_sim.format.scenario import Scenario
 if TYPE_CHECKING:
     from influence_sim.drivers.model import InfluenceModel
     from influence_sim.drivers.runner import run
+    from influence_sim.experiments.compare import Comparison, compare
+    from influence_sim.experiments.sweep import SweepResult, load_sweep, resume_sweep, run_sweep
     from influence_sim.results.runs import RunResult
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "InfluenceModel",
     "InfluenceSimError",
     "Problem",
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SweepResult",
     "__version__",
+    "compare",
     "dump_scenario",
     "load_scenario",
+    "load_sweep",
     "parse_scenario",
+    "resume_sweep",
     "run",
+    "run_sweep",
 ]
 
 _LAZY = {
     "run": "influence_sim.drivers.runner",
     "RunResult": "influence_sim.results.runs",
     "InfluenceModel": "influence_sim.drivers.model",
+    "compare": "influence_sim.experiments.compare",
+    "Comparison": "influence_sim.experiments.compare",
+    "load_sweep": "influence_sim.experiments.sweep",
+    "run_sweep": "influence_sim.experiments.sweep",
+    "resume_sweep": "influence_sim.experiments.sweep",
+    "SweepResult": "influence_sim.experiments.sweep",
 }
 
 

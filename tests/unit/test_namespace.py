@@ -13,6 +13,12 @@ import influence_sim
 
 PUBLIC = {
     "influence_sim": {
+        "Comparison",
+        "SweepResult",
+        "compare",
+        "load_sweep",
+        "resume_sweep",
+        "run_sweep",
         "InfluenceModel",
         "InfluenceSimError",
         "Problem",
@@ -27,7 +33,9 @@ PUBLIC = {
     },
     "influence_sim.drivers": {"InfluenceModel", "PowerAgent", "StateAgent", "run"},
     "influence_sim.experiments": {
+        "Comparison",
         "SweepResult",
+        "compare",
         "analyze",
         "load_sweep",
         "resume_sweep",
@@ -172,3 +180,20 @@ def test_a_bundled_name_works_wherever_a_file_does(tmp_path):
         (scenario_dir() / "central-asia-2021.yaml").read_text()
     )
     assert load_scenario(tmp_path / "mine.yaml").shocks == []
+
+
+def test_compare_returns_a_comparison_that_saves_itself(tmp_path):
+    from influence_sim import Comparison, compare
+
+    pair = compare("kazakhstan-2022", "no-csto-response", replications=3)
+    assert isinstance(pair, Comparison)
+    assert pair.a.seed == pair.b.seed
+    assert pair.state == "kazakhstan"
+    assert set(pair.differences["power"]) == {"russia", "china"}
+    (line, *_) = pair.summary()
+    assert "no-csto-response minus kazakhstan-2022" in line
+    folder = pair.save(tmp_path, plots=False)
+    assert pair.folder == folder
+    assert folder.name.startswith("compare-kazakhstan-2022-vs-no-csto-response-")
+    assert len(folder.name.rsplit("-", 1)[-1]) == 8  # a hash: two comparisons never collide
+    assert (folder / "differences.parquet").is_file()

@@ -119,20 +119,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from influence_sim.cli.report import compare
+    from influence_sim.experiments.compare import compare
 
-    folder, lines = compare(
+    comparison = compare(
         find_scenario(args.base),
         find_scenario(args.other),
         seed=args.seed,
         replications=args.replications,
         overrides=args.set,
-        out=args.out,
         progress=not args.quiet,
         command=command_line(),
     )
-    print(folder)
-    for line in lines:
+    print(comparison.save(args.out))
+    for line in comparison.summary():
         print(f"  {line}")
     return 0
 

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-from typing import Any
-
-import numpy as np
 import pandas as pd
 
-from influence_sim.errors import InfluenceSimError
-from influence_sim.format.scenario import Scenario
-from influence_sim.results.runs import RunResult, now, whole_folder
-from influence_sim.viz.plotting import focus_state, paired_difference
+from influence_sim.results.runs import RunResult
+from influence_sim.viz.plotting import focus_state
 
 
 def describe(result: RunResult) -> list[str]:
@@ -86,94 +78,3 @@ def _movement(result: RunResult) -> str:
         )
     title = result.scenario.states[state].title
     return f"Alignment of {title} (median): " + "; ".join(parts) + "."
-
-
-def compare(
-    base: Scenario | str | Path,
-    other: Scenario | str | Path,
-    *,
-    seed: int | None = None,
-    replications: int | None = None,
-    overrides: list[str] | None = None,
-    out: str | os.PathLike[str] = "results",
-    progress: bool = False,
-    command: list[str] | None = None,
-) -> tuple[Path, list[str]]:
-    """Run two scenarios with the same seeds and write their paired comparison.
-
-    The folder ``<out>/compare-<a>-vs-<b>-<timestamp>/`` holds both results folders,
-    ``differences.parquet`` (``b - a`` per replication, step and power for the state the
-    scenarios are about), a manifest, and ``plots/``.
-
-    Returns:
-        The folder, and one line per power describing the difference.
-
-    Raises:
-        InfluenceSimError: If the scenarios cannot be paired (different calendars).
-    """
-    from influence_sim.drivers.runner import run
-    from influence_sim.format.loading import resolve_scenario as resolve
-    from influence_sim.viz.plotting import plot_comparison, save_figure
-
-    first = resolve(base, overrides or [])
-    seed = first.seed if seed is None else seed
-    replications = first.replications if replications is None else replications
-    results = [
-        run(
-            s,
-            seed=seed,
-            replications=replications,
-            overrides=overrides or [],
-            progress=progress,
-            command=command,
-        )
-        for s in (base, other)
-    ]
-    a, b = results
-    if a.scenario.timeline != b.scenario.timeline:
-        raise InfluenceSimError(
-            f"'{a.name}' and '{b.name}' have different calendars; a paired comparison needs "
-            "the same calendar"
-        )
-    state = focus_state(b)
-    powers = list(a.scenario.powers)
-    diffs = pd.concat(
-        [
-            paired_difference(a, b, state=state, power=p).assign(power=p, state=state)
-            for p in powers
-        ],
-        ignore_index=True,
-    )
-    final = Path(out) / f"compare-{a.name}-vs-{b.name}-{now().strftime('%Y%m%d-%H%M%S')}"
-    with whole_folder(final) as folder:
-        from influence_sim.viz import save_standard_plots
-
-        a.save(folder, name=f"a-{a.name}", draw=save_standard_plots)
-        b.save(folder, name=f"b-{b.name}", draw=save_standard_plots)
-        diffs.to_parquet(folder / "differences.parquet", index=False)
-        for power in powers:
-            save_figure(
-                folder / "plots" / f"comparison-{state}-{power}.png",
-                lambda ax, power=power: plot_comparison(a, b, state=state, power=power, ax=ax),
-            )
-        manifest: dict[str, Any] = {
-            "status": "complete",
-            "a": f"a-{a.name}",
-            "b": f"b-{b.name}",
-            "seed": seed,
-            "replications": replications,
-            "state": state,
-            "difference": "b minus a, paired by replication",
-            "command": command or [],
-        }
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    lines = []
-    for power in powers:
-        per_step = diffs[diffs["power"] == power].groupby("step")["value"].median()
-        biggest = int(np.abs(per_step.to_numpy()).argmax())
-        lines.append(
-            f"{state} overall alignment with {power}, {b.name} minus {a.name} (median of paired "
-            f"differences): {per_step.iloc[biggest]:+.3f} at step {per_step.index[biggest]}, "
-            f"{per_step.iloc[-1]:+.3f} at the end"
-        )
-    return final, lines

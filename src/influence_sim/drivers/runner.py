@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ Driver = Literal["ensemble", "mesa"]
 
 
 def run(
-    scenario: Scenario | str | Path,
+    scenario: Scenario | str | os.PathLike[str],
     *,
     seed: int | None = None,
     replications: int | None = None,

@@ -3,8 +3,10 @@
 from influence_sim._lazy import exports
 
 __all__ = [
+    "Comparison",
     "SweepResult",
     "analyze",
+    "compare",
     "load_sweep",
     "resume_sweep",
     "run_sweep",
@@ -12,6 +14,8 @@ __all__ = [
 ]
 
 _NAMES = {
+    "Comparison": "compare",
+    "compare": "compare",
     "run_sweep": "sweep",
     "load_sweep": "sweep",
     "resume_sweep": "sweep",
