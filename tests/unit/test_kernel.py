@@ -108,3 +108,17 @@ def test_a_daily_calendar_tells_the_same_story():
     at_w = np.median(w["reliance"][:, 13, 0, 0, 0])
     at_d = np.median(d["reliance"][:, 91, 0, 0, 0])
     assert abs(at_w - at_d) < 0.05, (at_w, at_d)
+
+
+def test_the_kernels_parameters_are_the_formats():
+    """One list of behavioural parameters: the kernel's Dyn holds exactly the format's."""
+    from dataclasses import fields
+
+    from influence_sim.engine.kernel import Dyn
+    from influence_sim.format.parameters import scaling
+
+    assert [f.name for f in fields(Dyn)] == [*Dynamics.model_fields, "step_weeks"]
+    scaled = {name: scaling(name) for name in Dynamics.model_fields if scaling(name)}
+    assert scaled["unrest_noise"] == "sqrt"
+    assert scaled["investment_growth"] == "yearly"
+    assert len(scaled) == 12

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from influence_sim.engine.kernel import ECONOMY, SECURITY
+from influence_sim.engine.kernel import ECONOMY, SECURITY, alignment_of
 
 if TYPE_CHECKING:
     from influence_sim.drivers.model import InfluenceModel
@@ -56,9 +56,9 @@ class StateAgent(mesa.Agent):
     @property
     def alignment(self) -> dict[str, float]:
         """Overall alignment per power and ``self``: reliance weighted by security's salience."""
-        w = self.security_salience
-        sec, eco = self.reliance("security"), self.reliance("economy")
-        return {k: w * sec[k] + (1 - w) * eco[k] for k in sec}
+        i, state = self.index, self.model.state
+        row = alignment_of(state.reliance[0, :, i : i + 1], state.salience[0, i : i + 1])[0]
+        return dict(zip(self.model.options, map(float, row), strict=True))
 
     @property
     def opinion(self) -> dict[str, float]:

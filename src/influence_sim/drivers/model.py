@@ -20,7 +20,7 @@ from influence_sim import arguments
 from influence_sim.drivers.agents import PowerAgent, StateAgent
 from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.ensemble import seed_sequence
-from influence_sim.engine.kernel import noise_width, step
+from influence_sim.engine.kernel import alignment_of, noise_width, step
 from influence_sim.engine.trajectory import Recorder, Trajectory
 from influence_sim.format.loading import Overrides, override_list, resolve_scenario
 from influence_sim.format.scenario import MAX_STEPS, Scenario
@@ -115,9 +115,7 @@ class InfluenceModel(mesa.Model):
     @property
     def regional_alignment(self) -> dict[str, float]:
         """Alignment of the region with each power and ``self``, weighted as the scenario says."""
-        s = self.state
-        w = s.salience[0][:, None]
-        alignment = w * s.reliance[0, 0] + (1 - w) * s.reliance[0, 1]
+        alignment = alignment_of(self.state.reliance[0], self.state.salience[0])
         region = self.params.weights[0] @ alignment
         return dict(zip(self.options, map(float, region), strict=True))
 

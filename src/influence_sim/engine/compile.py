@@ -22,12 +22,13 @@ from influence_sim.engine.kernel import (
     Dyn,
     Params,
     State,
+    salience_of,
     set_propensity,
 )
 from influence_sim.engine.schedule import Schedule, Setter, StepShocks
 from influence_sim.errors import ScenarioError
 from influence_sim.format.calendar import Timeline
-from influence_sim.format.parameters import Dynamics
+from influence_sim.format.parameters import Dynamics, scaling
 from influence_sim.format.paths import parse_path
 from influence_sim.format.scenario import SELF, Scenario, SecurityTool, same_data
 from influence_sim.format.settable import MESSAGE
@@ -45,24 +46,6 @@ from influence_sim.format.shocks import (
 
 TOOLS: tuple[str, ...] = get_args(SecurityTool)
 DOMAINS = ("security", "economy")
-
-# How each behavioural parameter scales with the step: "rate" is a weekly share
-# (1 - (1 - r) ** weeks), "sqrt" a weekly standard deviation, "linear" a weekly
-# amount, "yearly" a yearly growth; the rest do not depend on the step.
-_SCALING = {
-    "unrest_decay": "rate",
-    "grievance_gain": "rate",
-    "domestic_damping": "rate",
-    "foreign_damping": "rate",
-    "threat_decay": "rate",
-    "credibility_recovery": "rate",
-    "posture_response": "rate",
-    "opinion_drift": "rate",
-    "unrest_noise": "sqrt",
-    "opinion_noise": "sqrt",
-    "sovereignty_backlash": "linear",
-    "investment_growth": "yearly",
-}
 
 
 # Where ``set`` shocks write (format.settable lists the paths; a test keeps them equal).
@@ -105,7 +88,7 @@ class Compiled:
 def scale(name: str, value: float, step_days: int) -> float:
     """A behavioural parameter in the kernel's per-step units."""
     weeks = step_days / 7.0
-    kind = _SCALING.get(name)
+    kind = scaling(name) if name in Dynamics.model_fields else None
     if weeks == 1.0 and kind != "yearly":
         return value  # exactly as given, not 1 - (1 - r) ** 1
     if kind == "rate":
@@ -223,13 +206,12 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
     reliance /= reliance.sum(axis=3, keepdims=True)
     unrest = by_state([s.unrest for s in specs])
     threat = by_state([s.external_threat for s in specs])
-    dyn = params.dyn
-    excess = np.minimum(1.0, dyn.salience_unrest * unrest + dyn.salience_threat * threat)
+    salience, _ = salience_of(params.salience0, params.dyn, unrest, threat)
     initial = State(
         reliance=reliance,
         unrest=unrest,
         threat=threat,
-        salience=params.salience0 + (1.0 - params.salience0) * excess,
+        salience=salience,
         opinion=opinion.copy(),
         opinion_base=opinion.copy(),
         credibility=np.repeat(params.credibility0[:, :, None], s_n, axis=2),

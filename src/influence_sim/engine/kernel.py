@@ -179,6 +179,31 @@ def noise_width(n_states: int, n_powers: int) -> int:
     return n_states + n_states * n_powers
 
 
+def alignment_of(reliance: Array, salience: Array) -> Array:
+    """Overall alignment: reliance weighted by the salience of security (the one formula).
+
+    Args:
+        reliance: ``(..., D, S, K)``.
+        salience: ``(..., S)``, the same leading axes.
+
+    Returns:
+        ``(..., S, K)``.
+    """
+    w = salience[..., None]
+    return w * reliance[..., SECURITY, :, :] + (1 - w) * reliance[..., ECONOMY, :, :]
+
+
+def salience_of(salience0: Array, dyn: Dyn, unrest: Array, threat: Array) -> tuple[Array, Array]:
+    """The weight of security, ``(R, S)``, and the crisis excess that raised it.
+
+    Security's weight rises from its baseline toward 1 with unrest and external threat.
+    """
+    excess = np.minimum(
+        1.0, dyn.salience_unrest[:, None] * unrest + dyn.salience_threat[:, None] * threat
+    )
+    return salience0 + (1.0 - salience0) * excess, excess
+
+
 def posture_ceiling(params: Params) -> Array:
     """The highest posture each power's tools allow, ``(B, P)``."""
     return params.tools.max(axis=2)
@@ -328,10 +353,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     )
 
     # Salience of security, then reliance toward the logit choice.
-    excess = np.minimum(
-        1.0, d.salience_unrest[:, None] * state.unrest + d.salience_threat[:, None] * state.threat
-    )
-    state.salience = params.salience0 + (1.0 - params.salience0) * excess
+    state.salience, excess = salience_of(params.salience0, d, state.unrest, state.threat)
     weekly = np.minimum(1.0, d.adjustment_rate[:, None] + d.crisis_adjustment[:, None] * excess)
     rate = 1.0 - (1.0 - weekly) ** d.step_weeks[:, None]
     step_toward = choice(state, params)

@@ -10,7 +10,7 @@ of DESIGN.md section 8, and the source says which.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -19,8 +19,25 @@ from influence_sim.format.fields import NonNegative, Positive, Share, Spec
 _CAL = "Calibration, not a measurement: chosen so the model shows pattern {} (DESIGN.md §8)."
 
 
-def _param(default: float, description: str, source: str) -> Any:
-    return Field(default, description=description, json_schema_extra={"source": source})
+Scaling = Literal["rate", "sqrt", "linear", "yearly"]
+"""How a parameter scales with the step: a weekly share (``1 - (1 - r) ** weeks``), a
+weekly standard deviation (``x * sqrt(weeks)``), a weekly amount (``x * weeks``), or a
+yearly growth (``(1 + g) ** (days / 365.25) - 1``). Parameters without one do not
+depend on the step."""
+
+
+def _param(default: float, description: str, source: str, per_step: Scaling | None = None) -> Any:
+    extra: dict[str, Any] = {"source": source}
+    if per_step is not None:
+        extra["scaling"] = per_step
+    return Field(default, description=description, json_schema_extra=extra)
+
+
+def scaling(name: str) -> Scaling | None:
+    """How parameter ``name`` scales with the step (None: it does not)."""
+    extra = Dynamics.model_fields[name].json_schema_extra
+    value = extra.get("scaling") if isinstance(extra, dict) else None
+    return value  # type: ignore[return-value]
 
 
 class Dynamics(Spec):
@@ -28,30 +45,39 @@ class Dynamics(Spec):
 
     # Unrest
     unrest_decay: Share = _param(
-        0.15, "Share of unrest that subsides on its own each week.", _CAL.format(2)
+        0.15, "Share of unrest that subsides on its own each week.", _CAL.format(2), per_step="rate"
     )
     grievance_gain: NonNegative = _param(
-        0.6, "Unrest added each week by an uprising of intensity 1.", _CAL.format(2)
+        0.6,
+        "Unrest added each week by an uprising of intensity 1.",
+        _CAL.format(2),
+        per_step="rate",
     )
     domestic_damping: Share = _param(
         0.2,
         "Share of unrest a state's own forces remove each week at domestic capacity 1.",
         _CAL.format("2 and 3"),
+        per_step="rate",
     )
     foreign_damping: Share = _param(
         0.6,
         "Share of unrest a full foreign deployment with reach 1 removes each week.",
         "Article: Russian paratroopers 'who speak a language the locals understand and who "
         "are ready to fly and help'; strength calibrated to pattern 2.",
+        per_step="rate",
     )
     unrest_noise: NonNegative = _param(
-        0.02, "Standard deviation of the weekly random change in unrest.", _CAL.format(1)
+        0.02,
+        "Standard deviation of the weekly random change in unrest.",
+        _CAL.format(1),
+        per_step="sqrt",
     )
     threat_decay: Share = _param(
         0.02,
         "Share of an external threat that fades each week once its duration ends.",
         "Calibration: the Taliban threat persisted for years after August 2021 (article: "
         "'especially since the Taliban took control of Kabul last August').",
+        per_step="rate",
     )
     # Requests
     acceptance_commitment: Share = _param(
@@ -92,6 +118,7 @@ class Dynamics(Spec):
         0.01,
         "Share of the gap to its starting credibility that closes each week.",
         _CAL.format(2),
+        per_step="rate",
     )
     # Offers and utilities
     offer_weight: NonNegative = _param(
@@ -145,18 +172,21 @@ class Dynamics(Spec):
         "investment is at risk after another power intervened.",
         "Article (Dean Cheng): 'The Chinese are certainly going to have to start reassessing "
         "the vulnerability of their economic investments'; calibrated to pattern 4.",
+        per_step="rate",
     )
     investment_growth: NonNegative = _param(
         0.04,
         "Yearly growth of a power's investment stock at economic capacity 1.",
         "Article: China invested 'tens of billions of dollars ... over the past decade'; "
         "about 4% a year on the stock.",
+        per_step="yearly",
     )
     # Opinion
     opinion_drift: Share = _param(
         0.02,
         "Share of the gap between opinion and its baseline that closes each week.",
         _CAL.format(5),
+        per_step="rate",
     )
     intervention_gratitude: Share = _param(
         0.1,
@@ -169,9 +199,13 @@ class Dynamics(Spec):
         "Fall in favourability of a power while its troops are deployed.",
         "Article: 'a difficult past and the nationalist discourse that has been present for "
         "the past 30 years'; calibrated to pattern 2.",
+        per_step="linear",
     )
     opinion_noise: NonNegative = _param(
-        0.01, "Standard deviation of the weekly random change in opinion.", _CAL.format(5)
+        0.01,
+        "Standard deviation of the weekly random change in opinion.",
+        _CAL.format(5),
+        per_step="sqrt",
     )
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
-from influence_sim.engine.kernel import Params, State
+from influence_sim.engine.kernel import Params, State, alignment_of
 
 RETURN_TOLERANCE = 0.02
 """How close to its starting value alignment must come to count as returned."""
@@ -28,8 +28,7 @@ RETURN_TOLERANCE = 0.02
 
 def overall_alignment(state: State) -> NDArray[np.float64]:
     """Overall alignment, ``(R, S, K)``: reliance weighted by the salience of security."""
-    w = state.salience[:, :, None]
-    return w * state.reliance[:, 0] + (1 - w) * state.reliance[:, 1]
+    return alignment_of(state.reliance, state.salience)
 
 
 class _FirstAfterPeak:

@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
+from influence_sim.engine.kernel import alignment_of
 from influence_sim.engine.trajectory import Trajectory
 
 DOMAINS = ("security", "economy", "overall")
@@ -39,8 +40,7 @@ def dates(compiled: Compiled, steps: NDArray[np.int64]) -> pd.Series:
 def alignment_array(trajectory: Trajectory) -> NDArray[np.float64]:
     """Reliance by domain and overall alignment, ``(R, rows, 3, S, K)``."""
     reliance = trajectory["reliance"]  # (R, rows, 2, S, K)
-    w = trajectory["salience"][:, :, :, None]
-    overall = w * reliance[:, :, 0] + (1 - w) * reliance[:, :, 1]
+    overall = alignment_of(reliance, trajectory["salience"])
     return np.concatenate([reliance, overall[:, :, None]], axis=2)
 
 
