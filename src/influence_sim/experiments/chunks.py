@@ -38,7 +38,7 @@ from influence_sim.engine.kernel import Dyn, Params, State, StepEvents
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.loading import parse_scenario
 from influence_sim.results.metrics import Summary
-from influence_sim.results.storage import digest, storage_error
+from influence_sim.results.storage import atomic_write, digest
 
 PARTS = ("runs", "metrics", "timeseries")
 VALID = "_valid"
@@ -222,18 +222,11 @@ def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> dict[str,
     import pyarrow.parquet as pq
 
     target = folder / name
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), b"influence_sim": meta.encode()}
     )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, temporary)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise storage_error(target, exc) from None
+    atomic_write(target, lambda temporary: pq.write_table(table, temporary))
     return {name: digest(target)}
 
 

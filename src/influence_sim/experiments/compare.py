@@ -6,7 +6,6 @@ difference ``b - a`` per replication isolates what the scenarios change.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from influence_sim.errors import InfluenceSimError
 from influence_sim.format.loading import Overrides, override_list, resolve_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.results.runs import RunResult, scenario_hash, whole_folder
+from influence_sim.results.storage import folder_name
 
 
 @dataclass
@@ -58,11 +58,9 @@ class Comparison:
 
     def folder_name(self) -> str:
         """``compare-<a>-vs-<b>-<timestamp>-<hash>``: the hash covers both runs' inputs."""
-        stamp = self.a.started.strftime("%Y%m%d-%H%M%S")
         a, b = self.a, self.b
         key = f"{scenario_hash(a.scenario)}:{scenario_hash(b.scenario)}:{a.seed}:{a.replications}"
-        digest = hashlib.sha256(key.encode()).hexdigest()[:8]
-        return f"compare-{self.a.name}-vs-{self.b.name}-{stamp}-{digest}"
+        return folder_name(f"compare-{a.name}-vs-{b.name}", a.started, key)
 
     def save(self, directory: str | os.PathLike[str] = "results", *, plots: bool = True) -> Path:
         """Write both results folders, ``differences.parquet``, a manifest and ``plots/``.

@@ -36,6 +36,7 @@ import numpy as np
 from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.chunks import PARTS, part_name
 from influence_sim.results.storage import (
+    atomic_write,
     digest,
     pid_alive,
     problem_with,
@@ -53,13 +54,7 @@ LOCK = "sweep.lock"
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON under a temporary name and rename it into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(json.dumps(data, indent=2) + "\n")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise storage_error(path, exc) from None
+    atomic_write(path, lambda temporary: temporary.write_text(json.dumps(data, indent=2) + "\n"))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

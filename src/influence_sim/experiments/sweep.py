@@ -67,7 +67,7 @@ from influence_sim.format.validation import problems_from
 from influence_sim.format.yamlio import read_yaml_file
 from influence_sim.results.memory import available_bytes, human
 from influence_sim.results.runs import now, scenario_hash, versions, whole_folder
-from influence_sim.results.storage import digest, digests
+from influence_sim.results.storage import digest, digests, folder_name
 
 REFERENCE_FILE = "reference-scenario.yaml"
 """The world a sweep's base departs from, when the base was made by overrides."""
@@ -483,7 +483,7 @@ def _create(
     """The sweep folder with its set-up files, appearing whole or not at all."""
     points = sample(spec)
     digest_text = spec_hash(spec, base)
-    folder = out / f"{spec.name}-{now().strftime('%Y%m%d-%H%M%S')}-{digest_text[:8]}"
+    folder = out / folder_name(spec.name, now(), digest_text)
     if out.exists() and not out.is_dir():
         raise InfluenceSimError(f"{out}: is a file; --out needs a folder")
     n_runs = len(points) * spec.replications

@@ -31,7 +31,13 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.format.loading import dump_scenario, parse_scenario
 from influence_sim.format.scenario import Scenario
-from influence_sim.results.storage import digests, pid_alive, read_manifest_file, storage_error
+from influence_sim.results.storage import (
+    digests,
+    folder_name,
+    pid_alive,
+    read_manifest_file,
+    storage_error,
+)
 from influence_sim.results.storage import verify as check_files
 
 TABLES = ("alignment", "regional", "states", "powers", "events", "summary")
@@ -123,11 +129,10 @@ class RunResult:
 
     def folder_name(self) -> str:
         """``<name>-<timestamp>-<hash>``: the hash covers the scenario, seed and replications."""
-        stamp = self.started.strftime("%Y%m%d-%H%M%S")
         key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
         if self.scenario.is_departure:
             key += ":" + scenario_hash(self.scenario.reference)
-        return f"{self.name}-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        return folder_name(self.name, self.started, key)
 
     def save(
         self,

@@ -12,6 +12,8 @@ import errno
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,39 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def atomic_write(target: Path, write: Callable[[Path], object]) -> None:
+    """Write a file under a temporary name beside ``target``, then rename it into place.
+
+    Readers see the old file or the whole new one, never a part; on failure the
+    temporary file is removed.
+
+    Args:
+        target: The file.
+        write: Writes the content to the path it is given.
+
+    Raises:
+        InfluenceSimError: If the disk refuses the write (full, read-only), naming the file.
+    """
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write(temporary)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise storage_error(target, exc) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def folder_name(name: str, started: datetime, key: str) -> str:
+    """``<name>-<timestamp>-<hash>``: the one naming scheme of results, sweeps, comparisons.
+
+    The hash (8 hex digits of SHA-256 of ``key``) tells apart two folders started in
+    the same second from different inputs.
+    """
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    return f"{name}-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
