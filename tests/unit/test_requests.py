@@ -8,7 +8,8 @@ from influence_sim import load_scenario
 from influence_sim.drivers.runner import run
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate
-from influence_sim.engine.kernel import _default_alliance, noise_width, step
+from influence_sim.engine.kernel import noise_width, step
+from influence_sim.engine.requests import default_alliance
 from influence_sim.engine.schedule import StepShocks
 from tests.conftest import SCENARIOS
 
@@ -120,7 +121,7 @@ def _two_alliances(compiled):
 def test_the_alliance_asked_follows_each_rows_commitments():
     compiled = compile_scenario(load_scenario(KZ))
     params, russia, china = _two_alliances(compiled)
-    best = _default_alliance(params)
+    best = default_alliance(params)
     assert best.shape == (2, len(compiled.states))
     assert (best[0] == 0).all()
     assert (best[1] == 1).all()

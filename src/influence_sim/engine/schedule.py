@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from influence_sim.engine.kernel import Params, State
+    from influence_sim.engine.state import Params, State
 
 Target = Literal["state", "params", "dyn"]
 

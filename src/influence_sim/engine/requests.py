@@ -1,0 +1,250 @@
+"""Requests for troops, decisions, arrivals, reassessment and order restored.
+
+The third stage of a step (``docs/ODD.md``), in named parts: withdrawals, who asks,
+what the lead power answers, forced interventions, arrivals, other powers'
+reassessment, and the credibility and gratitude that order restored brings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from influence_sim.engine.schedule import StepShocks
+from influence_sim.engine.state import (
+    RESPONDS_ALWAYS,
+    RESPONDS_AUTO,
+    TROOPS,
+    Array,
+    BoolArray,
+    IntArray,
+    Params,
+    State,
+    StepEvents,
+)
+
+Forced = tuple[list[tuple[int, int, float]], list[tuple[int, int]]]
+
+
+def alliance_commitment_to(params: Params) -> Array:
+    """Each power's strongest collective-defence commitment to each state, ``(B, P, S)``."""
+    _, p, s = params.reach.shape
+    b = max(params.reach.shape[0], params.alliance_commitment.shape[0])
+    out = np.zeros((b, p, s))
+    for a, lead in enumerate(params.alliance_lead):
+        if params.alliance_deploys[a]:
+            members = params.alliance_members[a][None, :]
+            commit = params.alliance_commitment[:, a, None] * members
+            out[:, lead, :] = np.maximum(out[:, lead, :], commit)
+    return out
+
+
+def allies(params: Params) -> BoolArray:
+    """Whether each state belongs to an alliance each power leads, ``(P, S)``."""
+    out = np.zeros((params.n_powers, params.n_states), dtype=bool)
+    for a, lead in enumerate(params.alliance_lead):
+        out[lead] |= params.alliance_members[a]
+    return out
+
+
+def requests(state: State, params: Params, shocks: StepShocks, forced: Forced) -> StepEvents:
+    """Withdrawals, requests and answers, deployments, arrivals, reassessment, order restored.
+
+    Changes ``state`` in place and returns what happened.
+    """
+    ally = allies(params)  # (P, S), once per step, not once per replication
+    interventions, withdrawals = forced
+    withdrawn = withdraw(state, withdrawals)
+    ask = who_asks(state, params, shocks)
+    requested, accepted, declined = answer(state, params, ask, ally)
+    intervene(state, params, interventions)
+    arrived = arrive(state)
+    newly = reassess(state, arrived)
+    restored = restore_order(state, params, ally)
+    return StepEvents(
+        ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks
+    )
+
+
+def withdraw(state: State, withdrawals: list[tuple[int, int]]) -> BoolArray:
+    """Withdraw deployed and pending troops; returns where there were any, ``(R, P, S)``."""
+    withdrawn = np.zeros(state.deployed.shape, dtype=bool)
+    for p, s in withdrawals:
+        withdrawn[:, p, s] = (state.deployed[:, p, s] > 0) | (state.pending[:, p, s] >= 0)
+        state.deployed[:, p, s] = 0.0
+        state.pending[:, p, s] = -1
+        state.mission[:, p, s] = False
+    return withdrawn
+
+
+def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
+    """Which alliance each state asks, ``(R, S)``: an alliance, ``-(power + 2)``, or -1.
+
+    Scripted requests, or unrest past the threshold (not by a state whose request is
+    scripted for a later step: the script is its request). Asking disarms a state; it
+    is re-armed when its unrest falls below half its threshold.
+    """
+    r, s_n = state.unrest.shape
+    ask = np.full((r, s_n), -1, dtype=np.int64)
+    auto_alliance = np.broadcast_to(default_alliance(params), (r, s_n))  # (R, S)
+    over = state.armed & (state.unrest > params.unrest_threshold) & ~shocks.waiting[None, :]
+    over &= auto_alliance >= 0
+    ask[over] = auto_alliance[over]
+    for s, target in shocks.requests:
+        ask[:, s] = target
+    state.armed &= ask == -1
+    state.armed |= state.unrest < params.unrest_threshold / 2
+    return ask
+
+
+def answer(
+    state: State, params: Params, ask: IntArray, ally: BoolArray
+) -> tuple[IntArray, BoolArray, BoolArray]:
+    """The lead power's answer to each request: who decides, accepted, declined (``(R, S)``)."""
+    requested = np.full(ask.shape, -1, dtype=np.int64)
+    accepted = np.zeros(ask.shape, dtype=bool)
+    declined = np.zeros(ask.shape, dtype=bool)
+    asking = ask != -1
+    if not asking.any():
+        return requested, accepted, declined
+    d = params.dyn
+    free = state.capacity - state.deployed.sum(axis=2)  # (R, P)
+    commit_to = alliance_commitment_to(params)  # once, not per replication that asks
+    for ri, s in zip(*np.nonzero(asking), strict=True):
+        b = ri if params.alliance_commitment.shape[0] > 1 else 0
+        lead, commitment, responds, deploys = _terms(params, int(ask[ri, s]), b, s, commit_to)
+        requested[ri, s] = lead
+        if state.deployed[ri, lead, s] > 0 or state.pending[ri, lead, s] >= 0:
+            # Troops already there or on the way answer the request: nothing new is sent,
+            # and nothing is declined; from now on they are there at its request.
+            accepted[ri, s] = True
+            if state.pending[ri, lead, s] >= 0:
+                state.pending_requested[ri, lead, s] = True
+            else:
+                state.mission[ri, lead, s] = True
+            continue
+        can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0
+        if responds == RESPONDS_AUTO:
+            yes = (
+                can
+                and commitment >= d.acceptance_commitment[b]
+                and free[ri, lead] >= d.acceptance_capacity[b]
+            )
+        else:
+            yes = can and responds == RESPONDS_ALWAYS
+        if yes:
+            size = float(free[ri, lead] * d.deployment_share[b] * params.tools[b, lead, TROOPS])
+            state.pending[ri, lead, s] = params.deploy_delay[b, lead]
+            state.pending_size[ri, lead, s] = size
+            state.pending_requested[ri, lead, s] = True
+            free[ri, lead] -= size
+            accepted[ri, s] = True
+        else:
+            declined[ri, s] = True
+            _credibility_shift(state, params, ally, ri, b, lead, -float(d.credibility_loss[b]))
+    return requested, accepted, declined
+
+
+def _terms(
+    params: Params, target: int, b: int, s: int, commit_to: Array
+) -> tuple[int, float, int, bool]:
+    """Who decides a request, the commitment at stake, the policy, whether troops can go."""
+    if target >= 0:
+        return (
+            int(params.alliance_lead[target]),
+            float(params.alliance_commitment[b, target]),
+            int(params.alliance_responds[target]),
+            bool(params.alliance_deploys[target]),
+        )
+    lead = -target - 2  # a request to a power directly: its strongest commitment counts
+    return lead, float(commit_to[b, lead, s]), RESPONDS_AUTO, True
+
+
+def intervene(state: State, params: Params, interventions: list[tuple[int, int, float]]) -> None:
+    """Forced interventions: a deployment after the power's delay, without a decision."""
+    for p, s, size in interventions:
+        free = np.maximum(0.0, state.capacity[:, p] - state.deployed[:, p, :].sum(axis=1))
+        idle = (state.pending[:, p, s] < 0) & (state.deployed[:, p, s] == 0)
+        state.pending[:, p, s] = np.where(idle, params.deploy_delay[:, p], state.pending[:, p, s])
+        state.pending_size[:, p, s] = np.where(idle, free * size, state.pending_size[:, p, s])
+        state.pending_requested[:, p, s] &= ~idle
+
+
+def arrive(state: State) -> BoolArray:
+    """Deployments whose delay is over arrive; returns where, ``(R, P, S)``."""
+    arrived = state.pending == 0
+    if arrived.any():
+        state.deployed += np.where(arrived, state.pending_size, 0.0)
+        state.mission |= arrived & state.pending_requested
+        state.pending_requested &= ~arrived
+    state.pending = np.where(
+        state.pending > 0, state.pending - 1, np.where(arrived, -1, state.pending)
+    )
+    return arrived
+
+
+def reassess(state: State, arrived: BoolArray) -> BoolArray:
+    """Another power's troops where a power has investment: it is alarmed, region-wide.
+
+    Returns the powers newly alarmed this step, ``(R, P)``.
+    """
+    newly = np.zeros_like(state.alarmed)
+    if arrived.any():
+        for p in range(state.alarmed.shape[1]):
+            others = np.delete(arrived, p, axis=1).any(axis=1)  # (R, S)
+            at_risk = (others & (state.investment[:, p, :] > 0)).any(axis=1)
+            newly[:, p] = at_risk & ~state.alarmed[:, p]
+        state.alarmed |= newly
+    return newly
+
+
+def restore_order(state: State, params: Params, ally: BoolArray) -> BoolArray:
+    """Order restored with requested troops on the ground: credibility and gratitude.
+
+    Returns where, ``(R, P, S)``.
+    """
+    d = params.dyn
+    restored = state.mission & (state.unrest < params.unrest_threshold)[:, None, :]
+    if restored.any():
+        for ri, p, s in zip(*np.nonzero(restored), strict=True):
+            b = ri if params.credibility0.shape[0] > 1 else 0
+            _credibility_shift(state, params, ally, ri, b, p, float(d.credibility_gain[b]))
+            state.opinion[ri, s, p] += d.intervention_gratitude[b]
+        state.mission &= ~restored
+    return restored
+
+
+def _credibility_shift(
+    state: State,
+    params: Params,
+    ally: BoolArray,
+    ri: int,
+    b: int,
+    power: int,
+    amount: float,
+) -> None:
+    """Move a power's credibility in every state's eyes: allies fully, others in part."""
+    seen = np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
+    cred = state.credibility[ri, power]
+    if amount >= 0:
+        cred += amount * seen * (1.0 - cred)
+    else:
+        cred += amount * seen * cred
+
+
+def default_alliance(params: Params) -> IntArray:
+    """The collective-defence alliance each state would ask (highest commitment), or -1.
+
+    Shaped ``(B, S)``: in a sweep the commitments, and so the choice, may differ by row.
+    Ties go to the alliance listed first.
+    """
+    b_n, s_n = params.alliance_commitment.shape[0], params.n_states
+    best = np.full((b_n, s_n), -1, dtype=np.int64)
+    best_commit = np.full((b_n, s_n), -1.0)
+    for a in range(len(params.alliance_lead)):
+        if not params.alliance_deploys[a]:
+            continue
+        commit = params.alliance_commitment[:, a, None]  # (B, 1)
+        better = params.alliance_members[a][None, :] & (commit > best_commit)
+        best[better] = a
+        best_commit = np.where(better, commit, best_commit)
+    return best

@@ -1,0 +1,170 @@
+"""The kernel's data: parameters, state and a step's events, as arrays with a batch axis.
+
+Every array carries a leading batch axis. State arrays have ``R`` rows, one per
+replication; parameter arrays have ``B`` rows where ``B`` is 1 (shared by all
+replications) or ``R`` (one set per replication, as in a sweep), so that numpy
+broadcasting serves both. Axis names: ``S`` states, ``P`` powers, ``K = P + 1``
+reliance options (the powers, then ``self``), ``D = 2`` domains (security,
+economy), ``T`` security tools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from influence_sim.engine.schedule import StepShocks
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+SECURITY, ECONOMY = 0, 1
+TROOPS = 0
+"""Column of the ``troops`` tool in ``Params.tools``."""
+RELIANCE_FLOOR = 0.01
+"""Starting reliance below this is treated as this when the propensities are set."""
+
+RESPONDS_AUTO, RESPONDS_ALWAYS, RESPONDS_NEVER = 0, 1, 2
+
+
+@dataclass
+class Dyn:
+    """Behavioural parameters, each shaped ``(B,)``; rates already scaled to one step."""
+
+    unrest_decay: Array
+    grievance_gain: Array
+    domestic_damping: Array
+    foreign_damping: Array
+    unrest_noise: Array
+    threat_decay: Array
+    acceptance_commitment: Array
+    acceptance_capacity: Array
+    deployment_share: Array
+    credibility_gain: Array
+    credibility_loss: Array
+    nonmember_weight: Array
+    credibility_recovery: Array
+    offer_weight: Array
+    opinion_weight: Array
+    elite_weight: Array
+    dependence_cost: Array
+    temperature: Array
+    salience_unrest: Array
+    salience_threat: Array
+    adjustment_rate: Array
+    crisis_adjustment: Array
+    posture_response: Array
+    investment_growth: Array
+    opinion_drift: Array
+    intervention_gratitude: Array
+    sovereignty_backlash: Array
+    opinion_noise: Array
+    step_weeks: Array
+
+
+@dataclass
+class Params:
+    """Everything the step reads but does not change (except through ``set`` shocks).
+
+    Shapes: ``(B, ...)`` unless noted; alliance structure is shared, without a batch axis.
+    """
+
+    weights: Array  # (B, S) regional weights, summing to 1
+    gdp: Array  # (B, S)
+    unrest_threshold: Array  # (B, S)
+    domestic_capacity: Array  # (B, S)
+    salience0: Array  # (B, S)
+    elite: Array  # (B, S, P)
+    deploy_delay: IntArray  # (B, P) steps
+    tools: Array  # (B, P, T)
+    credibility0: Array  # (B, P)
+    reach: Array  # (B, P, S)
+    trade: Array  # (B, P, S)
+    remittances: Array  # (B, P, S)
+    alliance_lead: IntArray  # (A,)
+    alliance_members: BoolArray  # (A, S)
+    alliance_deploys: BoolArray  # (A,)
+    alliance_responds: IntArray  # (A,)
+    alliance_commitment: Array  # (B, A)
+    propensity: Array  # (B, D, S, K) fixed effects: the starting reliance is the choice at start
+    dyn: Dyn
+
+    @property
+    def n_states(self) -> int:
+        """Number of states."""
+        return int(self.gdp.shape[1])
+
+    @property
+    def n_powers(self) -> int:
+        """Number of powers."""
+        return int(self.reach.shape[1])
+
+    def copy(self) -> Params:
+        """A deep copy, so ``set`` shocks in one run never leak into another."""
+        return _copy(self)
+
+
+@dataclass
+class State:
+    """Everything that changes, each array shaped ``(R, ...)``."""
+
+    reliance: Array  # (R, D, S, K)
+    unrest: Array  # (R, S)
+    threat: Array  # (R, S)
+    salience: Array  # (R, S) weight of security, derived each step
+    opinion: Array  # (R, S, P)
+    opinion_base: Array  # (R, S, P)
+    credibility: Array  # (R, P, S) as each state perceives it
+    capacity: Array  # (R, P) security capacity
+    econ: Array  # (R, P) economic capacity
+    posture: Array  # (R, P, S)
+    investment: Array  # (R, P, S) USD billion
+    deployed: Array  # (R, P, S)
+    pending: IntArray  # (R, P, S) steps until arrival, -1 when none
+    pending_size: Array  # (R, P, S)
+    pending_requested: BoolArray  # (R, P, S) whether the deployment answers a request
+    mission: BoolArray  # (R, P, S) requested troops on the ground, order not yet restored
+    armed: BoolArray  # (R, S) whether the government will ask when unrest passes its threshold
+    alarmed: BoolArray  # (R, P) whether the power has reassessed its investments' security
+
+    @property
+    def n_replications(self) -> int:
+        """Number of replications."""
+        return int(self.unrest.shape[0])
+
+    def copy(self) -> State:
+        """A deep copy."""
+        return _copy(self)
+
+
+@dataclass
+class StepEvents:
+    """What happened in a step, as masks over the batch (empty masks are cheap to test)."""
+
+    asked: IntArray  # (R, S) alliance asked, or -(power + 2) for a power, or -1
+    requested: IntArray  # (R, S) the power that decides (the alliance's lead), -1 if none
+    accepted: BoolArray  # (R, S)
+    declined: BoolArray  # (R, S)
+    arrived: BoolArray  # (R, P, S)
+    restored: BoolArray  # (R, P, S) order restored with a power's requested troops
+    withdrawn: BoolArray  # (R, P, S)
+    alarmed: BoolArray  # (R, P) newly alarmed this step
+    shocks: StepShocks
+
+
+def _copy(obj: Any) -> Any:
+    values = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        values[f.name] = value.copy() if isinstance(value, np.ndarray) else _maybe_copy(value)
+    return replace(obj, **values)
+
+
+def _maybe_copy(value: Any) -> Any:
+    if isinstance(value, Dyn):
+        return _copy(value)
+    return value
