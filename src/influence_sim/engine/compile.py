@@ -125,66 +125,113 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
         ScenarioError: If a ``set`` shock names a parameter the model cannot change
             mid-run, or the reference has other states or powers.
     """
-    timeline = scenario.timeline
-    states, powers, alliances = (
-        list(scenario.states),
-        list(scenario.powers),
-        list(scenario.alliances),
+    names = _Names.of(scenario)
+    params = _params(scenario, names)
+    initial = _initial(scenario, names, params)
+    _calibrate(scenario, reference, names, initial, params)
+    schedule = _schedule(scenario, scenario.timeline, names.si, names.pi, names.ai)
+    return Compiled(
+        scenario,
+        scenario.timeline,
+        params,
+        initial,
+        schedule,
+        names.states,
+        names.powers,
+        names.alliances,
     )
-    s_n, p_n = len(states), len(powers)
-    si = {name: i for i, name in enumerate(states)}
-    pi = {name: i for i, name in enumerate(powers)}
-    ai = {name: i for i, name in enumerate(alliances)}
-    specs = [scenario.states[s] for s in states]
-    pspecs = [scenario.powers[p] for p in powers]
 
-    def by_state(values: list[float]) -> np.ndarray:
+
+@dataclass(frozen=True)
+class _Names:
+    """The names on each axis, their indices, and builders of arrays indexed by them."""
+
+    scenario: Scenario
+    states: list[str]
+    powers: list[str]
+    alliances: list[str]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> _Names:
+        return cls(scenario, list(scenario.states), list(scenario.powers), list(scenario.alliances))
+
+    @property
+    def si(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.states)}
+
+    @property
+    def pi(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.powers)}
+
+    @property
+    def ai(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.alliances)}
+
+    def by_state(self, field: str) -> np.ndarray:
+        """A state field, ``(1, S)``."""
+        values = [getattr(self.scenario.states[s], field) for s in self.states]
         return np.array([values], dtype=np.float64)
 
-    def power_state(field: str) -> np.ndarray:
-        out = np.zeros((1, p_n, s_n))
-        for p, spec in enumerate(pspecs):
-            for state, value in getattr(spec, field).items():
+    def by_power(self, field: str) -> np.ndarray:
+        """A power field, ``(1, P)``."""
+        return np.array([[getattr(self.scenario.powers[p], field) for p in self.powers]])
+
+    def power_state(self, field: str) -> np.ndarray:
+        """A power's mapping over states, ``(1, P, S)``."""
+        si = self.si
+        out = np.zeros((1, len(self.powers), len(self.states)))
+        for p, power in enumerate(self.powers):
+            for state, value in getattr(self.scenario.powers[power], field).items():
                 out[0, p, si[state]] = value
         return out
 
+    def state_power(self, field: str) -> np.ndarray:
+        """A state's mapping over powers, ``(1, S, P)``."""
+        pi = self.pi
+        out = np.zeros((1, len(self.states), len(self.powers)))
+        for s, state in enumerate(self.states):
+            for power, value in getattr(self.scenario.states[state], field).items():
+                out[0, s, pi[power]] = value
+        return out
+
+
+def _params(scenario: Scenario, names: _Names) -> Params:
+    """The kernel's parameters, batch axis of 1."""
+    timeline = scenario.timeline
+    s_n, p_n = len(names.states), len(names.powers)
+    specs = [scenario.states[s] for s in names.states]
+    pspecs = [scenario.powers[p] for p in names.powers]
     weights = {
         "gdp": [s.gdp for s in specs],
         "population": [s.population for s in specs],
         "equal": [1.0] * s_n,
     }[scenario.observation.regional_weights]
-    elite = np.zeros((1, s_n, p_n))
-    opinion = np.zeros((1, s_n, p_n))
-    for s, spec in enumerate(specs):
-        for power, value in spec.elite_affinity.items():
-            elite[0, s, pi[power]] = value
-        for power, value in spec.opinion.items():
-            opinion[0, s, pi[power]] = value
     tools = np.zeros((1, p_n, len(TOOLS)))
     for p, power_spec in enumerate(pspecs):
         for tool, level in power_spec.security_tools.items():
             tools[0, p, TOOLS.index(tool)] = level
     responds = {"auto": RESPONDS_AUTO, "always": RESPONDS_ALWAYS, "never": RESPONDS_NEVER}
-    alist = [scenario.alliances[a] for a in alliances]
+    alist = [scenario.alliances[a] for a in names.alliances]
     members = np.zeros((len(alist), s_n), dtype=bool)
+    si, pi = names.si, names.pi
     for a, alliance in enumerate(alist):
         for member in alliance.members:
             members[a, si[member]] = True
-    params = Params(
-        weights=by_state([w / sum(weights) for w in weights]),
-        gdp=by_state([s.gdp for s in specs]),
-        unrest_threshold=by_state([s.unrest_threshold for s in specs]),
-        domestic_capacity=by_state([s.security_capacity for s in specs]),
-        salience0=by_state([s.security_salience for s in specs]),
-        elite=elite,
+    return Params(
+        weights=np.array([[w / sum(weights) for w in weights]], dtype=np.float64),
+        gdp=names.by_state("gdp"),
+        unrest_threshold=names.by_state("unrest_threshold"),
+        domestic_capacity=names.by_state("security_capacity"),
+        salience0=names.by_state("security_salience"),
+        elite=names.state_power("elite_affinity"),
         deploy_delay=np.array(
             [[timeline.delay_steps(p.deploy_delay) for p in pspecs]], dtype=np.int64
         ),
         tools=tools,
-        credibility0=np.array([[p.credibility for p in pspecs]]),
-        reach=power_state("reach"),
-        trade=power_state("trade"),
-        remittances=power_state("remittances"),
+        credibility0=names.by_power("credibility"),
+        reach=names.power_state("reach"),
+        trade=names.power_state("trade"),
+        remittances=names.power_state("remittances"),
         alliance_lead=np.array([pi[a.lead] for a in alist], dtype=np.int64),
         alliance_members=members,
         alliance_deploys=np.array([a.kind == "collective_defence" for a in alist], dtype=bool),
@@ -193,8 +240,14 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
         propensity=np.zeros((1, 2, s_n, p_n + 1)),
         dyn=_dyn(scenario.dynamics, timeline.step_days),
     )
-    reliance = np.zeros((1, 2, s_n, p_n + 1))
-    for s, spec in enumerate(specs):
+
+
+def _reliance(scenario: Scenario, names: _Names) -> np.ndarray:
+    """Starting reliance, ``(1, D, S, K)``: each row as given, ``self`` taking the rest."""
+    pi, p_n = names.pi, len(names.powers)
+    reliance = np.zeros((1, 2, len(names.states), p_n + 1))
+    for s, state in enumerate(names.states):
+        spec = scenario.states[state]
         for d, domain in enumerate(DOMAINS):
             shares: dict[str, float] = getattr(spec.reliance, domain)
             for power, value in shares.items():
@@ -204,21 +257,28 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
             reliance[0, d, s, p_n] = given if given is not None else 1.0 - reliance[0, d, s].sum()
     reliance = np.clip(reliance, 0.0, 1.0)
     reliance /= reliance.sum(axis=3, keepdims=True)
-    unrest = by_state([s.unrest for s in specs])
-    threat = by_state([s.external_threat for s in specs])
+    return reliance
+
+
+def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
+    """The first state of one replication."""
+    s_n, p_n = len(names.states), len(names.powers)
+    unrest = names.by_state("unrest")
+    threat = names.by_state("external_threat")
+    opinion = names.state_power("opinion")
     salience, _ = salience_of(params.salience0, params.dyn, unrest, threat)
-    initial = State(
-        reliance=reliance,
+    return State(
+        reliance=_reliance(scenario, names),
         unrest=unrest,
         threat=threat,
         salience=salience,
         opinion=opinion.copy(),
         opinion_base=opinion.copy(),
         credibility=np.repeat(params.credibility0[:, :, None], s_n, axis=2),
-        capacity=np.array([[p.security_capacity for p in pspecs]]),
-        econ=np.array([[p.economic_capacity for p in pspecs]]),
-        posture=power_state("posture"),
-        investment=power_state("investment"),
+        capacity=names.by_power("security_capacity"),
+        econ=names.by_power("economic_capacity"),
+        posture=names.power_state("posture"),
+        investment=names.power_state("investment"),
         deployed=np.zeros((1, p_n, s_n)),
         pending=np.full((1, p_n, s_n), -1, dtype=np.int64),
         pending_size=np.zeros((1, p_n, s_n)),
@@ -227,20 +287,28 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
         armed=unrest < params.unrest_threshold,
         alarmed=np.zeros((1, p_n), dtype=bool),
     )
+
+
+def _calibrate(
+    scenario: Scenario,
+    reference: Scenario | Compiled | None,
+    names: _Names,
+    initial: State,
+    params: Params,
+) -> None:
+    """Set the propensities: from the scenario's own start, or from its reference's."""
     reference = scenario.reference if reference is None else reference
     if reference is scenario or (
         isinstance(reference, Scenario) and same_data(reference, scenario)
     ):
         set_propensity(initial, params)
-    else:
-        calibrated = reference if isinstance(reference, Compiled) else compile_scenario(reference)
-        if (calibrated.states, calibrated.powers) != (states, powers):
-            raise ScenarioError.single(
-                "overrides cannot add or remove states or powers; write a scenario file instead"
-            )
-        params.propensity = calibrated.params.propensity.copy()
-    schedule = _schedule(scenario, timeline, si, pi, ai)
-    return Compiled(scenario, timeline, params, initial, schedule, states, powers, alliances)
+        return
+    calibrated = reference if isinstance(reference, Compiled) else compile_scenario(reference)
+    if (calibrated.states, calibrated.powers) != (names.states, names.powers):
+        raise ScenarioError.single(
+            "overrides cannot add or remove states or powers; write a scenario file instead"
+        )
+    params.propensity = calibrated.params.propensity.copy()
 
 
 def _schedule(
