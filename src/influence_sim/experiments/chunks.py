@@ -100,40 +100,10 @@ def part_name(kind: str, index: int) -> str:
 
 def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls."""
-    base = parse_scenario(task.base, source="base-scenario.yaml")
-    if task.reference is not None:
-        base = base.departing_from(parse_scenario(task.reference, source="reference.yaml"))
-    calibrated = compile_scenario(base.reference)
     runs = np.arange(task.start, task.stop)
-    points = runs // task.replications
-    reps = runs % task.replications
-    status: dict[int, str] = {}
-    compiled: dict[int, Compiled] = {}
-    for point in np.unique(points):
-        pairs = zip(task.paths, task.values[int(point)], strict=True)
-        overrides = [*task.overrides, *(f"{p}={float(v)!r}" for p, v in pairs)]
-        try:
-            from influence_sim.format.loading import resolve_scenario as resolve
-
-            compiled[int(point)] = compile_scenario(resolve(base, overrides), calibrated)
-        except (ScenarioError, InfluenceSimError) as exc:
-            status[int(point)] = "invalid parameters: " + str(exc).replace("\n", "; ")
-    metrics, series = [], []
-    for group in _stackable(compiled):
-        rows = np.isin(points, group)
-        done = _run_group(task, [compiled[p] for p in group], points[rows], reps[rows])
-        if isinstance(done, Exception):  # isolate the failure point by point
-            for point in group:
-                rows = points == point
-                single = _run_group(task, [compiled[point]], points[rows], reps[rows])
-                if isinstance(single, Exception):
-                    status[point] = f"run failed: {type(single).__name__}: {single}"
-                else:
-                    metrics.append(single[0])
-                    series.append(single[1])
-        else:
-            metrics.append(done[0])
-            series.append(done[1])
+    points, reps = runs // task.replications, runs % task.replications
+    compiled, status = _compile_points(task, np.unique(points))
+    metrics, series = _run_points(task, compiled, points, reps, status)
     runs_frame = pd.DataFrame(
         {
             "point": points,
@@ -144,42 +114,96 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
         }
     )
     metric_frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
-    if not metric_frame.empty:
-        broken = ~metric_frame.pop(VALID).to_numpy(dtype=bool)
-        if broken.any():
-            bad = set(
-                zip(metric_frame["point"][broken], metric_frame["replication"][broken], strict=True)
-            )
-            for i, (p, r) in enumerate(
-                zip(runs_frame["point"], runs_frame["replication"], strict=True)
-            ):
-                if (p, r) in bad:
-                    runs_frame.loc[i, ["status", "message"]] = ["failed", "non-finite state"]
-            metric_frame = metric_frame[~broken]
+    metric_frame = _fail_non_finite(runs_frame, metric_frame)
+    parts = _write_parts(task, runs_frame, metric_frame, series)
+    failed = int((runs_frame["status"] == "failed").sum())
+    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
+
+
+def _compile_points(
+    task: ChunkTask, points: np.ndarray
+) -> tuple[dict[int, Compiled], dict[int, str]]:
+    """Each point's scenario, compiled against the base as written; invalid ones' messages."""
+    from influence_sim.format.loading import resolve_scenario
+
+    base = parse_scenario(task.base, source="base-scenario.yaml")
+    if task.reference is not None:
+        base = base.departing_from(parse_scenario(task.reference, source="reference.yaml"))
+    calibrated = compile_scenario(base.reference)
+    compiled: dict[int, Compiled] = {}
+    status: dict[int, str] = {}
+    for point in points:
+        pairs = zip(task.paths, task.values[int(point)], strict=True)
+        overrides = [*task.overrides, *(f"{p}={float(v)!r}" for p, v in pairs)]
+        try:
+            compiled[int(point)] = compile_scenario(resolve_scenario(base, overrides), calibrated)
+        except (ScenarioError, InfluenceSimError) as exc:
+            status[int(point)] = "invalid parameters: " + str(exc).replace("\n", "; ")
+    return compiled, status
+
+
+def _run_points(
+    task: ChunkTask,
+    compiled: dict[int, Compiled],
+    points: np.ndarray,
+    reps: np.ndarray,
+    status: dict[int, str],
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Run the valid points, stacked into batches where they can be.
+
+    A failing batch is run again point by point, so that only the failing points are
+    marked (in ``status``).
+    """
+    metrics, series = [], []
+    for group in _stackable(compiled):
+        rows = np.isin(points, group)
+        done = _run_group(task, [compiled[p] for p in group], points[rows], reps[rows])
+        if not isinstance(done, Exception):
+            metrics.append(done[0])
+            series.append(done[1])
+            continue
+        for point in group:  # isolate the failure point by point
+            rows = points == point
+            single = _run_group(task, [compiled[point]], points[rows], reps[rows])
+            if isinstance(single, Exception):
+                status[point] = f"run failed: {type(single).__name__}: {single}"
+            else:
+                metrics.append(single[0])
+                series.append(single[1])
+    return metrics, series
+
+
+def _fail_non_finite(runs_frame: pd.DataFrame, metric_frame: pd.DataFrame) -> pd.DataFrame:
+    """Mark runs whose final state is not finite as failed; returns the others' metrics."""
+    if metric_frame.empty:
+        return metric_frame
+    broken = ~metric_frame.pop(VALID).to_numpy(dtype=bool)
+    if not broken.any():
+        return metric_frame
+    bad = set(zip(metric_frame["point"][broken], metric_frame["replication"][broken], strict=True))
+    for i, (p, r) in enumerate(zip(runs_frame["point"], runs_frame["replication"], strict=True)):
+        if (p, r) in bad:
+            runs_frame.loc[i, ["status", "message"]] = ["failed", "non-finite state"]
+    return metric_frame[~broken]
+
+
+def _write_parts(
+    task: ChunkTask,
+    runs_frame: pd.DataFrame,
+    metric_frame: pd.DataFrame,
+    series: list[pd.DataFrame],
+) -> dict[str, Any]:
+    """Write the chunk's parts, the ``runs`` part last; returns their digests."""
     folder = Path(task.folder)
     parts = {}
     if task.timeseries_every:
-        parts.update(
-            _write(
-                folder,
-                part_name("timeseries", task.index),
-                pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
-                task.meta,
-            )
-        )
-    parts.update(
-        _write(
-            folder,
-            part_name("metrics", task.index),
-            metric_frame.sort_values(["point", "replication"])
-            if not metric_frame.empty
-            else metric_frame,
-            task.meta,
-        )
-    )
+        frame = pd.concat(series, ignore_index=True) if series else pd.DataFrame()
+        parts.update(_write(folder, part_name("timeseries", task.index), frame, task.meta))
+    if not metric_frame.empty:
+        metric_frame = metric_frame.sort_values(["point", "replication"])
+    parts.update(_write(folder, part_name("metrics", task.index), metric_frame, task.meta))
     parts.update(_write(folder, part_name("runs", task.index), runs_frame, task.meta))
-    failed = int((runs_frame["status"] == "failed").sum())
-    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
+    return parts
 
 
 def watch_parent(pid: int, every: float = 0.25) -> None:
