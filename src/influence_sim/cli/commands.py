@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from influence_sim import __version__
+from influence_sim.cli.parser import build_parser
 from influence_sim.errors import InfluenceSimError
 from influence_sim.format.bundled import bundled_files, find_scenario, find_sweep
 from influence_sim.format.explain import format_markdown, format_table, parameters
@@ -314,123 +314,27 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = _natural(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
-    return value
-
-
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
-    parser = argparse.ArgumentParser(
-        prog="influence-sim",
-        description="Agent-based simulation of great-power influence over a region.",
-    )
-    parser.add_argument("--version", action="version", version=f"influence-sim {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.set_defaults(func=func)
-        return sub
-
-    def overrides(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--set",
-            action="append",
-            default=[],
-            metavar="PATH=VALUE",
-            help="override a parameter, such as powers.russia.security_capacity=0.4 (repeatable)",
-        )
-
-    sub = add("validate", _validate, "Check scenario files and report every problem.")
-    sub.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
-    overrides(sub)
-    add("list", _list, "List the bundled scenarios.")
-    sub = add("explain", _explain, "Show every parameter of a scenario with its value and source.")
-    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
-    sub.add_argument("--format", choices=("text", "markdown"), default="text")
-    sub.add_argument("--width", type=int, default=110, help="line width of the text table")
-    overrides(sub)
-
-    def run_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--seed", type=_natural, help="seed (default: the scenario's)")
-        sub.add_argument(
-            "--replications", type=_positive, help="replications (default: the scenario's)"
-        )
-        sub.add_argument("--out", default="results", metavar="DIR", help="where results go")
-        sub.add_argument("--quiet", action="store_true", help="no progress bar")
-        overrides(sub)
-
-    sub = add("run", _run, "Run a scenario and write its results folder with plots.")
-    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
-    run_options(sub)
-    sub.add_argument("--driver", choices=("ensemble", "mesa"), default="ensemble")
-    sub.add_argument(
-        "--record-every", type=_positive, metavar="K", help="keep the state every K steps"
-    )
-    sub.add_argument("--no-plots", action="store_true", help="skip the figures")
-    sub = add(
-        "compare",
-        _compare,
-        "Run two scenarios with the same seeds and plot their paired difference.",
-    )
-    sub.add_argument("base", metavar="A", help="the reference scenario")
-    sub.add_argument("other", metavar="B", help="the scenario compared with it")
-    run_options(sub)
-    sub = add("dashboard", _dashboard, "Serve the interactive dashboard (SolaraViz) in a browser.")
-    sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
-    sub.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    sub.add_argument("--port", type=_positive, default=8765, help="port to listen on")
-    sub = add("clean", _clean, "Remove what killed runs and sweeps left unfinished in a folder.")
-    sub.add_argument("folder", nargs="?", default="results", metavar="DIR")
-    sub.add_argument("--dry-run", action="store_true", help="only list what would be removed")
-    sub = add("plot", _plot, "Draw a results folder's figures again, with the map (and a GIF).")
-    sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
-    sub.add_argument("--step", type=_natural, help="the step the map shows (default: the last)")
-    sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
-    sub.add_argument("--every", type=_positive, default=2, help="GIF: a frame every K steps")
-    sub = add("sweep", _sweep, "Run a sweep in chunks, or finish one with --resume.")
-    sub.add_argument("file", nargs="?", metavar="FILE", help="a sweep file or a bundled sweep")
-    sub.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
-    sub.add_argument(
-        "--executor", choices=("local", "dask"), help="default: the file's, else local"
-    )
-    sub.add_argument("--scheduler", metavar="ADDR", help="a dask scheduler, tcp://host:port")
-    sub.add_argument("--out", default="results", metavar="DIR", help="where the sweep folder goes")
-    sub.add_argument("--resume", metavar="DIR", help="finish this unfinished sweep folder")
-    sub.add_argument("--quiet", action="store_true", help="no progress bar")
-    sub = add("analyze", _analyze, "Sensitivity indices, heatmaps and plots of a finished sweep.")
-    sub.add_argument("folder", metavar="DIR", help="a sweep folder")
-    sub.add_argument("--metric", help="the outcome (default: the sweep file's)")
-    sub = add("schema", _schema, "Print the JSON Schema of the scenario format.")
-    sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
-    sub.add_argument("--sweep", action="store_true", help="the schema of a sweep file instead")
-    sub.add_argument(
-        "--partial",
-        action="store_true",
-        help="the schema of a file that extends another (only name, title and extends required)",
-    )
-    return parser
+HANDLERS: dict[str, Command] = {
+    "validate": _validate,
+    "list": _list,
+    "explain": _explain,
+    "run": _run,
+    "compare": _compare,
+    "dashboard": _dashboard,
+    "clean": _clean,
+    "plot": _plot,
+    "sweep": _sweep,
+    "analyze": _analyze,
+    "schema": _schema,
+}
+"""The function behind each command of :func:`influence_sim.cli.parser.build_parser`."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        code: int = HANDLERS[args.command](args)
     except InfluenceSimError as exc:
         print(f"influence-sim: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
         return EXIT_INPUT

@@ -1,0 +1,140 @@
+"""The command line's arguments: one parser, a subcommand per command.
+
+The functions behind the commands are in :mod:`influence_sim.cli.commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from influence_sim import __version__
+
+Add = Callable[[str, str], argparse.ArgumentParser]
+"""Adds a subcommand by name and help text; returns its parser."""
+
+
+def positive(text: str) -> int:
+    """A whole number of at least 1, as an argument type."""
+    value = natural(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def natural(text: str) -> int:
+    """A whole number of 0 or more, as an argument type."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (``args.command`` names the one given)."""
+    parser = argparse.ArgumentParser(
+        prog="influence-sim",
+        description="Agent-based simulation of great-power influence over a region.",
+    )
+    parser.add_argument("--version", action="version", version=f"influence-sim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text)
+
+    _scenario_commands(add)
+    _run_commands(add)
+    _folder_commands(add)
+    _sweep_commands(add)
+    return parser
+
+
+def _overrides(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a parameter, such as powers.russia.security_capacity=0.4 (repeatable)",
+    )
+
+
+def _scenario_commands(add: Add) -> None:
+    """Commands that read scenario files: validate, list, explain, schema."""
+    sub = add("validate", "Check scenario files and report every problem.")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
+    _overrides(sub)
+    add("list", "List the bundled scenarios.")
+    sub = add("explain", "Show every parameter of a scenario with its value and source.")
+    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
+    sub.add_argument("--format", choices=("text", "markdown"), default="text")
+    sub.add_argument("--width", type=int, default=110, help="line width of the text table")
+    _overrides(sub)
+    sub = add("schema", "Print the JSON Schema of the scenario format.")
+    sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
+    sub.add_argument("--sweep", action="store_true", help="the schema of a sweep file instead")
+    sub.add_argument(
+        "--partial",
+        action="store_true",
+        help="the schema of a file that extends another (only name, title and extends required)",
+    )
+
+
+def _run_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--seed", type=natural, help="seed (default: the scenario's)")
+    sub.add_argument("--replications", type=positive, help="replications (default: the scenario's)")
+    sub.add_argument("--out", default="results", metavar="DIR", help="where results go")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    _overrides(sub)
+
+
+def _run_commands(add: Add) -> None:
+    """Commands that run scenarios: run, compare, dashboard."""
+    sub = add("run", "Run a scenario and write its results folder with plots.")
+    sub.add_argument("file", metavar="FILE", help="a scenario file or a bundled name")
+    _run_options(sub)
+    sub.add_argument("--driver", choices=("ensemble", "mesa"), default="ensemble")
+    sub.add_argument(
+        "--record-every", type=positive, metavar="K", help="keep the state every K steps"
+    )
+    sub.add_argument("--no-plots", action="store_true", help="skip the figures")
+    sub = add("compare", "Run two scenarios with the same seeds and plot their paired difference.")
+    sub.add_argument("base", metavar="A", help="the reference scenario")
+    sub.add_argument("other", metavar="B", help="the scenario compared with it")
+    _run_options(sub)
+    sub = add("dashboard", "Serve the interactive dashboard (SolaraViz) in a browser.")
+    sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
+    sub.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sub.add_argument("--port", type=positive, default=8765, help="port to listen on")
+
+
+def _folder_commands(add: Add) -> None:
+    """Commands on results folders: plot, clean."""
+    sub = add("plot", "Draw a results folder's figures again, with the map (and a GIF).")
+    sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
+    sub.add_argument("--step", type=natural, help="the step the map shows (default: the last)")
+    sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
+    sub.add_argument("--every", type=positive, default=2, help="GIF: a frame every K steps")
+    sub = add("clean", "Remove what killed runs and sweeps left unfinished in a folder.")
+    sub.add_argument("folder", nargs="?", default="results", metavar="DIR")
+    sub.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+
+
+def _sweep_commands(add: Add) -> None:
+    """Commands for sweeps: sweep, analyze."""
+    sub = add("sweep", "Run a sweep in chunks, or finish one with --resume.")
+    sub.add_argument("file", nargs="?", metavar="FILE", help="a sweep file or a bundled sweep")
+    sub.add_argument("--workers", type=positive, help="worker processes (default: one per core)")
+    sub.add_argument(
+        "--executor", choices=("local", "dask"), help="default: the file's, else local"
+    )
+    sub.add_argument("--scheduler", metavar="ADDR", help="a dask scheduler, tcp://host:port")
+    sub.add_argument("--out", default="results", metavar="DIR", help="where the sweep folder goes")
+    sub.add_argument("--resume", metavar="DIR", help="finish this unfinished sweep folder")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub = add("analyze", "Sensitivity indices, heatmaps and plots of a finished sweep.")
+    sub.add_argument("folder", metavar="DIR", help="a sweep folder")
+    sub.add_argument("--metric", help="the outcome (default: the sweep file's)")
