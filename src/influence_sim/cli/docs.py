@@ -129,12 +129,7 @@ def _type(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return " or ".join(f"`{v}`" for v in schema["enum"])
     if "anyOf" in schema or "oneOf" in schema:
-        options = list(schema.get("anyOf", schema.get("oneOf", [])))
-        if any("pattern" in o and "step" in o["pattern"] for o in options):
-            return "duration"
-        return " or ".join(_type(o) for o in options if o.get("type") != "null") + (
-            " or null" if any(o.get("type") == "null" for o in options) else ""
-        )
+        return _alternatives(list(schema.get("anyOf", schema.get("oneOf", []))))
     kind = schema.get("type")
     if kind == "object":
         patterns = schema.get("patternProperties") or {}
@@ -147,23 +142,32 @@ def _type(schema: dict[str, Any]) -> str:
     if kind == "string":
         if schema.get("format") == "date":
             return "date"
-        if schema.get("pattern", "").startswith("^[a-z]"):
-            return "id"
-        return "text"
+        return "id" if schema.get("pattern", "").startswith("^[a-z]") else "text"
     if kind in ("number", "integer"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum"))
-        high = schema.get("maximum")
-        word = "number" if kind == "number" else "whole number"
-        if low is not None and high is not None:
-            return f"{word} in [{low}, {high}]"
-        if "exclusiveMinimum" in schema:
-            return f"{word} > {low}"
-        if low is not None:
-            return f"{word} ≥ {low}"
-        return word
+        return _number(schema, "number" if kind == "number" else "whole number")
     if kind == "boolean":
         return "true or false"
     return "value"
+
+
+def _alternatives(options: list[dict[str, Any]]) -> str:
+    if any("pattern" in o and "step" in o["pattern"] for o in options):
+        return "duration"
+    nullable = any(o.get("type") == "null" for o in options)
+    text = " or ".join(_type(o) for o in options if o.get("type") != "null")
+    return text + (" or null" if nullable else "")
+
+
+def _number(schema: dict[str, Any], word: str) -> str:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum")
+    if low is not None and high is not None:
+        return f"{word} in [{low}, {high}]"
+    if "exclusiveMinimum" in schema:
+        return f"{word} > {low}"
+    if low is not None:
+        return f"{word} ≥ {low}"
+    return word
 
 
 def render_format() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import get_args
+from typing import Any, get_args
 
 import numpy as np
 
@@ -323,10 +323,6 @@ def _schedule(
     hold = np.zeros((t_n, s_n), dtype=bool)
     waiting = np.zeros((t_n, s_n), dtype=bool)
     steps = [StepShocks(grievance[t], hold[t], waiting[t]) for t in range(t_n)]
-
-    def lead(name: str) -> int:
-        return pi[name] if name in pi else pi[scenario.alliances[name].lead]
-
     for index, shock in enumerate(scenario.shocks):
         t = timeline.step_of(shock.at)
         here = steps[t]
@@ -346,19 +342,37 @@ def _schedule(
             # The scripted request is the state's request: it does not also ask on its own
             # before it (noise on top of an uprising would otherwise ask a step early).
             waiting[:t, si[shock.state]] = True
-        elif isinstance(shock, InterventionShock):
-            here.interventions.append((lead(shock.by), si[shock.state], shock.size))
-        elif isinstance(shock, WithdrawalShock):
-            here.withdrawals.append((lead(shock.by), si[shock.state]))
-        elif isinstance(shock, OpinionShock):
-            here.opinion.append((si[shock.state], pi[shock.power], shock.delta, shock.permanent))
-        elif isinstance(shock, InvestmentShock):
-            here.investment.append((pi[shock.power], si[shock.state], shock.amount))
-        elif isinstance(shock, CapacityChangeShock):
-            here.capacity.append((pi[shock.power], DOMAINS.index(shock.domain), shock.factor))
-        elif isinstance(shock, SetShock):
-            here.sets.append(setters(shock, timeline, si, pi, ai, index))
+        else:
+            _add_event(here, shock, scenario, timeline, (si, pi, ai), index)
     return Schedule(steps)
+
+
+def _add_event(
+    here: StepShocks,
+    shock: Any,
+    scenario: Scenario,
+    timeline: Timeline,
+    indices: tuple[dict[str, int], dict[str, int], dict[str, int]],
+    index: int,
+) -> None:
+    """Add a shock that happens in one step (not a lasting uprising or threat)."""
+    si, pi, ai = indices
+
+    def lead(name: str) -> int:
+        return pi[name] if name in pi else pi[scenario.alliances[name].lead]
+
+    if isinstance(shock, InterventionShock):
+        here.interventions.append((lead(shock.by), si[shock.state], shock.size))
+    elif isinstance(shock, WithdrawalShock):
+        here.withdrawals.append((lead(shock.by), si[shock.state]))
+    elif isinstance(shock, OpinionShock):
+        here.opinion.append((si[shock.state], pi[shock.power], shock.delta, shock.permanent))
+    elif isinstance(shock, InvestmentShock):
+        here.investment.append((pi[shock.power], si[shock.state], shock.amount))
+    elif isinstance(shock, CapacityChangeShock):
+        here.capacity.append((pi[shock.power], DOMAINS.index(shock.domain), shock.factor))
+    elif isinstance(shock, SetShock):
+        here.sets.append(setters(shock, timeline, si, pi, ai, index))
 
 
 def setters(
@@ -382,34 +396,51 @@ def setters(
     key = str(rest[2]) if len(rest) > 2 else ""
     if head == "dynamics" and len(rest) == 1 and name in Dynamics.model_fields:
         return [Setter("dyn", name, (), scale(name, v, timeline.step_days))]
+    found = None
     if head == "states" and name in si:
-        s = si[name]
-        if len(rest) == 2 and field in STATE_TARGETS:
-            target, attr = STATE_TARGETS[field]
-            return [Setter(target, attr, (s,), v)]  # type: ignore[arg-type]
-        if len(rest) == 3 and key in pi and field == "opinion":
-            return [
-                Setter("state", "opinion", (s, pi[key]), v),
-                Setter("state", "opinion_base", (s, pi[key]), v),
-            ]
-        if len(rest) == 3 and key in pi and field == "elite_affinity":
-            return [Setter("params", "elite", (s, pi[key]), v)]
-    if head == "powers" and name in pi:
-        p = pi[name]
-        if len(rest) == 2 and field == "security_capacity":
-            return [Setter("state", "capacity", (p,), v)]
-        if len(rest) == 2 and field == "economic_capacity":
-            return [Setter("state", "econ", (p,), v)]
-        if len(rest) == 2 and field == "credibility":
-            return [
-                Setter("state", "credibility", (p, slice(None)), v),
-                Setter("params", "credibility0", (p,), v),
-            ]
-        if len(rest) == 3 and field == "security_tools" and key in TOOLS:
-            return [Setter("params", "tools", (p, TOOLS.index(key)), v)]
-        if len(rest) == 3 and field in POWER_STATE_TARGETS and key in si:
-            target, attr = POWER_STATE_TARGETS[field]
-            return [Setter(target, attr, (p, si[key]), v)]  # type: ignore[arg-type]
-    if head == "alliances" and name in ai and len(rest) == 2 and field == "commitment":
-        return [Setter("params", "alliance_commitment", (ai[name],), v)]
+        found = _state_setters(si[name], field, key, len(rest), pi, v)
+    elif head == "powers" and name in pi:
+        found = _power_setters(pi[name], field, key, len(rest), si, v)
+    elif head == "alliances" and name in ai and len(rest) == 2 and field == "commitment":
+        found = [Setter("params", "alliance_commitment", (ai[name],), v)]
+    if found:
+        return found
     raise ScenarioError.single(MESSAGE.format(path=shock.path), path=f"shocks[{index}].path")
+
+
+def _state_setters(
+    s: int, field: str, key: str, depth: int, pi: dict[str, int], v: float
+) -> list[Setter] | None:
+    """Setters for ``states.<state>.<field>[.<power>]``, or None if not settable."""
+    if depth == 2 and field in STATE_TARGETS:
+        target, attr = STATE_TARGETS[field]
+        return [Setter(target, attr, (s,), v)]  # type: ignore[arg-type]
+    if depth == 3 and key in pi and field == "opinion":
+        return [
+            Setter("state", "opinion", (s, pi[key]), v),
+            Setter("state", "opinion_base", (s, pi[key]), v),
+        ]
+    if depth == 3 and key in pi and field == "elite_affinity":
+        return [Setter("params", "elite", (s, pi[key]), v)]
+    return None
+
+
+def _power_setters(
+    p: int, field: str, key: str, depth: int, si: dict[str, int], v: float
+) -> list[Setter] | None:
+    """Setters for ``powers.<power>.<field>[.<state or tool>]``, or None if not settable."""
+    if depth == 2 and field == "security_capacity":
+        return [Setter("state", "capacity", (p,), v)]
+    if depth == 2 and field == "economic_capacity":
+        return [Setter("state", "econ", (p,), v)]
+    if depth == 2 and field == "credibility":
+        return [
+            Setter("state", "credibility", (p, slice(None)), v),
+            Setter("params", "credibility0", (p,), v),
+        ]
+    if depth == 3 and field == "security_tools" and key in TOOLS:
+        return [Setter("params", "tools", (p, TOOLS.index(key)), v)]
+    if depth == 3 and field in POWER_STATE_TARGETS and key in si:
+        target, attr = POWER_STATE_TARGETS[field]
+        return [Setter(target, attr, (p, si[key]), v)]  # type: ignore[arg-type]
+    return None

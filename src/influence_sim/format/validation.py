@@ -77,6 +77,10 @@ def _origin(path: Path, marks: Marks, display: str) -> Origin:
     return Origin(display)
 
 
+_EXPECTED = {"finite_number": "a finite number", "dict_type": "a mapping", "list_type": "a list"}
+"""What pydantic's plain type errors expected, in the package's words."""
+
+
 def _message(
     error: Any, path: Path, is_key: bool, root: type[BaseModel], data: Any
 ) -> tuple[str, str | None]:
@@ -111,12 +115,8 @@ def _message(
             else None
         )
         return f"expected {_NAME_RULE} as {what}, found {describe_value(value)}", hint
-    if kind == "finite_number":
-        return f"expected a finite number, found {describe_value(value)}", None
-    if kind == "dict_type":
-        return f"expected a mapping, found {describe_value(value)}", None
-    if kind == "list_type":
-        return f"expected a list, found {describe_value(value)}", None
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, found {describe_value(value)}", None
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     message = message.removeprefix("Assertion failed, ")
