@@ -17,9 +17,9 @@ _NAMES = {
     "Comparison": "compare",
     "compare": "compare",
     "run_sweep": "sweep",
-    "load_sweep": "sweep",
+    "load_sweep": "sweepresult",
     "resume_sweep": "sweep",
-    "SweepResult": "sweep",
+    "SweepResult": "sweepresult",
     "sample": "sampling",
     "analyze": "sensitivity",
 }

@@ -81,7 +81,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 def check_setup(folder: Path, manifest: dict[str, Any]) -> None:
     """The base and points are those the sweep started with, and the spec is there.
 
-    An edited ``spec.yaml`` is judged by the spec hash (``sweep._check_spec_hash``), so
+    An edited ``spec.yaml`` is judged by the spec hash (``sweep.check_spec_hash``), so
     that its executor may change between runs while anything that shapes the results
     may not.
 

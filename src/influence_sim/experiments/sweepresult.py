@@ -1,0 +1,272 @@
+"""A sweep's file and its results: loading and checking the file, ``SweepResult``.
+
+A sweep folder is read lazily, table by table, after its files are verified
+(``influence_sim.experiments.folder``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
+from influence_sim.experiments.folder import (
+    Layout,
+    check_setup,
+    read_manifest,
+    verify_sweep,
+)
+from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
+from influence_sim.format.loading import load_scenario, parse_scenario
+from influence_sim.format.scenario import Scenario
+from influence_sim.format.sweepspec import (
+    DistributionParameter,
+    RangeParameter,
+    SweepSpec,
+)
+from influence_sim.format.validation import problems_from
+from influence_sim.format.yamlio import read_yaml_file
+from influence_sim.results.runs import scenario_hash
+
+REFERENCE_FILE = "reference-scenario.yaml"
+"""The world a sweep's base departs from, when the base was made by overrides."""
+
+
+def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
+    """Read and check a sweep file (or a bundled sweep by name); returns the spec and its base.
+
+    The base as written is the calibrated world: the sweep's own ``overrides`` and each
+    point's values are departures from it (see the propensities in ``docs/ODD.md``).
+
+    Raises:
+        ScenarioError: If the file, its base, or a parameter is not valid; each problem
+            names the sweep file, the line and the field.
+    """
+    file = bundled_name(path, scenario_dir() / "sweeps") or Path(path)  # or a bundled sweep
+    display = str(file) if file != Path(path) else str(path)
+    data, marks = read_yaml_file(file, display)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from(exc, data, marks, display, root=SweepSpec)) from None
+    base_file = file.parent / spec.base
+    where = marks.get(("base",))
+    try:
+        base_path = base_file if base_file.is_file() else find_scenario(spec.base)
+        base = load_scenario(base_path)
+        load_scenario(base_path, spec.overrides)
+    except InfluenceSimError as exc:
+        first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
+        line = where.line if where else None
+        raise ScenarioError(
+            [Problem(f"the base scenario is not valid: {first}", display, line, path="base")]
+        ) from None
+    problems = []
+    for name, parameter in spec.parameters.items():
+        for value in _probes(parameter):
+            try:
+                from influence_sim.format.loading import resolve_scenario as resolve
+
+                resolve(base, [*spec.overrides, f"{name}={value!r}"])
+            except ScenarioError as exc:
+                origin = marks.get(("parameters", name))
+                problems.append(
+                    Problem(
+                        f"{value!r} is not a valid value here: {exc.problems[0].message}",
+                        file=display,
+                        line=origin.line if origin else None,
+                        path=f"parameters.{name}",
+                        hint=exc.problems[0].hint,
+                    )
+                )
+                break
+    if problems:
+        raise ScenarioError(problems)
+    return spec, base
+
+
+def _probes(parameter: Any) -> list[Any]:
+    if isinstance(parameter, RangeParameter):
+        return list(parameter.range)
+    if isinstance(parameter, DistributionParameter):
+        if parameter.distribution in ("uniform", "triangular"):
+            return [parameter.low, parameter.high]
+        return [parameter.mean]
+    return list(parameter.values)
+
+
+def spec_hash(spec: SweepSpec, base: Scenario) -> str:
+    """A hash of what determines the results: the spec and the resolved base."""
+    text = json.dumps(spec.model_dump(mode="json", exclude={"executor"}), sort_keys=True)
+    text += scenario_hash(base)
+    if base.is_departure:
+        text += "reference:" + scenario_hash(base.reference)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SweepResult:
+    """A sweep's tables, read from its folder when first asked for.
+
+    Attributes:
+        folder: The sweep folder.
+        spec: The sweep spec.
+        manifest: The manifest (provenance, counts, and the status of every chunk).
+        points: One row per point: ``point`` and the parameter values.
+    """
+
+    def __init__(
+        self, folder: Path, spec: SweepSpec, manifest: dict[str, Any], points: pd.DataFrame
+    ):
+        self.folder, self.spec, self.manifest, self.points = folder, spec, manifest, points
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        """One row per run: point, replication, seed, status (ok or failed), message."""
+        return _read_parts(self.folder, "runs")
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Summary metrics per successful run, with the point's parameter values."""
+        metrics = _read_parts(self.folder, "metrics")
+        return self.points.merge(metrics, on="point", how="right") if not metrics.empty else metrics
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """Overall alignment every k steps, if the sweep recorded it (else empty)."""
+        return _read_parts(self.folder, "timeseries")
+
+    @property
+    def n_runs(self) -> int:
+        """How many runs the sweep has."""
+        return int(self.manifest.get("runs", len(self.runs)))
+
+    @property
+    def failed(self) -> int:
+        """How many runs failed (from the manifest of a complete sweep, without reading them)."""
+        if "failed" in self.manifest:
+            return int(self.manifest["failed"])
+        return int((self.runs["status"] == "failed").sum()) if not self.runs.empty else 0
+
+    @classmethod
+    def load(
+        cls, folder: str | os.PathLike[str], *, partial: bool = False, verify: bool = True
+    ) -> SweepResult:
+        """Open a sweep folder; its tables are read when first used.
+
+        Args:
+            folder: The folder ``influence-sim sweep`` wrote.
+            partial: Open an unfinished sweep (its finished chunks) instead of refusing it.
+            verify: Check the set-up files and every part against the sizes and SHA-256
+                recorded when they were written, each part's provenance, and that every
+                (point, replication) is there once; ``False`` skips this, for speed on
+                folders you trust.
+
+        Raises:
+            InfluenceSimError: If it is not a sweep folder, is damaged (naming the file),
+                or is unfinished and not partial.
+        """
+        path = Path(folder)
+        manifest = read_manifest(path)
+        if manifest.get("status") != "complete" and not partial:
+            raise InfluenceSimError(
+                f"{path}: the sweep is not complete; finish it with --resume {path}, or load it "
+                "with partial=True"
+            )
+        spec = read_spec(path)
+        if verify:
+            if manifest.get("status") == "complete":
+                verify_sweep(path, manifest, layout_of(manifest))
+            else:
+                check_setup(path, manifest)
+            check_spec_hash(path, manifest, spec)
+        try:
+            points = pd.read_parquet(path / "points.parquet")
+        except (OSError, ValueError) as exc:
+            raise InfluenceSimError(f"{path / 'points.parquet'}: cannot be read ({exc})") from None
+        return cls(path, spec, manifest, points)
+
+
+def read_spec(folder: Path) -> SweepSpec:
+    """A sweep folder's spec, with a clear error when it is missing or damaged."""
+    file = folder / "spec.yaml"
+    try:
+        return SweepSpec.model_validate(yaml.safe_load(file.read_text()))
+    except FileNotFoundError:
+        raise InfluenceSimError(
+            f"{file}: is missing; the sweep cannot be resumed or read without it: restore it, "
+            "or run the sweep again into a new folder"
+        ) from None
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise InfluenceSimError(
+            f"{file}: damaged ({type(exc).__name__}); restore it, or run the sweep again"
+        ) from None
+
+
+def layout_of(manifest: dict[str, Any]) -> Layout:
+    """Which runs each chunk of a sweep holds, from its manifest."""
+    try:
+        return Layout(
+            int(manifest["runs"]),
+            int(manifest["chunk_size"]),
+            int(manifest["replications"]),
+            str(manifest["spec_sha256"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InfluenceSimError(
+            "manifest.json: damaged (runs, chunk_size, replications or spec_sha256 missing); "
+            "run the sweep again into a new folder"
+        ) from None
+
+
+def _read_parts(path: Path, kind: str) -> pd.DataFrame:
+    files = sorted((path / kind).glob("part-*.parquet")) if (path / kind).is_dir() else []
+    frames = [pd.read_parquet(f) for f in files]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+
+
+def count_failed(folder: Path) -> int:
+    """Failed runs, counted part by part (memory stays flat however many runs there are)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    total = 0
+    for part in sorted((folder / "runs").glob("part-*.parquet")):
+        status = pq.read_table(part, columns=["status"]).column("status")
+        total += int(pc.sum(pc.equal(status, "failed")).as_py() or 0)
+    return total
+
+
+def check_spec_hash(folder: Path, manifest: dict[str, Any], spec: SweepSpec) -> None:
+    """The spec and base on disk hash to the manifest's ``spec_sha256``.
+
+    Raises:
+        InfluenceSimError: If they do not (the spec or the base was edited).
+    """
+    try:
+        base = parse_scenario((folder / "base-scenario.yaml").read_text(), source="base")
+        reference_file = folder / REFERENCE_FILE
+        if reference_file.is_file():
+            base = base.departing_from(parse_scenario(reference_file.read_text(), source="ref"))
+    except (OSError, InfluenceSimError) as exc:
+        raise InfluenceSimError(
+            f"{folder / 'base-scenario.yaml'}: cannot be read ({exc}); restore it, or run the "
+            "sweep again into a new folder"
+        ) from None
+    if spec_hash(spec, base) != manifest.get("spec_sha256"):
+        raise InfluenceSimError(
+            f"{folder / 'spec.yaml'}: edited since the sweep started (the spec and base hash "
+            "to another value than the manifest's spec_sha256); a sweep's spec cannot change "
+            "part-way: restore it, or run the edited spec as a new sweep"
+        )
