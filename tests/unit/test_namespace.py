@@ -98,7 +98,7 @@ def test_the_version_is_a_string():
 
 def test_the_settable_table_and_the_compiler_agree():
     """format.settable says what a set shock may change; the compiler maps every entry."""
-    from influence_sim.engine import compile as compiler
+    from influence_sim.engine import setters as compiler
     from influence_sim.format import settable
     from influence_sim.format.loading import load_scenario
     from influence_sim.format.shocks import SetShock
