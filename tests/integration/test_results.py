@@ -140,3 +140,22 @@ def test_the_map_ships_with_the_package():
     outlines = map_outlines()
     assert {"KAZ", "KGZ", "TJK", "UZB", "TKM"} <= set(outlines["countries"])
     assert "Natural Earth" in outlines["source"]
+
+
+def test_every_plot_takes_the_same_keywords(result):
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from influence_sim import viz
+
+    for plot in (viz.plot_alignment, viz.plot_tradeoff, viz.plot_regional, viz.plot_unrest):
+        quiet, marked = Figure().add_subplot(), Figure().add_subplot()
+        assert plot(result, events=False, ax=quiet) is quiet
+        plot(result, ax=marked)
+        assert len(marked.lines) > len(quiet.lines), plot.__name__  # the events' lines
+    ax = Figure().add_subplot()
+    assert viz.plot_comparison(result, result, state="kazakhstan", power="russia", ax=ax) is ax
+    assert isinstance(viz.plot_map(result, step=2, ax=Figure().add_subplot()), Axes)
+    figure = Figure()
+    assert viz.plot_alignment_grid(result, events=False, fig=figure) is figure
+    assert len(figure.axes) == len(result.scenario.states)

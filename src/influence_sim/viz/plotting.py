@@ -134,7 +134,9 @@ def plot_alignment(
     return ax
 
 
-def plot_tradeoff(result: RunResult, state: str | None = None, *, ax: Axes | None = None) -> Axes:
+def plot_tradeoff(
+    result: RunResult, state: str | None = None, *, events: bool = True, ax: Axes | None = None
+) -> Axes:
     """Security reliance (solid) against economic reliance (dashed) on each power.
 
     The article's division of labour: Russia for security, China for the economy.
@@ -153,7 +155,8 @@ def plot_tradeoff(result: RunResult, state: str | None = None, *, ax: Axes | Non
             f"{_label(result, str(option))}, {domain}",
             ls=dash,
         )
-    mark_events(ax, result, state)
+    if events:
+        mark_events(ax, result, state)
     title = result.scenario.states[state].title
     ax.set(title=f"{title}: security against economic reliance", ylabel="share", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small", ncol=2)
@@ -161,14 +164,17 @@ def plot_tradeoff(result: RunResult, state: str | None = None, *, ax: Axes | Non
     return ax
 
 
-def plot_regional(result: RunResult, *, domain: str = "overall", ax: Axes | None = None) -> Axes:
+def plot_regional(
+    result: RunResult, *, domain: str = "overall", events: bool = True, ax: Axes | None = None
+) -> Axes:
     """The region's alignment with each power, weighted as the scenario says."""
     ax = _axes(ax)
     frame = result.tables["regional"]
     bands = _bands(frame[frame["domain"] == domain], ["date", "power"])
     for option, part in bands.groupby("power", observed=True):
         _draw(ax, part, colour_of(result, str(option)), _label(result, str(option)))
-    mark_events(ax, result)
+    if events:
+        mark_events(ax, result)
     weights = result.scenario.observation.regional_weights
     ax.set(title=f"Regional {domain} alignment ({weights} weights)", ylabel="share", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small")
@@ -176,7 +182,7 @@ def plot_regional(result: RunResult, *, domain: str = "overall", ax: Axes | None
     return ax
 
 
-def plot_unrest(result: RunResult, *, ax: Axes | None = None) -> Axes:
+def plot_unrest(result: RunResult, *, events: bool = True, ax: Axes | None = None) -> Axes:
     """Unrest in each state."""
     ax = _axes(ax)
     frame = result.tables["states"].rename(columns={"unrest": "value"})
@@ -184,7 +190,8 @@ def plot_unrest(result: RunResult, *, ax: Axes | None = None) -> Axes:
     for i, (state, part) in enumerate(bands.groupby("state", observed=True)):
         title = result.scenario.states[str(state)].title
         _draw(ax, part, COLOURS[(i + 2) % len(COLOURS)], title)
-    mark_events(ax, result)
+    if events:
+        mark_events(ax, result)
     ax.set(title="Unrest", ylabel="unrest", ylim=(0, 1))
     ax.legend(loc="upper right", fontsize="small")
     _dates(ax)
@@ -226,6 +233,7 @@ def plot_comparison(
     state: str | None = None,
     power: str | None = None,
     domain: str = "overall",
+    events: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
     """The paired difference ``other - base`` in a state's alignment with a power."""
@@ -236,7 +244,8 @@ def plot_comparison(
     bands = _bands(diff, ["date"])
     _draw(ax, bands, colour_of(base, power), f"{other.name} minus {base.name}")
     ax.axhline(0, color="black", lw=0.6)
-    mark_events(ax, other, state)
+    if events:
+        mark_events(ax, other, state)
     title = base.scenario.states[state].title
     ax.set(
         title=f"{title}: {domain} alignment with {_label(base, power)}, paired difference",
@@ -247,17 +256,25 @@ def plot_comparison(
     return ax
 
 
-def plot_alignment_grid(result: RunResult) -> Any:
-    """Every state's overall alignment, small multiples on a new Figure (one legend)."""
+def plot_alignment_grid(result: RunResult, *, events: bool = True, fig: Any = None) -> Any:
+    """Every state's overall alignment, small multiples (one legend); returns the Figure.
+
+    Args:
+        result: The run.
+        events: Mark the events on each panel.
+        fig: A Figure to draw on (default: a new one sized to the states).
+    """
     from matplotlib.figure import Figure
 
     states = list(result.scenario.states)
     cols = min(3, len(states))
     rows = int(np.ceil(len(states) / cols))
-    figure = Figure(figsize=(5 * cols, 3.4 * rows), layout="constrained")
+    figure = (
+        fig if fig is not None else Figure(figsize=(5 * cols, 3.4 * rows), layout="constrained")
+    )
     for i, key in enumerate(states):
         ax = figure.add_subplot(rows, cols, i + 1)
-        plot_alignment(result, key, ax=ax)
+        plot_alignment(result, key, events=events, ax=ax)
         legend = ax.get_legend()
         if i and legend is not None:
             legend.remove()
