@@ -359,3 +359,22 @@ def test_all_files_are_checked_and_all_problems_reported(write, capsys):
     assert err.count("finite number") == 2
     assert err.count("powers.big.credibility") == 2
     assert "2 of 3 files are not valid" in err
+
+
+def test_an_error_in_an_extending_file_names_its_own_shock(write):
+    from influence_sim.errors import ScenarioError
+    from influence_sim.format.loading import load_scenario
+
+    base = (SCENARIOS / "kazakhstan-2022.yaml").resolve()
+    path = write(
+        "child.yaml",
+        f"name: child\nextends: {base}\nshocks:\n"
+        "  - {type: uprising, state: kyrgyzstan, at: 2022-03-01, intensity: 0.5}\n"
+        "  - {type: uprising, state: kazakstan, at: 2022-03-01, intensity: 0.5}\n",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    (problem,) = info.value.problems
+    assert problem.path == "shocks[1].state"  # not shocks[4] of the merged list
+    assert problem.file.endswith("child.yaml")
+    assert problem.line == 5

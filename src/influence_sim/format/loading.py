@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import numbers
 import os
@@ -151,7 +152,9 @@ def merge(
     shifted: Marks = {}
     for path, origin in child_marks.items():
         if offset and len(path) >= 2 and path[0] == "shocks" and isinstance(path[1], int):
+            written = origin.at or path  # errors name the shock as its own file numbers it
             path = ("shocks", path[1] + offset, *path[2:])
+            origin = dataclasses.replace(origin, at=written)
         shifted[path] = origin
     replaced: list[Path] = []
     _merge_into(merged, child, (), replaced)

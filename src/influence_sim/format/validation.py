@@ -35,14 +35,15 @@ def problems_from(
     for error in exc.errors(include_url=False):
         path, is_key = _data_path(error["loc"], data)
         message, hint = _message(error, path, is_key, root, data)
-        origin = _origin(path, marks, display)
+        origin, matched = _origin(path, marks, display)
+        shown = (*origin.at, *path[matched:]) if origin.at is not None else path
         problems.append(
             Problem(
                 message,
                 file=origin.file,
                 line=origin.line,
                 column=origin.column,
-                path=format_path(path) or None,
+                path=format_path(shown) or None,
                 hint=hint,
             )
         )
@@ -70,11 +71,12 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, bool]:
     return tuple(path), is_key
 
 
-def _origin(path: Path, marks: Marks, display: str) -> Origin:
+def _origin(path: Path, marks: Marks, display: str) -> tuple[Origin, int]:
+    """Where the longest marked prefix of ``path`` came from, and that prefix's length."""
     for n in range(len(path), -1, -1):
         if path[:n] in marks:
-            return marks[path[:n]]
-    return Origin(display)
+            return marks[path[:n]], n
+    return Origin(display), 0
 
 
 _EXPECTED = {"finite_number": "a finite number", "dict_type": "a mapping", "list_type": "a list"}

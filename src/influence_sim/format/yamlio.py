@@ -40,6 +40,9 @@ class Origin:
     file: str
     line: int | None = None
     column: int | None = None
+    at: tuple[str | int, ...] | None = None
+    """The value's path as written in its own file, where merging moved it (an extending
+    file's ``shocks[0]`` is ``shocks[3]`` of the merged list)."""
 
 
 Marks = dict[Path, Origin]
