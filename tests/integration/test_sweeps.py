@@ -331,3 +331,23 @@ def test_an_exception_in_the_kernel_fails_that_point_only(tmp_path, monkeypatch)
     )
     assert failed["message"].str.startswith("run failed: FloatingPointError: boom").all()
     assert len(result.metrics) == 36 - len(failed)
+
+
+def test_results_share_their_attribute_names(tmp_path):
+    from influence_sim import run
+
+    sweep = run_sweep(sweep_file(tmp_path), out=tmp_path, workers=1)
+    assert set(sweep.tables) == {"runs", "metrics", "timeseries"}
+    pd.testing.assert_frame_equal(sweep.tables["metrics"], sweep.metrics)
+    assert sweep.scenario.name == "kazakhstan-2022"
+    assert sweep.manifest["kind"] == "sweep"
+    assert sweep.folder.is_dir()
+    result = run(KZ, replications=1)
+    assert result.folder is None
+    assert result.manifest["seed"] == result.seed
+    folder = result.save(tmp_path / "runs")
+    assert result.folder == folder
+    assert SweepResult.load(sweep.folder).folder == sweep.folder
+    from influence_sim import RunResult
+
+    assert RunResult.load(folder).folder == folder

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -118,14 +119,28 @@ class SweepResult:
     Attributes:
         folder: The sweep folder.
         spec: The sweep spec.
-        manifest: The manifest (provenance, counts, and the status of every chunk).
+        manifest: The manifest (provenance, counts, the set-up files' checksums).
         points: One row per point: ``point`` and the parameter values.
+        tables: ``runs``, ``metrics`` and ``timeseries`` by name (as on ``RunResult``).
+        scenario: The base scenario, as written (as ``RunResult.scenario``).
     """
 
     def __init__(
         self, folder: Path, spec: SweepSpec, manifest: dict[str, Any], points: pd.DataFrame
     ):
         self.folder, self.spec, self.manifest, self.points = folder, spec, manifest, points
+
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """The sweep's tables by name, each read when first asked for."""
+        return _Tables(self)
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        """The base scenario, as written: the calibrated world the points depart from."""
+        return parse_scenario(
+            (self.folder / "base-scenario.yaml").read_text(), source="base-scenario.yaml"
+        )
 
     @cached_property
     def runs(self) -> pd.DataFrame:
@@ -192,6 +207,27 @@ class SweepResult:
         except (OSError, ValueError) as exc:
             raise InfluenceSimError(f"{path / 'points.parquet'}: cannot be read ({exc})") from None
         return cls(path, spec, manifest, points)
+
+
+class _Tables(Mapping[str, pd.DataFrame]):
+    """``runs``, ``metrics`` and ``timeseries`` of a sweep, read on first use."""
+
+    names = ("runs", "metrics", "timeseries")
+
+    def __init__(self, result: SweepResult) -> None:
+        self.result = result
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.names:
+            raise KeyError(name)
+        frame: pd.DataFrame = getattr(self.result, name)
+        return frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 def read_spec(folder: Path) -> SweepSpec:

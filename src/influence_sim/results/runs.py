@@ -79,6 +79,7 @@ class RunResult:
         started: When the run started (UTC).
         finished: When it finished (UTC).
         command: The command line, when run from one.
+        folder: The results folder, once saved or when loaded from one.
     """
 
     scenario: Scenario
@@ -89,6 +90,7 @@ class RunResult:
     started: datetime
     finished: datetime
     command: list[str] = field(default_factory=list)
+    folder: Path | None = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -101,7 +103,12 @@ class RunResult:
         """The scenario's name."""
         return self.scenario.name
 
-    def manifest(self, status: str = "complete") -> dict[str, Any]:
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The provenance of this run, as ``manifest.json`` stores it (as on ``SweepResult``)."""
+        return self.provenance()
+
+    def provenance(self, status: str = "complete") -> dict[str, Any]:
         """The provenance of this run, as stored in ``manifest.json``."""
         return {
             "manifest_version": MANIFEST_VERSION,
@@ -157,13 +164,14 @@ class RunResult:
         final = Path(directory) / (name or self.folder_name())
         with whole_folder(final) as folder:
             self._write(folder, draw)
+        self.folder = final
         return final
 
     def _write(self, folder: Path, draw: Callable[[RunResult, Path], object] | None) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        manifest = self.manifest()
+        manifest = self.provenance()
         (folder / "scenario.yaml").write_text(dump_scenario(self.scenario), encoding="utf-8")
         if self.scenario.is_departure:  # the calibrated world the overrides depart from
             text = dump_scenario(self.scenario.reference)
@@ -232,6 +240,7 @@ class RunResult:
                 started=datetime.fromisoformat(manifest["started"]),
                 finished=datetime.fromisoformat(manifest["finished"]),
                 command=list(manifest.get("command", [])),
+                folder=folder,
             )
         except (OSError, KeyError, TypeError, ValueError) as exc:  # pyarrow's errors too
             raise InfluenceSimError(
