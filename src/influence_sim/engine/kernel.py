@@ -1,11 +1,8 @@
 """The dynamics, once: a pure numpy step over a batch of replications.
 
-Every array carries a leading batch axis. State arrays have ``R`` rows, one per
-replication; parameter arrays have ``B`` rows where ``B`` is 1 (shared by all
-replications) or ``R`` (one set per replication, as in a sweep), so that numpy
-broadcasting serves both. Axis names: ``S`` states, ``P`` powers, ``K = P + 1``
-reliance options (the powers, then ``self``), ``D = 2`` domains (security,
-economy), ``T`` security tools.
+The arrays and their axes are described in :mod:`influence_sim.engine.state`; the
+third stage of a step (requests, decisions, arrivals) is
+:mod:`influence_sim.engine.requests`.
 
 The kernel knows nothing of files, names, mesa or plots; :mod:`influence_sim.engine.compile`
 turns a scenario into :class:`Params`, a :class:`~influence_sim.engine.schedule.Schedule` and

@@ -34,21 +34,7 @@ def find_scenario(name: str | Path) -> Path:
     Raises:
         InfluenceSimError: If neither exists; with a suggestion when a name is close.
     """
-    path = Path(name)
-    if path.exists():
-        return path
-    found = bundled_name(path)
-    if found is not None:
-        return found
-    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
-    names = [p.stem for p in bundled_files()]
-    hint = suggest(stem, names)
-    message = f"{name}: no such file, and no bundled scenario of that name"
-    if hint:
-        message += f"; {hint}"
-    else:
-        message += " (see 'influence-sim list')"
-    raise InfluenceSimError(message)
+    return _find(name, scenario_dir(), "scenario")
 
 
 def bundled_name(name: str | os.PathLike[str], folder: Path | None = None) -> Path | None:
@@ -71,14 +57,18 @@ def find_sweep(name: str | Path) -> Path:
     Raises:
         InfluenceSimError: If neither exists; with a suggestion when a name is close.
     """
+    return _find(name, scenario_dir() / "sweeps", "sweep")
+
+
+def _find(name: str | Path, folder: Path, kind: str) -> Path:
     path = Path(name)
     if path.exists():
         return path
-    folder = scenario_dir() / "sweeps"
     found = bundled_name(path, folder)
     if found is not None:
         return found
     stem = path.name.removesuffix(".yaml").removesuffix(".yml")
     hint = suggest(stem, [p.stem for p in sorted(folder.glob("*.yaml"))])
-    message = f"{name}: no such file, and no bundled sweep of that name"
-    raise InfluenceSimError(message + (f"; {hint}" if hint else " (see 'influence-sim list')"))
+    message = f"{name}: no such file, and no bundled {kind} of that name"
+    tail = f"; {hint}" if hint else " (see 'influence-sim list')"
+    raise InfluenceSimError(message + tail)

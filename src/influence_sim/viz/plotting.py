@@ -45,6 +45,16 @@ def _dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
+def _finish(ax: Axes, result: RunResult, state: str, events: bool, title: str) -> Axes:
+    """Events, title, shares on the y axis, legend and dates: how a state's plot ends."""
+    if events:
+        mark_events(ax, result, state)
+    ax.set(title=title, ylabel="share", ylim=(0, 1))
+    ax.legend(loc="upper right", fontsize="small", ncol=2)
+    _dates(ax)
+    return ax
+
+
 def focus_state(result: RunResult) -> str:
     """The state a scenario is about: the first one a shock names, else the first state."""
     for shock in result.scenario.shocks:
@@ -125,13 +135,8 @@ def plot_alignment(
     bands = _bands(rows, ["date", "power"])
     for option, part in bands.groupby("power", observed=True):
         _draw(ax, part, colour_of(result, str(option)), _label(result, str(option)))
-    if events:
-        mark_events(ax, result, state)
     title = result.scenario.states[state].title
-    ax.set(title=f"{title}: {domain} alignment", ylabel="share", ylim=(0, 1))
-    ax.legend(loc="upper right", fontsize="small", ncol=2)
-    _dates(ax)
-    return ax
+    return _finish(ax, result, state, events, f"{title}: {domain} alignment")
 
 
 def plot_tradeoff(
@@ -155,13 +160,8 @@ def plot_tradeoff(
             f"{_label(result, str(option))}, {domain}",
             ls=dash,
         )
-    if events:
-        mark_events(ax, result, state)
     title = result.scenario.states[state].title
-    ax.set(title=f"{title}: security against economic reliance", ylabel="share", ylim=(0, 1))
-    ax.legend(loc="upper right", fontsize="small", ncol=2)
-    _dates(ax)
-    return ax
+    return _finish(ax, result, state, events, f"{title}: security against economic reliance")
 
 
 def plot_regional(
