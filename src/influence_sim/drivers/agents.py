@@ -7,14 +7,24 @@ values are exactly those of the kernel.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
 
-from influence_sim.engine.kernel import ECONOMY, SECURITY, alignment_of
+from influence_sim.engine.kernel import ECONOMY, SECURITY, State, alignment_of
 
-if TYPE_CHECKING:
-    from influence_sim.drivers.model import InfluenceModel
+
+class KernelModel(Protocol):
+    """What an agent reads of its model: one replication's kernel state and the names.
+
+    ``InfluenceModel`` is one; agents need nothing else of it, so this module does not
+    import the model's (no cycle between them).
+    """
+
+    state: State
+    options: list[str]
+    powers: list[str]
+    state_keys: list[str]
 
 
 class StateAgent(mesa.Agent):
@@ -26,9 +36,9 @@ class StateAgent(mesa.Agent):
         index: Its index on the kernel's state axis.
     """
 
-    model: InfluenceModel
+    model: KernelModel
 
-    def __init__(self, model: InfluenceModel, key: str, title: str, index: int) -> None:
+    def __init__(self, model: KernelModel, key: str, title: str, index: int) -> None:
         super().__init__(model)
         self.key, self.title, self.index = key, title, index
 
@@ -76,9 +86,9 @@ class PowerAgent(mesa.Agent):
         index: Its index on the kernel's power axis.
     """
 
-    model: InfluenceModel
+    model: KernelModel
 
-    def __init__(self, model: InfluenceModel, key: str, title: str, index: int) -> None:
+    def __init__(self, model: KernelModel, key: str, title: str, index: int) -> None:
         super().__init__(model)
         self.key, self.title, self.index = key, title, index
 

@@ -34,7 +34,7 @@ _NAMES = {
     "step": "kernel",
     "Schedule": "schedule",
     "StepShocks": "schedule",
-    "apply_shocks": "schedule",
+    "apply_shocks": "kernel",
     "run_ensemble": "ensemble",
     "simulate": "ensemble",
     "replicate": "ensemble",

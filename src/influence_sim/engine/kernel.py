@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from influence_sim.engine.requests import alliance_commitment_to, requests
-from influence_sim.engine.schedule import StepShocks, apply_shocks
+from influence_sim.engine.schedule import StepShocks
 from influence_sim.engine.state import (
     ECONOMY,
     RELIANCE_FLOOR,
@@ -48,6 +48,7 @@ __all__ = [
     "State",
     "StepEvents",
     "alignment_of",
+    "apply_shocks",
     "choice",
     "noise_width",
     "posture_ceiling",
@@ -175,6 +176,33 @@ def set_propensity(state: State, params: Params) -> None:
     floored /= floored.sum(axis=3, keepdims=True)
     tau = params.dyn.temperature[:, None, None, None]
     params.propensity = tau * np.log(floored) - u
+
+
+def apply_shocks(
+    state: State, params: Params, shocks: StepShocks
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, int]]]:
+    """Apply a step's shocks in place.
+
+    Returns:
+        The forced interventions and the withdrawals, which the request stage handles.
+    """
+    for s, level in shocks.threat_set:
+        state.threat[:, s] = level
+    for s, p, delta, permanent in shocks.opinion:
+        state.opinion[:, s, p] = np.clip(state.opinion[:, s, p] + delta, -1.0, 1.0)
+        if permanent:
+            state.opinion_base[:, s, p] = np.clip(state.opinion_base[:, s, p] + delta, -1.0, 1.0)
+    for p, s, amount in shocks.investment:
+        state.investment[:, p, s] = np.maximum(0.0, state.investment[:, p, s] + amount)
+    for p, domain, factor in shocks.capacity:
+        held = state.capacity if domain == 0 else state.econ
+        held[:, p] = np.clip(held[:, p] * factor, 0.0, 1.0)
+    for setters in shocks.sets:
+        for setter in setters:
+            holder = {"state": state, "params": params, "dyn": params.dyn}[setter.target]
+            array = getattr(holder, setter.name)
+            array[(slice(None), *setter.index)] = setter.value
+    return shocks.interventions, shocks.withdrawals
 
 
 def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> StepEvents:

@@ -1,21 +1,19 @@
-"""Applying the shocks scheduled for a step to the kernel's state and parameters.
+"""The shocks of a run, step by step, as the kernel reads them.
 
 The compiler turns a scenario's shocks into a :class:`Schedule`: dense per-step
 arrays for what lasts (grievance from uprisings, threats held at a level) and,
 for each step, the discrete shocks that happen then, already translated from
-names to indices. Every shock applies to every replication alike.
+names to indices. Every shock applies to every replication alike; applying them is
+the first stage of a step (``kernel.apply_shocks``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-
-if TYPE_CHECKING:
-    from influence_sim.engine.state import Params, State
 
 Target = Literal["state", "params", "dyn"]
 
@@ -68,30 +66,3 @@ class Schedule:
 
     def __getitem__(self, step: int) -> StepShocks:
         return self.steps[step]
-
-
-def apply_shocks(
-    state: State, params: Params, shocks: StepShocks
-) -> tuple[list[tuple[int, int, float]], list[tuple[int, int]]]:
-    """Apply a step's shocks in place.
-
-    Returns:
-        The forced interventions and the withdrawals, which the request stage handles.
-    """
-    for s, level in shocks.threat_set:
-        state.threat[:, s] = level
-    for s, p, delta, permanent in shocks.opinion:
-        state.opinion[:, s, p] = np.clip(state.opinion[:, s, p] + delta, -1.0, 1.0)
-        if permanent:
-            state.opinion_base[:, s, p] = np.clip(state.opinion_base[:, s, p] + delta, -1.0, 1.0)
-    for p, s, amount in shocks.investment:
-        state.investment[:, p, s] = np.maximum(0.0, state.investment[:, p, s] + amount)
-    for p, domain, factor in shocks.capacity:
-        held = state.capacity if domain == 0 else state.econ
-        held[:, p] = np.clip(held[:, p] * factor, 0.0, 1.0)
-    for setters in shocks.sets:
-        for setter in setters:
-            holder = {"state": state, "params": params, "dyn": params.dyn}[setter.target]
-            array = getattr(holder, setter.name)
-            array[(slice(None), *setter.index)] = setter.value
-    return shocks.interventions, shocks.withdrawals
