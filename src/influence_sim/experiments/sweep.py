@@ -129,7 +129,6 @@ def run_sweep(
             workers=workers,
             scheduler=scheduler,
             progress=progress,
-            command=command,
         )
     workers = arguments.optional_whole("run_sweep()", "workers", workers, minimum=1, maximum=4096)
     progress = arguments.flag("run_sweep()", "progress", progress)
@@ -152,7 +151,6 @@ def resume_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
-    command: list[str] | None = None,
 ) -> SweepResult:
     """Finish an unfinished sweep folder (or repair a damaged one) and return its results.
 
@@ -165,7 +163,6 @@ def resume_sweep(
         workers: As for :func:`run_sweep`.
         scheduler: As for :func:`run_sweep`.
         progress: As for :func:`run_sweep`.
-        command: Unused; kept so both functions take the same keywords.
 
     Raises:
         InfluenceSimError: For a folder that cannot be resumed (edited spec, damaged
