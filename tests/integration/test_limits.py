@@ -60,13 +60,45 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
 
 
 def test_a_file_is_read_no_further_than_the_cap(tmp_path, monkeypatch):
+    """A file that grows after its size was checked is still read only to the cap."""
     import influence_sim.format.yamlio as yamlio
 
     path = tmp_path / "growing.yaml"
-    path.write_text("name: x\n" + "# padding\n" * 100)
-    monkeypatch.setattr(yamlio, "MAX_BYTES", 50)
-    with pytest.raises(InfluenceSimError, match="limited to 50"):
-        load_scenario(path)
+    path.write_text("name: x\n" + "# padding\n" * 10_000)  # 100 kB
+    monkeypatch.setattr(yamlio, "MAX_BYTES", 1_000)
+    real_open = open
+    read = []
+
+    class Counting:
+        def __init__(self, stream):
+            self.stream = stream
+
+        def read(self, size=-1):
+            data = self.stream.read(size)
+            read.append(len(data))
+            return data
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.stream.close()
+
+    def counting_open(file, mode="r", *args, **kwargs):
+        stream = real_open(file, mode, *args, **kwargs)
+        return Counting(stream) if str(file) == str(path) and "b" in mode else stream
+
+    small = path.stat()
+    monkeypatch.setattr(yamlio, "open", counting_open, raising=False)
+    # The size check saw a small file (it grew afterwards): the read must still stop.
+    monkeypatch.setattr(
+        yamlio.FilePath,
+        "stat",
+        lambda self, **kw: type("S", (), {"st_mode": small.st_mode, "st_size": 10})(),
+    )
+    with pytest.raises(InfluenceSimError, match="more than 1,000 bytes"):
+        yamlio.read_yaml_file(path, "growing.yaml")
+    assert read == [1_001]
 
 
 def test_the_memory_estimate_covers_every_table(monkeypatch, capsys):

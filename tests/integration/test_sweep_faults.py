@@ -23,7 +23,7 @@ from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.folder import JOURNAL, LOCK, writer_lock
 from influence_sim.experiments.sweep import SweepResult, resume_sweep, run_sweep
-from tests.integration.test_sweeps import sweep_file
+from tests.integration.test_sweeps import _wait_for, sweep_file
 
 PART = "metrics/part-00001.parquet"
 
@@ -187,15 +187,6 @@ def test_a_stale_lock_is_broken_and_a_live_writers_temporary_files_are_kept(swee
     assert not (sweep / LOCK).exists()
     assert live.exists()  # a live process's file is never deleted
     assert not gone.exists()
-
-
-def _wait_for(path: Path, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _start(path: Path, out: Path, name: str, workers: int) -> tuple[subprocess.Popen, Path]:

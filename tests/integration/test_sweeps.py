@@ -351,3 +351,40 @@ def test_results_share_their_attribute_names(tmp_path):
     from influence_sim import RunResult
 
     assert RunResult.load(folder).folder == folder
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        {"method": "grid", "n": 3},
+        {"method": "lhs", "n": 7},
+        {"method": "sobol", "n": 8},
+        {"method": "morris", "n": 4, "levels": 4},
+        {
+            "method": "list",
+            "points": [
+                {"powers.russia.security_capacity": 0.2, "states.kazakhstan.opinion.china": 0.0}
+            ],
+        },
+    ],
+)
+def test_the_size_check_counts_what_sampling_makes(tmp_path, sampler):
+    from influence_sim.experiments.size import count_points
+
+    parameters = {
+        "powers.russia.security_capacity": [0.1, 1.0],
+        "states.kazakhstan.opinion.china": [-0.5, 0.3],
+    }
+    spec, _ = load_sweep(sweep_file(tmp_path, parameters=parameters, sampler=sampler))
+    assert count_points(spec) == len(sample(spec))
+
+
+def test_a_sweep_over_an_overridden_base_keeps_its_calibrated_world(tmp_path):
+    from influence_sim import load_scenario
+
+    spec, base = load_sweep(sweep_file(tmp_path))
+    departed = load_scenario(KZ, ["states.kazakhstan.security_salience=0.6"])
+    result = run_sweep((spec, departed), out=tmp_path, workers=1)
+    assert (result.folder / "reference-scenario.yaml").is_file()
+    assert result.scenario.is_departure
+    assert result.scenario.reference == base

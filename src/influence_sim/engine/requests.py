@@ -51,15 +51,14 @@ def requests(state: State, params: Params, shocks: StepShocks, forced: Forced) -
 
     Changes ``state`` in place and returns what happened.
     """
-    ally = allies(params)  # (P, S), once per step, not once per replication
     interventions, withdrawals = forced
     withdrawn = withdraw(state, withdrawals)
     ask = who_asks(state, params, shocks)
-    requested, accepted, declined = answer(state, params, ask, ally)
+    requested, accepted, declined = answer(state, params, ask)
     intervene(state, params, interventions)
     arrived = arrive(state)
     newly = reassess(state, arrived)
-    restored = restore_order(state, params, ally)
+    restored = restore_order(state, params)
     return StepEvents(
         ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks
     )
@@ -85,10 +84,11 @@ def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
     """
     r, s_n = state.unrest.shape
     ask = np.full((r, s_n), -1, dtype=np.int64)
-    auto_alliance = np.broadcast_to(default_alliance(params), (r, s_n))  # (R, S)
     over = state.armed & (state.unrest > params.unrest_threshold) & ~shocks.waiting[None, :]
-    over &= auto_alliance >= 0
-    ask[over] = auto_alliance[over]
+    if over.any():  # most steps nobody is: the alliance choice is not worked out then
+        auto_alliance = np.broadcast_to(default_alliance(params), (r, s_n))  # (R, S)
+        over &= auto_alliance >= 0
+        ask[over] = auto_alliance[over]
     for s, target in shocks.requests:
         ask[:, s] = target
     state.armed &= ask == -1
@@ -96,9 +96,7 @@ def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
     return ask
 
 
-def answer(
-    state: State, params: Params, ask: IntArray, ally: BoolArray
-) -> tuple[IntArray, BoolArray, BoolArray]:
+def answer(state: State, params: Params, ask: IntArray) -> tuple[IntArray, BoolArray, BoolArray]:
     """The lead power's answer to each request: who decides, accepted, declined (``(R, S)``)."""
     requested = np.full(ask.shape, -1, dtype=np.int64)
     accepted = np.zeros(ask.shape, dtype=bool)
@@ -109,6 +107,7 @@ def answer(
     d = params.dyn
     free = state.capacity - state.deployed.sum(axis=2)  # (R, P)
     commit_to = alliance_commitment_to(params)  # once, not per replication that asks
+    ally = allies(params)  # (P, S), likewise
     for ri, s in zip(*np.nonzero(asking), strict=True):
         b = ri if params.alliance_commitment.shape[0] > 1 else 0
         lead, commitment, responds, deploys = _terms(params, int(ask[ri, s]), b, s, commit_to)
@@ -197,7 +196,7 @@ def reassess(state: State, arrived: BoolArray) -> BoolArray:
     return newly
 
 
-def restore_order(state: State, params: Params, ally: BoolArray) -> BoolArray:
+def restore_order(state: State, params: Params) -> BoolArray:
     """Order restored with requested troops on the ground: credibility and gratitude.
 
     Returns where, ``(R, P, S)``.
@@ -205,6 +204,7 @@ def restore_order(state: State, params: Params, ally: BoolArray) -> BoolArray:
     d = params.dyn
     restored = state.mission & (state.unrest < params.unrest_threshold)[:, None, :]
     if restored.any():
+        ally = allies(params)
         for ri, p, s in zip(*np.nonzero(restored), strict=True):
             b = ri if params.credibility0.shape[0] > 1 else 0
             _credibility_shift(state, params, ally, ri, b, p, float(d.credibility_gain[b]))

@@ -37,6 +37,7 @@ from influence_sim.engine.ensemble import replicate, simulate
 from influence_sim.engine.kernel import Dyn, Params, State, StepEvents
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.loading import parse_scenario
+from influence_sim.format.scenario import Scenario
 from influence_sim.results.metrics import Summary
 from influence_sim.results.storage import atomic_write, digest
 
@@ -120,21 +121,27 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
 
 
+def base_of(base: str, reference: str | None) -> Scenario:
+    """A sweep's base scenario from its YAML, departing from its reference when it has one."""
+    scenario = parse_scenario(base, source="base-scenario.yaml")
+    if reference is None:
+        return scenario
+    return scenario.departing_from(parse_scenario(reference, source="reference-scenario.yaml"))
+
+
 def _compile_points(
     task: ChunkTask, points: np.ndarray
 ) -> tuple[dict[int, Compiled], dict[int, str]]:
     """Each point's scenario, compiled against the base as written; invalid ones' messages."""
-    from influence_sim.format.loading import resolve_scenario
+    from influence_sim.format.loading import override_text, resolve_scenario
 
-    base = parse_scenario(task.base, source="base-scenario.yaml")
-    if task.reference is not None:
-        base = base.departing_from(parse_scenario(task.reference, source="reference.yaml"))
+    base = base_of(task.base, task.reference)
     calibrated = compile_scenario(base.reference)
     compiled: dict[int, Compiled] = {}
     status: dict[int, str] = {}
     for point in points:
         pairs = zip(task.paths, task.values[int(point)], strict=True)
-        overrides = [*task.overrides, *(f"{p}={float(v)!r}" for p, v in pairs)]
+        overrides = [*task.overrides, *(override_text(p, float(v)) for p, v in pairs)]
         try:
             compiled[int(point)] = compile_scenario(resolve_scenario(base, overrides), calibrated)
         except (ScenarioError, InfluenceSimError) as exc:

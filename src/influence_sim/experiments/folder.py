@@ -189,9 +189,7 @@ def part_problem(folder: Path, name: str, layout: Layout, index: int) -> str | N
     return None
 
 
-def chunk_problem(
-    folder: Path, index: int, recorded: dict[str, dict[str, Any]] | None, layout: Layout
-) -> str | None:
+def chunk_problem(folder: Path, recorded: dict[str, dict[str, Any]] | None) -> str | None:
     """Why a chunk is not done (missing, damaged, foreign), or None if it is."""
     if recorded is None:
         return "not finished"

@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
+from influence_sim.experiments.chunks import base_of
 from influence_sim.experiments.folder import (
     Layout,
     check_setup,
@@ -26,7 +27,7 @@ from influence_sim.experiments.folder import (
     verify_sweep,
 )
 from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
-from influence_sim.format.loading import load_scenario, parse_scenario
+from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import (
     DistributionParameter,
@@ -137,10 +138,8 @@ class SweepResult:
 
     @cached_property
     def scenario(self) -> Scenario:
-        """The base scenario, as written: the calibrated world the points depart from."""
-        return parse_scenario(
-            (self.folder / "base-scenario.yaml").read_text(), source="base-scenario.yaml"
-        )
+        """The base scenario (departing from its reference, if it was made by overrides)."""
+        return read_base(self.folder)
 
     @cached_property
     def runs(self) -> pd.DataFrame:
@@ -284,23 +283,30 @@ def count_failed(folder: Path) -> int:
     return total
 
 
+def read_base(folder: Path) -> Scenario:
+    """A sweep folder's base scenario, departing from its reference when it has one.
+
+    Raises:
+        InfluenceSimError: If the base (or its reference) cannot be read.
+    """
+    reference_file = folder / REFERENCE_FILE
+    try:
+        reference = reference_file.read_text() if reference_file.is_file() else None
+        return base_of((folder / "base-scenario.yaml").read_text(), reference)
+    except (OSError, InfluenceSimError) as exc:
+        raise InfluenceSimError(
+            f"{folder / 'base-scenario.yaml'}: cannot be read ({exc}); restore it, or run the "
+            "sweep again into a new folder"
+        ) from None
+
+
 def check_spec_hash(folder: Path, manifest: dict[str, Any], spec: SweepSpec) -> None:
     """The spec and base on disk hash to the manifest's ``spec_sha256``.
 
     Raises:
         InfluenceSimError: If they do not (the spec or the base was edited).
     """
-    try:
-        base = parse_scenario((folder / "base-scenario.yaml").read_text(), source="base")
-        reference_file = folder / REFERENCE_FILE
-        if reference_file.is_file():
-            base = base.departing_from(parse_scenario(reference_file.read_text(), source="ref"))
-    except (OSError, InfluenceSimError) as exc:
-        raise InfluenceSimError(
-            f"{folder / 'base-scenario.yaml'}: cannot be read ({exc}); restore it, or run the "
-            "sweep again into a new folder"
-        ) from None
-    if spec_hash(spec, base) != manifest.get("spec_sha256"):
+    if spec_hash(spec, read_base(folder)) != manifest.get("spec_sha256"):
         raise InfluenceSimError(
             f"{folder / 'spec.yaml'}: edited since the sweep started (the spec and base hash "
             "to another value than the manifest's spec_sha256); a sweep's spec cannot change "

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from influence_sim.arguments import MAX_REPLICATIONS, MAX_SEED
 from influence_sim.format.calendar import Duration, DurationField, PositiveDurationField, Timeline
 from influence_sim.format.fields import Name, NonNegative, Positive, Share, Signed, Spec
 from influence_sim.format.parameters import Dynamics
@@ -225,10 +226,10 @@ class Scenario(Spec):
         "other values are replaced, and shocks are added to the base's shocks.",
     )
     calendar: Calendar = Field(description="Start date, step length and horizon.")
-    seed: Annotated[int, Strict(), Field(ge=0, lt=2**63)] = Field(
+    seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = Field(
         description="Seed from which every replication's random generator is derived."
     )
-    replications: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = Field(
+    replications: Annotated[int, Strict(), Field(ge=1, le=MAX_REPLICATIONS)] = Field(
         1, description="How many replications a run makes by default."
     )
     states: dict[Name, StateSpec] = Field(

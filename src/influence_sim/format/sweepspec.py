@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, Strict, model_validator
 
+from influence_sim.arguments import MAX_REPLICATIONS, MAX_SEED
 from influence_sim.format.fields import Name, Number, Positive, Spec
 
 
@@ -157,10 +158,10 @@ class SweepSpec(Spec):
         "{values: [...]}, or {distribution: ...}.",
     )
     sampler: Sampler = Field(description="How points are drawn.")
-    replications: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = Field(
+    replications: Annotated[int, Strict(), Field(ge=1, le=MAX_REPLICATIONS)] = Field(
         description="Replications of each point."
     )
-    seed: Annotated[int, Strict(), Field(ge=0, lt=2**63)] = Field(
+    seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = Field(
         description="Run (point, replication) draws from SeedSequence(seed, spawn_key=(point, "
         "replication))."
     )
