@@ -63,14 +63,14 @@ def test_tables_are_tidy(result):
 
 
 def test_an_interrupted_save_leaves_nothing(result, tmp_path, monkeypatch):
-    import influence_sim.viz.plotting as plotting
+    import influence_sim.viz.files as files
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(plotting, "save_standard_plots", boom)
+    monkeypatch.setattr(files, "save_standard_plots", boom)
     with pytest.raises(KeyboardInterrupt):
-        result.save(tmp_path, draw=plotting.save_standard_plots)
+        result.save(tmp_path, draw=files.save_standard_plots)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -135,7 +135,7 @@ def test_plot_command_draws_the_map_and_a_gif(result, tmp_path, capsys):
 
 
 def test_the_map_ships_with_the_package():
-    from influence_sim.viz.plotting import map_outlines
+    from influence_sim.viz.maps import map_outlines
 
     outlines = map_outlines()
     assert {"KAZ", "KGZ", "TJK", "UZB", "TKM"} <= set(outlines["countries"])

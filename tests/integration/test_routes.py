@@ -271,3 +271,23 @@ def test_overrides_may_be_a_mapping_on_every_route():
     assert values(InfluenceModel(KZ, overrides=mapping).spec) == values(expected)
     with pytest.raises(InfluenceSimError, match="cannot write"):
         run(KZ, replications=1, overrides={"powers.russia.security_capacity": object()})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "powers.russia.security_capacity=0.1",  # written in the file
+        "dynamics.opinion_drift=0.5",  # left at its default in the file
+    ],
+)
+def test_an_override_is_the_same_scenario_from_a_file_and_from_a_scenario(text):
+    """Same values, same sources, same provenance hash: a written value or a default."""
+    from influence_sim.results.runs import scenario_hash
+
+    from_file = load_scenario(KZ, [text])
+    from_scenario = load_scenario(KZ).with_overrides([text])
+    key = text.partition("=")[0]
+    assert from_file.sources[key] == from_scenario.sources[key]
+    assert from_file.sources[key] == f"Override on the command line: {text}"
+    assert scenario_hash(from_file) == scenario_hash(from_scenario)
+    assert scenario_hash(from_file) != scenario_hash(load_scenario(KZ))

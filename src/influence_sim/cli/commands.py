@@ -138,7 +138,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     from influence_sim.results.runs import RunResult
-    from influence_sim.viz.plotting import animate_map, plot_map, save_figure, save_standard_plots
+    from influence_sim.viz import animate_map, plot_map, save_figure, save_standard_plots
 
     result = RunResult.load(args.folder)
     plots = Path(args.folder) / "plots"

@@ -200,7 +200,7 @@ def render_figure(path: Path) -> None:
     """
     from influence_sim.drivers.runner import run
     from influence_sim.format.calendar import add_months
-    from influence_sim.viz.plotting import plot_alignment, plot_map, plot_tradeoff, save_figure
+    from influence_sim.viz import plot_alignment, plot_map, plot_tradeoff, save_figure
 
     result = run("kazakhstan-2022")
     start = result.scenario.calendar.start

@@ -150,7 +150,7 @@ def RegionPanel(model: InfluenceModel) -> None:
 @solara.component
 def MapPanel(model: InfluenceModel) -> None:
     """The map of the region, coloured by where each state leans now."""
-    from influence_sim.viz.plotting import plot_map
+    from influence_sim.viz.maps import plot_map
 
     update_counter.get()
     _figure(lambda ax: plot_map(snapshot(model), ax=ax), (7, 4.6))

@@ -68,7 +68,7 @@ class Comparison:
         Raises:
             InfluenceSimError: If the folder exists already or cannot be written.
         """
-        from influence_sim.viz.plotting import plot_comparison, save_figure, save_standard_plots
+        from influence_sim.viz import plot_comparison, save_figure, save_standard_plots
 
         draw = save_standard_plots if plots else None
         final = Path(directory) / self.folder_name()

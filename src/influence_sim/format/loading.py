@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError, describe_value
 from influence_sim.format.bundled import DEFAULT_SCENARIO, bundled_name, find_scenario
-from influence_sim.format.paths import Path, covers, format_path, get_path, parse_path
+from influence_sim.format.paths import Path, covers, format_path, parse_path
 from influence_sim.format.references import SOURCED_SECTIONS
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.validation import problems_from
@@ -284,13 +284,10 @@ def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) ->
         if path[0] == "extends":
             raise ScenarioError.single("'extends' cannot be overridden", file=where)
         value, _ = read_yaml_text(raw, where) if raw.strip() else (None, {})
-        try:
-            get_path(data, path)
-            existed = True
-        except KeyError:
-            existed = False
         _set(data, path, value, where)
-        if existed and path[0] in SOURCED_SECTIONS and len(path) > 1:
+        # Whether the value was written in the file or left at its default, the override
+        # is its source: the same text (so the same hash) from a file and from a Scenario.
+        if path[0] in SOURCED_SECTIONS and len(path) > 1:
             sources = data.setdefault("sources", {})
             if isinstance(sources, dict):
                 sources[format_path(path)] = f"Override on the command line: {text}"

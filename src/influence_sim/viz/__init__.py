@@ -1,12 +1,20 @@
-"""Figures of runs and maps: ``plot_*(..., ax=None)`` return their Axes.
+"""Figures of runs, maps and sweeps: ``plot_*(..., ax=None)`` return their Axes.
 
-The only layer that imports matplotlib.
+The only layer that imports matplotlib (with the dashboard). Modules: :mod:`.plotting`
+(a run over time), :mod:`.maps` (the region), :mod:`.sweeps` (a sweep), :mod:`.files`
+(figures written to image files).
 """
 
 from influence_sim._lazy import exports
 
 __all__ = [
+    "alignment_at",
     "animate_map",
+    "colour_of",
+    "focus_state",
+    "map_outlines",
+    "mark_events",
+    "paired_difference",
     "plot_against",
     "plot_alignment",
     "plot_alignment_grid",
@@ -22,18 +30,24 @@ __all__ = [
 ]
 
 _NAMES = {
-    "save_figure": "plotting",
+    "colour_of": "plotting",
+    "focus_state": "plotting",
+    "mark_events": "plotting",
+    "paired_difference": "plotting",
+    "plot_alignment": "plotting",
+    "plot_alignment_grid": "plotting",
+    "plot_comparison": "plotting",
+    "plot_regional": "plotting",
+    "plot_tradeoff": "plotting",
+    "plot_unrest": "plotting",
+    "alignment_at": "maps",
+    "animate_map": "maps",
+    "map_outlines": "maps",
+    "plot_map": "maps",
     "plot_against": "sweeps",
     "plot_heatmap": "sweeps",
     "plot_indices": "sweeps",
-    "plot_alignment": "plotting",
-    "plot_tradeoff": "plotting",
-    "plot_regional": "plotting",
-    "plot_unrest": "plotting",
-    "plot_comparison": "plotting",
-    "plot_map": "plotting",
-    "plot_alignment_grid": "plotting",
-    "animate_map": "plotting",
-    "save_standard_plots": "plotting",
+    "save_figure": "files",
+    "save_standard_plots": "files",
 }
 __getattr__, __dir__ = exports(__name__, _NAMES)

@@ -1,13 +1,11 @@
 """Figures of a run. Each ``plot_*`` takes ``ax=None`` and returns the Axes it drew on.
 
 Lines are medians across replications; bands span the 10th to 90th percentiles.
-Only this module draws.
+The map is in :mod:`.maps`; writing figures to files in :mod:`.files`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +27,8 @@ MARKED = {
 }
 
 
-def _axes(ax: Axes | None) -> Axes:
+def axes_or_new(ax: Axes | None) -> Axes:
+    """``ax``, or the Axes of a new pyplot figure (for notebooks) when it is None."""
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -70,7 +69,8 @@ def colour_of(result: RunResult, option: str) -> str:
     return SELF_COLOUR if option not in powers else COLOURS[powers.index(option) % len(COLOURS)]
 
 
-def _label(result: RunResult, option: str) -> str:
+def label_of(result: RunResult, option: str) -> str:
+    """The title of a power, or "self" for a state's own share."""
     return result.scenario.powers[option].title if option in result.scenario.powers else "self"
 
 
@@ -128,13 +128,13 @@ def plot_alignment(
         events: Mark uprisings, requests, arrivals and withdrawals.
         ax: Where to draw.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     state = state or focus_state(result)
     frame = result.tables["alignment"]
     rows = frame[(frame["state"] == state) & (frame["domain"] == domain)]
     bands = _bands(rows, ["date", "power"])
     for option, part in bands.groupby("power", observed=True):
-        _draw(ax, part, colour_of(result, str(option)), _label(result, str(option)))
+        _draw(ax, part, colour_of(result, str(option)), label_of(result, str(option)))
     title = result.scenario.states[state].title
     return _finish(ax, result, state, events, f"{title}: {domain} alignment")
 
@@ -146,7 +146,7 @@ def plot_tradeoff(
 
     The article's division of labour: Russia for security, China for the economy.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     state = state or focus_state(result)
     frame = result.tables["alignment"]
     rows = frame[(frame["state"] == state) & frame["power"].isin(list(result.scenario.powers))]
@@ -157,7 +157,7 @@ def plot_tradeoff(
             ax,
             part,
             colour_of(result, str(option)),
-            f"{_label(result, str(option))}, {domain}",
+            f"{label_of(result, str(option))}, {domain}",
             ls=dash,
         )
     title = result.scenario.states[state].title
@@ -168,11 +168,11 @@ def plot_regional(
     result: RunResult, *, domain: str = "overall", events: bool = True, ax: Axes | None = None
 ) -> Axes:
     """The region's alignment with each power, weighted as the scenario says."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     frame = result.tables["regional"]
     bands = _bands(frame[frame["domain"] == domain], ["date", "power"])
     for option, part in bands.groupby("power", observed=True):
-        _draw(ax, part, colour_of(result, str(option)), _label(result, str(option)))
+        _draw(ax, part, colour_of(result, str(option)), label_of(result, str(option)))
     if events:
         mark_events(ax, result)
     weights = result.scenario.observation.regional_weights
@@ -184,7 +184,7 @@ def plot_regional(
 
 def plot_unrest(result: RunResult, *, events: bool = True, ax: Axes | None = None) -> Axes:
     """Unrest in each state."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     frame = result.tables["states"].rename(columns={"unrest": "value"})
     bands = _bands(frame, ["date", "state"])
     for i, (state, part) in enumerate(bands.groupby("state", observed=True)):
@@ -237,7 +237,7 @@ def plot_comparison(
     ax: Axes | None = None,
 ) -> Axes:
     """The paired difference ``other - base`` in a state's alignment with a power."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     state = state or focus_state(base)
     power = power or next(iter(base.scenario.powers))
     diff = paired_difference(base, other, state=state, power=power, domain=domain)
@@ -248,7 +248,7 @@ def plot_comparison(
         mark_events(ax, other, state)
     title = base.scenario.states[state].title
     ax.set(
-        title=f"{title}: {domain} alignment with {_label(base, power)}, paired difference",
+        title=f"{title}: {domain} alignment with {label_of(base, power)}, paired difference",
         ylabel="difference in share",
     )
     ax.legend(loc="best", fontsize="small")
@@ -279,163 +279,3 @@ def plot_alignment_grid(result: RunResult, *, events: bool = True, fig: Any = No
         if i and legend is not None:
             legend.remove()
     return figure
-
-
-def save_figure(
-    path: Path,
-    draw: Callable[..., object],
-    *,
-    size: tuple[float, float] = (8, 4.5),
-    panels: int = 1,
-    dpi: int = 110,
-) -> Path:
-    """Draw into a new figure of ``panels`` Axes side by side and save it as ``path``.
-
-    Args:
-        path: The image file (its folder is created).
-        draw: Called with the Axes, one argument per panel.
-        size: The figure's size in inches.
-        panels: How many Axes, in one row.
-        dpi: Resolution.
-    """
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=size, layout="constrained")
-    axes = figure.subplots(1, panels) if panels > 1 else [figure.add_subplot()]
-    draw(*axes)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi)
-    return path
-
-
-def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
-    """Draw the standard figures of a run into ``folder`` as PNG files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    state = focus_state(result)
-    figures = {
-        "map.png": lambda ax: plot_map(result, ax=ax),
-        f"alignment-{state}.png": lambda ax: plot_alignment(result, state, ax=ax),
-        f"tradeoff-{state}.png": lambda ax: plot_tradeoff(result, state, ax=ax),
-        "regional.png": lambda ax: plot_regional(result, ax=ax),
-        "unrest.png": lambda ax: plot_unrest(result, ax=ax),
-    }
-    for name, draw in figures.items():
-        written.append(save_figure(folder / name, draw))
-    plot_alignment_grid(result).savefig(folder / "alignment-all.png", dpi=90)
-    written.append(folder / "alignment-all.png")
-    return written
-
-
-def map_outlines() -> dict[str, Any]:
-    """The outlines shipped with the package (Natural Earth, public domain, simplified)."""
-    import json
-    from importlib import resources
-
-    text = resources.files("influence_sim").joinpath("data/central-asia.json").read_text()
-    outlines: dict[str, Any] = json.loads(text)
-    return outlines
-
-
-def alignment_at(result: RunResult, step: int | None = None) -> pd.DataFrame:
-    """Median overall alignment of every state with every option at a step (default: the last)."""
-    frame = result.tables["alignment"]
-    rows = frame[frame["domain"] == "overall"]
-    step = int(rows["step"].max()) if step is None else step
-    rows = rows[rows["step"] == step]
-    return rows.groupby(["state", "power"], observed=True)["value"].median().unstack("power")
-
-
-def plot_map(
-    result: RunResult, *, step: int | None = None, ax: Axes | None = None, legend: bool = True
-) -> Axes:
-    """A map of the region, each state coloured by where it leans between two powers.
-
-    The colour runs from the first power's colour (Russia) through white to the second's
-    (China) with the lean (B - A) / (A + B) of their overall alignments; the label gives
-    the share the state keeps for itself. States without an outline in the shipped map
-    (``iso_a3`` missing or outside the region) are listed in the title instead.
-    """
-    from matplotlib.colors import LinearSegmentedColormap, Normalize
-    from matplotlib.patches import Polygon
-
-    ax = _axes(ax)
-    outlines = map_outlines()
-    powers = list(result.scenario.powers)[:2]
-    cmap = LinearSegmentedColormap.from_list(
-        "lean", [colour_of(result, powers[0]), "#ffffff", colour_of(result, powers[-1])]
-    )
-    norm = Normalize(-1, 1)
-    values = alignment_at(result, step)
-    drawn, missing = set(), []
-    for key, spec in result.scenario.states.items():
-        shape = outlines["countries"].get(spec.iso_a3 or "")
-        if shape is None:
-            missing.append(spec.title)
-            continue
-        row = values.loc[key].to_numpy(dtype=float)
-        columns = list(values.columns)
-        a, b = row[columns.index(powers[0])], row[columns.index(powers[-1])]
-        lean = (b - a) / (a + b) if a + b > 0 else 0.0
-        own = row[columns.index("self")]
-        for ring in shape["rings"]:
-            ax.add_patch(
-                Polygon(ring, closed=True, facecolor=cmap(norm(lean)), edgecolor="#333333", lw=0.8)
-            )
-        xs = [x for ring in shape["rings"] for x, _ in ring]
-        ys = [y for ring in shape["rings"] for _, y in ring]
-        ax.text(
-            (min(xs) + max(xs)) / 2,
-            (min(ys) + max(ys)) / 2,
-            f"{spec.title}\nself {own:.0%}",
-            ha="center",
-            va="center",
-            fontsize=8,
-        )
-        drawn.add(spec.iso_a3)
-    for code, shape in outlines["countries"].items():
-        if code in drawn:
-            continue
-        for ring in shape["rings"]:
-            ax.add_patch(
-                Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", lw=0.5)
-            )
-    lon0, lat0, lon1, lat1 = outlines["frame"]
-    ax.set(xlim=(lon0, lon1), ylim=(lat0, lat1), aspect=1.3, xticks=[], yticks=[])
-    ax.set_facecolor("#dceefa")  # water (the Caspian and Aral seas)
-    steps = result.tables["alignment"]["step"]
-    shown = int(steps.max()) if step is None else step
-    date = result.scenario.timeline.date_of(shown).isoformat()
-    title = f"Where each state leans, {date} (step {shown}; median)"
-    if missing:
-        title += f"\nnot on the map: {', '.join(missing)}"
-    ax.set_title(title, fontsize=10)
-    if legend:
-        from matplotlib.cm import ScalarMappable
-
-        bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
-        bar.set_ticks(
-            [-1, 0, 1], labels=[_label(result, powers[0]), "even", _label(result, powers[-1])]
-        )
-    return ax
-
-
-def animate_map(result: RunResult, path: Path, *, every: int = 1, fps: int = 6) -> Path:
-    """Write a GIF of the map over time (one frame every ``every`` recorded steps)."""
-    from matplotlib.animation import FuncAnimation, PillowWriter
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 4.6), layout="constrained")
-    ax = figure.add_subplot()
-    steps = sorted(result.tables["alignment"]["step"].unique())[::every]
-    plot_map(result, step=int(steps[0]), ax=ax)
-
-    def frame(i: int) -> list[Any]:
-        ax.clear()
-        plot_map(result, step=int(steps[i]), ax=ax, legend=False)
-        return []
-
-    animation = FuncAnimation(figure, frame, frames=len(steps))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    animation.save(path, writer=PillowWriter(fps=fps))
-    return path

@@ -1,0 +1,66 @@
+"""Figures written to files: one figure per image, and the standard set of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from influence_sim.viz.maps import plot_map
+from influence_sim.viz.plotting import (
+    focus_state,
+    plot_alignment,
+    plot_alignment_grid,
+    plot_regional,
+    plot_tradeoff,
+    plot_unrest,
+)
+
+if TYPE_CHECKING:
+    from influence_sim.results.runs import RunResult
+
+
+def save_figure(
+    path: Path,
+    draw: Callable[..., object],
+    *,
+    size: tuple[float, float] = (8, 4.5),
+    panels: int = 1,
+    dpi: int = 110,
+) -> Path:
+    """Draw into a new figure of ``panels`` Axes side by side and save it as ``path``.
+
+    Args:
+        path: The image file (its folder is created).
+        draw: Called with the Axes, one argument per panel.
+        size: The figure's size in inches.
+        panels: How many Axes, in one row.
+        dpi: Resolution.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, layout="constrained")
+    axes = figure.subplots(1, panels) if panels > 1 else [figure.add_subplot()]
+    draw(*axes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    return path
+
+
+def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
+    """Draw the standard figures of a run into ``folder`` as PNG files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    state = focus_state(result)
+    figures = {
+        "map.png": lambda ax: plot_map(result, ax=ax),
+        f"alignment-{state}.png": lambda ax: plot_alignment(result, state, ax=ax),
+        f"tradeoff-{state}.png": lambda ax: plot_tradeoff(result, state, ax=ax),
+        "regional.png": lambda ax: plot_regional(result, ax=ax),
+        "unrest.png": lambda ax: plot_unrest(result, ax=ax),
+    }
+    for name, draw in figures.items():
+        written.append(save_figure(folder / name, draw))
+    plot_alignment_grid(result).savefig(folder / "alignment-all.png", dpi=90)
+    written.append(folder / "alignment-all.png")
+    return written

@@ -1,0 +1,129 @@
+"""The map of the region: each state coloured by where it leans between two powers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from influence_sim.viz.plotting import axes_or_new, colour_of, label_of
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from influence_sim.results.runs import RunResult
+
+
+def map_outlines() -> dict[str, Any]:
+    """The outlines shipped with the package (Natural Earth, public domain, simplified)."""
+    import json
+    from importlib import resources
+
+    text = resources.files("influence_sim").joinpath("data/central-asia.json").read_text()
+    outlines: dict[str, Any] = json.loads(text)
+    return outlines
+
+
+def alignment_at(result: RunResult, step: int | None = None) -> pd.DataFrame:
+    """Median overall alignment of every state with every option at a step (default: the last)."""
+    frame = result.tables["alignment"]
+    rows = frame[frame["domain"] == "overall"]
+    step = int(rows["step"].max()) if step is None else step
+    rows = rows[rows["step"] == step]
+    return rows.groupby(["state", "power"], observed=True)["value"].median().unstack("power")
+
+
+def plot_map(
+    result: RunResult, *, step: int | None = None, ax: Axes | None = None, legend: bool = True
+) -> Axes:
+    """A map of the region, each state coloured by where it leans between two powers.
+
+    The colour runs from the first power's colour (Russia) through white to the second's
+    (China) with the lean (B - A) / (A + B) of their overall alignments; the label gives
+    the share the state keeps for itself. States without an outline in the shipped map
+    (``iso_a3`` missing or outside the region) are listed in the title instead.
+    """
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.patches import Polygon
+
+    ax = axes_or_new(ax)
+    outlines = map_outlines()
+    powers = list(result.scenario.powers)[:2]
+    cmap = LinearSegmentedColormap.from_list(
+        "lean", [colour_of(result, powers[0]), "#ffffff", colour_of(result, powers[-1])]
+    )
+    norm = Normalize(-1, 1)
+    values = alignment_at(result, step)
+    drawn, missing = set(), []
+    for key, spec in result.scenario.states.items():
+        shape = outlines["countries"].get(spec.iso_a3 or "")
+        if shape is None:
+            missing.append(spec.title)
+            continue
+        row = values.loc[key].to_numpy(dtype=float)
+        columns = list(values.columns)
+        a, b = row[columns.index(powers[0])], row[columns.index(powers[-1])]
+        lean = (b - a) / (a + b) if a + b > 0 else 0.0
+        own = row[columns.index("self")]
+        for ring in shape["rings"]:
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor=cmap(norm(lean)), edgecolor="#333333", lw=0.8)
+            )
+        xs = [x for ring in shape["rings"] for x, _ in ring]
+        ys = [y for ring in shape["rings"] for _, y in ring]
+        ax.text(
+            (min(xs) + max(xs)) / 2,
+            (min(ys) + max(ys)) / 2,
+            f"{spec.title}\nself {own:.0%}",
+            ha="center",
+            va="center",
+            fontsize=8,
+        )
+        drawn.add(spec.iso_a3)
+    for code, shape in outlines["countries"].items():
+        if code in drawn:
+            continue
+        for ring in shape["rings"]:
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", lw=0.5)
+            )
+    lon0, lat0, lon1, lat1 = outlines["frame"]
+    ax.set(xlim=(lon0, lon1), ylim=(lat0, lat1), aspect=1.3, xticks=[], yticks=[])
+    ax.set_facecolor("#dceefa")  # water (the Caspian and Aral seas)
+    steps = result.tables["alignment"]["step"]
+    shown = int(steps.max()) if step is None else step
+    date = result.scenario.timeline.date_of(shown).isoformat()
+    title = f"Where each state leans, {date} (step {shown}; median)"
+    if missing:
+        title += f"\nnot on the map: {', '.join(missing)}"
+    ax.set_title(title, fontsize=10)
+    if legend:
+        from matplotlib.cm import ScalarMappable
+
+        bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
+        bar.set_ticks(
+            [-1, 0, 1], labels=[label_of(result, powers[0]), "even", label_of(result, powers[-1])]
+        )
+    return ax
+
+
+def animate_map(result: RunResult, path: Path, *, every: int = 1, fps: int = 6) -> Path:
+    """Write a GIF of the map over time (one frame every ``every`` recorded steps)."""
+    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4.6), layout="constrained")
+    ax = figure.add_subplot()
+    steps = sorted(result.tables["alignment"]["step"].unique())[::every]
+    plot_map(result, step=int(steps[0]), ax=ax)
+
+    def frame(i: int) -> list[Any]:
+        ax.clear()
+        plot_map(result, step=int(steps[i]), ax=ax, legend=False)
+        return []
+
+    animation = FuncAnimation(figure, frame, frames=len(steps))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    animation.save(path, writer=PillowWriter(fps=fps))
+    return path
