@@ -27,7 +27,17 @@ class KernelModel(Protocol):
     state_keys: list[str]
 
 
-class StateAgent(mesa.Agent):
+class _View(mesa.Agent):
+    """An agent that is a view of one entry of the kernel's arrays."""
+
+    model: KernelModel
+
+    def __init__(self, model: KernelModel, key: str, title: str, index: int) -> None:
+        super().__init__(model)
+        self.key, self.title, self.index = key, title, index
+
+
+class StateAgent(_View):
     """A small state: its government's reliance, its public's opinion, its unrest.
 
     Attributes:
@@ -35,12 +45,6 @@ class StateAgent(mesa.Agent):
         title: Its display name.
         index: Its index on the kernel's state axis.
     """
-
-    model: KernelModel
-
-    def __init__(self, model: KernelModel, key: str, title: str, index: int) -> None:
-        super().__init__(model)
-        self.key, self.title, self.index = key, title, index
 
     @property
     def unrest(self) -> float:
@@ -77,7 +81,7 @@ class StateAgent(mesa.Agent):
         return dict(zip(self.model.powers, map(float, row), strict=True))
 
 
-class PowerAgent(mesa.Agent):
+class PowerAgent(_View):
     """A great power: its credibility, posture, deployed troops and investment.
 
     Attributes:
@@ -85,12 +89,6 @@ class PowerAgent(mesa.Agent):
         title: Its display name.
         index: Its index on the kernel's power axis.
     """
-
-    model: KernelModel
-
-    def __init__(self, model: KernelModel, key: str, title: str, index: int) -> None:
-        super().__init__(model)
-        self.key, self.title, self.index = key, title, index
 
     def _by_state(self, name: str) -> dict[str, float]:
         row = getattr(self.model.state, name)[0, self.index]
