@@ -81,6 +81,22 @@ def test_sweep_schema_is_current_and_bundled_sweeps_match_it():
         ({"replications": 0}, ("replications", "greater than or equal to 1")),
         ({"base": "nowhere.yaml"}, ("base", "no such file")),
         ({"samplr": {"method": "grid"}}, ("unknown field 'samplr'", "did you mean 'sampler'?")),
+        (
+            {"parameters": {"powers.russia.credibility": {"low": 0.1, "high": 0.9}}},
+            ("parameters.powers.russia.credibility: a parameter is written [low, high], {range",),
+        ),
+        (
+            {"parameters": {"powers.russia.credibility": [0.5]}},
+            ("parameters.powers.russia.credibility.range[1]: too few items: expected at least 2",),
+        ),
+        (
+            {"parameters": {"powers.russia.credibility": {"values": []}}},
+            ("parameters.powers.russia.credibility.values: expected at least 1 item, found 0",),
+        ),
+        (
+            {"parameters": {"powers.russia.credibility": {"distribution": "normal", "mean": 1}}},
+            ("parameters.powers.russia.credibility: a normal distribution needs sd",),
+        ),
     ],
 )
 def test_bad_sweep_files_get_clear_messages(tmp_path, capsys, change, fragments):
@@ -91,7 +107,26 @@ def test_bad_sweep_files_get_clear_messages(tmp_path, capsys, change, fragments)
     assert str(path) in err
     for fragment in fragments:
         assert fragment in err, err
+    assert "function-after" not in err  # no names of pydantic's internals
     assert not (tmp_path / "out").exists()
+    # validate tells a sweep file by its keys and reports the same problems
+    assert main(["validate", str(path)]) == 1
+    checked = capsys.readouterr().err
+    assert all(fragment in checked for fragment in fragments), checked
+
+
+def test_validate_checks_sweep_files_and_bundled_sweeps(tmp_path, capsys):
+    path = sweep_file(tmp_path)
+    assert main(["validate", str(path), "security-vs-economy", "kazakhstan-2022"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"ok       {path}: a sweep of 2 parameters (grid sampler, 4 replications) over "
+        "kazakhstan-2022"
+    )
+    assert out[1].startswith("ok       security-vs-economy: a sweep of 2 parameters")
+    assert out[2].startswith("ok       kazakhstan-2022: January 2022 unrest")
+    assert main(["validate", str(path), "--set", "seed=1"]) == 1
+    assert "--set applies to scenarios" in capsys.readouterr().err
 
 
 def test_samplers_are_deterministic_and_sized(tmp_path):

@@ -21,6 +21,7 @@ from influence_sim.format.bundled import bundled_files, find_scenario, find_swee
 from influence_sim.format.explain import format_markdown, format_table, parameters
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.schema import schema_text
+from influence_sim.format.sweepfile import is_sweep_file, load_sweep
 
 EXIT_INPUT = 1
 
@@ -32,23 +33,39 @@ def command_line() -> list[str]:
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
+def _check_file(name: str, overrides: list[str]) -> str:
+    """Load a scenario or a sweep file (told apart by its keys); what it holds, in a line."""
+    if is_sweep_file(name):
+        if overrides:
+            raise InfluenceSimError(
+                "--set applies to scenarios; a sweep's fixed changes go in its 'overrides'"
+            )
+        spec, base = load_sweep(name)
+        return (
+            f"a sweep of {len(spec.parameters)} parameters ({spec.sampler.method} sampler, "
+            f"{spec.replications} replications) over {base.name}"
+        )
+    scenario = load_scenario(find_scenario(name), overrides)
+    t = scenario.timeline
+    return (
+        f"{scenario.title} ({len(scenario.states)} states, {len(scenario.powers)} powers, "
+        f"{len(scenario.shocks)} shocks, {t.n_steps} steps of {t.step_days} days from "
+        f"{t.start.isoformat()})"
+    )
+
+
 def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            scenario = load_scenario(find_scenario(name), args.set)
+            line = _check_file(name, args.set)
         except InfluenceSimError as exc:
             failed += 1
             print(f"invalid  {name}", file=sys.stderr)
             for line in str(exc).splitlines():
                 print(f"  {line}", file=sys.stderr)
             continue
-        t = scenario.timeline
-        print(
-            f"ok       {name}: {scenario.title} ({len(scenario.states)} states, "
-            f"{len(scenario.powers)} powers, {len(scenario.shocks)} shocks, {t.n_steps} steps "
-            f"of {t.step_days} days from {t.start.isoformat()})"
-        )
+        print(f"ok       {name}: {line}")
     if failed:
         print(f"{failed} of {len(args.files)} files are not valid", file=sys.stderr)
     return EXIT_INPUT if failed else 0

@@ -64,8 +64,10 @@ def _overrides(sub: argparse.ArgumentParser) -> None:
 
 def _scenario_commands(add: Add) -> None:
     """Commands that read scenario files: validate, list, explain, schema."""
-    sub = add("validate", "Check scenario files and report every problem.")
-    sub.add_argument("files", nargs="+", metavar="FILE", help="scenario files or bundled names")
+    sub = add("validate", "Check scenario and sweep files and report every problem.")
+    sub.add_argument(
+        "files", nargs="+", metavar="FILE", help="scenario or sweep files, or bundled names"
+    )
     _overrides(sub)
     add("list", "List the bundled scenarios.")
     sub = add("explain", "Show every parameter of a scenario with its value and source.")

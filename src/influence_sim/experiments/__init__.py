@@ -17,7 +17,7 @@ _NAMES = {
     "Comparison": "compare",
     "compare": "compare",
     "run_sweep": "sweep",
-    "load_sweep": "sweepresult",
+    "load_sweep": "sweep",
     "resume_sweep": "sweep",
     "SweepResult": "sweepresult",
     "sample": "sampling",

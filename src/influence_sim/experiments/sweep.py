@@ -58,13 +58,13 @@ from influence_sim.experiments.sweepresult import (
     check_spec_hash,
     count_failed,
     layout_of,
-    load_sweep,
     read_spec,
     spec_hash,
 )
 from influence_sim.format.bundled import find_scenario
 from influence_sim.format.loading import dump_scenario, load_scenario
 from influence_sim.format.scenario import Scenario
+from influence_sim.format.sweepfile import load_sweep
 from influence_sim.format.sweepspec import (
     SweepSpec,
 )

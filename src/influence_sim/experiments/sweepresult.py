@@ -16,9 +16,8 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import ValidationError
 
-from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
+from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.chunks import base_of
 from influence_sim.experiments.folder import (
     Layout,
@@ -26,83 +25,14 @@ from influence_sim.experiments.folder import (
     read_manifest,
     verify_sweep,
 )
-from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
-from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import (
-    DistributionParameter,
-    RangeParameter,
     SweepSpec,
 )
-from influence_sim.format.validation import problems_from
-from influence_sim.format.yamlio import read_yaml_file
 from influence_sim.results.runs import scenario_hash
 
 REFERENCE_FILE = "reference-scenario.yaml"
 """The world a sweep's base departs from, when the base was made by overrides."""
-
-
-def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
-    """Read and check a sweep file (or a bundled sweep by name); returns the spec and its base.
-
-    The base as written is the calibrated world: the sweep's own ``overrides`` and each
-    point's values are departures from it (see the propensities in ``docs/ODD.md``).
-
-    Raises:
-        ScenarioError: If the file, its base, or a parameter is not valid; each problem
-            names the sweep file, the line and the field.
-    """
-    file = bundled_name(path, scenario_dir() / "sweeps") or Path(path)  # or a bundled sweep
-    display = str(file) if file != Path(path) else str(path)
-    data, marks = read_yaml_file(file, display)
-    try:
-        spec = SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(problems_from(exc, data, marks, display, root=SweepSpec)) from None
-    base_file = file.parent / spec.base
-    where = marks.get(("base",))
-    try:
-        base_path = base_file if base_file.is_file() else find_scenario(spec.base)
-        base = load_scenario(base_path)
-        load_scenario(base_path, spec.overrides)
-    except InfluenceSimError as exc:
-        first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
-        line = where.line if where else None
-        raise ScenarioError(
-            [Problem(f"the base scenario is not valid: {first}", display, line, path="base")]
-        ) from None
-    problems = []
-    for name, parameter in spec.parameters.items():
-        for value in _probes(parameter):
-            try:
-                from influence_sim.format.loading import resolve_scenario as resolve
-
-                resolve(base, [*spec.overrides, f"{name}={value!r}"])
-            except ScenarioError as exc:
-                origin = marks.get(("parameters", name))
-                problems.append(
-                    Problem(
-                        f"{value!r} is not a valid value here: {exc.problems[0].message}",
-                        file=display,
-                        line=origin.line if origin else None,
-                        path=f"parameters.{name}",
-                        hint=exc.problems[0].hint,
-                    )
-                )
-                break
-    if problems:
-        raise ScenarioError(problems)
-    return spec, base
-
-
-def _probes(parameter: Any) -> list[Any]:
-    if isinstance(parameter, RangeParameter):
-        return list(parameter.range)
-    if isinstance(parameter, DistributionParameter):
-        if parameter.distribution in ("uniform", "triangular"):
-            return [parameter.low, parameter.high]
-        return [parameter.mean]
-    return list(parameter.values)
 
 
 def spec_hash(spec: SweepSpec, base: Scenario) -> str:

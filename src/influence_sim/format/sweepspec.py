@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BeforeValidator, Field, Strict, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Strict, Tag, model_validator
 
 from influence_sim.arguments import MAX_REPLICATIONS, MAX_SEED
 from influence_sim.format.fields import Name, Number, Positive, Spec
@@ -72,10 +72,39 @@ def _parameter(value: object) -> object:
     return {"range": value} if isinstance(value, list) else value
 
 
+FORMS = ("distribution", "values", "range")
+
+
+def _form(value: object) -> str | None:
+    """Which form a parameter is written in, from its keys (so errors speak of that form).
+
+    The tags are in angle brackets: error locations drop them (see ``format.validation``).
+    """
+    if isinstance(value, dict):
+        return next((f"<{key}>" for key in FORMS if key in value), None)
+    forms: dict[type, str] = {
+        RangeParameter: "range",
+        ValuesParameter: "values",
+        DistributionParameter: "distribution",
+    }
+    form = forms.get(type(value))
+    return f"<{form}>" if form else None
+
+
+PARAMETER_FORMS = (
+    "[low, high], {range: [low, high]}, {values: [v1, v2, ...]} or "
+    "{distribution: uniform|normal|lognormal|triangular, ...}"
+)
 Parameter = RangeParameter | ValuesParameter | DistributionParameter
 ParameterField = Annotated[
-    Parameter,
-    Field(union_mode="left_to_right"),
+    Annotated[RangeParameter, Tag("<range>")]
+    | Annotated[ValuesParameter, Tag("<values>")]
+    | Annotated[DistributionParameter, Tag("<distribution>")],
+    Discriminator(
+        _form,
+        custom_error_type="parameter_form",
+        custom_error_message=f"a parameter is written {PARAMETER_FORMS}",
+    ),
     BeforeValidator(_parameter, json_schema_input_type=Parameter | tuple[Number, Number]),
 ]
 

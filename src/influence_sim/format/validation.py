@@ -65,6 +65,8 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, bool]:
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and node.get("type") == part:
             continue  # the discriminated union's tag, not a field
+        elif isinstance(part, str) and part.startswith("<") and part.endswith(">"):
+            continue  # a tag chosen by a callable discriminator (sweep parameter forms)
         else:
             node = None
         path.append(part)
@@ -83,6 +85,16 @@ _EXPECTED = {"finite_number": "a finite number", "dict_type": "a mapping", "list
 """What pydantic's plain type errors expected, in the package's words."""
 
 
+def _missing(kind: str, path: Path, ctx: dict[str, Any]) -> str:
+    """A required field, or items of a list, that are not there."""
+    if kind == "too_short":
+        least, found = ctx.get("min_length"), ctx.get("actual_length")
+        return f"expected at least {least} item{'s' * (least != 1)}, found {found}"
+    if path and isinstance(path[-1], int):
+        return f"too few items: expected at least {path[-1] + 1}"
+    return f"required field '{path[-1] if path else ''}' is missing"
+
+
 def _message(
     error: Any, path: Path, is_key: bool, root: type[BaseModel], data: Any
 ) -> tuple[str, str | None]:
@@ -92,8 +104,8 @@ def _message(
     name = str(path[-1]) if path else ""
     if kind == "reference":
         return ctx["message"], ctx.get("hint")
-    if kind == "missing":
-        return f"required field '{name}' is missing", None
+    if kind in ("missing", "too_short"):
+        return _missing(kind, path, ctx), None
     if kind == "extra_forbidden":
         allowed = _fields_at(root, path[:-1], data)
         if allowed is None:

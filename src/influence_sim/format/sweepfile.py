@@ -1,0 +1,101 @@
+"""Reading a sweep file: the spec, checked against its base scenario."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
+from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
+from influence_sim.format.loading import load_scenario, resolve_scenario
+from influence_sim.format.scenario import Scenario
+from influence_sim.format.sweepspec import DistributionParameter, RangeParameter, SweepSpec
+from influence_sim.format.validation import problems_from
+from influence_sim.format.yamlio import read_yaml_file
+
+
+def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
+    """Read and check a sweep file (or a bundled sweep by name); returns the spec and its base.
+
+    The base as written is the calibrated world: the sweep's own ``overrides`` and each
+    point's values are departures from it (see the propensities in ``docs/ODD.md``).
+
+    Raises:
+        ScenarioError: If the file, its base, or a parameter is not valid; each problem
+            names the sweep file, the line and the field.
+    """
+    file = bundled_name(path, scenario_dir() / "sweeps") or Path(path)  # or a bundled sweep
+    display = str(file) if file != Path(path) else str(path)
+    data, marks = read_yaml_file(file, display)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from(exc, data, marks, display, root=SweepSpec)) from None
+    base_file = file.parent / spec.base
+    where = marks.get(("base",))
+    try:
+        base_path = base_file if base_file.is_file() else find_scenario(spec.base)
+        base = load_scenario(base_path)
+        load_scenario(base_path, spec.overrides)
+    except InfluenceSimError as exc:
+        first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
+        line = where.line if where else None
+        raise ScenarioError(
+            [Problem(f"the base scenario is not valid: {first}", display, line, path="base")]
+        ) from None
+    problems = []
+    for name, parameter in spec.parameters.items():
+        for value in _probes(parameter):
+            try:
+                resolve_scenario(base, [*spec.overrides, f"{name}={value!r}"])
+            except ScenarioError as exc:
+                origin = marks.get(("parameters", name))
+                problems.append(
+                    Problem(
+                        f"{value!r} is not a valid value here: {exc.problems[0].message}",
+                        file=display,
+                        line=origin.line if origin else None,
+                        path=f"parameters.{name}",
+                        hint=exc.problems[0].hint,
+                    )
+                )
+                break
+    if problems:
+        raise ScenarioError(problems)
+    return spec, base
+
+
+def _probes(parameter: Any) -> list[Any]:
+    if isinstance(parameter, RangeParameter):
+        return list(parameter.range)
+    if isinstance(parameter, DistributionParameter):
+        if parameter.distribution in ("uniform", "triangular"):
+            return [parameter.low, parameter.high]
+        return [parameter.mean]
+    return list(parameter.values)
+
+
+SWEEP_KEYS = frozenset({"base", "parameters", "sampler"})
+"""Top-level keys only a sweep file has: a file with any of them is read as a sweep."""
+
+
+def is_sweep_file(name: str | os.PathLike[str]) -> bool:
+    """Whether ``name`` is a sweep file (by its top-level keys) or a bundled sweep's name.
+
+    A file that cannot be read as YAML is not called a sweep: loading it as a scenario
+    then reports what is wrong with it.
+    """
+    path = Path(name)
+    if not path.is_file():
+        return (
+            bundled_name(path) is None and bundled_name(path, scenario_dir() / "sweeps") is not None
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and not SWEEP_KEYS.isdisjoint(data)
