@@ -94,8 +94,11 @@ def is_sweep_file(name: str | os.PathLike[str]) -> bool:
         return (
             bundled_name(path) is None and bundled_name(path, scenario_dir() / "sweeps") is not None
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    try:  # the top level's keys only: no value is built, so no value can fail here
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return False
-    return isinstance(data, dict) and not SWEEP_KEYS.isdisjoint(data)
+    if not isinstance(node, yaml.MappingNode):
+        return False
+    keys = {key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+    return not SWEEP_KEYS.isdisjoint(keys)
