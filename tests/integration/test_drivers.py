@@ -19,7 +19,9 @@ R = 3
 
 
 @pytest.mark.parametrize(
-    "path", [*BUNDLED, DATA / "six-states-three-powers.yaml"], ids=lambda p: p.stem
+    "path",
+    [*BUNDLED, DATA / "six-states-three-powers.yaml", DATA / "every-economic-shock.yaml"],
+    ids=lambda p: p.stem,
 )
 def test_mesa_and_ensemble_are_bit_identical(path):
     scenario = load_scenario(path)

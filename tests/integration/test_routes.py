@@ -31,7 +31,7 @@ def quiet(tmp_path):
     path = tmp_path / "quiet.yaml"
     path.write_text(
         f"name: quiet\nextends: {KZ}\n"
-        "dynamics: {unrest_noise: 0.0, opinion_noise: 0.0}\n"
+        "dynamics: {unrest_noise: 0.0, opinion_noise: 0.0, host_noise: 0.0}\n"
         "calendar: {start: 2021-12-27, step: 1 week, horizon: 1 year}\n"
     )
     return path

@@ -92,9 +92,9 @@ def test_rates_scale_with_the_step():
 
 def test_noise_has_a_fixed_shape_and_one_stream_per_replication():
     width = noise_width(5, 2)
-    assert width == 15
+    assert width == 5 + 5 * 2 + 2  # unrest, opinion, host economies
     noise = Noise([seed_sequence(7, r) for r in range(2, 4)], width)
-    draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 15)
+    draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 17)
     alone = np.random.default_rng(seed_sequence(7, 3)).standard_normal((40, width))
     np.testing.assert_array_equal(draws[1], alone)
 
@@ -121,4 +121,5 @@ def test_the_kernels_parameters_are_the_formats():
     scaled = {name: scaling(name) for name in Dynamics.model_fields if scaling(name)}
     assert scaled["unrest_noise"] == "sqrt"
     assert scaled["investment_growth"] == "yearly"
-    assert len(scaled) == 12
+    assert scaled["host_noise"] == "sqrt"
+    assert len(scaled) == 22

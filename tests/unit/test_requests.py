@@ -68,12 +68,7 @@ shocks:
 def _one_step_with_request(compiled, state, params):
     kz = compiled.states.index("kazakhstan")
     csto = compiled.alliances.index("csto")
-    shocks = StepShocks(
-        np.zeros(len(compiled.states)),
-        np.zeros(len(compiled.states), dtype=bool),
-        np.zeros(len(compiled.states), dtype=bool),
-        requests=[(kz, csto)],
-    )
+    shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers), requests=[(kz, csto)])
     noise = np.zeros((state.n_replications, noise_width(params.n_states, params.n_powers)))
     return step(state, params, shocks, noise), kz
 
@@ -130,11 +125,7 @@ def test_the_alliance_asked_follows_each_rows_commitments():
     kz = compiled.states.index("kazakhstan")
     state.unrest[:, kz] = 0.99
     state.armed[:, kz] = True
-    shocks = StepShocks(
-        np.zeros(len(compiled.states)),
-        np.zeros(len(compiled.states), dtype=bool),
-        np.zeros(len(compiled.states), dtype=bool),
-    )
+    shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers))
     noise = np.zeros((2, noise_width(params.n_states, params.n_powers)))
     events = step(state, params, shocks, noise)
     assert events.requested[0, kz] == russia

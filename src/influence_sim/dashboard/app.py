@@ -76,6 +76,9 @@ def levers(scenario: Scenario) -> dict[str, Any]:
     params[f"powers.{economic}.economic_capacity"] = slider(
         f"{second.title}: economic capacity", second.economic_capacity
     )
+    params[f"powers.{security}.host_economy"] = slider(
+        f"{first.title}: host economy (remittances, market)", first.host_economy, 0.3, 1.5
+    )
     for tool in ("police_cooperation", "surveillance"):
         params[f"powers.{economic}.security_tools.{tool}"] = slider(
             f"{second.title}: {tool.replace('_', ' ')}", second.security_tools.get(tool, 0.0)
@@ -137,6 +140,15 @@ def TradeoffPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
+def EconomyPanel(model: InfluenceModel) -> None:
+    """Trade shares, remittances and debt of the state the scenario is about."""
+    from influence_sim.viz.plotting import plot_economy
+
+    update_counter.get()
+    _figure(lambda ax: plot_economy(snapshot(model), ax=ax))
+
+
+@solara.component
 def RegionPanel(model: InfluenceModel) -> None:
     """Regional alignment and unrest."""
     from influence_sim.viz.plotting import plot_regional, plot_unrest
@@ -182,6 +194,7 @@ page = SolaraViz(
     components=[
         (MapPanel, 0),
         (TradeoffPanel, 0),
+        (EconomyPanel, 0),
         (RegionPanel, 0),
         (EventsPanel, 0),
         (AlignmentPanel, 0),

@@ -24,7 +24,7 @@ from influence_sim.engine.kernel import (
     salience_of,
     set_propensity,
 )
-from influence_sim.engine.schedule import Schedule, StepShocks
+from influence_sim.engine.schedule import EconomyShocks, Schedule, StepShocks
 from influence_sim.engine.setters import TOOLS, scale, setters
 from influence_sim.errors import ScenarioError
 from influence_sim.format.calendar import Timeline
@@ -33,11 +33,16 @@ from influence_sim.format.scenario import SELF, Scenario, same_data
 from influence_sim.format.shocks import (
     CapacityChangeShock,
     ExternalThreatShock,
+    HostEconomyShock,
     InterventionShock,
     InvestmentShock,
+    LoanShock,
+    MigrationPolicyShock,
     OpinionShock,
+    SanctionsShock,
     SecurityRequestShock,
     SetShock,
+    TradeDisruptionShock,
     UprisingShock,
     WithdrawalShock,
 )
@@ -136,7 +141,8 @@ class _Names:
 
     def by_power(self, field: str) -> np.ndarray:
         """A power field, ``(1, P)``."""
-        return np.array([[getattr(self.scenario.powers[p], field) for p in self.powers]])
+        values = [getattr(self.scenario.powers[p], field) for p in self.powers]
+        return np.array([values], dtype=np.float64)
 
     def power_state(self, field: str) -> np.ndarray:
         """A power's mapping over states, ``(1, P, S)``."""
@@ -173,6 +179,10 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         for tool, level in power_spec.security_tools.items():
             tools[0, p, TOOLS.index(tool)] = level
     responds = {"auto": RESPONDS_AUTO, "always": RESPONDS_ALWAYS, "never": RESPONDS_NEVER}
+    dyn = _dyn(scenario.dynamics, timeline.step_days)
+    # Trade shares and remittances are given at the starting host economy; their bases
+    # are what they would be at index 1.
+    host = names.by_power("host_economy")[:, :, None]
     alist = [scenario.alliances[a] for a in names.alliances]
     members = np.zeros((len(alist), s_n), dtype=bool)
     si, pi = names.si, names.pi
@@ -192,15 +202,18 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         tools=tools,
         credibility0=names.by_power("credibility"),
         reach=names.power_state("reach"),
-        trade=names.power_state("trade"),
-        remittances=names.power_state("remittances"),
+        trade_base=names.power_state("trade") / host ** dyn.trade_economy_elasticity[0],
+        remittance_base=names.power_state("remittances") / host,
+        routes=names.power_state("routes"),
+        econ_ref=names.by_power("economic_capacity"),
+        host_trend=host.reshape(1, p_n).copy(),
         alliance_lead=np.array([pi[a.lead] for a in alist], dtype=np.int64),
         alliance_members=members,
         alliance_deploys=np.array([a.kind == "collective_defence" for a in alist], dtype=bool),
         alliance_responds=np.array([responds[a.responds] for a in alist], dtype=np.int64),
         alliance_commitment=np.array([[a.commitment for a in alist]]).reshape(1, len(alist)),
         propensity=np.zeros((1, 2, s_n, p_n + 1)),
-        dyn=_dyn(scenario.dynamics, timeline.step_days),
+        dyn=dyn,
     )
 
 
@@ -228,7 +241,8 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
     unrest = names.by_state("unrest")
     threat = names.by_state("external_threat")
     opinion = names.state_power("opinion")
-    salience, _ = salience_of(params.salience0, params.dyn, unrest, threat)
+    distress = np.zeros_like(unrest)
+    salience, _, _ = salience_of(params.salience0, params.dyn, unrest, threat, distress)
     return State(
         reliance=_reliance(scenario, names),
         unrest=unrest,
@@ -241,6 +255,14 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
         econ=names.by_power("economic_capacity"),
         posture=names.power_state("posture"),
         investment=names.power_state("investment"),
+        trade=names.power_state("trade"),
+        remittances=names.power_state("remittances"),
+        migrants=np.ones((1, p_n, s_n)),
+        host=names.by_power("host_economy"),
+        debt=names.power_state("debt"),
+        diversion=np.zeros((1, p_n, s_n)),
+        resentment=np.zeros((1, p_n, s_n)),
+        distress=distress,
         deployed=np.zeros((1, p_n, s_n)),
         pending=np.full((1, p_n, s_n), -1, dtype=np.int64),
         pending_size=np.zeros((1, p_n, s_n)),
@@ -271,6 +293,8 @@ def _calibrate(
             "overrides cannot add or remove states or powers; write a scenario file instead"
         )
     params.propensity = calibrated.params.propensity.copy()
+    # Economic capacity, like reliance, departs from the calibrated world's.
+    params.econ_ref = calibrated.params.econ_ref.copy()
 
 
 def _schedule(
@@ -284,12 +308,15 @@ def _schedule(
     grievance = np.zeros((t_n, s_n))
     hold = np.zeros((t_n, s_n), dtype=bool)
     waiting = np.zeros((t_n, s_n), dtype=bool)
-    steps = [StepShocks(grievance[t], hold[t], waiting[t]) for t in range(t_n)]
+    economy = _Economy(t_n, len(pi), s_n)
+    steps = [StepShocks(grievance[t], hold[t], waiting[t], economy.step(t)) for t in range(t_n)]
     for index, shock in enumerate(scenario.shocks):
         t = timeline.step_of(shock.at)
         here = steps[t]
         here.applied.append(index)
-        if isinstance(shock, UprisingShock):
+        if isinstance(shock, _ECONOMIC):
+            economy.add(shock, timeline, si, pi)
+        elif isinstance(shock, UprisingShock):
             n = timeline.duration_steps(shock.duration, shock.at)
             grievance[t : t + n, si[shock.state]] += shock.intensity
         elif isinstance(shock, ExternalThreatShock):
@@ -333,5 +360,67 @@ def _add_event(
         here.investment.append((pi[shock.power], si[shock.state], shock.amount))
     elif isinstance(shock, CapacityChangeShock):
         here.capacity.append((pi[shock.power], DOMAINS.index(shock.domain), shock.factor))
+    elif isinstance(shock, HostEconomyShock):
+        here.host.append((pi[shock.power], shock.level, shock.permanent))
     elif isinstance(shock, SetShock):
         here.sets.append(setters(shock, timeline, si, pi, ai, index))
+
+
+_ECONOMIC = TradeDisruptionShock | SanctionsShock | LoanShock | MigrationPolicyShock
+"""Shocks that last and are held in the schedule's dense economic arrays."""
+
+
+class _Economy:
+    """The dense arrays of the economic shocks in force, one row per step."""
+
+    def __init__(self, t_n: int, p_n: int, s_n: int) -> None:
+        self.route_cut = np.zeros((t_n, p_n, s_n))
+        self.trade_cut = np.zeros((t_n, p_n, s_n))
+        self.coercion = np.zeros((t_n, p_n, s_n))
+        self.access = np.ones((t_n, p_n, s_n))
+        self.finance_cut = np.zeros((t_n, p_n))
+        self.credit = np.zeros((t_n, p_n, s_n))
+
+    def step(self, t: int) -> EconomyShocks:
+        """Step ``t``'s rows (views: shocks added later show in them)."""
+        return EconomyShocks(
+            self.route_cut[t],
+            self.trade_cut[t],
+            self.coercion[t],
+            self.access[t],
+            self.finance_cut[t],
+            self.credit[t],
+        )
+
+    def add(self, shock: Any, timeline: Timeline, si: dict[str, int], pi: dict[str, int]) -> None:
+        """Write a lasting economic shock into the rows of the steps it covers.
+
+        Overlapping cuts of one flow keep the deepest; coercion keeps the strongest.
+        """
+        t = timeline.step_of(shock.at)
+        p = pi[shock.power]
+        duration = getattr(shock, "duration", None)
+        end = (
+            timeline.n_steps
+            if duration is None
+            else t + timeline.duration_steps(duration, shock.at)
+        )
+        span = slice(t, end)
+        if isinstance(shock, TradeDisruptionShock):
+            s = si[shock.state]
+            cut = self.route_cut if shock.channel == "route" else self.trade_cut
+            np.maximum(cut[span, p, s], shock.severity, out=cut[span, p, s])
+            if shock.coercive:
+                np.maximum(self.coercion[span, p, s], shock.severity, out=self.coercion[span, p, s])
+        elif isinstance(shock, SanctionsShock):
+            np.maximum(self.trade_cut[span, p], shock.severity, out=self.trade_cut[span, p])
+            np.maximum(self.finance_cut[span, p], shock.severity, out=self.finance_cut[span, p])
+        elif isinstance(shock, MigrationPolicyShock):
+            states = slice(None) if shock.state is None else si[shock.state]
+            self.access[span, p, states] = shock.access
+            if shock.coercive:
+                pressure = self.coercion[span, p, states]
+                np.maximum(pressure, 1.0 - shock.access, out=pressure)
+        elif isinstance(shock, LoanShock):
+            n = timeline.duration_steps(shock.disbursed_over, shock.at)
+            self.credit[t : t + n, p, si[shock.state]] += shock.amount / n

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from influence_sim.engine import economy
 from influence_sim.engine.requests import alliance_commitment_to, requests
-from influence_sim.engine.schedule import StepShocks
+from influence_sim.engine.schedule import EconomyShocks, StepShocks
 from influence_sim.engine.state import (
     ECONOMY,
     RELIANCE_FLOOR,
@@ -60,8 +61,12 @@ __all__ = [
 
 
 def noise_width(n_states: int, n_powers: int) -> int:
-    """How many standard normal draws one replication needs per step (fixed, whatever happens)."""
-    return n_states + n_states * n_powers
+    """How many standard normal draws one replication needs per step (fixed, whatever happens).
+
+    One per state (unrest), one per state and power (opinion), one per power (its host
+    economy), in that order.
+    """
+    return n_states + n_states * n_powers + n_powers
 
 
 def alignment_of(reliance: Array, salience: Array) -> Array:
@@ -78,15 +83,22 @@ def alignment_of(reliance: Array, salience: Array) -> Array:
     return w * reliance[..., SECURITY, :, :] + (1 - w) * reliance[..., ECONOMY, :, :]
 
 
-def salience_of(salience0: Array, dyn: Dyn, unrest: Array, threat: Array) -> tuple[Array, Array]:
-    """The weight of security, ``(R, S)``, and the crisis excess that raised it.
+def salience_of(
+    salience0: Array, dyn: Dyn, unrest: Array, threat: Array, distress: Array
+) -> tuple[Array, Array, Array]:
+    """The weight of security, ``(R, S)``, and the security and economic crises that moved it.
 
-    Security's weight rises from its baseline toward 1 with unrest and external threat.
+    Security's weight rises from its baseline toward 1 with unrest and external threat,
+    and falls toward 0 with economic distress (an economic crisis makes the economy
+    matter more, not security).
     """
-    excess = np.minimum(
+    security = np.minimum(
         1.0, dyn.salience_unrest[:, None] * unrest + dyn.salience_threat[:, None] * threat
     )
-    return salience0 + (1.0 - salience0) * excess, excess
+    economic = np.minimum(1.0, dyn.economic_salience[:, None] * distress)
+    weight = salience0 + (1.0 - salience0) * security
+    weight -= salience0 * (1.0 - security) * economic
+    return weight, security, economic
 
 
 def posture_ceiling(params: Params) -> Array:
@@ -94,8 +106,11 @@ def posture_ceiling(params: Params) -> Array:
     return params.tools.max(axis=2)
 
 
-def utilities(state: State, params: Params) -> Array:
-    """Utility of each option in each domain, before the propensities, ``(R, D, S, K)``."""
+def utilities(state: State, params: Params, shocks: EconomyShocks | None = None) -> Array:
+    """Utility of each option in each domain, before the propensities, ``(R, D, S, K)``.
+
+    ``shocks`` are the economic shocks in force (cuts, coercion, credit); none at the start.
+    """
     # In-place arithmetic, in the order the equations are written (docs/ODD.md): this runs
     # millions of times in a sweep, and the order keeps results bit-identical across changes.
     d = params.dyn
@@ -109,14 +124,14 @@ def utilities(state: State, params: Params) -> Array:
     security_offer *= promise
     security_offer += state.posture
     security_offer += state.deployed
-    ties = (
-        params.trade + params.remittances + np.minimum(1.0, state.investment / params.gdp[:, None])
-    )
-    economic_offer = 0.5 * state.econ[:, :, None]
-    economic_offer += 0.5
-    economic_offer = ties * economic_offer
+    # What the ties give, worth more from a power with the means to add to them, and
+    # what the state would lose (routes, debt): economic leverage both ways.
+    economic_offer = economy.benefit(state, params, shocks)
+    economic_offer *= 0.5 * state.econ[:, :, None] + 0.5
+    economic_offer += d.vulnerability_weight[:, None, None] * economy.vulnerability(state, params)
     relation = d.opinion_weight[:, None, None] * state.opinion  # (R, S, P)
     relation += d.elite_weight[:, None, None] * params.elite
+    relation += economy.pressure(state, params, shocks)
     r, s, p = state.opinion.shape
     powers = np.empty((r, 2, s, p))  # contiguous: strided writes into u cost more than a copy
     for domain, offer in ((SECURITY, security_offer), (ECONOMY, economic_offer)):
@@ -132,9 +147,9 @@ def utilities(state: State, params: Params) -> Array:
     return np.concatenate([powers, own], axis=3)
 
 
-def choice(state: State, params: Params) -> Array:
+def choice(state: State, params: Params, shocks: EconomyShocks | None = None) -> Array:
     """The reliance each government would choose now: a logit over utilities, ``(R, D, S, K)``."""
-    z = utilities(state, params)
+    z = utilities(state, params, shocks)
     z += params.propensity
     z /= params.dyn.temperature[:, None, None, None]
     z -= reduce_last(np.maximum, z)[..., None]
@@ -197,6 +212,10 @@ def apply_shocks(
     for p, domain, factor in shocks.capacity:
         held = state.capacity if domain == 0 else state.econ
         held[:, p] = np.clip(held[:, p] * factor, 0.0, 1.0)
+    for p, level, permanent in shocks.host:
+        state.host[:, p] = level
+        if permanent:
+            params.host_trend[:, p] = level
     for setters in shocks.sets:
         for setter in setters:
             holder = {"state": state, "params": params, "dyn": params.dyn}[setter.target]
@@ -243,17 +262,24 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
         params.credibility0[:, :, None] - state.credibility
     )
 
-    # Salience of security, then reliance toward the logit choice.
-    state.salience, excess = salience_of(params.salience0, d, state.unrest, state.threat)
-    weekly = np.minimum(1.0, d.adjustment_rate[:, None] + d.crisis_adjustment[:, None] * excess)
-    rate = 1.0 - (1.0 - weekly) ** d.step_weeks[:, None]
-    step_toward = choice(state, params)
+    # The economy: host economies, coercion's memory, trade, migrants, investment, debt.
+    economy.advance(state, params, shocks.economy, noise[:, s_n + s_n * p_n :])
+
+    # Salience of security, then reliance toward the logit choice, each domain at the
+    # speed its own crisis sets.
+    state.salience, security, economic = salience_of(
+        params.salience0, d, state.unrest, state.threat, state.distress
+    )
+    adjustment = d.adjustment_rate[:, None, None]
+    crisis = d.crisis_adjustment[:, None, None] * np.stack([security, economic], axis=1)
+    weekly = np.minimum(1.0, adjustment + crisis)  # (R, D, S)
+    rate = 1.0 - (1.0 - weekly) ** d.step_weeks[:, None, None]
+    step_toward = choice(state, params, shocks.economy)
     step_toward -= state.reliance
-    step_toward *= rate[:, None, :, None]
+    step_toward *= rate[..., None]
     state.reliance += step_toward
 
-    # Powers adapt: investment grows; alarmed powers raise posture within tools and opinion.
-    state.investment *= 1.0 + d.investment_growth[:, None, None] * state.econ[:, :, None]
+    # Powers adapt: alarmed powers raise posture within their tools and the public's opinion.
     if state.alarmed.any():  # adding zeros would leave posture exactly as it is
         opinion = state.opinion.transpose(0, 2, 1)
         ceiling = posture_ceiling(params)[:, :, None] * (1.0 + opinion) / 2
@@ -263,6 +289,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     # Opinion: drift to baseline, backlash against troops on the ground, noise.
     state.opinion += d.opinion_drift[:, None, None] * (state.opinion_base - state.opinion)
     state.opinion -= d.sovereignty_backlash[:, None, None] * state.deployed.transpose(0, 2, 1)
-    state.opinion += d.opinion_noise[:, None, None] * noise[:, s_n:].reshape(r, s_n, p_n)
+    opinion_noise = noise[:, s_n : s_n + s_n * p_n].reshape(r, s_n, p_n)
+    state.opinion += d.opinion_noise[:, None, None] * opinion_noise
     np.clip(state.opinion, -1.0, 1.0, out=state.opinion)
     return events

@@ -48,12 +48,15 @@ STATE_TARGETS: dict[str, tuple[str, str]] = {
     "security_salience": ("params", "salience0"),
     "gdp": ("params", "gdp"),
 }
-POWER_STATE_TARGETS: dict[str, tuple[str, str]] = {
-    "reach": ("params", "reach"),
-    "trade": ("params", "trade"),
-    "remittances": ("params", "remittances"),
-    "posture": ("state", "posture"),
-    "investment": ("state", "investment"),
+POWER_STATE_TARGETS: dict[str, list[tuple[str, str]]] = {
+    "reach": [("params", "reach")],
+    # The share now and its base (at host-economy index 1) both take the value.
+    "trade": [("state", "trade"), ("params", "trade_base")],
+    "remittances": [("params", "remittance_base")],
+    "posture": [("state", "posture")],
+    "investment": [("state", "investment")],
+    "routes": [("params", "routes")],
+    "debt": [("state", "debt")],
 }
 
 
@@ -115,6 +118,8 @@ def _power_setters(
         return [Setter("state", "capacity", (p,), v)]
     if depth == 2 and field == "economic_capacity":
         return [Setter("state", "econ", (p,), v)]
+    if depth == 2 and field == "host_economy":
+        return [Setter("state", "host", (p,), v), Setter("params", "host_trend", (p,), v)]
     if depth == 2 and field == "credibility":
         return [
             Setter("state", "credibility", (p, slice(None)), v),
@@ -123,6 +128,8 @@ def _power_setters(
     if depth == 3 and field == "security_tools" and key in TOOLS:
         return [Setter("params", "tools", (p, TOOLS.index(key)), v)]
     if depth == 3 and field in POWER_STATE_TARGETS and key in si:
-        target, attr = POWER_STATE_TARGETS[field]
-        return [Setter(target, attr, (p, si[key]), v)]  # type: ignore[arg-type]
+        return [
+            Setter(target, attr, (p, si[key]), v)  # type: ignore[arg-type]
+            for target, attr in POWER_STATE_TARGETS[field]
+        ]
     return None

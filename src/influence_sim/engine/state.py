@@ -59,6 +59,24 @@ class Dyn:
     crisis_adjustment: Array
     posture_response: Array
     investment_growth: Array
+    investment_depreciation: Array
+    trade_adjustment: Array
+    trade_capacity_elasticity: Array
+    trade_economy_elasticity: Array
+    migrant_adjustment: Array
+    migrant_elasticity: Array
+    host_reversion: Array
+    host_noise: Array
+    debt_amortization: Array
+    vulnerability_weight: Array
+    compliance: Array
+    resentment_gain: Array
+    resentment_decay: Array
+    resentment_weight: Array
+    diversification_rate: Array
+    diversification_decay: Array
+    distress_gain: Array
+    economic_salience: Array
     opinion_drift: Array
     intervention_gratitude: Array
     sovereignty_backlash: Array
@@ -83,8 +101,11 @@ class Params:
     tools: Array  # (B, P, T)
     credibility0: Array  # (B, P)
     reach: Array  # (B, P, S)
-    trade: Array  # (B, P, S)
-    remittances: Array  # (B, P, S)
+    trade_base: Array  # (B, P, S) trade shares at the calibrated capacity and host economy 1
+    remittance_base: Array  # (B, P, S) remittances / GDP with the starting migrants, host 1
+    routes: Array  # (B, P, S) share of the state's exports crossing the power
+    econ_ref: Array  # (B, P) economic capacity of the calibrated world
+    host_trend: Array  # (B, P) the level each host-economy index reverts to
     alliance_lead: IntArray  # (A,)
     alliance_members: BoolArray  # (A, S)
     alliance_deploys: BoolArray  # (A,)
@@ -123,6 +144,14 @@ class State:
     econ: Array  # (R, P) economic capacity
     posture: Array  # (R, P, S)
     investment: Array  # (R, P, S) USD billion
+    trade: Array  # (R, P, S) share of the state's trade, before any cut this step
+    remittances: Array  # (R, P, S) share of the state's GDP
+    migrants: Array  # (R, P, S) migrant stock relative to the start
+    host: Array  # (R, P) host-economy index
+    debt: Array  # (R, P, S) share of the state's GDP
+    diversion: Array  # (R, P, S) in [0, 1]: diversified away from the power after coercion
+    resentment: Array  # (R, P, S) in [0, 1]: the memory of the power's coercion
+    distress: Array  # (R, S) economic distress, derived each step
     deployed: Array  # (R, P, S)
     pending: IntArray  # (R, P, S) steps until arrival, -1 when none
     pending_size: Array  # (R, P, S)

@@ -28,6 +28,13 @@ RECORDED = (
     "investment",
     "capacity",
     "econ",
+    "trade",
+    "remittances",
+    "debt",
+    "host",
+    "distress",
+    "resentment",
+    "diversion",
 )
 """The state arrays a trajectory keeps."""
 

@@ -94,12 +94,16 @@ def indices(result: SweepResult, metric: str) -> pd.DataFrame:
 
 
 def analyze(result: SweepResult, *, metric: str | None = None) -> tuple[Path, list[str]]:
-    """Write ``analysis/`` in the sweep folder: tables and plots. Returns it and a summary."""
+    """Write ``analysis/<metric>/`` in the sweep folder: tables and plots.
+
+    Each metric has its own folder, so analysing a second outcome keeps the first.
+    Returns the folder and a summary.
+    """
     from influence_sim.viz.sweeps import save_analysis_figures
 
     chosen = outcome(result, metric)
-    folder = result.folder / "analysis"
-    folder.mkdir(exist_ok=True)
+    folder = result.folder / "analysis" / chosen
+    folder.mkdir(parents=True, exist_ok=True)
     lines = [f"{result.n_runs} runs, {result.failed} failed; outcome: {chosen}"]
     spread = result.metrics.groupby("point")[chosen].std().median()
     lines.append(f"median spread across replications of a point (sd): {spread:.4f}")

@@ -176,10 +176,127 @@ class Dynamics(Spec):
     )
     investment_growth: NonNegative = _param(
         0.04,
-        "Yearly growth of a power's investment stock at economic capacity 1.",
+        "Yearly growth of a power's investment stock in a calm state, at the economic "
+        "capacity of the calibrated world.",
         "Article: China invested 'tens of billions of dollars ... over the past decade'; "
         "about 4% a year on the stock.",
         per_step="yearly",
+    )
+    # The economy (docs/ODD.md, Economy)
+    investment_depreciation: Share = _param(
+        0.05,
+        "Yearly share of an investment stock written off or repatriated.",
+        "Estimate: assets of 20 to 25 years' life, as in the depreciation rates of the Penn "
+        "World Table 10 (Feenstra, Inklaar and Timmer 2015, about 4-5% a year for structures).",
+        per_step="yearly",
+    )
+    trade_adjustment: Share = _param(
+        0.006,
+        "Share of the gap between a power's trade share and its target that closes each week.",
+        "Estimate: about 27% of the gap a year, so that trade shares move over years, not "
+        "weeks; to be calibrated to the observed series in data/ (docs/economy-data.md).",
+        per_step="rate",
+    )
+    trade_capacity_elasticity: NonNegative = _param(
+        1.0,
+        "Elasticity of a power's target trade share to its economic capacity (relative to "
+        "the calibrated world).",
+        "Estimate: proportional, as in a gravity model with the partner's economic mass "
+        "(Head and Mayer 2014, Handbook of International Economics 4, ch. 3: elasticities "
+        "near 1); to be calibrated.",
+    )
+    trade_economy_elasticity: NonNegative = _param(
+        1.0,
+        "Elasticity of a power's target trade share to its host-economy index.",
+        "Estimate: proportional, as in a gravity model (Head and Mayer 2014); to be calibrated.",
+    )
+    migrant_adjustment: Share = _param(
+        0.004,
+        "Share of the gap between the migrant stock and its target that closes each week.",
+        "Estimate: migrants respond over years (about 19% of the gap a year) while what they "
+        "send, counted in dollars, moves at once with the host's currency; to be calibrated.",
+        per_step="rate",
+    )
+    migrant_elasticity: NonNegative = _param(
+        1.0,
+        "Elasticity of the target migrant stock to the host-economy index.",
+        "Estimate, to be calibrated.",
+    )
+    host_reversion: Share = _param(
+        0.02,
+        "Share of the gap between a host-economy index and its trend that closes each week.",
+        "Estimate: exchange-rate shocks half-fade in about eight months; to be calibrated.",
+        per_step="rate",
+    )
+    host_noise: NonNegative = _param(
+        0.01,
+        "Standard deviation of the weekly random change in a host-economy index.",
+        "Estimate: of the order of the weekly volatility of the rouble against the dollar "
+        "outside crises (about 1%); to be calibrated.",
+        per_step="sqrt",
+    )
+    debt_amortization: Share = _param(
+        0.07,
+        "Yearly share of the debt owed to a power that is repaid.",
+        "Estimate: loans of about 15 years' maturity (China Exim Bank's concessional terms, "
+        "AidData 'How China Lends', Gelpern et al. 2021).",
+        per_step="yearly",
+    )
+    vulnerability_weight: NonNegative = _param(
+        0.5,
+        "Weight of what a state would lose (routes through the power, debt owed to it) in "
+        "the economic offer, beside what the ties give.",
+        "Estimate: leverage counts for less than benefit in normal times; to be calibrated.",
+    )
+    compliance: NonNegative = _param(
+        1.5,
+        "Utility of yielding to a power that coerces, per unit of vulnerability and of "
+        "pressure (the short-run effect of coercion).",
+        "Estimate: calibrated so that a route cut brings compliance in its first months "
+        "(docs/ODD.md pattern 8).",
+    )
+    resentment_gain: Share = _param(
+        0.04,
+        "Share of the gap to full resentment that a week of full coercion adds.",
+        "Estimate: calibrated so that compliance gives way to resentment within months "
+        "(docs/ODD.md pattern 8).",
+        per_step="rate",
+    )
+    resentment_decay: Share = _param(
+        0.01,
+        "Share of resentment that fades each week (the memory of coercion).",
+        "Estimate: a half-life of about 16 months; to be calibrated.",
+        per_step="rate",
+    )
+    resentment_weight: NonNegative = _param(
+        1.0,
+        "Utility lost with a power per unit of resentment of its coercion.",
+        "Estimate: of the order of the opinion weight; to be calibrated.",
+    )
+    diversification_rate: Share = _param(
+        0.01,
+        "Share of the gap to full diversification away from a coercing power (other routes "
+        "and partners) added each week at full resentment.",
+        "Estimate: after Russia's CPC disruptions of 2022 Kazakhstan shipped more oil through "
+        "the Caspian to Baku (the Trans-Caspian route), a shift of years; to be calibrated.",
+        per_step="rate",
+    )
+    diversification_decay: Share = _param(
+        0.002,
+        "Share of diversification undone each week once resentment has faded.",
+        "Estimate: new routes and partners, once built, stay in use for years.",
+        per_step="rate",
+    )
+    distress_gain: NonNegative = _param(
+        2.0,
+        "Economic distress per unit of income lost (trade and routes cut, remittances below "
+        "their base, as shares).",
+        "Estimate: a loss of half the ties is a full crisis; to be calibrated.",
+    )
+    economic_salience: NonNegative = _param(
+        1.0,
+        "How much economic distress lowers the weight of security (raises the economy's).",
+        "Estimate, by symmetry with salience_threat; to be calibrated.",
     )
     # Opinion
     opinion_drift: Share = _param(

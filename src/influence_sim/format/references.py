@@ -20,13 +20,27 @@ from influence_sim.format.settable import MESSAGE, settable
 from influence_sim.format.shocks import (
     CapacityChangeShock,
     ExternalThreatShock,
+    HostEconomyShock,
     InterventionShock,
     InvestmentShock,
+    LoanShock,
+    MigrationPolicyShock,
     OpinionShock,
+    SanctionsShock,
     SecurityRequestShock,
     SetShock,
+    TradeDisruptionShock,
     UprisingShock,
     WithdrawalShock,
+)
+
+_ECONOMIC = (
+    InvestmentShock
+    | TradeDisruptionShock
+    | SanctionsShock
+    | HostEconomyShock
+    | LoanShock
+    | MigrationPolicyShock
 )
 
 if TYPE_CHECKING:
@@ -75,9 +89,9 @@ def check_references(scenario: Scenario) -> list[InitErrorDetails]:
             err.keys(dloc, shares, "power (or 'self')", [*powers, "self"])
             _check_shares(err, dloc, shares, exact="self" in shares)
     for pid, power in powers.items():
-        for field in ("reach", "posture", "investment", "trade", "remittances"):
+        for field in ("reach", "posture", "investment", "trade", "remittances", "routes", "debt"):
             err.keys(("powers", pid, field), getattr(power, field), "state", states)
-    for field in ("trade", "remittances"):
+    for field in ("trade", "remittances", "routes"):
         for sid in states:
             total = sum(getattr(p, field).get(sid, 0.0) for p in powers.values())
             if total > 1 + SUM_TOLERANCE:
@@ -147,10 +161,11 @@ def _check_shocks(err: _Errors, scenario: Scenario) -> None:
         if isinstance(shock, InterventionShock | WithdrawalShock):
             err.name((*loc, "by"), shock.by, "power or alliance", actors)
             err.name((*loc, "state"), shock.state, "state", states)
-        if isinstance(shock, OpinionShock | InvestmentShock | CapacityChangeShock):
+        if isinstance(shock, OpinionShock | CapacityChangeShock | _ECONOMIC):
             err.name((*loc, "power"), shock.power, "power", powers)
-        if isinstance(shock, InvestmentShock):
-            err.name((*loc, "state"), shock.state, "state", states)
+        target = getattr(shock, "state", None) if isinstance(shock, _ECONOMIC) else None
+        if target is not None:
+            err.name((*loc, "state"), target, "state", states)
         if isinstance(shock, SetShock):
             _check_set(err, scenario, (*loc, "path"), shock)
 

@@ -177,11 +177,28 @@ class PowerSpec(Spec):
         default_factory=dict, description="Investment stock in each state, USD billion."
     )
     trade: dict[Name, Share] = Field(
-        default_factory=dict, description="Share of each state's foreign trade, in [0, 1]."
+        default_factory=dict,
+        description="Share of each state's foreign trade at the start, in [0, 1]; it moves "
+        "with the power's economic capacity and host economy.",
     )
     remittances: dict[Name, Share] = Field(
         default_factory=dict,
-        description="Remittances from the power as a share of each state's GDP, in [0, 1].",
+        description="Remittances from the power as a share of each state's GDP at the start, "
+        "in [0, 1]; they move with the host economy at once and with the migrant stock slowly.",
+    )
+    routes: dict[Name, Share] = Field(
+        default_factory=dict,
+        description="Share of each state's exports that cross the power's territory or "
+        "pipelines (Kazakhstan's oil through the CPC), in [0, 1]: what a cut would stop.",
+    )
+    debt: dict[Name, NonNegative] = Field(
+        default_factory=dict,
+        description="Public debt owed to the power at the start, as a share of each state's GDP.",
+    )
+    host_economy: Positive = Field(
+        1.0,
+        description="The power's economy as host of migrants and market, as an index "
+        "(1 = the level remittances and trade shares were measured at).",
     )
 
 

@@ -22,9 +22,9 @@ STATE_FIELDS = (
 """``states.<state>.<field>``."""
 STATE_BY_POWER = ("opinion", "elite_affinity")
 """``states.<state>.<field>.<power>``."""
-POWER_FIELDS = ("security_capacity", "economic_capacity", "credibility")
+POWER_FIELDS = ("security_capacity", "economic_capacity", "credibility", "host_economy")
 """``powers.<power>.<field>``."""
-POWER_BY_STATE = ("reach", "trade", "remittances", "posture", "investment")
+POWER_BY_STATE = ("reach", "trade", "remittances", "posture", "investment", "routes", "debt")
 """``powers.<power>.<field>.<state>``."""
 POWER_BY_TOOL = ("security_tools",)
 """``powers.<power>.security_tools.<tool>``."""

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, Strict
 
 from influence_sim.format.calendar import PositiveDurationField
-from influence_sim.format.fields import Name, NonNegative, Number, Share, Spec
+from influence_sim.format.fields import Name, NonNegative, Number, Positive, Share, Spec
 
 StepNumber = Annotated[int, Strict(), Field(ge=0)]
 When = date | StepNumber
@@ -140,6 +140,98 @@ class SetShock(ShockBase):
     value: Number = Field(description="The new value; it must be valid for that parameter.")
 
 
+class TradeDisruptionShock(ShockBase):
+    """An export route or a trade flow is cut for a while (the CPC pipeline in 2022)."""
+
+    type: Literal["trade_disruption"] = Field(description="A route or trade flow cut.")
+    power: Name = Field(
+        description="The power whose territory the route crosses, or whose trade is cut."
+    )
+    state: Name = Field(description="The state whose exports or trade are cut.")
+    channel: Literal["route", "trade"] = Field(
+        "route",
+        description="route: the state's exports crossing the power (powers.<p>.routes); "
+        "trade: the state's trade with the power.",
+    )
+    severity: Share = Field(1.0, description="Share of the flow cut, in [0, 1].")
+    duration: PositiveDurationField = Field(
+        "4 weeks",
+        validate_default=True,
+        description="How long the cut lasts (rounded up to whole steps, at least one).",
+    )
+    coercive: bool = Field(
+        True,
+        description="True when the power cuts the flow to press the state (compliance, then "
+        "resentment and diversification); false for an accident or a storm.",
+    )
+
+
+class SanctionsShock(ShockBase):
+    """Others sanction a power: its trade and finance with the region are cut."""
+
+    type: Literal["sanctions"] = Field(description="Sanctions on a power.")
+    power: Name = Field(description="The power sanctioned.")
+    severity: Share = Field(
+        description="Share of the power's trade with every state, and of its new investment "
+        "and loans, that is cut, in [0, 1]."
+    )
+    duration: PositiveDurationField | None = Field(
+        None, description="How long the sanctions last; without one, to the end of the run."
+    )
+
+
+class HostEconomyShock(ShockBase):
+    """A power's economy as host and market moves (the rouble's fall of 2014-15)."""
+
+    type: Literal["host_economy"] = Field(description="A change in a power's host economy.")
+    power: Name = Field(description="The power whose economy moves.")
+    level: Positive = Field(
+        description="The new host-economy index (1 = as at the start of the run; what "
+        "migrants earn there and what its market buys, in dollars)."
+    )
+    permanent: bool = Field(
+        True,
+        description="If true the index stays near the new level; otherwise it reverts to its "
+        "trend at the rate dynamics.host_reversion.",
+    )
+
+
+class LoanShock(ShockBase):
+    """A power lends to a state (a credit line from China's Exim Bank)."""
+
+    type: Literal["loan"] = Field(description="A loan from a power to a state.")
+    power: Name = Field(description="The lending power.")
+    state: Name = Field(description="The borrowing state.")
+    amount: Positive = Field(description="The amount lent, USD billion.")
+    disbursed_over: PositiveDurationField = Field(
+        "1 year",
+        validate_default=True,
+        description="The loan's terms: it is paid out evenly over this time (a benefit while it "
+        "flows), then repaid at the rate dynamics.debt_amortization.",
+    )
+
+
+class MigrationPolicyShock(ShockBase):
+    """A host power opens or closes its door to migrants (Russia's rules after March 2024)."""
+
+    type: Literal["migration_policy"] = Field(description="A host power's migration policy.")
+    power: Name = Field(description="The host power.")
+    state: Name | None = Field(
+        None, description="The state whose migrants are concerned; without one, every state."
+    )
+    access: Share = Field(
+        description="Share of the usual access kept: 0 closes the door, 1 leaves it open; "
+        "the migrant stock moves toward it over years."
+    )
+    duration: PositiveDurationField | None = Field(
+        None, description="How long the policy lasts; without one, to the end of the run."
+    )
+    coercive: bool = Field(
+        False,
+        description="True when the door is closed to press the state (as a route cut is).",
+    )
+
+
 Shock = Annotated[
     UprisingShock
     | SecurityRequestShock
@@ -149,6 +241,11 @@ Shock = Annotated[
     | OpinionShock
     | InvestmentShock
     | CapacityChangeShock
+    | TradeDisruptionShock
+    | SanctionsShock
+    | HostEconomyShock
+    | LoanShock
+    | MigrationPolicyShock
     | SetShock,
     Field(discriminator="type"),
 ]

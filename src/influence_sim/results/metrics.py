@@ -7,10 +7,10 @@ million replications keeps a few numbers per replication, not the path.
 Column names are ``metric.state.power`` (or ``metric.state``, ``metric.power``):
 ``final_alignment.kazakhstan.russia`` is Kazakhstan's overall alignment with Russia
 at the end of the run. Metrics: final and peak overall alignment, final security and
-economic reliance, steps for alignment to return within 0.02 of its start after its
-largest departure, peak unrest and steps for unrest to calm below half the threshold
-after its peak, final regional alignment, and each power's final mean credibility and
-posture.
+economic reliance, final trade share, remittances and debt (shares of GDP) with each
+power, steps for alignment to return within 0.02 of its start after its largest
+departure, peak unrest and steps for unrest to calm below half the threshold after its
+peak, final regional alignment, and each power's final mean credibility and posture.
 """
 
 from __future__ import annotations
@@ -102,6 +102,9 @@ class Summary:
                 columns[f"steps_to_return.{name}.{power}"] = returned[:, s, k]
                 columns[f"final_security_reliance.{name}.{power}"] = state.reliance[:, 0, s, k]
                 columns[f"final_economic_reliance.{name}.{power}"] = state.reliance[:, 1, s, k]
+                columns[f"final_trade.{name}.{power}"] = state.trade[:, k, s]
+                columns[f"final_remittances.{name}.{power}"] = state.remittances[:, k, s]
+                columns[f"final_debt.{name}.{power}"] = state.debt[:, k, s]
         calm = self.unrest.elapsed(self.last_step)
         calm[~(self.unrest.peak > self.threshold)] = np.nan
         for s, name in enumerate(c.states):

@@ -2,8 +2,10 @@
 
 One row per observation, one column per variable: ``alignment`` and ``regional``
 are long in (state, power or ``self``, domain); ``states`` holds what belongs to a
-state; ``powers`` what belongs to a power in a state (its credibility there, its
-posture, its troops, its investment, and the public's opinion of it).
+state (unrest, threat, salience, economic distress); ``powers`` what belongs to a
+power in a state (its credibility there, its posture, its troops, the public's
+opinion of it, and the economic ties: trade share, remittances and debt as shares of
+GDP, investment, the resentment of its coercion and the diversification away from it).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def build_tables(
     state_frame = _long(trajectory["unrest"], base, "unrest")
     state_frame["external_threat"] = trajectory["threat"].ravel()
     state_frame["security_salience"] = trajectory["salience"].ravel()
+    state_frame["economic_distress"] = trajectory["distress"].ravel()
     pair: Axes = [
         ("replication", replications),
         ("step", steps),
@@ -109,12 +112,15 @@ def build_tables(
         ("state", states),
     ]
     power_frame = _long(trajectory["credibility"], pair, "credibility")
-    for name in ("posture", "deployed", "investment"):
+    for name in ("posture", "deployed", "investment", "trade", "remittances", "debt"):
         power_frame[name] = trajectory[name].ravel()
+    power_frame["resentment"] = trajectory["resentment"].ravel()
+    power_frame["diversification"] = trajectory["diversion"].ravel()
     power_frame["opinion"] = trajectory["opinion"].transpose(0, 1, 3, 2).ravel()
     s_n = len(states)
     power_frame["security_capacity"] = np.repeat(trajectory["capacity"].ravel(), s_n)
     power_frame["economic_capacity"] = np.repeat(trajectory["econ"].ravel(), s_n)
+    power_frame["host_economy"] = np.repeat(trajectory["host"].ravel(), s_n)
     events = pd.DataFrame(
         trajectory.events, columns=["replication", "step", "kind", "actor", "target", "detail"]
     )

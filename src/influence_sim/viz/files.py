@@ -11,6 +11,7 @@ from influence_sim.viz.plotting import (
     focus_state,
     plot_alignment,
     plot_alignment_grid,
+    plot_economy,
     plot_regional,
     plot_tradeoff,
     plot_unrest,
@@ -56,6 +57,7 @@ def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
         "map.png": lambda ax: plot_map(result, ax=ax),
         f"alignment-{state}.png": lambda ax: plot_alignment(result, state, ax=ax),
         f"tradeoff-{state}.png": lambda ax: plot_tradeoff(result, state, ax=ax),
+        f"economy-{state}.png": lambda ax: plot_economy(result, state, ax=ax),
         "regional.png": lambda ax: plot_regional(result, ax=ax),
         "unrest.png": lambda ax: plot_unrest(result, ax=ax),
     }

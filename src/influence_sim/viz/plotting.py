@@ -164,6 +164,41 @@ def plot_tradeoff(
     return _finish(ax, result, state, events, f"{title}: security against economic reliance")
 
 
+ECONOMIC_TIES = {
+    "trade": ("trade share", "-"),
+    "remittances": ("remittances / GDP", "--"),
+    "debt": ("debt / GDP", ":"),
+}
+"""The economic ties ``plot_economy`` draws: column of the ``powers`` table, label, line."""
+
+
+def plot_economy(
+    result: RunResult, state: str | None = None, *, events: bool = True, ax: Axes | None = None
+) -> Axes:
+    """A state's economic ties with each power: trade share, remittances and debt (of GDP).
+
+    Each power in its colour; trade solid, remittances dashed, debt dotted. Ties that are
+    zero throughout are left out.
+    """
+    ax = axes_or_new(ax)
+    state = state or focus_state(result)
+    frame = result.tables["powers"]
+    rows = frame[frame["state"] == state]
+    top = 0.05
+    for column, (label, dash) in ECONOMIC_TIES.items():
+        bands = _bands(rows.rename(columns={column: "value"}), ["date", "power"])
+        for power, part in bands.groupby("power", observed=True):
+            if not (part["high"] > 0).any():
+                continue
+            name = f"{label_of(result, str(power))}, {label}"
+            _draw(ax, part, colour_of(result, str(power)), name, ls=dash)
+            top = max(top, float(part["high"].max()))
+    title = result.scenario.states[state].title
+    ax = _finish(ax, result, state, events, f"{title}: economic ties")
+    ax.set_ylim(0, min(1.0, 1.2 * top))
+    return ax
+
+
 def plot_regional(
     result: RunResult, *, domain: str = "overall", events: bool = True, ax: Axes | None = None
 ) -> Axes:

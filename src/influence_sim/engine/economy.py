@@ -1,0 +1,127 @@
+"""The economy: trade, investment, debt, remittances, routes and coercion, per step.
+
+What the ties give a state (``benefit``) and what it would lose (``vulnerability``) make
+the economic offer of each power (:func:`influence_sim.engine.kernel.utilities`); this
+module moves the ties themselves. Economic capacity and each power's host-economy index
+drive the flows, so a power's capacity compounds through them; coercion (a route or
+trade cut by a power, a door closed to migrants) brings compliance through vulnerability
+at first, then resentment and diversification that fade slowly. The equations are in
+``docs/ODD.md`` (Economy).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from influence_sim.engine.schedule import EconomyShocks
+from influence_sim.engine.state import Array, Params, State
+
+HOST_FLOOR = 0.05
+"""A host-economy index never falls below this (noise cannot make it negative)."""
+TINY = 1e-12
+"""Guards a division when every partner's trade weight is zero."""
+DAYS_PER_YEAR = 365.25
+
+
+def capacity_ratio(state: State, params: Params) -> Array:
+    """Each power's economic capacity relative to the calibrated world's, ``(R, P)``."""
+    ref = params.econ_ref
+    safe = np.where(ref > 0, ref, 1.0)
+    return np.where(ref > 0, state.econ / safe, 1.0)
+
+
+def benefit(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
+    """What the ties with each power give each state, ``(R, P, S)``, as shares.
+
+    Trade (less any cut this step), remittances / GDP, investment / GDP (at most 1), and
+    credit flowing this step at its yearly rate / GDP.
+    """
+    gdp = params.gdp[:, None, :]
+    ties = state.trade.copy()
+    if shocks is not None and shocks.trade_cut.any():
+        ties *= 1.0 - shocks.trade_cut
+    ties += state.remittances
+    ties += np.minimum(1.0, state.investment / gdp)
+    if shocks is not None and shocks.credit.any():
+        per_year = DAYS_PER_YEAR / (7.0 * params.dyn.step_weeks[:, None, None])
+        ties += shocks.credit * (1.0 - shocks.finance_cut[:, None]) * per_year / gdp
+    return ties
+
+
+def vulnerability(state: State, params: Params) -> Array:
+    """What each state would lose if a power turned its ties against it, ``(R, P, S)``.
+
+    Its exports crossing the power (less what it has diversified away) and the debt it
+    owes the power, whose leverage rises with the state's economic distress.
+    """
+    exposed = params.routes * (1.0 - state.diversion)
+    exposed += state.debt * (1.0 + state.distress[:, None, :])
+    return exposed
+
+
+def pressure(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
+    """Compliance less resentment: what coercion adds to a power's utility, ``(R, S, P)``."""
+    d = params.dyn
+    out = -d.resentment_weight[:, None, None] * state.resentment
+    if shocks is not None and shocks.coercion.any():
+        out += d.compliance[:, None, None] * shocks.coercion * vulnerability(state, params)
+    return out.transpose(0, 2, 1)
+
+
+def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -> None:
+    """Move the economy one step, in place: host economies, coercion's memory, the ties.
+
+    Args:
+        state: Changed in place.
+        params: Read only.
+        shocks: The economic shocks in force this step.
+        noise: Standard normal draws for the host economies, ``(R, P)``.
+    """
+    d = params.dyn
+    state.host += d.host_reversion[:, None] * (params.host_trend - state.host)
+    state.host += d.host_noise[:, None] * noise
+    np.maximum(state.host, HOST_FLOOR, out=state.host)
+
+    # Coercion is remembered: resentment builds while it lasts and fades after; states
+    # diversify away from a power they resent (other routes, other partners).
+    state.resentment += d.resentment_gain[:, None, None] * shocks.coercion * (1 - state.resentment)
+    state.resentment -= d.resentment_decay[:, None, None] * state.resentment
+    state.diversion += (
+        d.diversification_rate[:, None, None] * state.resentment * (1 - state.diversion)
+    )
+    state.diversion -= d.diversification_decay[:, None, None] * state.diversion
+
+    # Trade shares move toward targets that are shares of one whole, as in a gravity model:
+    # each power's base share weighted by its economic mass (capacity, host economy, less
+    # what the state diversified away), against the rest of the world's share at weight 1.
+    # A stronger China takes share from Russia and the rest, a weaker one gives it back.
+    ratio = capacity_ratio(state, params)[:, :, None]
+    host = state.host[:, :, None]
+    mass = ratio ** d.trade_capacity_elasticity[:, None, None]
+    mass = mass * host ** d.trade_economy_elasticity[:, None, None] * (1.0 - state.diversion)
+    weighted = params.trade_base * mass
+    rest = np.maximum(0.0, 1.0 - params.trade_base.sum(axis=1, keepdims=True))
+    target = weighted / np.maximum(weighted.sum(axis=1, keepdims=True) + rest, TINY)
+    state.trade += d.trade_adjustment[:, None, None] * (target - state.trade)
+
+    # Migrants follow the host economy and its door slowly; what they send moves at once.
+    wanted = host ** d.migrant_elasticity[:, None, None] * shocks.access
+    state.migrants += d.migrant_adjustment[:, None, None] * (wanted - state.migrants)
+    state.remittances = params.remittance_base * state.migrants * host
+
+    # Investment: new flows by capacity and the host's calm, less write-offs.
+    depreciation = d.investment_depreciation[:, None, None]
+    flow = (depreciation + d.investment_growth[:, None, None]) * state.investment
+    flow *= ratio * (1.0 - state.unrest[:, None, :])
+    flow *= (1.0 - shocks.finance_cut)[None, :, None] * (1.0 - state.diversion)
+    state.investment += flow - depreciation * state.investment
+
+    # Debt: loans paid out this step, less repayment.
+    gdp = params.gdp[:, None, :]
+    lent = shocks.credit * (1.0 - shocks.finance_cut[:, None])
+    state.debt += lent / gdp - d.debt_amortization[:, None, None] * state.debt
+
+    # Distress: income lost this step (routes and trade cut, remittances below their base).
+    lost = params.routes * shocks.route_cut + state.trade * shocks.trade_cut
+    lost += np.maximum(0.0, params.remittance_base - state.remittances)
+    state.distress = np.minimum(1.0, d.distress_gain[:, None] * lost.sum(axis=1))

@@ -1,0 +1,145 @@
+"""The economy as a lever (docs/ODD.md patterns 7 to 9), and its shocks, on 30 replications.
+
+Effects are medians of paired differences: the same seeds with and without the change,
+so what remains is the change's effect, not the noise of the runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from influence_sim import load_scenario, run
+
+R = 30
+
+
+def series(result, table, column, **where) -> pd.DataFrame:
+    """One variable by step (rows) and replication (columns)."""
+    frame = result.tables[table]
+    for key, value in where.items():
+        frame = frame[frame[key] == value]
+    return frame.pivot(index="step", columns="replication", values=column)
+
+
+def alignment(result, state, power, domain="overall") -> pd.DataFrame:
+    return series(result, "alignment", "value", state=state, power=power, domain=domain)
+
+
+@pytest.fixture(scope="module")
+def capacity_runs():
+    path = "powers.china.economic_capacity"
+    return {
+        level: run("kazakhstan-2022", replications=R, overrides=[f"{path}={level}"])
+        for level in (0.1, 1.0)
+    }
+
+
+def test_7_chinas_economic_capacity_moves_kazakhstan(capacity_runs):
+    """Pattern 7: the economic lever moves economic reliance and alignment, beyond the noise."""
+    low, high = capacity_runs[0.1], capacity_runs[1.0]
+    for column, least in (
+        ("final_economic_reliance.kazakhstan.china", 0.04),
+        ("final_alignment.kazakhstan.china", 0.025),
+        ("final_trade.kazakhstan.china", 0.05),
+    ):
+        effect = (high.summary[column] - low.summary[column]).median()
+        noise = low.summary[column].std()  # the spread of one world's runs
+        assert effect > least, (column, effect)
+        assert effect > 2 * noise, (column, effect, noise)
+    # Through the flows: China's trade share with Kazakhstan falls toward a lower target.
+    trade = series(low, "powers", "trade", power="china", state="kazakhstan").median(axis=1)
+    assert trade.iloc[-1] < trade.iloc[0] - 0.05
+
+
+@pytest.fixture(scope="module")
+def route_runs():
+    return run("kazakhstan-2022", replications=R), run("cpc-route-cut", replications=R)
+
+
+def test_8_a_route_cut_brings_compliance_then_resentment_and_diversification(route_runs):
+    """Pattern 8: coercion through a route the power owns works in months, backfires in years."""
+    base, cut = route_runs
+    start = cut.scenario.timeline.step_of(cut.scenario.shocks[-1].at)
+    gap = (alignment(cut, "kazakhstan", "russia") - alignment(base, "kazakhstan", "russia")).median(
+        axis=1
+    )
+    assert abs(gap.loc[start]) < 1e-12, "the same world until the cut"
+    assert gap.loc[start + 1 : start + 13].max() > 0.1, "compliance in the first months"
+    assert gap.iloc[-1] < -0.03, "below the world without the cut two years on"
+    ties = series(cut, "powers", "diversification", power="russia", state="kazakhstan")
+    resentment = series(cut, "powers", "resentment", power="russia", state="kazakhstan")
+    assert ties.median(axis=1).iloc[-1] > 0.1, "Kazakhstan diversified away from Russia"
+    memory = resentment.median(axis=1)
+    assert memory.loc[start + 13] > 0.3
+    assert memory.iloc[-1] < 0.5 * memory.loc[start + 13], "resentment fades"
+    distress = series(cut, "states", "economic_distress", state="kazakhstan").median(axis=1)
+    salience = series(cut, "states", "security_salience", state="kazakhstan").median(axis=1)
+    assert distress.loc[start + 1] > 0.5
+    assert salience.loc[start + 1] < salience.loc[start] - 0.1, "the economy matters more"
+
+
+def test_9_remittances_follow_the_host_economy_at_once_and_migrants_slowly():
+    """Pattern 9: a rouble collapse cuts remittances at once; migrants then leave slowly."""
+    base = load_scenario("central-asia-2021", ["dynamics.host_noise=0.0"])
+    fall = base.with_overrides(
+        {"shocks": [{"type": "host_economy", "power": "russia", "level": 0.6, "at": 10}]}
+    )
+    result = run(fall, replications=2)
+    remit = series(result, "powers", "remittances", power="russia", state="tajikistan")
+    remit = remit.median(axis=1)
+    start = remit.loc[10]
+    assert remit.loc[11] == pytest.approx(0.6 * start, rel=0.01), "at once, with the rouble"
+    assert remit.loc[60] < remit.loc[11] - 0.01, "then lower still as migrants leave"
+    assert remit.iloc[-1] > 0.6 * 0.6 * start, "migrants move toward the lower target"
+
+
+def test_a_loan_is_paid_out_then_repaid_and_sanctions_cut_trade():
+    base = load_scenario("central-asia-2021", ["dynamics.host_noise=0.0"])
+    shocks = [
+        {"type": "loan", "power": "china", "state": "kyrgyzstan", "amount": 0.85, "at": 4},
+        {"type": "sanctions", "power": "russia", "severity": 0.5, "at": 4, "duration": "1 year"},
+    ]
+    result = run(base.with_overrides({"shocks": shocks}), replications=2)
+    debt = series(result, "powers", "debt", power="china", state="kyrgyzstan").median(axis=1)
+    gdp = base.states["kyrgyzstan"].gdp
+    # Paid out over a year: about 0.85 / 8.5 = 0.1 of GDP more, less a year's repayment.
+    assert debt.loc[4 + 52] - debt.loc[4] == pytest.approx(0.85 / gdp, abs=0.02)
+    assert debt.loc[156] < debt.loc[4 + 52], "then repaid"
+    plain = run(base, replications=2)
+    both = alignment(result, "kyrgyzstan", "russia", "economy").median(axis=1)
+    without = alignment(plain, "kyrgyzstan", "russia", "economy").median(axis=1)
+    assert both.loc[40] < without.loc[40] - 0.01, "sanctions cut Russia's trade and finance"
+
+
+def test_economic_shocks_are_validated_with_names_and_lines(tmp_path):
+    from influence_sim.errors import ScenarioError
+
+    def problems(*shocks: str) -> str:
+        path = tmp_path / "bad.yaml"
+        path.write_text("name: bad\nextends: central-asia-2021\nshocks:\n" + "".join(shocks))
+        with pytest.raises(ScenarioError) as caught:
+            load_scenario(path)
+        return str(caught.value)
+
+    text = problems("  - {type: loan, power: china, state: kazakhstan, amount: -1, at: 3}\n")
+    assert "bad.yaml:4:" in text
+    assert "shocks[0].amount: expected greater than 0" in text
+    text = problems(
+        "  - {type: trade_disruption, power: rusia, state: kazakhstan, at: 3}\n",
+        "  - {type: migration_policy, power: russia, state: tajikstan, access: 0.5, at: 3}\n",
+    )
+    lines = text.splitlines()
+    assert any("bad.yaml:4:" in x and "shocks[0].power" in x for x in lines), text
+    assert "did you mean 'russia'" in text
+    assert any("bad.yaml:5:" in x and "shocks[1].state" in x for x in lines), text
+    assert "did you mean 'tajikistan'" in text
+
+
+def test_the_economy_at_rest_changes_nothing_it_should_not():
+    """Without shocks or departures, ties stay near where the scenario puts them."""
+    result = run("central-asia-2021", replications=R)
+    trade = result.tables["powers"].groupby(["power", "state", "step"], observed=True)["trade"]
+    medians = trade.median().unstack("step")
+    np.testing.assert_allclose(medians[156], medians[0], atol=0.02)
