@@ -143,3 +143,24 @@ def test_the_economy_at_rest_changes_nothing_it_should_not():
     trade = result.tables["powers"].groupby(["power", "state", "step"], observed=True)["trade"]
     medians = trade.median().unstack("step")
     np.testing.assert_allclose(medians[156], medians[0], atol=0.02)
+
+
+def test_every_observed_figure_names_its_publisher_and_table():
+    from importlib import resources
+
+    folder = resources.files("influence_sim").joinpath("data/observed")
+    files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv"))
+    assert files == ["remittances.csv", "trade.csv"]
+    scenario = load_scenario("central-asia-2021")
+    for name in files:
+        with resources.as_file(folder.joinpath(name)) as path:
+            frame = pd.read_csv(path)
+        assert len(frame) > 0
+        for column in ("publisher", "table", "reported_by"):
+            assert frame[column].notna().all(), (name, column)
+            assert (frame[column].str.len() > 5).all(), (name, column)
+        assert set(frame["state"]) <= set(scenario.states), name
+        assert set(frame["partner"]) <= {*scenario.powers, "all"}, name
+        shares = frame[frame["unit"].str.startswith("share")]["value"]
+        assert shares.between(0, 1).all(), name
+        assert (frame["value"] > 0).all(), name
