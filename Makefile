@@ -50,6 +50,8 @@ docs: $(STAMP)
 	$(BIN)/influence-sim schema --sweep --out scenarios/sweep-schema.json
 	$(BIN)/python -m influence_sim.cli.docs parameters > docs/parameters.md
 	$(BIN)/python -m influence_sim.cli.docs format > docs/scenario-format.md
+	$(BIN)/python -m influence_sim.cli.docs history > docs/history.md
+	$(BIN)/python -m influence_sim.cli.docs history-figure docs/images/history.png
 
 # The README's figure (a run of Kazakhstan 2022).
 figures: $(STAMP)

@@ -19,6 +19,27 @@ if TYPE_CHECKING:
     from influence_sim.experiments.sweep import SweepResult
 
 
+def plot_observed(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Observed against modelled changes, one pair of bars per row of a comparison.
+
+    ``table`` is what ``experiments.observed.compare_history`` returns.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(9, 4.6))[1]
+    y = np.arange(len(table))
+    ax.barh(y - 0.2, table["observed"], 0.4, label="observed", color="#7f8c8d")
+    ax.barh(y + 0.2, table["model"], 0.4, label="model (median)", color="#2980b9")
+    labels = [f"{r.quantity}: {r.state}, {r.partner}, {r.period}" for r in table.itertuples()]
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set(xlabel="change", title="Observed and modelled changes")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
 def plot_indices(table: pd.DataFrame, *, metric: str = "", ax: Axes | None = None) -> Axes:
     """A bar plot of Sobol (first-order and total) or Morris (mu*) indices."""
     if ax is None:

@@ -1,0 +1,141 @@
+"""The observed economic series shipped with the package, and a run measured against them.
+
+``observed("trade")`` reads ``data/observed/trade.csv`` (see ``docs/economy-data.md``);
+:func:`compare_history` sets a run of a history scenario beside the observed changes:
+each observed figure for a later period against the scenario's starting year, the model's
+change over the same span (the median over replications of yearly means).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from influence_sim.errors import InfluenceSimError
+from influence_sim.results.runs import RunResult
+
+SERIES = ("remittances", "trade")
+
+
+def observed(series: str) -> pd.DataFrame:
+    """One observed series: ``remittances`` or ``trade``.
+
+    Raises:
+        InfluenceSimError: For another name.
+    """
+    if series not in SERIES:
+        raise InfluenceSimError(f"no observed series '{series}'; expected one of {SERIES}")
+    with resources.as_file(
+        resources.files("influence_sim").joinpath(f"data/observed/{series}.csv")
+    ) as path:
+        return pd.read_csv(path, dtype={"period": str})
+
+
+def _year_of(period: str) -> int:
+    return int(period[:4])
+
+
+def _months(period: str) -> tuple[int, int]:
+    """The months a period covers: ``2022`` is 1-12, ``2022-01/2022-11`` is 1-11."""
+    if "/" not in period:
+        return 1, 12
+    first, last = period.split("/")
+    return int(first[5:7]), int(last[5:7])
+
+
+def _model_means(result: RunResult, column: str, state: str, power: str) -> pd.Series:
+    """Median over replications of the mean of a ``powers`` column per (year, month)."""
+    frame = result.tables["powers"]
+    rows = frame[(frame["state"] == state) & (frame["power"] == power)]
+    dates = pd.DatetimeIndex(rows["date"])
+    keyed = pd.DataFrame(
+        {
+            "replication": rows["replication"].to_numpy(),
+            "year": dates.year,
+            "month": dates.month,
+            "value": rows[column].to_numpy(),
+        }
+    )
+    return keyed.set_index(["replication", "year", "month"])["value"]
+
+
+def _span_mean(values: pd.Series, year: int, months: tuple[int, int]) -> float:
+    years = values.index.get_level_values("year")
+    month = values.index.get_level_values("month")
+    chosen = values[(years == year) & (month >= months[0]) & (month <= months[1])]
+    if chosen.empty:
+        return float("nan")
+    return float(chosen.groupby(level="replication").mean().median())
+
+
+def compare_history(result: RunResult) -> pd.DataFrame:
+    """The run's changes beside the observed ones, one row per comparable figure.
+
+    Trade shares: the observed share in a later period against the scenario's starting
+    share (the 2021 figure its file cites), and the model's share over the same months
+    against its first year. Remittances: the observed ratio of a period to the same
+    months a year earlier, and the model's (remittances from Russia; where the figure
+    counts all sources, about four fifths come from Russia, see ``note``).
+
+    Raises:
+        InfluenceSimError: If the run covers none of the observed periods.
+    """
+    start_year = result.scenario.calendar.start.year
+    rows = []
+    trade = observed("trade")
+    trade = trade[trade["unit"] == "share of foreign trade turnover"]
+    for item in trade.to_dict("records"):
+        state, partner, period = str(item["state"]), str(item["partner"]), str(item["period"])
+        means = _model_means(result, "trade", state, partner)
+        model_then = _span_mean(means, start_year, (1, 12))
+        model_now = _span_mean(means, _year_of(period), _months(period))
+        given = result.scenario.reference.powers[partner].trade.get(state, 0.0)
+        rows.append(
+            {
+                "quantity": "trade share",
+                "state": state,
+                "partner": partner,
+                "since": str(start_year),
+                "period": period,
+                "observed": float(item["value"]) - given,
+                "model": model_now - model_then,
+                "publisher": str(item["publisher"]),
+            }
+        )
+    remit = observed("remittances")
+    remit = remit[remit["unit"] == "USD billion"]
+    for key, group in remit.groupby(["state", "partner", "publisher"]):
+        state, partner, publisher = (str(part) for part in key)
+        by_period = {str(k): float(v) for k, v in zip(group["period"], group["value"], strict=True)}
+        means = _model_means(result, "remittances", str(state), "russia")
+        for period, value in by_period.items():
+            year, months = _year_of(period), _months(period)
+            earlier = period.replace(str(year), str(year - 1))
+            if earlier not in by_period or year - 1 < start_year:
+                continue
+            model_before = _span_mean(means, year - 1, months)
+            model_now = _span_mean(means, year, months)
+            rows.append(
+                {
+                    "quantity": "remittances (ratio - 1)",
+                    "state": str(state),
+                    "partner": str(partner),
+                    "since": earlier,
+                    "period": period,
+                    "observed": value / by_period[earlier] - 1.0,
+                    "model": model_now / model_before - 1.0,
+                    "publisher": str(publisher),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table = table[np.isfinite(table["model"])].reset_index(drop=True) if rows else table
+    if table.empty:
+        raise InfluenceSimError(
+            f"the run of {result.scenario.name} covers none of the observed periods"
+        )
+    table["sign_right"] = np.sign(table["model"]) == np.sign(table["observed"])
+    ratio = table["model"] / table["observed"]
+    table["within_factor_2"] = (ratio >= 0.5) & (ratio <= 2.0)
+    return table
