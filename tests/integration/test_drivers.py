@@ -80,6 +80,13 @@ def test_agents_read_the_kernel():
     assert abs(sum(kz.alignment.values()) - 1) < 1e-12
     assert russia.deployed["kazakhstan"] > 0
     assert russia.credibility["kazakhstan"] > russia.credibility["uzbekistan"]
+    china = next(a for a in model.agents_by_type[PowerAgent] if a.key == "china")
+    assert china.trade["turkmenistan"] == model.state.trade[0, 1, 4]
+    assert russia.remittances["tajikistan"] == model.state.remittances[0, 0, 2] > 0.2
+    assert china.debt["kyrgyzstan"] == model.state.debt[0, 1, 1] > 0.1
+    assert russia.host_economy == model.state.host[0, 0]
+    assert china.economic_capacity == 0.9
+    assert kz.economic_distress == 0.0
     frame = model.datacollector.get_agent_vars_dataframe()
     assert len(frame) == 4 * 7  # the start and three steps, five states and two powers
     last = frame.xs(3, level="Step")

@@ -61,6 +61,11 @@ class StateAgent(_View):
         """The external threat, in [0, 1]."""
         return float(self.model.state.threat[0, self.index])
 
+    @property
+    def economic_distress(self) -> float:
+        """Economic distress this step (income lost through cuts and remittances), in [0, 1]."""
+        return float(self.model.state.distress[0, self.index])
+
     def reliance(self, domain: str) -> dict[str, float]:
         """Reliance per power and ``self`` in ``security`` or ``economy``."""
         d = SECURITY if domain == "security" else ECONOMY
@@ -82,7 +87,7 @@ class StateAgent(_View):
 
 
 class PowerAgent(_View):
-    """A great power: its credibility, posture, deployed troops and investment.
+    """A great power: credibility, posture, troops, and its economic ties with each state.
 
     Attributes:
         key: The power's id in the scenario (``russia``).
@@ -115,9 +120,34 @@ class PowerAgent(_View):
         return self._by_state("investment")
 
     @property
+    def trade(self) -> dict[str, float]:
+        """The power's share of each state's foreign trade."""
+        return self._by_state("trade")
+
+    @property
+    def remittances(self) -> dict[str, float]:
+        """Remittances from the power, as a share of each state's GDP."""
+        return self._by_state("remittances")
+
+    @property
+    def debt(self) -> dict[str, float]:
+        """Each state's public debt to the power, as a share of its GDP."""
+        return self._by_state("debt")
+
+    @property
     def security_capacity(self) -> float:
         """Security capacity, in [0, 1]."""
         return float(self.model.state.capacity[0, self.index])
+
+    @property
+    def economic_capacity(self) -> float:
+        """Economic capacity, in [0, 1]."""
+        return float(self.model.state.econ[0, self.index])
+
+    @property
+    def host_economy(self) -> float:
+        """The power's host-economy index (1 = as at the start)."""
+        return float(self.model.state.host[0, self.index])
 
     @property
     def mean_credibility(self) -> float:

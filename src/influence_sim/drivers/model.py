@@ -175,9 +175,11 @@ def _agent_reporters(options: list[str]) -> dict[str, Any]:
         "key": lambda a: a.key,
         "unrest": of_states(lambda a: a.unrest),
         "security_salience": of_states(lambda a: a.security_salience),
+        "economic_distress": of_states(lambda a: a.economic_distress),
     }
     for k in options:
         reporters[f"alignment_{k}"] = of_states(lambda a, k=k: a.alignment[k])
     reporters["mean_credibility"] = of_powers(lambda a: a.mean_credibility)
     reporters["mean_posture"] = of_powers(lambda a: a.mean_posture)
+    reporters["host_economy"] = of_powers(lambda a: a.host_economy)
     return reporters
