@@ -25,6 +25,23 @@ def test_history_doc_is_current_and_its_numbers_are_the_runs():
         row = table.loc[("rouble-2014-2015", state, "2015")]
         assert row["observed"] == pytest.approx(observed)
         assert row["within_factor_2"], state
+    # The numbers docs/economy-data.md states.
+    assert table.loc[("rouble-2014-2015", "tajikistan", "2015")]["model"] == pytest.approx(
+        -0.39, abs=0.01
+    )
+    tajik = table.loc[("history-2021-2023", "tajikistan", "2022")]
+    assert tajik["model"] == pytest.approx(0.07, abs=0.01)
+    assert tajik["observed"] == pytest.approx(0.83, abs=0.01)
+    trade = table[table["quantity"] == "trade share"].reset_index().set_index(["state", "partner"])
+    assert trade.loc[("kazakhstan", "russia"), "model"] == pytest.approx(-0.026, abs=0.003)
+    assert trade.loc[("uzbekistan", "russia"), "model"] == pytest.approx(-0.021, abs=0.003)
+    for state in ("kazakhstan", "uzbekistan"):
+        assert trade.loc[(state, "china"), "model"] == pytest.approx(0.005, abs=0.002)
+    assert (
+        trade.loc[("tajikistan", "russia"), "model"]
+        < 0
+        < trade.loc[("tajikistan", "russia"), "observed"]
+    )
     assert (ROOT / "docs" / "images" / "history.png").stat().st_size > 10_000
 
 

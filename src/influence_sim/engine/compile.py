@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from influence_sim.engine.economy import volume_of
 from influence_sim.engine.kernel import (
     RESPONDS_ALWAYS,
     RESPONDS_AUTO,
@@ -181,7 +182,7 @@ def _params(scenario: Scenario, names: _Names) -> Params:
     responds = {"auto": RESPONDS_AUTO, "always": RESPONDS_ALWAYS, "never": RESPONDS_NEVER}
     dyn = _dyn(scenario.dynamics, timeline.step_days)
     # Trade shares and remittances are given at the starting host economy; their bases
-    # are what they would be at index 1.
+    # are what they would be at index 1 (trade: the volumes whose value that is).
     host = names.by_power("host_economy")[:, :, None]
     alist = [scenario.alliances[a] for a in names.alliances]
     members = np.zeros((len(alist), s_n), dtype=bool)
@@ -202,7 +203,7 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         tools=tools,
         credibility0=names.by_power("credibility"),
         reach=names.power_state("reach"),
-        trade_base=names.power_state("trade") / host ** dyn.trade_economy_elasticity[0],
+        trade_base=volume_of(names.power_state("trade"), host, dyn.trade_economy_elasticity),
         remittance_base=names.power_state("remittances") / host,
         routes=names.power_state("routes"),
         econ_ref=names.by_power("economic_capacity"),
@@ -256,6 +257,7 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
         posture=names.power_state("posture"),
         investment=names.power_state("investment"),
         trade=names.power_state("trade"),
+        trade_volume=params.trade_base.copy(),
         remittances=names.power_state("remittances"),
         migrants=np.ones((1, p_n, s_n)),
         host=names.by_power("host_economy"),

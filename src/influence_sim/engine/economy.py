@@ -30,6 +30,29 @@ def capacity_ratio(state: State, params: Params) -> Array:
     return np.where(ref > 0, state.econ / safe, 1.0)
 
 
+def trade_in_value(volume: Array, host: Array, elasticity: Array) -> Array:
+    """Trade shares in dollars: volumes revalued at each host economy, ``(R, P, S)``.
+
+    Trade is counted in dollars, so a partner whose currency falls loses share at once
+    (the rest of the world's trade keeps its value), as remittances do.
+
+    Args:
+        volume: Each power's share of a state's trade at host-economy index 1.
+        host: The host-economy indices, ``(R, P, 1)``.
+        elasticity: ``(B,)``.
+    """
+    valued = volume * host ** elasticity[:, None, None]
+    rest = np.maximum(0.0, 1.0 - volume.sum(axis=1, keepdims=True))
+    return valued / np.maximum(valued.sum(axis=1, keepdims=True) + rest, TINY)
+
+
+def volume_of(shares: Array, host: Array, elasticity: Array) -> Array:
+    """The volumes whose value at ``host`` is ``shares``: the inverse of :func:`trade_in_value`."""
+    deflated = shares / host ** elasticity[:, None, None]
+    scale = 1.0 - shares.sum(axis=1, keepdims=True) + deflated.sum(axis=1, keepdims=True)
+    return deflated / scale
+
+
 def benefit(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
     """What the ties with each power give each state, ``(R, P, S)``, as shares.
 
@@ -91,18 +114,19 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     )
     state.diversion -= d.diversification_decay[:, None, None] * state.diversion
 
-    # Trade shares move toward targets that are shares of one whole, as in a gravity model:
-    # each power's base share weighted by its economic mass (capacity, host economy, less
-    # what the state diversified away), against the rest of the world's share at weight 1.
-    # A stronger China takes share from Russia and the rest, a weaker one gives it back.
+    # Trade volumes move toward targets that are shares of one whole, as in a gravity
+    # model: each power's base share weighted by its economic capacity (against the
+    # calibrated world's) less what the state diversified away, against the rest of the
+    # world at weight 1. A stronger China takes share from Russia and the rest, a weaker
+    # one gives it back; slowly, as trade is rebuilt.
     ratio = capacity_ratio(state, params)[:, :, None]
-    host = state.host[:, :, None]
-    mass = ratio ** d.trade_capacity_elasticity[:, None, None]
-    mass = mass * host ** d.trade_economy_elasticity[:, None, None] * (1.0 - state.diversion)
+    mass = ratio ** d.trade_capacity_elasticity[:, None, None] * (1.0 - state.diversion)
     weighted = params.trade_base * mass
     rest = np.maximum(0.0, 1.0 - params.trade_base.sum(axis=1, keepdims=True))
     target = weighted / np.maximum(weighted.sum(axis=1, keepdims=True) + rest, TINY)
-    state.trade += d.trade_adjustment[:, None, None] * (target - state.trade)
+    state.trade_volume += d.trade_adjustment[:, None, None] * (target - state.trade_volume)
+    host = state.host[:, :, None]
+    state.trade = trade_in_value(state.trade_volume, host, d.trade_economy_elasticity)
 
     # Migrants follow the host economy and its door slowly; what they send moves at once.
     wanted = host ** d.migrant_elasticity[:, None, None] * shocks.access

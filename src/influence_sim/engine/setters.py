@@ -50,8 +50,8 @@ STATE_TARGETS: dict[str, tuple[str, str]] = {
 }
 POWER_STATE_TARGETS: dict[str, list[tuple[str, str]]] = {
     "reach": [("params", "reach")],
-    # The share now and its base (at host-economy index 1) both take the value.
-    "trade": [("state", "trade"), ("params", "trade_base")],
+    # The share now, its volume and its base (at host-economy index 1) all take the value.
+    "trade": [("state", "trade"), ("state", "trade_volume"), ("params", "trade_base")],
     "remittances": [("params", "remittance_base")],
     "posture": [("state", "posture")],
     "investment": [("state", "investment")],

@@ -101,7 +101,7 @@ class Params:
     tools: Array  # (B, P, T)
     credibility0: Array  # (B, P)
     reach: Array  # (B, P, S)
-    trade_base: Array  # (B, P, S) trade shares at the calibrated capacity and host economy 1
+    trade_base: Array  # (B, P, S) trade volumes at the calibrated capacity (shares at host 1)
     remittance_base: Array  # (B, P, S) remittances / GDP with the starting migrants, host 1
     routes: Array  # (B, P, S) share of the state's exports crossing the power
     econ_ref: Array  # (B, P) economic capacity of the calibrated world
@@ -144,7 +144,8 @@ class State:
     econ: Array  # (R, P) economic capacity
     posture: Array  # (R, P, S)
     investment: Array  # (R, P, S) USD billion
-    trade: Array  # (R, P, S) share of the state's trade, before any cut this step
+    trade: Array  # (R, P, S) share of the state's trade in value, before any cut this step
+    trade_volume: Array  # (R, P, S) the same at host-economy index 1
     remittances: Array  # (R, P, S) share of the state's GDP
     migrants: Array  # (R, P, S) migrant stock relative to the start
     host: Array  # (R, P) host-economy index

@@ -192,7 +192,7 @@ class Dynamics(Spec):
     )
     trade_adjustment: Share = _param(
         0.006,
-        "Share of the gap between a power's trade share and its target that closes each week.",
+        "Share of the gap between a power's trade volume and its target that closes each week.",
         "Estimate: about 27% of the gap a year, so that trade shares move over years, not "
         "weeks; to be calibrated to the observed series in data/ (docs/economy-data.md).",
         per_step="rate",
@@ -207,8 +207,10 @@ class Dynamics(Spec):
     )
     trade_economy_elasticity: NonNegative = _param(
         1.0,
-        "Elasticity of a power's target trade share to its host-economy index.",
-        "Estimate: proportional, as in a gravity model (Head and Mayer 2014); to be calibrated.",
+        "Elasticity of a power's share of a state's trade, in dollars, to its host-economy "
+        "index (at once: trade is counted in dollars).",
+        "Estimate: proportional, a partner's trade revalued at its exchange rate; to be "
+        "calibrated.",
     )
     migrant_adjustment: Share = _param(
         0.004,
