@@ -15,7 +15,11 @@ def test_history_doc_is_current_and_its_numbers_are_the_runs():
     from influence_sim.cli.docs import history_table, render_history
 
     assert (ROOT / "docs" / "history.md").read_text() == render_history(), "run `make docs`"
-    table = history_table().set_index(["scenario", "state", "period"])
+    table = history_table()
+    # A figure for a period a run covers only in part (2016, where rouble-2014-2015 ends
+    # in its first week) is not compared.
+    assert not table["period"].str.startswith("2016").any()
+    table = table.set_index(["scenario", "state", "period"])
     # The rouble's 2022 average against 2021 carries Kyrgyzstan's remittances (+6.1%).
     kyrgyz = table.loc[("history-2021-2023", "kyrgyzstan", "2022-01/2022-11")]
     assert kyrgyz["observed"] == pytest.approx(2.6 / 2.45 - 1)

@@ -61,6 +61,19 @@ def _model_means(result: RunResult, column: str, state: str, power: str) -> pd.S
     return keyed.set_index(["replication", "year", "month"])["value"]
 
 
+def _covers(result: RunResult, year: int, months: tuple[int, int]) -> bool:
+    """Whether the run spans the period, to within a step at either end.
+
+    A figure for months the run only partly covers is skipped.
+    """
+    from datetime import date, timedelta
+
+    timeline = result.scenario.timeline
+    step = timedelta(days=timeline.step_days)
+    first, last = timeline.start, timeline.date_of(timeline.n_steps)
+    return first - step <= date(year, months[0], 1) and date(year, months[1], 28) <= last + step
+
+
 def _span_mean(values: pd.Series, year: int, months: tuple[int, int]) -> float:
     years = values.index.get_level_values("year")
     month = values.index.get_level_values("month")
@@ -88,6 +101,8 @@ def compare_history(result: RunResult) -> pd.DataFrame:
     trade = trade[trade["unit"] == "share of foreign trade turnover"]
     for item in trade.to_dict("records"):
         state, partner, period = str(item["state"]), str(item["partner"]), str(item["period"])
+        if not _covers(result, _year_of(period), _months(period)):
+            continue
         means = _model_means(result, "trade", state, partner)
         model_then = _span_mean(means, start_year, (1, 12))
         model_now = _span_mean(means, _year_of(period), _months(period))
@@ -113,7 +128,9 @@ def compare_history(result: RunResult) -> pd.DataFrame:
         for period, value in by_period.items():
             year, months = _year_of(period), _months(period)
             earlier = period.replace(str(year), str(year - 1))
-            if earlier not in by_period or year - 1 < start_year:
+            if earlier not in by_period or not (
+                _covers(result, year - 1, months) and _covers(result, year, months)
+            ):
                 continue
             model_before = _span_mean(means, year - 1, months)
             model_now = _span_mean(means, year, months)
