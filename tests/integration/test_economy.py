@@ -164,3 +164,22 @@ def test_every_observed_figure_names_its_publisher_and_table():
         shares = frame[frame["unit"].str.startswith("share")]["value"]
         assert shares.between(0, 1).all(), name
         assert (frame["value"] > 0).all(), name
+
+
+def test_a_public_turned_against_an_investor_slows_its_investment():
+    """Investment flows follow the host public's welcome (news from Xinjiang, May 2022)."""
+    base, news = (
+        run("kazakhstan-2022", replications=R),
+        run("xinjiang-opinion-shock", replications=R),
+    )
+    stock = {
+        name: series(result, "powers", "investment", power="china", state="kazakhstan")
+        for name, result in (("base", base), ("news", news))
+    }
+    gap = (stock["news"] - stock["base"]).median(axis=1)
+    at = news.scenario.timeline.step_of(news.scenario.shocks[-1].at)
+    assert abs(gap.loc[at]) < 1e-12
+    assert gap.iloc[-1] < -0.3  # USD billion, by the end of 2024
+    russia = series(news, "powers", "investment", power="russia", state="kazakhstan")
+    same = series(base, "powers", "investment", power="russia", state="kazakhstan")
+    assert abs((russia - same).median(axis=1).iloc[-1]) < 0.05, "only China's"

@@ -207,6 +207,7 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         remittance_base=names.power_state("remittances") / host,
         routes=names.power_state("routes"),
         econ_ref=names.by_power("economic_capacity"),
+        opinion_ref=names.state_power("opinion"),
         host_trend=host.reshape(1, p_n).copy(),
         alliance_lead=np.array([pi[a.lead] for a in alist], dtype=np.int64),
         alliance_members=members,
@@ -295,8 +296,9 @@ def _calibrate(
             "overrides cannot add or remove states or powers; write a scenario file instead"
         )
     params.propensity = calibrated.params.propensity.copy()
-    # Economic capacity, like reliance, departs from the calibrated world's.
+    # Economic capacity and opinion, like reliance, depart from the calibrated world's.
     params.econ_ref = calibrated.params.econ_ref.copy()
+    params.opinion_ref = calibrated.params.opinion_ref.copy()
 
 
 def _schedule(

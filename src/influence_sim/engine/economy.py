@@ -18,6 +18,8 @@ from influence_sim.engine.state import Array, Params, State
 
 HOST_FLOOR = 0.05
 """A host-economy index never falls below this (noise cannot make it negative)."""
+MAX_WELCOME = 2.0
+"""A public warmer than in the calibrated world at most doubles a power's new investment."""
 TINY = 1e-12
 """Guards a division when every partner's trade weight is zero."""
 DAYS_PER_YEAR = 365.25
@@ -91,6 +93,19 @@ def pressure(state: State, params: Params, shocks: EconomyShocks | None) -> Arra
     return out.transpose(0, 2, 1)
 
 
+def welcome(state: State, params: Params) -> Array:
+    """How a host public receives each power's new investment, ``(R, P, S)``.
+
+    The acceptance (1 + opinion) / 2 against the calibrated world's; 1 when opinion is
+    where it started, lower when the public has turned against the investor (protests
+    against Chinese projects), higher when it has warmed, at most :data:`MAX_WELCOME`.
+    """
+    now = (1.0 + state.opinion) / 2.0
+    then = (1.0 + params.opinion_ref) / 2.0
+    ratio = np.minimum(MAX_WELCOME, now / np.maximum(then, TINY))
+    return ratio.transpose(0, 2, 1)
+
+
 def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -> None:
     """Move the economy one step, in place: host economies, coercion's memory, the ties.
 
@@ -133,10 +148,12 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     state.migrants += d.migrant_adjustment[:, None, None] * (wanted - state.migrants)
     state.remittances = params.remittance_base * state.migrants * host
 
-    # Investment: new flows by capacity and the host's calm, less write-offs.
+    # Investment: new flows by capacity and the host's attractiveness (calm, and a public
+    # no more hostile to the investor than in the calibrated world), less write-offs.
     depreciation = d.investment_depreciation[:, None, None]
     flow = (depreciation + d.investment_growth[:, None, None]) * state.investment
     flow *= ratio * (1.0 - state.unrest[:, None, :])
+    flow *= welcome(state, params)
     flow *= (1.0 - shocks.finance_cut)[None, :, None] * (1.0 - state.diversion)
     state.investment += flow - depreciation * state.investment
 

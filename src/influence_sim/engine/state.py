@@ -105,6 +105,7 @@ class Params:
     remittance_base: Array  # (B, P, S) remittances / GDP with the starting migrants, host 1
     routes: Array  # (B, P, S) share of the state's exports crossing the power
     econ_ref: Array  # (B, P) economic capacity of the calibrated world
+    opinion_ref: Array  # (B, S, P) public opinion of the calibrated world at the start
     host_trend: Array  # (B, P) the level each host-economy index reverts to
     alliance_lead: IntArray  # (A,)
     alliance_members: BoolArray  # (A, S)
