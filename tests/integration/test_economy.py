@@ -150,7 +150,7 @@ def test_every_observed_figure_names_its_publisher_and_table():
 
     folder = resources.files("influence_sim").joinpath("data/observed")
     files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv"))
-    assert files == ["remittances.csv", "trade.csv"]
+    assert files == ["arms.csv", "remittances.csv", "trade.csv"]
     scenario = load_scenario("central-asia-2021")
     for name in files:
         with resources.as_file(folder.joinpath(name)) as path:
@@ -159,7 +159,7 @@ def test_every_observed_figure_names_its_publisher_and_table():
         for column in ("publisher", "table", "reported_by"):
             assert frame[column].notna().all(), (name, column)
             assert (frame[column].str.len() > 5).all(), (name, column)
-        assert set(frame["state"]) <= set(scenario.states), name
+        assert set(frame["state"]) <= {*scenario.states, "region"}, name
         assert set(frame["partner"]) <= {*scenario.powers, "all"}, name
         shares = frame[frame["unit"].str.startswith("share")]["value"]
         assert shares.between(0, 1).all(), name

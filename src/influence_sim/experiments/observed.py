@@ -16,11 +16,11 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.results.runs import RunResult
 
-SERIES = ("remittances", "trade")
+SERIES = ("arms", "remittances", "trade")
 
 
 def observed(series: str) -> pd.DataFrame:
-    """One observed series: ``remittances`` or ``trade``.
+    """One observed series: ``arms``, ``remittances`` or ``trade``.
 
     Raises:
         InfluenceSimError: For another name.
