@@ -73,11 +73,24 @@ def test_3_a_russia_with_no_troops_to_spare(tmp_path, capsys):
         "--set",
         "powers.russia.security_capacity=0.15",
     )
-    assert "russia declined 20 of 20 requests, in 20 of 20 replications" in out
+    assert _declined(out) > 10, out  # "in most replications": a majority of 20
+    assert "most often against: troops to spare" in out
     overall = medians(RunResult.load(folder), "kazakhstan", "russia")
     assert overall.iloc[-1] < overall.loc[0] - 0.05
     folder, out = command(tmp_path, capsys, "run", "russia-distracted", "--replications", R)
-    assert "russia declined 20 of 20 requests, in 20 of 20 replications" in out
+    assert _declined(out) > 10, out
+    assert "most often against: troops to spare" in out
+
+
+def _declined(printout: str) -> int:
+    """How many of the requests the printout says Russia declined."""
+    import re
+
+    found = re.search(r"russia (?:accepted \d+ and )?declined (\d+) of 20 requests", printout)
+    if found:
+        return int(found.group(1))
+    assert "russia accepted 20 of 20 requests" in printout, printout
+    return 0
 
 
 def test_4_distrust_of_china(tmp_path, capsys):
@@ -179,3 +192,22 @@ def test_8_coercion_a_route_cut(tmp_path, capsys):
     assert diverted == pytest.approx(0.2, abs=0.05), "about a fifth diversified away"
     assert (folder / "plots" / "comparison-kazakhstan-russia.png").is_file()
     assert (folder / "b-cpc-route-cut" / "plots" / "economy-kazakhstan.png").is_file()
+
+
+def test_9_why_russia_came_in_2022_and_not_in_2010(tmp_path, capsys):
+    _, out = command(tmp_path, capsys, "run", "kyrgyzstan-2010", "--replications", R)
+    assert _declined(out) >= 18, out  # nearly every one of 20
+    assert "most often against: internal conflict, risk of being stuck" in out
+    _, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
+    assert _declined(out) <= 2, out
+    _, out = command(
+        tmp_path,
+        capsys,
+        "run",
+        "kyrgyzstan-2010",
+        "--replications",
+        R,
+        "--set",
+        "shocks[0].origin=armed_group",
+    )
+    assert _declined(out) <= 2, out

@@ -65,8 +65,10 @@ def test_2_uprising_request_and_intervention(runs):
     asked = events[events["kind"] == "request"].groupby("replication")["step"].min()
     came = events[events["kind"] == "arrival"].groupby("replication")["step"].min()
     assert len(asked) == R
-    assert len(came) == R
-    assert ((came - asked) <= 1).all(), "troops arrive within a step of the request"
+    accepted = events[events["kind"] == "accept"]["replication"].unique()
+    assert len(accepted) >= R - 2, "accepted in nearly every replication (a probability)"
+    assert set(came.index) == set(accepted)
+    assert ((came - asked.loc[came.index]) <= 1).all(), "troops arrive within a step"
     # Unrest falls faster with troops than without (paired by seed).
     assert kz.summary["steps_to_calm.kazakhstan"].median() + 1 < (
         none.summary["steps_to_calm.kazakhstan"].median()

@@ -92,9 +92,9 @@ def test_rates_scale_with_the_step():
 
 def test_noise_has_a_fixed_shape_and_one_stream_per_replication():
     width = noise_width(5, 2)
-    assert width == 5 + 5 * 2 + 2  # unrest, opinion, host economies
+    assert width == 5 + 5 * 2 + 2 + 2 * 5  # unrest, opinion, host economies, decisions
     noise = Noise([seed_sequence(7, r) for r in range(2, 4)], width)
-    draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 17)
+    draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 27)
     alone = np.random.default_rng(seed_sequence(7, 3)).standard_normal((40, width))
     np.testing.assert_array_equal(draws[1], alone)
 
@@ -122,4 +122,4 @@ def test_the_kernels_parameters_are_the_formats():
     assert scaled["unrest_noise"] == "sqrt"
     assert scaled["investment_growth"] == "yearly"
     assert scaled["host_noise"] == "sqrt"
-    assert len(scaled) == 22
+    assert len(scaled) == 22  # the decision's weights do not depend on the step

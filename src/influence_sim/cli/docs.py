@@ -299,12 +299,60 @@ def render_history_figure(path: Path) -> None:
     save_figure(path, lambda ax: plot_observed(table, ax=ax), size=(9, 5.6), dpi=100)
 
 
+def render_decision_figure(path: Path) -> None:
+    """The probability that Russia accepts Kazakhstan's request, against commitment.
+
+    For several shares of its force free, and as an internal conflict; the rest of
+    Kazakhstan 2022 as it is.
+    """
+    import numpy as np
+
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.engine.requests import acceptance_probability, weigh
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.viz import save_figure
+
+    commitments = np.linspace(0.2, 1.0, 81)
+
+    def curve(free: float, internal: bool) -> list[float]:
+        out = []
+        for commitment in commitments:
+            scenario = load_scenario(
+                "kazakhstan-2022", [f"alliances.csto.commitment={commitment:.3f}"]
+            )
+            compiled = compile_scenario(scenario)
+            state, params = compiled.initial, compiled.params
+            kz = compiled.states.index("kazakhstan")
+            state.unrest[0, kz] = 0.9
+            terms = weigh(state, params, 0, 0, 0, kz, float(commitment), internal)
+            out.append(acceptance_probability(free, terms, params))
+        return out
+
+    def draw(ax: Any) -> None:
+        for free, colour in ((0.8, "#c0392b"), (0.25, "#d35400"), (0.2, "#f1c40f")):
+            ax.plot(commitments, curve(free, False), color=colour, label=f"{free:.0%} free")
+        ax.plot(commitments, curve(0.8, True), color="#c0392b", ls="--",
+                label="80% free, internal conflict")  # fmt: skip
+        ax.axvline(0.7, color="#555555", ls=":", lw=0.8)
+        ax.set(
+            xlabel="the alliance's commitment",
+            ylabel="probability of accepting",
+            ylim=(0, 1.02),
+            title="Russia's answer to Kazakhstan's request (stakes as in January 2022)",
+        )
+        ax.legend(loc="lower right", fontsize="small")
+
+    save_figure(path, draw, size=(8, 4.5), dpi=100)
+
+
 if __name__ == "__main__":
     import sys
 
     which = sys.argv[1] if len(sys.argv) > 1 else "parameters"
     if which == "figure":
         render_figure(Path(sys.argv[2]))
+    elif which == "decision-figure":
+        render_decision_figure(Path(sys.argv[2]))
     elif which == "history-figure":
         render_history_figure(Path(sys.argv[2]))
     elif which == "history":

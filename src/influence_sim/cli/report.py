@@ -40,19 +40,36 @@ def describe(result: RunResult) -> list[str]:
 
 
 def _answers(power: object, rows: pd.DataFrame, n: int) -> str:
-    """How a power answered: every request counted once, so the counts add up."""
+    """How a power answered: every request counted once, so the counts add up.
+
+    Declines say what most often weighed against them (the decisions' recorded reasons).
+    """
     yes, no = rows[rows["kind"] == "accept"], rows[rows["kind"] == "decline"]
     total = len(rows)
     in_yes, in_no = yes["replication"].nunique(), no["replication"].nunique()
+    why = _most_common_against(no)
     if no.empty:
         return f"{power} accepted {len(yes)} of {total} requests, in {in_yes} of {n} replications"
     if yes.empty:
-        return f"{power} declined {len(no)} of {total} requests, in {in_no} of {n} replications"
-    return (
-        f"{power} accepted {len(yes)} and declined {len(no)} of {total} requests (some "
-        f"replications asked more than once: accepted in {in_yes}, declined in {in_no} of "
-        f"{n} replications)"
+        return (
+            f"{power} declined {len(no)} of {total} requests, in {in_no} of {n} replications" + why
+        )
+    asked_in = rows["replication"].nunique()
+    where = (
+        f"one per replication, in {asked_in} of {n}"
+        if total == asked_in
+        else f"some replications asked more than once: accepted in {in_yes}, declined in "
+        f"{in_no} of {n} replications"
     )
+    return f"{power} accepted {len(yes)} and declined {len(no)} of {total} requests ({where})" + why
+
+
+def _most_common_against(declines: pd.DataFrame) -> str:
+    """``; against: ...`` as most declines recorded it, or nothing."""
+    reasons = declines["detail"].str.extract(r"against: (.*)$")[0].dropna()
+    if reasons.empty:
+        return ""
+    return f"; most often against: {reasons.value_counts().index[0]}"
 
 
 def _lag(requests: pd.DataFrame, arrivals: pd.DataFrame) -> float:

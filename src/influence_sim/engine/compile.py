@@ -313,7 +313,12 @@ def _schedule(
     hold = np.zeros((t_n, s_n), dtype=bool)
     waiting = np.zeros((t_n, s_n), dtype=bool)
     economy = _Economy(t_n, len(pi), s_n)
-    steps = [StepShocks(grievance[t], hold[t], waiting[t], economy.step(t)) for t in range(t_n)]
+    internal = np.zeros((t_n, s_n), dtype=bool)
+    outside = np.zeros((t_n, s_n), dtype=bool)
+    steps = [
+        StepShocks(grievance[t], hold[t], waiting[t], economy.step(t), internal[t])
+        for t in range(t_n)
+    ]
     for index, shock in enumerate(scenario.shocks):
         t = timeline.step_of(shock.at)
         here = steps[t]
@@ -323,6 +328,9 @@ def _schedule(
         elif isinstance(shock, UprisingShock):
             n = timeline.duration_steps(shock.duration, shock.at)
             grievance[t : t + n, si[shock.state]] += shock.intensity
+            # A request answers the trouble under way, and for as long again after it.
+            seen = internal if shock.origin == "internal" else outside
+            seen[t : t + 2 * n, si[shock.state]] = True
         elif isinstance(shock, ExternalThreatShock):
             here.threat_set.append((si[shock.state], shock.level))
             if shock.duration is not None:
@@ -337,6 +345,7 @@ def _schedule(
             waiting[:t, si[shock.state]] = True
         else:
             _add_event(here, shock, scenario, timeline, (si, pi, ai), index)
+    internal &= ~outside  # trouble from outside as well: not purely internal
     return Schedule(steps)
 
 

@@ -64,9 +64,10 @@ def noise_width(n_states: int, n_powers: int) -> int:
     """How many standard normal draws one replication needs per step (fixed, whatever happens).
 
     One per state (unrest), one per state and power (opinion), one per power (its host
-    economy), in that order.
+    economy), two per state (a decision on its request: troops to spare, willingness),
+    in that order.
     """
-    return n_states + n_states * n_powers + n_powers
+    return n_states + n_states * n_powers + n_powers + 2 * n_states
 
 
 def alignment_of(reliance: Array, salience: Array) -> Array:
@@ -255,7 +256,8 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     state.threat -= fading * d.threat_decay[:, None] * state.threat
 
     # Requests, decisions, arrivals.
-    events = requests(state, params, shocks, forced)
+    decisions = s_n + s_n * p_n + p_n
+    events = requests(state, params, shocks, forced, noise[:, decisions : decisions + 2 * s_n])
 
     # Credibility drifts back toward where it started.
     state.credibility += d.credibility_recovery[:, None, None] * (
@@ -263,7 +265,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     )
 
     # The economy: host economies, coercion's memory, trade, migrants, investment, debt.
-    economy.advance(state, params, shocks.economy, noise[:, s_n + s_n * p_n :])
+    economy.advance(state, params, shocks.economy, noise[:, s_n + s_n * p_n : decisions])
 
     # Salience of security, then reliance toward the logit choice, each domain at the
     # speed its own crisis sets.

@@ -7,10 +7,14 @@ reassessment, and the credibility and gratitude that order restored brings.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from influence_sim.engine.schedule import StepShocks
 from influence_sim.engine.state import (
+    AGAINST,
+    REASONS,
     RESPONDS_ALWAYS,
     RESPONDS_AUTO,
     TROOPS,
@@ -46,21 +50,32 @@ def allies(params: Params) -> BoolArray:
     return out
 
 
-def requests(state: State, params: Params, shocks: StepShocks, forced: Forced) -> StepEvents:
+def requests(
+    state: State, params: Params, shocks: StepShocks, forced: Forced, draws: Array
+) -> StepEvents:
     """Withdrawals, requests and answers, deployments, arrivals, reassessment, order restored.
 
     Changes ``state`` in place and returns what happened.
+
+    Args:
+        state: Changed in place.
+        params: The parameters.
+        shocks: This step's shocks (scripted requests, whether trouble is internal).
+        forced: The forced interventions and withdrawals ``apply_shocks`` returned.
+        draws: Standard normal draws for the decisions, ``(R, 2 S)``: per state, whether
+            the power can spare troops, then whether it is willing (a fixed shape, drawn
+            whether anyone asks or not, so that paired runs stay paired).
     """
     interventions, withdrawals = forced
     withdrawn = withdraw(state, withdrawals)
     ask = who_asks(state, params, shocks)
-    requested, accepted, declined = answer(state, params, ask)
+    requested, accepted, declined, reasons = answer(state, params, ask, shocks.internal, draws)
     intervene(state, params, interventions)
     arrived = arrive(state)
     newly = reassess(state, arrived)
     restored = restore_order(state, params)
     return StepEvents(
-        ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks
+        ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks, reasons
     )
 
 
@@ -96,15 +111,22 @@ def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
     return ask
 
 
-def answer(state: State, params: Params, ask: IntArray) -> tuple[IntArray, BoolArray, BoolArray]:
-    """The lead power's answer to each request: who decides, accepted, declined (``(R, S)``)."""
+def answer(
+    state: State, params: Params, ask: IntArray, internal: BoolArray, draws: Array
+) -> tuple[IntArray, BoolArray, BoolArray, IntArray]:
+    """The lead power's answer to each request (``(R, S)`` each).
+
+    Returns who decides, accepted, declined, and the reasons (bits of ``REASONS``).
+    """
     requested = np.full(ask.shape, -1, dtype=np.int64)
     accepted = np.zeros(ask.shape, dtype=bool)
     declined = np.zeros(ask.shape, dtype=bool)
+    reasons = np.zeros(ask.shape, dtype=np.int64)
     asking = ask != -1
     if not asking.any():
-        return requested, accepted, declined
+        return requested, accepted, declined, reasons
     d = params.dyn
+    s_n = params.n_states
     free = state.capacity - state.deployed.sum(axis=2)  # (R, P)
     commit_to = alliance_commitment_to(params)  # once, not per replication that asks
     ally = allies(params)  # (P, S), likewise
@@ -123,11 +145,12 @@ def answer(state: State, params: Params, ask: IntArray) -> tuple[IntArray, BoolA
             continue
         can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0
         if responds == RESPONDS_AUTO:
-            yes = (
-                can
-                and commitment >= d.acceptance_commitment[b]
-                and free[ri, lead] >= d.acceptance_capacity[b]
-            )
+            spare = (free[ri, lead] - d.acceptance_capacity[b]) / d.capacity_spread[b]
+            spare_ok = bool(spare + draws[ri, s] > 0)
+            terms = weigh(state, params, b, ri, lead, s, commitment, bool(internal[s]))
+            willing = bool(terms.sum() / d.decision_spread[b] + draws[ri, s_n + s] > 0)
+            yes = can and spare_ok and willing
+            reasons[ri, s] = reason_bits(terms, spare_ok and can)
         else:
             yes = can and responds == RESPONDS_ALWAYS
         if yes:
@@ -140,7 +163,67 @@ def answer(state: State, params: Params, ask: IntArray) -> tuple[IntArray, BoolA
         else:
             declined[ri, s] = True
             _credibility_shift(state, params, ally, ri, b, lead, -float(d.credibility_loss[b]))
-    return requested, accepted, declined
+    return requested, accepted, declined, reasons
+
+
+def weigh(
+    state: State,
+    params: Params,
+    b: int,
+    ri: int,
+    lead: int,
+    s: int,
+    commitment: float,
+    internal: bool,
+) -> Array:
+    """What a lead power weighs in answering state ``s``: one term per entry of ``REASONS``.
+
+    Positive terms are stakes, negative ones costs; whether troops can be spared is
+    decided apart (the second entry is 0 here). The power is willing when the sum plus
+    noise of spread ``decision_spread`` is positive (``docs/ODD.md``, Requests).
+    """
+    d = params.dyn
+    gdp = params.gdp[b, s]
+    own = state.investment[ri, lead, s]
+    rivals = state.investment[ri, :, s].sum() - own
+    terms = np.zeros(len(REASONS))
+    terms[0] = commitment - d.acceptance_commitment[b]
+    terms[2] = d.stake_investment[b] * min(1.0, own / gdp)
+    terms[3] = d.stake_rival[b] * min(1.0, rivals / gdp)
+    terms[4] = d.stake_elite[b] * params.elite[b, s, lead]
+    terms[5] = -d.cost_internal[b] * float(internal)
+    terms[6] = -d.cost_stuck[b] * state.unrest[ri, s] * (1.0 - params.reach[b, lead, s])
+    terms[7] = -d.cost_hostility[b] * max(0.0, -state.opinion[ri, s, lead])
+    return terms
+
+
+def acceptance_probability(free: float, terms: Array, params: Params, b: int = 0) -> float:
+    """The probability that a power answers yes: troops to spare, times willing.
+
+    ``free`` is its free capacity, ``terms`` what :func:`weigh` returns. The product of
+    the two probits the draws decide (``docs/ODD.md``, Requests), for figures and tests.
+    """
+    d = params.dyn
+
+    def normal_cdf(x: float) -> float:
+        return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+    spare = normal_cdf((free - float(d.acceptance_capacity[b])) / float(d.capacity_spread[b]))
+    willing = normal_cdf(float(terms.sum()) / float(d.decision_spread[b]))
+    return spare * willing
+
+
+def reason_bits(terms: Array, spare: bool) -> int:
+    """The two largest stakes (for) and two largest costs (against), and the troops to spare."""
+    bits = 1 << 1 if spare else 1 << (AGAINST + 1)
+    order = np.argsort(terms, kind="stable")
+    for i in order[::-1][:2]:
+        if terms[i] > 0:
+            bits |= 1 << int(i)
+    for i in order[:2]:
+        if terms[i] < 0:
+            bits |= 1 << (AGAINST + int(i))
+    return bits
 
 
 def _terms(

@@ -62,6 +62,7 @@ class StepShocks:
     threat_hold: NDArray[np.bool_]  # (S,) threats held at their level this step
     waiting: NDArray[np.bool_]  # (S,) a request of the state's is scripted for a later step
     economy: EconomyShocks
+    internal: NDArray[np.bool_]  # (S,) an internal uprising is under way (none from outside)
     threat_set: list[tuple[int, float]] = field(default_factory=list)
     requests: list[tuple[int, int]] = field(default_factory=list)  # (state, alliance or -(p+2))
     interventions: list[tuple[int, int, float]] = field(
@@ -83,6 +84,7 @@ class StepShocks:
             np.zeros(n_states, dtype=bool),
             np.zeros(n_states, dtype=bool),
             EconomyShocks.none(n_powers, n_states),
+            np.zeros(n_states, dtype=bool),
             **events,
         )
 

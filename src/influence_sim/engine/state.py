@@ -29,6 +29,18 @@ RELIANCE_FLOOR = 0.01
 """Starting reliance below this is treated as this when the propensities are set."""
 
 RESPONDS_AUTO, RESPONDS_ALWAYS, RESPONDS_NEVER = 0, 1, 2
+REASONS = (
+    "commitment",
+    "troops to spare",
+    "its investment",
+    "a rival's foothold",
+    "elite ties",
+    "internal conflict",
+    "risk of being stuck",
+    "public hostility",
+)
+"""The terms a decision on a request weighs; bit i of a reason mask for, bit 16 + i against."""
+AGAINST = 16
 
 
 @dataclass
@@ -43,6 +55,14 @@ class Dyn:
     threat_decay: Array
     acceptance_commitment: Array
     acceptance_capacity: Array
+    capacity_spread: Array
+    decision_spread: Array
+    stake_investment: Array
+    stake_rival: Array
+    stake_elite: Array
+    cost_internal: Array
+    cost_stuck: Array
+    cost_hostility: Array
     deployment_share: Array
     credibility_gain: Array
     credibility_loss: Array
@@ -185,6 +205,7 @@ class StepEvents:
     withdrawn: BoolArray  # (R, P, S)
     alarmed: BoolArray  # (R, P) newly alarmed this step
     shocks: StepShocks
+    reasons: IntArray  # (R, S) bits of REASONS: what weighed for (low) and against (high)
 
 
 def _copy(obj: Any) -> Any:

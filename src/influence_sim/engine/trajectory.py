@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import State, StepEvents
+from influence_sim.engine.state import AGAINST, REASONS
 
 RECORDED = (
     "reliance",
@@ -114,10 +115,12 @@ class Recorder:
             to = c.alliances[code] if code >= 0 else names[-code - 2]
             rows.append((self.first + int(r), step, "request", c.states[s], to, "asks for troops"))
             lead = names[int(events.requested[r, s])]
+            why = explain(int(events.reasons[r, s]))
+            detail = f"via {to}; {why}" if why else f"via {to}"
             if events.accepted[r, s]:
-                rows.append((self.first + int(r), step, "accept", lead, c.states[s], f"via {to}"))
+                rows.append((self.first + int(r), step, "accept", lead, c.states[s], detail))
             if events.declined[r, s]:
-                rows.append((self.first + int(r), step, "decline", lead, c.states[s], f"via {to}"))
+                rows.append((self.first + int(r), step, "decline", lead, c.states[s], detail))
         for kind, mask in (
             ("arrival", events.arrived),
             ("order_restored", events.restored),
@@ -129,6 +132,15 @@ class Recorder:
             rows.append(
                 (self.first + int(r), step, "reassessment", names[p], "", "raises its posture")
             )
+
+
+def explain(bits: int) -> str:
+    """The reasons a decision recorded, as text: ``for: commitment; against: internal ...``."""
+    pro = [name for i, name in enumerate(REASONS) if bits >> i & 1]
+    con = [name for i, name in enumerate(REASONS) if bits >> (AGAINST + i) & 1]
+    parts = [f"for: {', '.join(pro)}"] if pro else []
+    parts += [f"against: {', '.join(con)}"] if con else []
+    return "; ".join(parts)
 
 
 def _shock_parties(shock: Any) -> tuple[str, str]:

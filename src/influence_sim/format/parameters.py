@@ -82,14 +82,68 @@ class Dynamics(Spec):
     # Requests
     acceptance_commitment: Share = _param(
         0.5,
-        "Minimum alliance commitment at which the lead power accepts a request by itself.",
+        "Alliance commitment at which a lead power with nothing else at stake is as likely "
+        "to accept a request as to decline it.",
         "Article: Russia answered the CSTO request within hours; the SCO 'does not have a "
-        "similar military framework'. Threshold between the two commitments.",
+        "similar military framework'. Between the two commitments.",
     )
     acceptance_capacity: Share = _param(
         0.2,
-        "Minimum free security capacity a power needs to accept a request.",
+        "Free security capacity at which a power can spare troops for a request one time in two.",
         _CAL.format(3),
+    )
+    capacity_spread: Positive = _param(
+        0.05,
+        "Spread of the troops a power can spare around acceptance_capacity (a probit): "
+        "how soft the capacity limit is.",
+        "Calibration: a Russia with a fifth of its force free (russia-distracted) declines "
+        "in most replications, one with most of it free accepts in all (docs/ODD.md, "
+        "Requests).",
+    )
+    decision_spread: Positive = _param(
+        0.1,
+        "Spread of a lead power's weighing of stakes against costs (a probit): how "
+        "uncertain its answer is to someone who knows the stakes.",
+        "Calibration: kazakhstan-2022 accepted and kyrgyzstan-2010 declined in most "
+        "replications (docs/ODD.md, Requests).",
+    )
+    stake_investment: NonNegative = _param(
+        0.5,
+        "Weight in the decision of the power's own investment in the requester (/ GDP).",
+        "Estimate: assets at risk are a stake (the article's 'vulnerability of their "
+        "economic investments'); to be calibrated.",
+    )
+    stake_rival: NonNegative = _param(
+        0.5,
+        "Weight in the decision of the other powers' investment in the requester (/ GDP): "
+        "a rival's foothold to deny.",
+        "Estimate: China's 'tens of billions' in Kazakhstan raise what Russia's answer "
+        "decides (article); to be calibrated.",
+    )
+    stake_elite: NonNegative = _param(
+        0.3,
+        "Weight in the decision of the requesting elite's affinity with the power.",
+        "Estimate: a friendly government is worth keeping; to be calibrated.",
+    )
+    cost_internal: NonNegative = _param(
+        0.8,
+        "Cost in the decision of stepping into an internal conflict (an uprising whose "
+        "origin is 'internal').",
+        "Public record: in June 2010 the Kremlin declined Kyrgyzstan's request: 'This is an "
+        "internal conflict and Russia does not see conditions for participating in its "
+        "settlement' (Timakova, Eurasianet, 12 June 2010); in January 2022 the CSTO acted "
+        "under Article 4 against 'outside interference'. Calibrated to the pair.",
+    )
+    cost_stuck: NonNegative = _param(
+        1.0,
+        "Cost in the decision of the risk of being stuck: the requester's unrest times the "
+        "power's lack of reach there.",
+        "Estimate: deployments far from bases and language last longer; to be calibrated.",
+    )
+    cost_hostility: NonNegative = _param(
+        1.0,
+        "Cost in the decision of a hostile requesting public (its negative opinion of the power).",
+        "Estimate: troops unwelcome by the public are a liability; to be calibrated.",
     )
     deployment_share: Share = _param(
         0.5,

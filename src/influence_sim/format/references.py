@@ -34,6 +34,9 @@ from influence_sim.format.shocks import (
     WithdrawalShock,
 )
 
+ORIGINS = ("internal", "armed_group")
+"""The origins of an uprising that are not a state or power's name."""
+
 _ECONOMIC = (
     InvestmentShock
     | TradeDisruptionShock
@@ -155,6 +158,13 @@ def _check_shocks(err: _Errors, scenario: Scenario) -> None:
             )
         if isinstance(shock, UprisingShock | ExternalThreatShock | OpinionShock):
             err.name((*loc, "state"), shock.state, "state", states)
+        if isinstance(shock, UprisingShock) and shock.origin not in ORIGINS:
+            err.name(
+                (*loc, "origin"),
+                shock.origin,
+                "origin ('internal', 'armed_group'), state or power",
+                [*ORIGINS, *states, *powers],
+            )
         if isinstance(shock, SecurityRequestShock):
             err.name((*loc, "state"), shock.state, "state", states)
             err.name((*loc, "to"), shock.to, "alliance or power", actors)

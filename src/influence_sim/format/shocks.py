@@ -48,6 +48,12 @@ class UprisingShock(ShockBase):
         validate_default=True,
         description="How long the grievance lasts (rounded up to whole steps, at least one).",
     )
+    origin: Name = Field(
+        "internal",
+        description="Where the trouble comes from, as those asked for troops see it: "
+        "'internal' (a conflict inside the state: stepping in costs more), 'armed_group' "
+        "(armed groups, foreign-trained or not), or the name of a state or power.",
+    )
 
 
 class SecurityRequestShock(ShockBase):
