@@ -39,7 +39,7 @@ def test_1_the_crisis_as_it_happened(tmp_path, capsys):
     overall = medians(RunResult.load(folder), "kazakhstan", "russia")
     assert overall.loc[0] == pytest.approx(0.39, abs=0.02)
     assert overall.loc[2] == pytest.approx(0.65, abs=0.04)
-    assert abs(overall.loc[26] - 0.4) < 0.05
+    assert overall.loc[26] == pytest.approx(0.45, abs=0.04)
     assert (folder / "plots" / "alignment-kazakhstan.png").is_file()
     assert (folder / "plots" / "map.png").is_file()
 
@@ -58,7 +58,7 @@ def test_2_what_if_nobody_came(tmp_path, capsys):
     gap = medians(nobody, "kazakhstan", "russia", "security") - medians(
         came, "kazakhstan", "russia", "security"
     )
-    assert gap.loc[26] == pytest.approx(-0.2, abs=0.07)
+    assert gap.loc[26] == pytest.approx(-0.3, abs=0.07)
     assert (folder / "plots" / "comparison-kazakhstan-russia.png").is_file()
 
 
@@ -163,7 +163,8 @@ def test_7_the_tradeoff_in_one_picture(tmp_path, capsys):
     table = pd.read_csv(analysis / economic / "heatmap.csv", index_col=0)
     rows, columns = table.mean(axis=1), table.mean(axis=0)
     assert columns.iloc[-1] - columns.iloc[0] == pytest.approx(0.06, abs=0.02)
-    assert columns.max() - columns.min() > 3 * (rows.max() - rows.min())
+    assert columns.max() - columns.min() > 1.5 * (rows.max() - rows.min()), "matters most"
+    assert rows.iloc[0] > rows.iloc[-1], "a Russia too weak to come is remembered"
     assert result.failed == 0
 
 

@@ -74,3 +74,37 @@ def test_the_drawn_answers_follow_the_probability():
     share = (events["kind"] == "accept").sum() / (events["kind"] == "request").sum()
     # At the capacity limit troops can be spared one time in two; willing nearly always.
     assert share == pytest.approx(0.5, abs=0.08)
+
+
+def test_a_refusal_is_remembered_most_by_the_requester():
+    """A year on, the requester relies less on the power that refused it.
+
+    Less than in the world where Russia came, and by more than Russia's other allies;
+    non-members least.
+    """
+    refused = run("kyrgyzstan-2010", replications=R)
+    helped = run("kyrgyzstan-2010", replications=R, overrides=["shocks[0].origin=armed_group"])
+    asked = refused.scenario.timeline.step_of(refused.scenario.shocks[1].at)
+    year = asked + 52
+
+    def security(result, state: str):
+        frame = result.tables["alignment"]
+        rows = frame[
+            (frame["state"] == state)
+            & (frame["power"] == "russia")
+            & (frame["domain"] == "security")
+        ]
+        return rows.pivot(index="step", columns="replication", values="value")
+
+    def gap(state: str) -> float:
+        return float((security(refused, state) - security(helped, state)).median(axis=1)[year])
+
+    requester = gap("kyrgyzstan")
+    allies = [gap("kazakhstan"), gap("tajikistan")]
+    assert requester < -0.15
+    assert all(requester < other - 0.05 for other in allies), (requester, allies)
+    assert all(abs(gap("uzbekistan")) < abs(other) for other in allies), "non-members least"
+    powers = refused.tables["powers"]
+    memory = powers[(powers["power"] == "russia") & (powers["step"] == year)]
+    by_state = memory.groupby("state", observed=True)["memory"].median()
+    assert by_state["kyrgyzstan"] < by_state["kazakhstan"] < by_state["uzbekistan"] < 0

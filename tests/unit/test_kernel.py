@@ -122,4 +122,4 @@ def test_the_kernels_parameters_are_the_formats():
     assert scaled["unrest_noise"] == "sqrt"
     assert scaled["investment_growth"] == "yearly"
     assert scaled["host_noise"] == "sqrt"
-    assert len(scaled) == 22  # the decision's weights do not depend on the step
+    assert len(scaled) == 23  # the decision's weights do not depend on the step

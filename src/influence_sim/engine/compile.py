@@ -266,6 +266,7 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
         diversion=np.zeros((1, p_n, s_n)),
         resentment=np.zeros((1, p_n, s_n)),
         distress=distress,
+        memory=np.zeros((1, s_n, p_n)),
         deployed=np.zeros((1, p_n, s_n)),
         pending=np.full((1, p_n, s_n), -1, dtype=np.int64),
         pending_size=np.zeros((1, p_n, s_n)),

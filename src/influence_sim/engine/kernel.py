@@ -133,6 +133,7 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
     relation = d.opinion_weight[:, None, None] * state.opinion  # (R, S, P)
     relation += d.elite_weight[:, None, None] * params.elite
     relation += economy.pressure(state, params, shocks)
+    relation += state.memory  # refusals and help remembered
     r, s, p = state.opinion.shape
     powers = np.empty((r, 2, s, p))  # contiguous: strided writes into u cost more than a copy
     for domain, offer in ((SECURITY, security_offer), (ECONOMY, economic_offer)):
@@ -258,6 +259,9 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     # Requests, decisions, arrivals.
     decisions = s_n + s_n * p_n + p_n
     events = requests(state, params, shocks, forced, noise[:, decisions : decisions + 2 * s_n])
+
+    # Memories of refusals and help fade slowly.
+    state.memory -= d.memory_decay[:, None, None] * state.memory
 
     # Credibility drifts back toward where it started.
     state.credibility += d.credibility_recovery[:, None, None] * (

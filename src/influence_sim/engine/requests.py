@@ -163,7 +163,30 @@ def answer(
         else:
             declined[ri, s] = True
             _credibility_shift(state, params, ally, ri, b, lead, -float(d.credibility_loss[b]))
+            remember(state, params, ally, ri, b, lead, s, -float(d.refusal_memory[b]))
     return requested, accepted, declined, reasons
+
+
+def remember(
+    state: State,
+    params: Params,
+    ally: BoolArray,
+    ri: int,
+    b: int,
+    power: int,
+    s: int,
+    amount: float,
+) -> None:
+    """A refusal (``amount`` < 0) or help (> 0) remembered, as a lasting shift of utility.
+
+    The requester ``s`` remembers it in full, the power's other allies in part
+    (``bystander_weight``), non-members less still (times ``nonmember_weight``).
+    """
+    d = params.dyn
+    share = float(d.bystander_weight[b])
+    seen = np.where(ally[power], share, share * float(d.nonmember_weight[b]))
+    seen[s] = 1.0
+    state.memory[ri, :, power] += amount * seen
 
 
 def weigh(
@@ -292,6 +315,7 @@ def restore_order(state: State, params: Params) -> BoolArray:
             b = ri if params.credibility0.shape[0] > 1 else 0
             _credibility_shift(state, params, ally, ri, b, p, float(d.credibility_gain[b]))
             state.opinion[ri, s, p] += d.intervention_gratitude[b]
+            remember(state, params, ally, ri, b, p, s, float(d.help_memory[b]))
         state.mission &= ~restored
     return restored
 

@@ -68,6 +68,10 @@ class Dyn:
     credibility_loss: Array
     nonmember_weight: Array
     credibility_recovery: Array
+    refusal_memory: Array
+    help_memory: Array
+    bystander_weight: Array
+    memory_decay: Array
     offer_weight: Array
     opinion_weight: Array
     elite_weight: Array
@@ -174,6 +178,7 @@ class State:
     diversion: Array  # (R, P, S) in [0, 1]: diversified away from the power after coercion
     resentment: Array  # (R, P, S) in [0, 1]: the memory of the power's coercion
     distress: Array  # (R, S) economic distress, derived each step
+    memory: Array  # (R, S, P) refusals (-) and help (+) the state remembers of each power
     deployed: Array  # (R, P, S)
     pending: IntArray  # (R, P, S) steps until arrival, -1 when none
     pending_size: Array  # (R, P, S)

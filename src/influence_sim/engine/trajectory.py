@@ -36,6 +36,7 @@ RECORDED = (
     "distress",
     "resentment",
     "diversion",
+    "memory",
 )
 """The state arrays a trajectory keeps."""
 

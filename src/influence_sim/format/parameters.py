@@ -174,6 +174,34 @@ class Dynamics(Spec):
         _CAL.format(2),
         per_step="rate",
     )
+    refusal_memory: NonNegative = _param(
+        0.3,
+        "Lasting fall in a requesting state's utility of the power that declined it (both "
+        "domains): a refusal remembered.",
+        "Estimate: after the refusal of June 2010 Kyrgyzstan's interim government turned to "
+        "the CSTO and the OSCE (Eurasianet, 12 June 2010); calibrated so the requester's "
+        "security reliance a year later is clearly below the world where it was helped "
+        "(tests/integration/test_decisions.py).",
+    )
+    help_memory: NonNegative = _param(
+        0.15,
+        "Lasting rise in a requesting state's utility of a power whose requested troops "
+        "restored order: help remembered.",
+        "Estimate: half a refusal's weight (help is expected of an ally, refusal is not); "
+        "to be calibrated.",
+    )
+    bystander_weight: Share = _param(
+        0.3,
+        "Share of a refusal's or help's memory that the power's other allies keep "
+        "(non-members keep this times nonmember_weight).",
+        "Estimate: the requester is hurt most (issue 11); to be calibrated.",
+    )
+    memory_decay: Share = _param(
+        0.005,
+        "Share of a remembered refusal or help that fades each week.",
+        "Estimate: a half-life of about two and a half years; to be calibrated.",
+        per_step="rate",
+    )
     # Offers and utilities
     offer_weight: NonNegative = _param(
         2.0, "Weight of a power's offer in a state's utility.", _CAL.format(1)

@@ -4,8 +4,9 @@ One row per observation, one column per variable: ``alignment`` and ``regional``
 are long in (state, power or ``self``, domain); ``states`` holds what belongs to a
 state (unrest, threat, salience, economic distress); ``powers`` what belongs to a
 power in a state (its credibility there, its posture, its troops, the public's
-opinion of it, and the economic ties: trade share, remittances and debt as shares of
-GDP, investment, the resentment of its coercion and the diversification away from it).
+opinion of it, the refusals and help the state remembers of it, and the economic
+ties: trade share, remittances and debt as shares of GDP, investment, the resentment
+of its coercion and the diversification away from it).
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def build_tables(
     power_frame["resentment"] = trajectory["resentment"].ravel()
     power_frame["diversification"] = trajectory["diversion"].ravel()
     power_frame["opinion"] = trajectory["opinion"].transpose(0, 1, 3, 2).ravel()
+    power_frame["memory"] = trajectory["memory"].transpose(0, 1, 3, 2).ravel()
     s_n = len(states)
     power_frame["security_capacity"] = np.repeat(trajectory["capacity"].ravel(), s_n)
     power_frame["economic_capacity"] = np.repeat(trajectory["econ"].ravel(), s_n)
