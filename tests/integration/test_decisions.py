@@ -108,3 +108,6 @@ def test_a_refusal_is_remembered_most_by_the_requester():
     memory = powers[(powers["power"] == "russia") & (powers["step"] == year)]
     by_state = memory.groupby("state", observed=True)["memory"].median()
     assert by_state["kyrgyzstan"] < by_state["kazakhstan"] < by_state["uzbekistan"] < 0
+    # Allies in the requester's situation (Tajikistan relies on Russia about as much as
+    # Kyrgyzstan; Kazakhstan less) take it more to heart.
+    assert by_state["kyrgyzstan"] < by_state["tajikistan"] < by_state["kazakhstan"]

@@ -17,6 +17,7 @@ from influence_sim.engine.state import (
     REASONS,
     RESPONDS_ALWAYS,
     RESPONDS_AUTO,
+    SECURITY,
     TROOPS,
     Array,
     BoolArray,
@@ -179,12 +180,16 @@ def remember(
 ) -> None:
     """A refusal (``amount`` < 0) or help (> 0) remembered, as a lasting shift of utility.
 
-    The requester ``s`` remembers it in full, the power's other allies in part
-    (``bystander_weight``), non-members less still (times ``nonmember_weight``).
+    The requester ``s`` remembers it in full; every other state in proportion to how
+    alike its situation is (1 less the gap between its security reliance on the power
+    and the requester's), times ``bystander_weight`` for the power's allies and that
+    times ``nonmember_weight`` for the rest.
     """
     d = params.dyn
     share = float(d.bystander_weight[b])
-    seen = np.where(ally[power], share, share * float(d.nonmember_weight[b]))
+    reliance = state.reliance[ri, SECURITY, :, power]  # (S,)
+    alike = 1.0 - np.abs(reliance - reliance[s])
+    seen = alike * np.where(ally[power], share, share * float(d.nonmember_weight[b]))
     seen[s] = 1.0
     state.memory[ri, :, power] += amount * seen
 

@@ -192,8 +192,9 @@ class Dynamics(Spec):
     )
     bystander_weight: Share = _param(
         0.3,
-        "Share of a refusal's or help's memory that the power's other allies keep "
-        "(non-members keep this times nonmember_weight).",
+        "Share of a refusal's or help's memory that the power's other allies keep, times "
+        "how alike their security reliance on it is to the requester's (non-members keep "
+        "this times nonmember_weight).",
         "Estimate: the requester is hurt most (issue 11); to be calibrated.",
     )
     memory_decay: Share = _param(
