@@ -183,3 +183,53 @@ def test_a_public_turned_against_an_investor_slows_its_investment():
     russia = series(news, "powers", "investment", power="russia", state="kazakhstan")
     same = series(base, "powers", "investment", power="russia", state="kazakhstan")
     assert abs((russia - same).median(axis=1).iloc[-1]) < 0.05, "only China's"
+
+
+def test_the_figures_docs_economy_data_quotes_are_the_shipped_ones():
+    """Each number the data page states is read from, or computed from, the files."""
+    from influence_sim.experiments.observed import observed
+    from tests.conftest import ROOT
+
+    text = " ".join((ROOT / "docs" / "economy-data.md").read_text().split())
+    data = {name: observed(name) for name in ("arms", "remittances", "trade")}
+
+    def value(series: str, state: str, partner: str, period: str) -> float:
+        frame = data[series]
+        row = frame[
+            (frame["state"] == state) & (frame["partner"] == partner) & (frame["period"] == period)
+        ]
+        assert len(row) >= 1, (series, state, partner, period)
+        return float(row["value"].iloc[0])
+
+    def usd(state: str, partner: str, period: str) -> str:
+        return f"{value('remittances', state, partner, period):g}"
+
+    def pct(series: str, state: str, partner: str, period: str) -> str:
+        return f"{100 * value(series, state, partner, period):g}%"
+
+    tajik = (value("remittances", "tajikistan", "russia", "2015"), value(
+        "remittances", "tajikistan", "russia", "2014"))  # fmt: skip
+    claims = [
+        f"USD {usd('tajikistan', 'russia', '2014')} billion in 2014, "
+        f"{usd('tajikistan', 'russia', '2015')} billion in 2015",
+        f"Kyrgyzstan ({usd('kyrgyzstan', 'russia', '2014')} to "
+        f"{usd('kyrgyzstan', 'russia', '2015')} billion)",
+        f"Uzbekistan ({usd('uzbekistan', 'russia', '2014')} to "
+        f"{usd('uzbekistan', 'russia', '2015')} billion)",
+        f"{usd('kyrgyzstan', 'russia', '2022-01/2022-11')} billion in the first eleven months, "
+        f"{round(100 * (value('remittances', 'kyrgyzstan', 'russia', '2022-01/2022-11') / value('remittances', 'kyrgyzstan', 'russia', '2021-01/2021-11') - 1))}% more",  # noqa: E501
+        f"rose {round(100 * (value('remittances', 'tajikistan', 'all', '2022') / value('remittances', 'tajikistan', 'all', '2021') - 1))}% "  # noqa: E501
+        f"({usd('tajikistan', 'all', '2021')} to {usd('tajikistan', 'all', '2022')} billion)",
+        f"Russia supplied {pct('arms', 'kazakhstan', 'russia', '2020/2024')} of Kazakhstan's",
+        f"and {pct('arms', 'region', 'russia', '2015/2019')} of the region's in 2015-2019, "
+        f"China {pct('arms', 'region', 'china', '2015/2019')} (up from "
+        f"{pct('arms', 'region', 'china', '2010/2014')} in 2010-2014)",
+        f"Kazakhstan's trade ({pct('trade', 'kazakhstan', 'china', '2023-01/2023-09')}",
+        f"Russia's ({pct('trade', 'kazakhstan', 'russia', '2023-01/2023-09')})",
+        f"({pct('trade', 'uzbekistan', 'china', '2023-01/2023-11')} against "
+        f"{pct('trade', 'uzbekistan', 'russia', '2023-01/2023-11')}",
+        f"in 2023 ({pct('trade', 'tajikistan', 'russia', '2023')})",
+    ]
+    for claim in claims:
+        assert claim in text, claim
+    assert tajik[0] / tajik[1] == pytest.approx(1 / 3, abs=0.02), "fell by two thirds"

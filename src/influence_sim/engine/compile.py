@@ -324,7 +324,7 @@ def _schedule(
         t = timeline.step_of(shock.at)
         here = steps[t]
         here.applied.append(index)
-        if isinstance(shock, _ECONOMIC):
+        if isinstance(shock, _LASTING_ECONOMIC):
             economy.add(shock, timeline, si, pi)
         elif isinstance(shock, UprisingShock):
             n = timeline.duration_steps(shock.duration, shock.at)
@@ -380,7 +380,7 @@ def _add_event(
         here.sets.append(setters(shock, timeline, si, pi, ai, index))
 
 
-_ECONOMIC = TradeDisruptionShock | SanctionsShock | LoanShock | MigrationPolicyShock
+_LASTING_ECONOMIC = TradeDisruptionShock | SanctionsShock | LoanShock | MigrationPolicyShock
 """Shocks that last and are held in the schedule's dense economic arrays."""
 
 

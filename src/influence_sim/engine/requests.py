@@ -146,10 +146,10 @@ def answer(
             continue
         can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0
         if responds == RESPONDS_AUTO:
-            spare = (free[ri, lead] - d.acceptance_capacity[b]) / d.capacity_spread[b]
-            spare_ok = bool(spare + draws[ri, s] > 0)
             terms = weigh(state, params, b, ri, lead, s, commitment, bool(internal[s]))
-            willing = bool(terms.sum() / d.decision_spread[b] + draws[ri, s_n + s] > 0)
+            spare, will = decision_scores(float(free[ri, lead]), terms, params, b)
+            spare_ok = bool(spare + draws[ri, s] > 0)
+            willing = bool(will + draws[ri, s_n + s] > 0)
             yes = can and spare_ok and willing
             reasons[ri, s] = reason_bits(terms, spare_ok and can)
         else:
@@ -185,11 +185,9 @@ def remember(
     and the requester's), times ``bystander_weight`` for the power's allies and that
     times ``nonmember_weight`` for the rest.
     """
-    d = params.dyn
-    share = float(d.bystander_weight[b])
     reliance = state.reliance[ri, SECURITY, :, power]  # (S,)
     alike = 1.0 - np.abs(reliance - reliance[s])
-    seen = alike * np.where(ally[power], share, share * float(d.nonmember_weight[b]))
+    seen = alike * perceived(params, ally, power, b) * float(params.dyn.bystander_weight[b])
     seen[s] = 1.0
     state.memory[ri, :, power] += amount * seen
 
@@ -225,20 +223,30 @@ def weigh(
     return terms
 
 
+def decision_scores(free: float, terms: Array, params: Params, b: int) -> tuple[float, float]:
+    """The two probit scores of a decision: troops to spare, and willing.
+
+    Each is compared with a standard normal draw (``answer``) or turned into a
+    probability (:func:`acceptance_probability`): one formula for both.
+    """
+    d = params.dyn
+    spare = (free - float(d.acceptance_capacity[b])) / float(d.capacity_spread[b])
+    willing = float(terms.sum()) / float(d.decision_spread[b])
+    return spare, willing
+
+
 def acceptance_probability(free: float, terms: Array, params: Params, b: int = 0) -> float:
     """The probability that a power answers yes: troops to spare, times willing.
 
-    ``free`` is its free capacity, ``terms`` what :func:`weigh` returns. The product of
-    the two probits the draws decide (``docs/ODD.md``, Requests), for figures and tests.
+    ``free`` is its free capacity, ``terms`` what :func:`weigh` returns; for figures and
+    tests of what the draws in ``answer`` decide.
     """
-    d = params.dyn
 
     def normal_cdf(x: float) -> float:
         return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
-    spare = normal_cdf((free - float(d.acceptance_capacity[b])) / float(d.capacity_spread[b]))
-    willing = normal_cdf(float(terms.sum()) / float(d.decision_spread[b]))
-    return spare * willing
+    spare, willing = decision_scores(free, terms, params, b)
+    return normal_cdf(spare) * normal_cdf(willing)
 
 
 def reason_bits(terms: Array, spare: bool) -> int:
@@ -325,6 +333,15 @@ def restore_order(state: State, params: Params) -> BoolArray:
     return restored
 
 
+def perceived(params: Params, ally: BoolArray, power: int, b: int) -> Array:
+    """How much of what a power does each state takes in, ``(S,)``.
+
+    Its allies fully, the others ``nonmember_weight`` of it (for credibility, and for the
+    memories of refusal and help).
+    """
+    return np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
+
+
 def _credibility_shift(
     state: State,
     params: Params,
@@ -335,7 +352,7 @@ def _credibility_shift(
     amount: float,
 ) -> None:
     """Move a power's credibility in every state's eyes: allies fully, others in part."""
-    seen = np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
+    seen = perceived(params, ally, power, b)
     cred = state.credibility[ri, power]
     if amount >= 0:
         cred += amount * seen * (1.0 - cred)
