@@ -6,6 +6,7 @@ allow for that.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -199,8 +200,12 @@ def test_9_why_russia_came_in_2022_and_not_in_2010(tmp_path, capsys):
     _, out = command(tmp_path, capsys, "run", "kyrgyzstan-2010", "--replications", R)
     assert _declined(out) >= 18, out  # nearly every one of 20
     assert "most often against: internal conflict, risk of being stuck" in out
+    froze = re.search(r"kyrgyzstan froze its csto membership in (\d+) of", out)
+    assert froze, out
+    assert 2 <= int(froze.group(1)) <= 11, "about three runs in ten, of 20"
     _, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
     assert _declined(out) <= 2, out
+    assert "Alliances:" not in out
     _, out = command(
         tmp_path,
         capsys,

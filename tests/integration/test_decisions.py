@@ -8,6 +8,7 @@ declined; neither by a threshold: the probability moves smoothly with what is at
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from influence_sim import load_scenario, run
@@ -111,3 +112,83 @@ def test_a_refusal_is_remembered_most_by_the_requester():
     # Allies in the requester's situation (Tajikistan relies on Russia about as much as
     # Kyrgyzstan; Kazakhstan less) take it more to heart.
     assert by_state["kyrgyzstan"] < by_state["tajikistan"] < by_state["kazakhstan"]
+
+
+def test_a_refused_member_may_freeze_its_membership_and_then_leave():
+    """After Osh, Kyrgyzstan freezes its CSTO participation within two years in about
+    three replications in ten (``exit_rate``'s documented calibration); allies that were
+    only bystanders less than half as often; where Russia came, nobody."""
+    n = 400
+    result = run("kyrgyzstan-2010", replications=n)
+    events = result.tables["events"]
+
+    def share(kind: str, state: str) -> float:
+        rows = events[(events["kind"] == kind) & (events["actor"] == state)]
+        assert (rows["target"] == "csto").all()
+        return rows["replication"].nunique() / n
+
+    requester = share("freeze", "kyrgyzstan")
+    assert 0.2 <= requester <= 0.4, requester
+    for ally in ("kazakhstan", "tajikistan"):
+        assert share("freeze", ally) < requester / 2
+    assert share("freeze", "uzbekistan") == 0  # not a member
+    # Leaving follows a freeze in the same replication, never comes first.
+    froze = events[events["kind"] == "freeze"].set_index(["replication", "actor"])["step"]
+    left = events[events["kind"] == "exit"].set_index(["replication", "actor"])["step"]
+    assert 0 < share("exit", "kyrgyzstan") < requester
+    assert (left < froze.reindex(left.index)).sum() == 0
+    assert froze.reindex(left.index).notna().all()
+    helped = run("kazakhstan-2022", replications=R).tables["events"]
+    assert not helped["kind"].isin(["freeze", "exit"]).any()
+
+
+def test_a_member_that_froze_relies_less_on_russia_from_then_on():
+    """A frozen member is promised nothing: a year after the request, the replications in
+    which Kyrgyzstan froze show a lower security reliance on Russia than those in which
+    it did not (the same refusal in both)."""
+    result = run("kyrgyzstan-2010", replications=400)
+    events = result.tables["events"]
+    froze = events[(events["kind"] == "freeze") & (events["actor"] == "kyrgyzstan")]
+    asked = result.scenario.timeline.step_of(result.scenario.shocks[1].at)
+    early = set(froze[froze["step"] <= asked + 26]["replication"])
+    frame = result.tables["alignment"]
+    at_year = frame[
+        (frame["state"] == "kyrgyzstan")
+        & (frame["power"] == "russia")
+        & (frame["domain"] == "security")
+        & (frame["step"] == asked + 52)
+    ].set_index("replication")["value"]
+    frozen = at_year[at_year.index.isin(early)]
+    stayed = at_year[~at_year.index.isin(set(froze["replication"]))]
+    assert len(frozen) >= 20
+    assert frozen.median() < stayed.median() - 0.05, (frozen.median(), stayed.median())
+
+
+def test_ties_to_the_source_of_the_trouble_weigh_against_coming():
+    """Kazakhstan's uprising blamed on a CSTO ally (Kyrgyzstan) or on Russia itself is
+    declined; blamed on armed groups, or on China, accepted; and the reason is recorded."""
+    shares = {}
+    for origin in ("armed_group", "china", "kyrgyzstan", "russia"):
+        rows = answers("kazakhstan-2022", overrides=[f"shocks[0].origin={origin}"])
+        shares[origin] = (rows["kind"] == "accept").mean()
+        if origin in ("kyrgyzstan", "russia"):
+            assert rows["detail"].str.contains("ties to the threat's source").all()
+    assert min(shares["armed_group"], shares["china"]) >= 0.9, shares
+    assert max(shares["kyrgyzstan"], shares["russia"]) <= 0.1, shares
+
+
+def test_troops_go_home_when_order_returns_as_in_january_2022():
+    """Without its scripted withdrawal, the CSTO force in Kazakhstan leaves as the
+    situation decides: in half the replications in the week of 10 January 2022 (it began
+    leaving on the 13th and had left by the 19th), nine in ten by the end of January."""
+    scenario = load_scenario("kazakhstan-2022")
+    unscripted = scenario.model_copy(
+        update={"shocks": [s for s in scenario.shocks if s.type != "withdrawal"]}
+    )
+    events = run(unscripted, replications=200).tables["events"]
+    gone = events[events["kind"] == "withdrawal"]
+    assert (gone["detail"] == "order restored").all()
+    assert gone["replication"].nunique() >= 0.95 * 200
+    dates = gone["date"]
+    assert dates.quantile(0.5) == pd.Timestamp("2022-01-10")
+    assert dates.quantile(0.9) <= pd.Timestamp("2022-01-31")

@@ -27,11 +27,13 @@ R = 4
 @pytest.fixture
 def quiet(tmp_path):
     """Kazakhstan 2022 without noise: every route must then give the same numbers,
-    seeds and seed derivations (a sweep's differ from a run's) notwithstanding."""
+    seeds and seed derivations (a sweep's differ from a run's) notwithstanding. Nor
+    hazards: troops stay until their scripted withdrawal, and nobody leaves the CSTO."""
     path = tmp_path / "quiet.yaml"
     path.write_text(
         f"name: quiet\nextends: {KZ}\n"
-        "dynamics: {unrest_noise: 0.0, opinion_noise: 0.0, host_noise: 0.0}\n"
+        "dynamics: {unrest_noise: 0.0, opinion_noise: 0.0, host_noise: 0.0,\n"
+        "  withdrawal_rate: 0.0, withdrawal_hostility: 0.0, exit_rate: 0.0}\n"
         "calendar: {start: 2021-12-27, step: 1 week, horizon: 1 year}\n"
     )
     return path

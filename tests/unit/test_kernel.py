@@ -92,7 +92,8 @@ def test_rates_scale_with_the_step():
 
 def test_noise_has_a_fixed_shape_and_one_stream_per_replication():
     width = noise_width(5, 2)
-    assert width == 5 + 5 * 2 + 2 + 2 * 5  # unrest, opinion, host economies, decisions
+    # unrest, opinion, host economies, decisions, going home, freezing or leaving
+    assert width == 5 + 5 * 2 + 2 + 2 * 5 + 2 * 5 + 2 * 5
     noise = Noise([seed_sequence(7, r) for r in range(2, 4)], width)
     draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 27)
     alone = np.random.default_rng(seed_sequence(7, 3)).standard_normal((40, width))
@@ -122,4 +123,6 @@ def test_the_kernels_parameters_are_the_formats():
     assert scaled["unrest_noise"] == "sqrt"
     assert scaled["investment_growth"] == "yearly"
     assert scaled["host_noise"] == "sqrt"
-    assert len(scaled) == 23  # the decision's weights do not depend on the step
+    # The decision's weights do not depend on the step; the three hazards are per week.
+    assert len(scaled) == 26
+    assert scaled["withdrawal_rate"] == scaled["exit_rate"] == "linear"

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from influence_sim import load_scenario
 from influence_sim.drivers.runner import run
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate
 from influence_sim.engine.kernel import noise_width, step
-from influence_sim.engine.requests import default_alliance
+from influence_sim.engine.requests import (
+    HOST_ASKS,
+    ORDER_RESTORED,
+    alliance_commitment_to,
+    default_alliance,
+    exponential,
+)
 from influence_sim.engine.schedule import StepShocks
+from influence_sim.engine.state import FROZEN, MEMBER
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"
@@ -119,12 +127,14 @@ def _two_alliances(compiled):
 def test_the_alliance_asked_follows_each_rows_commitments():
     compiled = compile_scenario(load_scenario(KZ))
     params, russia, china = _two_alliances(compiled)
-    best = default_alliance(params)
+    everyone = np.full((1, *params.alliance_members.shape), MEMBER)
+    best = default_alliance(params, everyone)
     assert best.shape == (2, len(compiled.states))
     assert (best[0] == 0).all()
     assert (best[1] == 1).all()
     # In a step, an automatic request in row 1 goes to the alliance China leads.
     state = replicate(compiled.initial, 2)
+    state.membership = np.repeat(everyone, 2, axis=0)
     kz = compiled.states.index("kazakhstan")
     state.unrest[:, kz] = 0.99
     state.armed[:, kz] = True
@@ -133,3 +143,89 @@ def test_the_alliance_asked_follows_each_rows_commitments():
     events = step(state, params, shocks, noise)
     assert events.requested[0, kz] == russia
     assert events.requested[1, kz] == china
+
+
+def _kz_world(replications: int):
+    compiled = compile_scenario(load_scenario(KZ))
+    state = replicate(compiled.initial, replications)
+    names = compiled.states, compiled.powers, compiled.alliances
+    return compiled, state, *(n.index(x) for n, x in zip(names, KZ_PARTIES, strict=True))
+
+
+KZ_PARTIES = ("kazakhstan", "russia", "csto")
+
+
+def test_a_frozen_member_is_promised_nothing_and_asks_no_alliance():
+    compiled, state, kz, russia, csto = _kz_world(2)
+    state.membership[1, csto, kz] = FROZEN
+    promise = alliance_commitment_to(compiled.params, state.membership)
+    assert promise[0, russia, kz] == 0.7  # the CSTO's commitment (central-asia-2021)
+    assert promise[1, russia, kz] == 0.0
+    assert (promise[0] == promise[1]).sum() == promise[0].size - 1  # nobody else changes
+    state.unrest[:, kz] = 0.99
+    state.armed[:, kz] = True
+    shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers))
+    noise = np.zeros((2, noise_width(len(compiled.states), len(compiled.powers))))
+    events = step(state, compiled.params.copy(), shocks, noise)
+    assert events.asked[0, kz] == csto
+    assert events.asked[1, kz] == -1  # the SCO sends no troops: nobody to ask
+
+
+def _request_noise(compiled, replications: int, value: float) -> np.ndarray:
+    """Zero noise, but the request stage's draws (decisions, hazards) set to ``value``."""
+    s_n, p_n = len(compiled.states), len(compiled.powers)
+    noise = np.zeros((replications, noise_width(s_n, p_n)))
+    start = s_n + s_n * p_n + p_n
+    noise[:, start:] = value
+    return noise
+
+
+def test_troops_are_sized_to_the_trouble_against_the_hosts_forces():
+    compiled, state, kz, russia, csto = _kz_world(3)
+    own = compiled.params.domestic_capacity[0, kz]
+    state.unrest[:, kz] = [0.25 * own, 0.5 * own, 0.99]  # a quarter, half, beyond its forces
+    shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers), requests=[(kz, csto)])
+    step(state, compiled.params.copy(), shocks, _request_noise(compiled, 3, 5.0))  # yes; all stay
+    on_way = state.pending[:, russia, kz] >= 0
+    size = np.where(on_way, state.pending_size[:, russia, kz], state.deployed[:, russia, kz])
+    troops = compiled.params.tools[0, russia, 0]
+    full = state.capacity[0, russia] * compiled.params.dyn.deployment_share[0] * troops
+    assert size[2] == pytest.approx(full)  # as much as the rule sends when it is all needed
+    # Below the host's forces, in proportion to the trouble at the decision.
+    assert size[1] / size[0] == pytest.approx(2.0)
+    assert size[1] == pytest.approx(full * state.unrest[1, kz] / own, rel=0.2)
+
+
+def _invited(replications: int, *, mission: bool, opinion: float):
+    compiled, state, kz, russia, _ = _kz_world(replications)
+    state.deployed[:, russia, kz] = 0.3
+    state.invited[:, russia, kz] = True
+    state.mission[:, russia, kz] = mission
+    state.unrest[:, kz] = 0.99 if mission else 0.0  # mission on: order not restored
+    state.opinion[:, kz, russia] = opinion
+    width = noise_width(len(compiled.states), len(compiled.powers))
+    noise = np.random.default_rng(11).standard_normal((replications, width))
+    shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers))
+    events = step(state, compiled.params.copy(), shocks, noise)
+    return events.withdrawn[:, russia, kz], events.left[:, russia, kz], compiled.params.dyn
+
+
+def test_invited_troops_go_home_at_the_hazard_once_order_is_restored():
+    n = 20_000
+    gone, why, dyn = _invited(n, mission=False, opinion=0.0)
+    expected = 1.0 - np.exp(-dyn.withdrawal_rate[0])  # a week's hazard of 0.7: 0.50
+    assert gone.mean() == pytest.approx(expected, abs=0.015)
+    assert (why[gone] == ORDER_RESTORED).all()
+    # While order is not restored they stay, unless the host's public turns on them.
+    gone, _, _ = _invited(n, mission=True, opinion=0.0)
+    assert not gone.any()
+    gone, why, dyn = _invited(n, mission=True, opinion=-1.0)
+    assert gone.mean() == pytest.approx(1.0 - np.exp(-dyn.withdrawal_hostility[0]), abs=0.015)
+    assert (why[gone] == HOST_ASKS).all()
+
+
+def test_two_squared_normals_make_the_exponential_the_hazards_use():
+    draws = np.random.default_rng(3).standard_normal((200_000, 2))
+    variates = exponential(draws)[:, 0]
+    for x in (0.1, 0.7, 2.0):
+        assert (variates < x).mean() == pytest.approx(1.0 - np.exp(-x), abs=0.005)

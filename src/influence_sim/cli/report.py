@@ -9,7 +9,11 @@ from influence_sim.viz.plotting import focus_state
 
 
 def describe(result: RunResult) -> list[str]:
-    """Three lines: who asked for troops, who came, how the focus state's alignment moved."""
+    """A line each: requests, answers, alliances left or frozen (if any), alignment.
+
+    Who asked for troops, who came, who froze its membership of an alliance or left it,
+    and how the focus state's alignment moved.
+    """
     events = result.tables["events"]
     n = result.replications
     lines = []
@@ -35,8 +39,23 @@ def describe(result: RunResult) -> list[str]:
             lag = _lag(requests, arrivals)
             parts.append(f"troops arrived a median {lag:g} steps after the first request")
         lines.append("Responses: " + "; ".join(parts) + ".")
+    lines.extend(_alliances(events, n))
     lines.append(_movement(result))
     return lines
+
+
+def _alliances(events: pd.DataFrame, n: int) -> list[str]:
+    """A line on the members that froze their membership of an alliance or left it, if any."""
+    moves = events[events["kind"].isin(["freeze", "exit"])]
+    if moves.empty:
+        return []
+    parts = []
+    for (state, alliance), rows in moves.groupby(["actor", "target"], sort=False):
+        froze = rows[rows["kind"] == "freeze"]["replication"].nunique()
+        left = rows[rows["kind"] == "exit"]["replication"].nunique()
+        text = f"{state} froze its {alliance} membership in {froze} of {n} replications"
+        parts.append(text + (f" and left in {left}" if left else ""))
+    return ["Alliances: " + "; ".join(parts) + "."]
 
 
 def _answers(power: object, rows: pd.DataFrame, n: int) -> str:

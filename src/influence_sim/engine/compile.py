@@ -27,6 +27,7 @@ from influence_sim.engine.kernel import (
 )
 from influence_sim.engine.schedule import EconomyShocks, Schedule, StepShocks
 from influence_sim.engine.setters import TOOLS, scale, setters
+from influence_sim.engine.state import MEMBER, OUT
 from influence_sim.errors import ScenarioError
 from influence_sim.format.calendar import Timeline
 from influence_sim.format.parameters import Dynamics
@@ -267,11 +268,13 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
         resentment=np.zeros((1, p_n, s_n)),
         distress=distress,
         memory=np.zeros((1, s_n, p_n)),
+        membership=np.where(params.alliance_members, MEMBER, OUT)[None].astype(np.int64),
         deployed=np.zeros((1, p_n, s_n)),
         pending=np.full((1, p_n, s_n), -1, dtype=np.int64),
         pending_size=np.zeros((1, p_n, s_n)),
         pending_requested=np.zeros((1, p_n, s_n), dtype=bool),
         mission=np.zeros((1, p_n, s_n), dtype=bool),
+        invited=np.zeros((1, p_n, s_n), dtype=bool),
         armed=unrest < params.unrest_threshold,
         alarmed=np.zeros((1, p_n), dtype=bool),
     )
@@ -316,8 +319,9 @@ def _schedule(
     economy = _Economy(t_n, len(pi), s_n)
     internal = np.zeros((t_n, s_n), dtype=bool)
     outside = np.zeros((t_n, s_n), dtype=bool)
+    source = np.full((t_n, s_n), -1, dtype=np.int64)
     steps = [
-        StepShocks(grievance[t], hold[t], waiting[t], economy.step(t), internal[t])
+        StepShocks(grievance[t], hold[t], waiting[t], economy.step(t), internal[t], source[t])
         for t in range(t_n)
     ]
     for index, shock in enumerate(scenario.shocks):
@@ -332,6 +336,9 @@ def _schedule(
             # A request answers the trouble under way, and for as long again after it.
             seen = internal if shock.origin == "internal" else outside
             seen[t : t + 2 * n, si[shock.state]] = True
+            if shock.origin in si or shock.origin in pi:  # a state or a power behind it
+                named = si[shock.origin] if shock.origin in si else -(pi[shock.origin] + 2)
+                source[t : t + 2 * n, si[shock.state]] = named
         elif isinstance(shock, ExternalThreatShock):
             here.threat_set.append((si[shock.state], shock.level))
             if shock.duration is not None:

@@ -65,9 +65,10 @@ def noise_width(n_states: int, n_powers: int) -> int:
 
     One per state (unrest), one per state and power (opinion), one per power (its host
     economy), two per state (a decision on its request: troops to spare, willingness),
-    in that order.
+    two per state (an exponential variate for troops going home) and two per state
+    (another for freezing or leaving an alliance), in that order.
     """
-    return n_states + n_states * n_powers + n_powers + 2 * n_states
+    return n_states + n_states * n_powers + n_powers + 6 * n_states
 
 
 def alignment_of(reliance: Array, salience: Array) -> Array:
@@ -120,7 +121,7 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
     acceptance /= 2.0
     # A promise to come (commitment, reach) is worth what the power's credibility and free
     # capacity make it; assistance in place (posture) and troops on the ground count as they are.
-    promise = alliance_commitment_to(params) + params.reach
+    promise = alliance_commitment_to(params, state.membership) + params.reach
     security_offer = state.credibility * state.capacity[:, :, None]
     security_offer *= promise
     security_offer += state.posture
@@ -258,7 +259,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
 
     # Requests, decisions, arrivals.
     decisions = s_n + s_n * p_n + p_n
-    events = requests(state, params, shocks, forced, noise[:, decisions : decisions + 2 * s_n])
+    events = requests(state, params, shocks, forced, noise[:, decisions : decisions + 6 * s_n])
 
     # Memories of refusals and help fade slowly.
     state.memory -= d.memory_decay[:, None, None] * state.memory

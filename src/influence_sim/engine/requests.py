@@ -1,8 +1,9 @@
-"""Requests for troops, decisions, arrivals, reassessment and order restored.
+"""Requests for troops, decisions, arrivals, reassessment, order restored and leaving.
 
-The third stage of a step (``docs/ODD.md``), in named parts: withdrawals, who asks,
-what the lead power answers, forced interventions, arrivals, other powers'
-reassessment, and the credibility and gratitude that order restored brings.
+The third stage of a step (``docs/ODD.md``), in named parts: scripted withdrawals, who
+asks, what the lead power answers, forced interventions, arrivals, other powers'
+reassessment, the credibility and gratitude that order restored brings, troops that go
+home as the situation decides, and members that freeze or leave an alliance.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 from influence_sim.engine.schedule import StepShocks
 from influence_sim.engine.state import (
     AGAINST,
+    FROZEN,
+    MEMBER,
+    OUT,
     REASONS,
     RESPONDS_ALWAYS,
     RESPONDS_AUTO,
@@ -29,25 +33,49 @@ from influence_sim.engine.state import (
 
 Forced = tuple[list[tuple[int, int, float]], list[tuple[int, int]]]
 
+ORDER_RESTORED, HOST_ASKS = 1, 2
+"""Why troops went home without a script (``StepEvents.left``)."""
 
-def alliance_commitment_to(params: Params) -> Array:
-    """Each power's strongest collective-defence commitment to each state, ``(B, P, S)``."""
+
+def alliance_commitment_to(params: Params, membership: IntArray) -> Array:
+    """Each power's strongest collective-defence commitment to each state, ``(R, P, S)``.
+
+    Only to members in good standing (``membership``, ``(R, A, S)``): a frozen or former
+    member is promised nothing. ``R`` is the larger of the memberships' and the
+    commitments' batch.
+    """
     _, p, s = params.reach.shape
-    b = max(params.reach.shape[0], params.alliance_commitment.shape[0])
-    out = np.zeros((b, p, s))
+    r = max(membership.shape[0], params.alliance_commitment.shape[0])
+    out = np.zeros((r, p, s))
     for a, lead in enumerate(params.alliance_lead):
         if params.alliance_deploys[a]:
-            members = params.alliance_members[a][None, :]
-            commit = params.alliance_commitment[:, a, None] * members
-            out[:, lead, :] = np.maximum(out[:, lead, :], commit)
+            commit = params.alliance_commitment[:, a, None] * (membership[:, a, :] == MEMBER)
+            np.maximum(out[:, lead, :], commit, out=out[:, lead, :])
     return out
 
 
-def allies(params: Params) -> BoolArray:
-    """Whether each state belongs to an alliance each power leads, ``(P, S)``."""
-    out = np.zeros((params.n_powers, params.n_states), dtype=bool)
+def allies(params: Params, membership: IntArray) -> BoolArray:
+    """Whether each state is a member in good standing of an alliance each power leads.
+
+    Shaped ``(R, P, S)``.
+    """
+    out = np.zeros((membership.shape[0], params.n_powers, params.n_states), dtype=bool)
     for a, lead in enumerate(params.alliance_lead):
-        out[lead] |= params.alliance_members[a]
+        out[:, lead] |= membership[:, a] == MEMBER
+    return out
+
+
+def exponential(draws: Array) -> Array:
+    """Standard exponential variates from pairs of standard normals, ``(R, S)``.
+
+    ``draws`` is ``(R, 2 S)``; (z1^2 + z2^2)/2 is exactly exponential with mean 1, so an
+    event of cumulative hazard H in a step happens when the variate is below H (with
+    probability 1 - exp(-H)).
+    """
+    s = draws.shape[1] // 2
+    out = draws[:, :s] ** 2
+    out += draws[:, s:] ** 2
+    out /= 2.0
     return out
 
 
@@ -63,20 +91,37 @@ def requests(
         params: The parameters.
         shocks: This step's shocks (scripted requests, whether trouble is internal).
         forced: The forced interventions and withdrawals ``apply_shocks`` returned.
-        draws: Standard normal draws for the decisions, ``(R, 2 S)``: per state, whether
-            the power can spare troops, then whether it is willing (a fixed shape, drawn
-            whether anyone asks or not, so that paired runs stay paired).
+        draws: Standard normal draws, ``(R, 6 S)``, in a fixed shape drawn whether
+            anything happens or not, so that paired runs stay paired: per state, whether
+            the power can spare troops, whether it is willing, then two pairs whose
+            squares make an exponential variate each (troops going home, a member
+            freezing or leaving).
     """
+    s_n = params.n_states
     interventions, withdrawals = forced
     withdrawn = withdraw(state, withdrawals)
     ask = who_asks(state, params, shocks)
-    requested, accepted, declined, reasons = answer(state, params, ask, shocks.internal, draws)
+    requested, accepted, declined, reasons = answer(state, params, ask, shocks, draws[:, : 2 * s_n])
     intervene(state, params, interventions)
     arrived = arrive(state)
     newly = reassess(state, arrived)
     restored = restore_order(state, params)
+    left = go_home(state, params, exponential(draws[:, 2 * s_n : 4 * s_n]))
+    frozen, exited = reconsider(state, params, exponential(draws[:, 4 * s_n : 6 * s_n]))
     return StepEvents(
-        ask, requested, accepted, declined, arrived, restored, withdrawn, newly, shocks, reasons
+        ask,
+        requested,
+        accepted,
+        declined,
+        arrived,
+        restored,
+        withdrawn | (left > 0),
+        left,
+        newly,
+        shocks,
+        reasons,
+        frozen,
+        exited,
     )
 
 
@@ -88,6 +133,7 @@ def withdraw(state: State, withdrawals: list[tuple[int, int]]) -> BoolArray:
         state.deployed[:, p, s] = 0.0
         state.pending[:, p, s] = -1
         state.mission[:, p, s] = False
+        state.invited[:, p, s] = False
     return withdrawn
 
 
@@ -102,7 +148,7 @@ def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
     ask = np.full((r, s_n), -1, dtype=np.int64)
     over = state.armed & (state.unrest > params.unrest_threshold) & ~shocks.waiting[None, :]
     if over.any():  # most steps nobody is: the alliance choice is not worked out then
-        auto_alliance = np.broadcast_to(default_alliance(params), (r, s_n))  # (R, S)
+        auto_alliance = np.broadcast_to(default_alliance(params, state.membership), (r, s_n))
         over &= auto_alliance >= 0
         ask[over] = auto_alliance[over]
     for s, target in shocks.requests:
@@ -113,7 +159,7 @@ def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
 
 
 def answer(
-    state: State, params: Params, ask: IntArray, internal: BoolArray, draws: Array
+    state: State, params: Params, ask: IntArray, shocks: StepShocks, draws: Array
 ) -> tuple[IntArray, BoolArray, BoolArray, IntArray]:
     """The lead power's answer to each request (``(R, S)`` each).
 
@@ -129,11 +175,12 @@ def answer(
     d = params.dyn
     s_n = params.n_states
     free = state.capacity - state.deployed.sum(axis=2)  # (R, P)
-    commit_to = alliance_commitment_to(params)  # once, not per replication that asks
-    ally = allies(params)  # (P, S), likewise
+    commit_to = alliance_commitment_to(params, state.membership)  # once, not per asker
+    ally = allies(params, state.membership)  # (R, P, S), likewise
     for ri, s in zip(*np.nonzero(asking), strict=True):
         b = ri if params.alliance_commitment.shape[0] > 1 else 0
-        lead, commitment, responds, deploys = _terms(params, int(ask[ri, s]), b, s, commit_to)
+        target = int(ask[ri, s])
+        lead, commitment, responds, deploys = _terms(params, state, target, b, ri, s, commit_to)
         requested[ri, s] = lead
         if state.deployed[ri, lead, s] > 0 or state.pending[ri, lead, s] >= 0:
             # Troops already there or on the way answer the request: nothing new is sent,
@@ -143,10 +190,13 @@ def answer(
                 state.pending_requested[ri, lead, s] = True
             else:
                 state.mission[ri, lead, s] = True
+                state.invited[ri, lead, s] = True
             continue
         can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0
         if responds == RESPONDS_AUTO:
-            terms = weigh(state, params, b, ri, lead, s, commitment, bool(internal[s]))
+            internal = bool(shocks.internal[s])
+            ties = tie(state, ally, ri, lead, int(shocks.source[s]))
+            terms = weigh(state, params, b, ri, lead, s, commitment, internal, ties)
             spare, will = decision_scores(float(free[ri, lead]), terms, params, b)
             spare_ok = bool(spare + draws[ri, s] > 0)
             willing = bool(will + draws[ri, s_n + s] > 0)
@@ -156,16 +206,30 @@ def answer(
             yes = can and responds == RESPONDS_ALWAYS
         if yes:
             size = float(free[ri, lead] * d.deployment_share[b] * params.tools[b, lead, TROOPS])
-            state.pending[ri, lead, s] = params.deploy_delay[b, lead]
-            state.pending_size[ri, lead, s] = size
-            state.pending_requested[ri, lead, s] = True
-            free[ri, lead] -= size
+            size *= need(state, params, b, ri, s)
             accepted[ri, s] = True
+            if size > 0:  # nothing to send where there is no trouble at all
+                state.pending[ri, lead, s] = params.deploy_delay[b, lead]
+                state.pending_size[ri, lead, s] = size
+                state.pending_requested[ri, lead, s] = True
+                free[ri, lead] -= size
         else:
             declined[ri, s] = True
-            _credibility_shift(state, params, ally, ri, b, lead, -float(d.credibility_loss[b]))
-            remember(state, params, ally, ri, b, lead, s, -float(d.refusal_memory[b]))
+            _credibility_shift(state, params, ally[ri], ri, b, lead, -float(d.credibility_loss[b]))
+            remember(state, params, ally[ri], ri, b, lead, s, -float(d.refusal_memory[b]))
     return requested, accepted, declined, reasons
+
+
+def need(state: State, params: Params, b: int, ri: int, s: int) -> float:
+    """How much of the force a power would send state ``s`` needs, in [0, 1].
+
+    The trouble (unrest, or an external threat, whichever is greater) against the host's
+    own forces: all of it when the trouble is as large as they are, less when they are
+    stronger (``docs/ODD.md``, Requests).
+    """
+    trouble = max(float(state.unrest[ri, s]), float(state.threat[ri, s]))
+    own = float(params.domestic_capacity[b, s])
+    return 1.0 if trouble >= own else trouble / own
 
 
 def remember(
@@ -183,7 +247,7 @@ def remember(
     The requester ``s`` remembers it in full; every other state in proportion to how
     alike its situation is (1 less the gap between its security reliance on the power
     and the requester's), times ``bystander_weight`` for the power's allies and that
-    times ``nonmember_weight`` for the rest.
+    times ``nonmember_weight`` for the rest. ``ally`` is the replication's ``(P, S)``.
     """
     reliance = state.reliance[ri, SECURITY, :, power]  # (S,)
     alike = 1.0 - np.abs(reliance - reliance[s])
@@ -201,12 +265,15 @@ def weigh(
     s: int,
     commitment: float,
     internal: bool,
+    ties: float = 0.0,
 ) -> Array:
     """What a lead power weighs in answering state ``s``: one term per entry of ``REASONS``.
 
     Positive terms are stakes, negative ones costs; whether troops can be spared is
     decided apart (the second entry is 0 here). The power is willing when the sum plus
     noise of spread ``decision_spread`` is positive (``docs/ODD.md``, Requests).
+    ``internal``: whether the trouble is an internal conflict; ``ties``: how closely the
+    power is tied to its source (:func:`tie`).
     """
     d = params.dyn
     gdp = params.gdp[b, s]
@@ -220,7 +287,20 @@ def weigh(
     terms[5] = -d.cost_internal[b] * float(internal)
     terms[6] = -d.cost_stuck[b] * state.unrest[ri, s] * (1.0 - params.reach[b, lead, s])
     terms[7] = -d.cost_hostility[b] * max(0.0, -state.opinion[ri, s, lead])
+    terms[8] = -d.cost_ties[b] * ties
     return terms
+
+
+def tie(state: State, ally: BoolArray, ri: int, lead: int, source: int) -> float:
+    """How closely a power is tied to the source of a state's trouble, in [0, 1].
+
+    A state behind the trouble: 1 if it is the power's ally, else its security reliance
+    on the power (a client). The power itself: 1. Another power, an armed group, or an
+    internal conflict: 0.
+    """
+    if source >= 0:
+        return max(float(ally[ri, lead, source]), float(state.reliance[ri, SECURITY, source, lead]))
+    return 1.0 if source == -(lead + 2) else 0.0
 
 
 def decision_scores(free: float, terms: Array, params: Params, b: int) -> tuple[float, float]:
@@ -263,18 +343,22 @@ def reason_bits(terms: Array, spare: bool) -> int:
 
 
 def _terms(
-    params: Params, target: int, b: int, s: int, commit_to: Array
+    params: Params, state: State, target: int, b: int, ri: int, s: int, commit_to: Array
 ) -> tuple[int, float, int, bool]:
-    """Who decides a request, the commitment at stake, the policy, whether troops can go."""
+    """Who decides a request, the commitment at stake, the policy, whether troops can go.
+
+    An alliance owes nothing to a state that has frozen its membership or left.
+    """
     if target >= 0:
+        standing = state.membership[ri, target, s] == MEMBER
         return (
             int(params.alliance_lead[target]),
-            float(params.alliance_commitment[b, target]),
+            float(params.alliance_commitment[b, target]) if standing else 0.0,
             int(params.alliance_responds[target]),
             bool(params.alliance_deploys[target]),
         )
     lead = -target - 2  # a request to a power directly: its strongest commitment counts
-    return lead, float(commit_to[b, lead, s]), RESPONDS_AUTO, True
+    return lead, float(commit_to[ri, lead, s]), RESPONDS_AUTO, True
 
 
 def intervene(state: State, params: Params, interventions: list[tuple[int, int, float]]) -> None:
@@ -293,6 +377,7 @@ def arrive(state: State) -> BoolArray:
     if arrived.any():
         state.deployed += np.where(arrived, state.pending_size, 0.0)
         state.mission |= arrived & state.pending_requested
+        state.invited |= arrived & state.pending_requested
         state.pending_requested &= ~arrived
     state.pending = np.where(
         state.pending > 0, state.pending - 1, np.where(arrived, -1, state.pending)
@@ -323,21 +408,79 @@ def restore_order(state: State, params: Params) -> BoolArray:
     d = params.dyn
     restored = state.mission & (state.unrest < params.unrest_threshold)[:, None, :]
     if restored.any():
-        ally = allies(params)
+        ally = allies(params, state.membership)
         for ri, p, s in zip(*np.nonzero(restored), strict=True):
             b = ri if params.credibility0.shape[0] > 1 else 0
-            _credibility_shift(state, params, ally, ri, b, p, float(d.credibility_gain[b]))
+            _credibility_shift(state, params, ally[ri], ri, b, p, float(d.credibility_gain[b]))
             state.opinion[ri, s, p] += d.intervention_gratitude[b]
-            remember(state, params, ally, ri, b, p, s, float(d.help_memory[b]))
+            remember(state, params, ally[ri], ri, b, p, s, float(d.help_memory[b]))
         state.mission &= ~restored
     return restored
+
+
+def go_home(state: State, params: Params, exposure: Array) -> IntArray:
+    """Troops the host invited go home as the situation decides; returns why, ``(R, P, S)``.
+
+    A hazard per week of ``withdrawal_rate`` once order is restored, plus
+    ``withdrawal_hostility`` times the host public's hostility to the power (the host
+    asks them to leave); they leave when the state's exponential variate ``exposure``
+    (``(R, S)``, one per state and step) is below the step's cumulative hazard.
+    Troops that came uninvited stay until a scripted withdrawal.
+    """
+    left = np.zeros(state.deployed.shape, dtype=np.int64)
+    here = state.invited & (state.deployed > 0)
+    if not here.any():
+        return left
+    d = params.dyn
+    hostility = np.maximum(0.0, -state.opinion.transpose(0, 2, 1))  # (R, P, S)
+    hazard = d.withdrawal_hostility[:, None, None] * hostility
+    hazard += d.withdrawal_rate[:, None, None] * ~state.mission
+    go = here & (exposure[:, None, :] < hazard)
+    if go.any():
+        left[go] = np.where(state.mission[go], HOST_ASKS, ORDER_RESTORED)
+        state.deployed[go] = 0.0
+        state.invited[go] = False
+        state.mission[go] = False
+    return left
+
+
+def reconsider(state: State, params: Params, exposure: Array) -> tuple[BoolArray, BoolArray]:
+    """Members that freeze their participation in an alliance, and frozen ones that leave.
+
+    Each alliance's members in good standing freeze, and its frozen members leave, at a
+    hazard per week of ``exit_rate`` times the grievance the state holds against the
+    alliance's lead (its remembered refusals beyond the help it remembers) times
+    1 + ``exit_alternatives`` times its security reliance on other powers (alternatives on
+    offer). ``exposure`` is one exponential variate per state and step, ``(R, S)``.
+
+    Returns:
+        Newly frozen and newly left, ``(R, A, S)`` each.
+    """
+    frozen = np.zeros(state.membership.shape, dtype=bool)
+    exited = np.zeros(state.membership.shape, dtype=bool)
+    d = params.dyn
+    p_n = params.n_powers
+    for a, lead in enumerate(params.alliance_lead):
+        grievance = np.maximum(0.0, -state.memory[:, :, lead])  # (R, S)
+        standing = state.membership[:, a]  # a view: changed in place below
+        if not ((standing > OUT) & (grievance > 0)).any():
+            continue
+        security = state.reliance[:, SECURITY, :, :p_n]  # (R, S, P)
+        alternatives = security.sum(axis=2) - security[:, :, lead]
+        hazard = d.exit_rate[:, None] * grievance
+        hazard *= 1.0 + d.exit_alternatives[:, None] * alternatives
+        go = (standing > OUT) & (exposure < hazard)
+        frozen[:, a] = go & (standing == MEMBER)
+        exited[:, a] = go & (standing == FROZEN)
+        standing[go] -= 1
+    return frozen, exited
 
 
 def perceived(params: Params, ally: BoolArray, power: int, b: int) -> Array:
     """How much of what a power does each state takes in, ``(S,)``.
 
     Its allies fully, the others ``nonmember_weight`` of it (for credibility, and for the
-    memories of refusal and help).
+    memories of refusal and help). ``ally`` is one replication's ``(P, S)``.
     """
     return np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
 
@@ -360,20 +503,21 @@ def _credibility_shift(
         cred += amount * seen * cred
 
 
-def default_alliance(params: Params) -> IntArray:
+def default_alliance(params: Params, membership: IntArray) -> IntArray:
     """The collective-defence alliance each state would ask (highest commitment), or -1.
 
-    Shaped ``(B, S)``: in a sweep the commitments, and so the choice, may differ by row.
-    Ties go to the alliance listed first.
+    Shaped ``(R, S)``: in a sweep the commitments, and in any run the memberships, may
+    differ by row. Only alliances the state is a member in good standing of count; ties go
+    to the alliance listed first.
     """
-    b_n, s_n = params.alliance_commitment.shape[0], params.n_states
-    best = np.full((b_n, s_n), -1, dtype=np.int64)
-    best_commit = np.full((b_n, s_n), -1.0)
+    r = max(membership.shape[0], params.alliance_commitment.shape[0])
+    best = np.full((r, params.n_states), -1, dtype=np.int64)
+    best_commit = np.full((r, params.n_states), -1.0)
     for a in range(len(params.alliance_lead)):
         if not params.alliance_deploys[a]:
             continue
         commit = params.alliance_commitment[:, a, None]  # (B, 1)
-        better = params.alliance_members[a][None, :] & (commit > best_commit)
+        better = (membership[:, a, :] == MEMBER) & (commit > best_commit)
         best[better] = a
         best_commit = np.where(better, commit, best_commit)
     return best

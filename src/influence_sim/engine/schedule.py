@@ -63,6 +63,7 @@ class StepShocks:
     waiting: NDArray[np.bool_]  # (S,) a request of the state's is scripted for a later step
     economy: EconomyShocks
     internal: NDArray[np.bool_]  # (S,) an internal uprising is under way (none from outside)
+    source: NDArray[np.int64]  # (S,) a named source of the trouble: a state, -(power + 2), or -1
     threat_set: list[tuple[int, float]] = field(default_factory=list)
     requests: list[tuple[int, int]] = field(default_factory=list)  # (state, alliance or -(p+2))
     interventions: list[tuple[int, int, float]] = field(
@@ -85,6 +86,7 @@ class StepShocks:
             np.zeros(n_states, dtype=bool),
             EconomyShocks.none(n_powers, n_states),
             np.zeros(n_states, dtype=bool),
+            np.full(n_states, -1, dtype=np.int64),
             **events,
         )
 

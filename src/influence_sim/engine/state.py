@@ -38,9 +38,14 @@ REASONS = (
     "internal conflict",
     "risk of being stuck",
     "public hostility",
+    "ties to the threat's source",
 )
 """The terms a decision on a request weighs; bit i of a reason mask for, bit 16 + i against."""
 AGAINST = 16
+
+OUT, FROZEN, MEMBER = 0, 1, 2
+"""A state's standing in an alliance (``State.membership``): not (or no longer) a member,
+a member that has frozen its participation, a member."""
 
 
 @dataclass
@@ -63,7 +68,10 @@ class Dyn:
     cost_internal: Array
     cost_stuck: Array
     cost_hostility: Array
+    cost_ties: Array
     deployment_share: Array
+    withdrawal_rate: Array
+    withdrawal_hostility: Array
     credibility_gain: Array
     credibility_loss: Array
     nonmember_weight: Array
@@ -72,6 +80,8 @@ class Dyn:
     help_memory: Array
     bystander_weight: Array
     memory_decay: Array
+    exit_rate: Array
+    exit_alternatives: Array
     offer_weight: Array
     opinion_weight: Array
     elite_weight: Array
@@ -132,7 +142,7 @@ class Params:
     opinion_ref: Array  # (B, S, P) public opinion of the calibrated world at the start
     host_trend: Array  # (B, P) the level each host-economy index reverts to
     alliance_lead: IntArray  # (A,)
-    alliance_members: BoolArray  # (A, S)
+    alliance_members: BoolArray  # (A, S) at the start (State.membership changes)
     alliance_deploys: BoolArray  # (A,)
     alliance_responds: IntArray  # (A,)
     alliance_commitment: Array  # (B, A)
@@ -179,11 +189,13 @@ class State:
     resentment: Array  # (R, P, S) in [0, 1]: the memory of the power's coercion
     distress: Array  # (R, S) economic distress, derived each step
     memory: Array  # (R, S, P) refusals (-) and help (+) the state remembers of each power
+    membership: IntArray  # (R, A, S) MEMBER, FROZEN or OUT
     deployed: Array  # (R, P, S)
     pending: IntArray  # (R, P, S) steps until arrival, -1 when none
     pending_size: Array  # (R, P, S)
     pending_requested: BoolArray  # (R, P, S) whether the deployment answers a request
     mission: BoolArray  # (R, P, S) requested troops on the ground, order not yet restored
+    invited: BoolArray  # (R, P, S) troops on the ground at the host's request
     armed: BoolArray  # (R, S) whether the government will ask when unrest passes its threshold
     alarmed: BoolArray  # (R, P) whether the power has reassessed its investments' security
 
@@ -208,9 +220,12 @@ class StepEvents:
     arrived: BoolArray  # (R, P, S)
     restored: BoolArray  # (R, P, S) order restored with a power's requested troops
     withdrawn: BoolArray  # (R, P, S)
+    left: IntArray  # (R, P, S) withdrawals the situation decided: ORDER_RESTORED, HOST_ASKS, or 0
     alarmed: BoolArray  # (R, P) newly alarmed this step
     shocks: StepShocks
     reasons: IntArray  # (R, S) bits of REASONS: what weighed for (low) and against (high)
+    frozen: BoolArray  # (R, A, S) members that froze their participation this step
+    exited: BoolArray  # (R, A, S) members that left this step
 
 
 def _copy(obj: Any) -> Any:

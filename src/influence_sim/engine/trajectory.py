@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import State, StepEvents
+from influence_sim.engine.requests import HOST_ASKS, ORDER_RESTORED
 from influence_sim.engine.state import AGAINST, REASONS
 
 RECORDED = (
@@ -39,6 +40,9 @@ RECORDED = (
     "memory",
 )
 """The state arrays a trajectory keeps."""
+
+WHY_LEFT = {ORDER_RESTORED: "order restored", HOST_ASKS: "the host asks them to leave"}
+"""The detail of a withdrawal the situation decided (a scripted one has none)."""
 
 EventRow = tuple[int, int, str, str, str, str]
 """(replication, step, kind, actor, target, detail)."""
@@ -128,7 +132,14 @@ class Recorder:
             ("withdrawal", events.withdrawn),
         ):
             for r, p, s in zip(*np.nonzero(mask), strict=True):
-                rows.append((self.first + int(r), step, kind, names[p], c.states[s], ""))
+                why = WHY_LEFT.get(int(events.left[r, p, s]), "") if kind == "withdrawal" else ""
+                rows.append((self.first + int(r), step, kind, names[p], c.states[s], why))
+        for kind, mask, detail in (
+            ("freeze", events.frozen, "freezes its participation"),
+            ("exit", events.exited, "leaves"),
+        ):
+            for r, a, s in zip(*np.nonzero(mask), strict=True):
+                rows.append((self.first + int(r), step, kind, c.states[s], c.alliances[a], detail))
         for r, p in zip(*np.nonzero(events.alarmed), strict=True):
             rows.append(
                 (self.first + int(r), step, "reassessment", names[p], "", "raises its posture")

@@ -145,12 +145,37 @@ class Dynamics(Spec):
         "Cost in the decision of a hostile requesting public (its negative opinion of the power).",
         "Estimate: troops unwelcome by the public are a liability; to be calibrated.",
     )
+    cost_ties: NonNegative = _param(
+        1.0,
+        "Cost in the decision of ties between the power and the source of the trouble (an "
+        "uprising whose origin names a state or power): 1 if the source is the power "
+        "itself or its ally, else the source's security reliance on it.",
+        "Estimate: the CSTO sent no troops when its members Kyrgyzstan and Tajikistan "
+        "fought on their border in April 2021 and September 2022 (public record); to be "
+        "calibrated.",
+    )
     deployment_share: Share = _param(
         0.5,
         "Share of its free security capacity, times its troops' strength, that a power sends "
         "when it accepts a request.",
         "Public record: the CSTO force in Kazakhstan was about 2,000 troops, a fraction of "
         "Russia's airborne forces; strength calibrated with foreign_damping to pattern 2.",
+    )
+    withdrawal_rate: NonNegative = _param(
+        0.7,
+        "Hazard per week that invited troops go home once order is restored.",
+        "Public record: order was restored across Kazakhstan by the morning of 7 January "
+        "2022 (the Kazakh authorities, TASS, 13 January 2022); the CSTO force began "
+        "leaving on 13 January and had left by 19 January: a mean stay of about ten days "
+        "after order returned (1/0.7 weeks). An estimate from one case.",
+        per_step="linear",
+    )
+    withdrawal_hostility: NonNegative = _param(
+        0.5,
+        "Hazard per week that invited troops go home because the host asks, per unit of "
+        "its public's hostility to the power (negative opinion).",
+        "Estimate: a government answers a hostile public; to be calibrated.",
+        per_step="linear",
     )
     # Credibility
     credibility_gain: Share = _param(
@@ -202,6 +227,27 @@ class Dynamics(Spec):
         "Share of a remembered refusal or help that fades each week.",
         "Estimate: a half-life of about two and a half years; to be calibrated.",
         per_step="rate",
+    )
+    exit_rate: NonNegative = _param(
+        0.012,
+        "Hazard per week, per unit of grievance against an alliance's lead (remembered "
+        "refusals beyond help), that a member freezes its participation, and that a "
+        "frozen member leaves.",
+        "Estimate from two cases: Armenia, whose calls on the CSTO in 2021 and 2022 went "
+        "unanswered with troops, froze its participation in February 2024 (Pashinyan to "
+        "France 24, 22 February 2024); Kyrgyzstan, refused in June 2010, stayed. Set so "
+        "a refused requester with few alternatives freezes within two years in about "
+        "three replications in ten (kyrgyzstan-2010; tests/integration/test_decisions.py).",
+        per_step="linear",
+    )
+    exit_alternatives: NonNegative = _param(
+        2.0,
+        "How much alternatives on offer raise the hazard of freezing or leaving: the "
+        "hazard is multiplied by 1 + this times the state's security reliance on other "
+        "powers.",
+        "Estimate: Uzbekistan, courting the United States, suspended its CSTO membership "
+        "in June 2012 (note to the CSTO Secretariat, TASS, 28 June 2012); Armenia turned "
+        "to France and the United States; to be calibrated.",
     )
     # Offers and utilities
     offer_weight: NonNegative = _param(

@@ -52,7 +52,9 @@ class UprisingShock(ShockBase):
         "internal",
         description="Where the trouble comes from, as those asked for troops see it: "
         "'internal' (a conflict inside the state: stepping in costs more), 'armed_group' "
-        "(armed groups, foreign-trained or not), or the name of a state or power.",
+        "(armed groups, foreign-trained or not), or the name of a state or power behind "
+        "it (a power tied to that source, through an alliance or the source's reliance on "
+        "it, is less willing to step in).",
     )
 
 

@@ -24,6 +24,8 @@ MARKED = {
     "request": ("request", "#000000", "--"),
     "arrival": ("troops arrive", "#c0392b", "-"),
     "withdrawal": ("withdrawal", "#c0392b", "-."),
+    "freeze": ("freezes its alliance", "#8e44ad", ":"),
+    "exit": ("leaves its alliance", "#8e44ad", "--"),
 }
 
 
