@@ -106,8 +106,8 @@ def requests(
     arrived = arrive(state)
     newly = reassess(state, arrived)
     restored = restore_order(state, params)
-    left = go_home(state, params, exponential(draws[:, 2 * s_n : 4 * s_n]))
-    frozen, exited = reconsider(state, params, exponential(draws[:, 4 * s_n : 6 * s_n]))
+    left = go_home(state, params, draws[:, 2 * s_n : 4 * s_n])
+    frozen, exited = reconsider(state, params, draws[:, 4 * s_n : 6 * s_n])
     return StepEvents(
         ask,
         requested,
@@ -418,13 +418,13 @@ def restore_order(state: State, params: Params) -> BoolArray:
     return restored
 
 
-def go_home(state: State, params: Params, exposure: Array) -> IntArray:
+def go_home(state: State, params: Params, draws: Array) -> IntArray:
     """Troops the host invited go home as the situation decides; returns why, ``(R, P, S)``.
 
     A hazard per week of ``withdrawal_rate`` once order is restored, plus
     ``withdrawal_hostility`` times the host public's hostility to the power (the host
-    asks them to leave); they leave when the state's exponential variate ``exposure``
-    (``(R, S)``, one per state and step) is below the step's cumulative hazard.
+    asks them to leave); they leave when the state's exponential variate (one per state
+    and step, from ``draws``, ``(R, 2 S)``) is below the step's cumulative hazard.
     Troops that came uninvited stay until a scripted withdrawal.
     """
     left = np.zeros(state.deployed.shape, dtype=np.int64)
@@ -435,7 +435,7 @@ def go_home(state: State, params: Params, exposure: Array) -> IntArray:
     hostility = np.maximum(0.0, -state.opinion.transpose(0, 2, 1))  # (R, P, S)
     hazard = d.withdrawal_hostility[:, None, None] * hostility
     hazard += d.withdrawal_rate[:, None, None] * ~state.mission
-    go = here & (exposure[:, None, :] < hazard)
+    go = here & (exponential(draws)[:, None, :] < hazard)
     if go.any():
         left[go] = np.where(state.mission[go], HOST_ASKS, ORDER_RESTORED)
         state.deployed[go] = 0.0
@@ -444,35 +444,38 @@ def go_home(state: State, params: Params, exposure: Array) -> IntArray:
     return left
 
 
-def reconsider(state: State, params: Params, exposure: Array) -> tuple[BoolArray, BoolArray]:
+def reconsider(state: State, params: Params, draws: Array) -> tuple[BoolArray, BoolArray]:
     """Members that freeze their participation in an alliance, and frozen ones that leave.
 
     Each alliance's members in good standing freeze, and its frozen members leave, at a
     hazard per week of ``exit_rate`` times the grievance the state holds against the
     alliance's lead (its remembered refusals beyond the help it remembers) times
     1 + ``exit_alternatives`` times its security reliance on other powers (alternatives on
-    offer). ``exposure`` is one exponential variate per state and step, ``(R, S)``.
+    offer). One exponential variate per state and step decides (from ``draws``,
+    ``(R, 2 S)``); only the replications where someone holds a grievance are worked out.
 
     Returns:
         Newly frozen and newly left, ``(R, A, S)`` each.
     """
     frozen = np.zeros(state.membership.shape, dtype=bool)
     exited = np.zeros(state.membership.shape, dtype=bool)
-    d = params.dyn
     p_n = params.n_powers
     for a, lead in enumerate(params.alliance_lead):
-        grievance = np.maximum(0.0, -state.memory[:, :, lead])  # (R, S)
-        standing = state.membership[:, a]  # a view: changed in place below
-        if not ((standing > OUT) & (grievance > 0)).any():
+        standing = state.membership[:, a]  # (R, S)
+        rows = np.nonzero(((standing > OUT) & (state.memory[:, :, lead] < 0)).any(axis=1))[0]
+        if rows.size == 0:
             continue
-        security = state.reliance[:, SECURITY, :, :p_n]  # (R, S, P)
+        b = rows if params.dyn.exit_rate.shape[0] > 1 else np.zeros_like(rows)
+        grievance = np.maximum(0.0, -state.memory[rows, :, lead])  # (rows, S)
+        security = state.reliance[rows, SECURITY, :, :p_n]  # (rows, S, P)
         alternatives = security.sum(axis=2) - security[:, :, lead]
-        hazard = d.exit_rate[:, None] * grievance
-        hazard *= 1.0 + d.exit_alternatives[:, None] * alternatives
-        go = (standing > OUT) & (exposure < hazard)
-        frozen[:, a] = go & (standing == MEMBER)
-        exited[:, a] = go & (standing == FROZEN)
-        standing[go] -= 1
+        hazard = params.dyn.exit_rate[b, None] * grievance
+        hazard *= 1.0 + params.dyn.exit_alternatives[b, None] * alternatives
+        here = standing[rows]
+        go = (here > OUT) & (exponential(draws[rows]) < hazard)
+        frozen[rows, a] = go & (here == MEMBER)
+        exited[rows, a] = go & (here == FROZEN)
+        state.membership[rows, a] = here - go
     return frozen, exited
 
 
