@@ -249,3 +249,31 @@ def test_the_mesa_driver_freezes_the_same_members_at_the_same_steps():
         while model.running:
             model.step()
         assert model.trajectory.events == [e for e in ensemble.events if e[0] == r]
+
+
+def test_the_requester_loses_most_faith_and_favour():
+    """A refusal costs the refuser credibility in the requester's eyes twice as much as in
+    its other allies' (``requester_weight``), more than in non-members'; and the
+    requester's public thinks less of it (``refusal_opinion``: 0.1 lower than the same
+    world without that fall, paired by seed)."""
+    refused = run("kyrgyzstan-2010", replications=R)
+    asked = refused.scenario.timeline.step_of(refused.scenario.shocks[1].at)
+    powers = refused.tables["powers"]
+    russia = powers[powers["power"] == "russia"].set_index(["replication", "step", "state"])
+
+    def change(column: str):
+        after = russia[column].xs(asked + 1, level="step")
+        before = russia[column].xs(asked, level="step")
+        return (after - before).groupby(level="state", observed=True).median()
+
+    lost = -change("credibility")
+    assert lost["kazakhstan"] > 0
+    assert lost["kyrgyzstan"] / lost["kazakhstan"] == pytest.approx(2.0, rel=0.25)
+    assert lost["tajikistan"] == pytest.approx(lost["kazakhstan"], rel=0.2)  # allies alike
+    assert 0 < lost["uzbekistan"] < lost["kazakhstan"] / 2  # non-members in part
+    unfelt = run("kyrgyzstan-2010", replications=R, overrides=["dynamics.refusal_opinion=0"])
+    opinion = unfelt.tables["powers"]
+    other = opinion[opinion["power"] == "russia"].set_index(["replication", "step", "state"])
+    gap = (russia["opinion"] - other["opinion"]).xs(asked + 1, level="step")
+    assert gap.xs("kyrgyzstan", level="state").median() == pytest.approx(-0.1, abs=0.02)
+    assert gap.xs("kazakhstan", level="state").abs().max() < 0.02  # the others' publics less

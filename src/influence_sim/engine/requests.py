@@ -215,9 +215,18 @@ def answer(
                 free[ri, lead] -= size
         else:
             declined[ri, s] = True
-            _credibility_shift(state, params, ally[ri], ri, b, lead, -float(d.credibility_loss[b]))
-            remember(state, params, ally[ri], ri, b, lead, s, -float(d.refusal_memory[b]))
+            refused(state, params, ally[ri], ri, b, lead, s)
     return requested, accepted, declined, reasons
+
+
+def refused(
+    state: State, params: Params, ally: BoolArray, ri: int, b: int, power: int, s: int
+) -> None:
+    """What a refusal costs the power: credibility, the requester's opinion, memory."""
+    d = params.dyn
+    _credibility_shift(state, params, ally, ri, b, power, s, -float(d.credibility_loss[b]))
+    state.opinion[ri, s, power] -= d.refusal_opinion[b]
+    remember(state, params, ally, ri, b, power, s, -float(d.refusal_memory[b]))
 
 
 def need(state: State, params: Params, b: int, ri: int, s: int) -> float:
@@ -411,7 +420,8 @@ def restore_order(state: State, params: Params) -> BoolArray:
         ally = allies(params, state.membership)
         for ri, p, s in zip(*np.nonzero(restored), strict=True):
             b = ri if params.credibility0.shape[0] > 1 else 0
-            _credibility_shift(state, params, ally[ri], ri, b, p, float(d.credibility_gain[b]))
+            gain = float(d.credibility_gain[b])
+            _credibility_shift(state, params, ally[ri], ri, b, p, s, gain)
             state.opinion[ri, s, p] += d.intervention_gratitude[b]
             remember(state, params, ally[ri], ri, b, p, s, float(d.help_memory[b]))
         state.mission &= ~restored
@@ -495,15 +505,22 @@ def _credibility_shift(
     ri: int,
     b: int,
     power: int,
+    s: int,
     amount: float,
 ) -> None:
-    """Move a power's credibility in every state's eyes: allies fully, others in part."""
+    """Move a power's credibility in every state's eyes after it answered state ``s``.
+
+    Allies fully, others in part (:func:`perceived`), and the state it answered
+    ``requester_weight`` times as much as an ally (at most the whole way).
+    """
     seen = perceived(params, ally, power, b)
+    seen[s] *= float(params.dyn.requester_weight[b])
+    seen = np.minimum(1.0, abs(amount) * seen)
     cred = state.credibility[ri, power]
     if amount >= 0:
-        cred += amount * seen * (1.0 - cred)
+        cred += seen * (1.0 - cred)
     else:
-        cred += amount * seen * cred
+        cred -= seen * cred
 
 
 def default_alliance(params: Params, membership: IntArray) -> IntArray:

@@ -75,6 +75,7 @@ class Dyn:
     credibility_gain: Array
     credibility_loss: Array
     nonmember_weight: Array
+    requester_weight: Array
     credibility_recovery: Array
     refusal_memory: Array
     help_memory: Array
@@ -82,6 +83,7 @@ class Dyn:
     memory_decay: Array
     exit_rate: Array
     exit_alternatives: Array
+    refusal_opinion: Array
     offer_weight: Array
     opinion_weight: Array
     elite_weight: Array

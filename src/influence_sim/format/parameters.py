@@ -193,6 +193,14 @@ class Dynamics(Spec):
         "Share of a credibility change that states outside the alliance perceive.",
         _CAL.format(6),
     )
+    requester_weight: NonNegative = _param(
+        2.0,
+        "How many times as much as an ally the state that asked takes in a power's "
+        "credibility change after its answer (a refusal, or order restored).",
+        "Estimate: the requester is hurt most by a refusal (issue 11); Pashinyan named the "
+        "CSTO's failure 'towards Armenia' when Armenia froze its participation (France 24, "
+        "22 February 2024); to be calibrated.",
+    )
     credibility_recovery: Share = _param(
         0.01,
         "Share of the gap to its starting credibility that closes each week.",
@@ -248,6 +256,12 @@ class Dynamics(Spec):
         "Estimate: Uzbekistan, courting the United States, suspended its CSTO membership "
         "in June 2012 (note to the CSTO Secretariat, TASS, 28 June 2012); Armenia turned "
         "to France and the United States; to be calibrated.",
+    )
+    refusal_opinion: Share = _param(
+        0.1,
+        "Fall in the requesting public's favourability of a power that declined its "
+        "request (it drifts back like any opinion shock).",
+        "Estimate: the mirror of intervention_gratitude; to be calibrated.",
     )
     # Offers and utilities
     offer_weight: NonNegative = _param(
