@@ -59,7 +59,9 @@ def test_2_what_if_nobody_came(tmp_path, capsys):
     gap = medians(nobody, "kazakhstan", "russia", "security") - medians(
         came, "kazakhstan", "russia", "security"
     )
-    assert gap.loc[26] == pytest.approx(-0.3, abs=0.07)
+    assert gap.loc[26] == pytest.approx(-0.5, abs=0.07)
+    froze = nobody.tables["events"].query("kind == 'freeze' and actor == 'kazakhstan'")
+    assert 0.3 <= froze["replication"].nunique() / int(R) <= 0.7, "about half the runs"
     assert (folder / "plots" / "comparison-kazakhstan-russia.png").is_file()
 
 

@@ -237,6 +237,7 @@ def test_worlds_that_decide_differently_stay_paired_draw_for_draw():
 
 
 def test_the_mesa_driver_freezes_the_same_members_at_the_same_steps():
+    from influence_sim.drivers.agents import StateAgent
     from influence_sim.drivers.model import InfluenceModel
     from influence_sim.engine.ensemble import run_ensemble
 
@@ -249,6 +250,11 @@ def test_the_mesa_driver_freezes_the_same_members_at_the_same_steps():
         while model.running:
             model.step()
         assert model.trajectory.events == [e for e in ensemble.events if e[0] == r]
+        # Its agents say so: the states that froze are no longer members in good standing.
+        agents = {a.key: a for a in model.agents_by_type[StateAgent]}
+        for state in {e[3] for e in ensemble.events if e[0] == r and e[2] == "freeze"}:
+            assert agents[state].memberships["csto"] in ("frozen", "out")
+        assert agents["uzbekistan"].memberships == {"csto": "out", "sco": "member"}
 
 
 def test_the_requester_loses_most_faith_and_favour():

@@ -12,6 +12,10 @@ from typing import Protocol
 import mesa
 
 from influence_sim.engine.kernel import ECONOMY, SECURITY, State, alignment_of
+from influence_sim.engine.state import FROZEN, MEMBER
+
+STANDING = {MEMBER: "member", FROZEN: "frozen"}
+"""A state's standing in an alliance, in words (anything else: ``out``)."""
 
 
 class KernelModel(Protocol):
@@ -25,6 +29,7 @@ class KernelModel(Protocol):
     options: list[str]
     powers: list[str]
     state_keys: list[str]
+    alliances: list[str]
 
 
 class _View(mesa.Agent):
@@ -84,6 +89,13 @@ class StateAgent(_View):
         """Public favourability of each power, in [-1, 1]."""
         row = self.model.state.opinion[0, self.index]
         return dict(zip(self.model.powers, map(float, row), strict=True))
+
+    @property
+    def memberships(self) -> dict[str, str]:
+        """Its standing in each alliance: ``member``, ``frozen`` or ``out``."""
+        row = self.model.state.membership[0, :, self.index]
+        words = [STANDING.get(int(code), "out") for code in row]
+        return dict(zip(self.model.alliances, words, strict=True))
 
 
 class PowerAgent(_View):

@@ -90,6 +90,7 @@ class InfluenceModel(mesa.Model):
         self.powers = self.compiled.powers
         self.options = self.compiled.options
         self.state_keys = self.compiled.states
+        self.alliances = self.compiled.alliances
         for i, key in enumerate(self.compiled.states):
             StateAgent(self, key, self.spec.states[key].title, i)
         for i, key in enumerate(self.compiled.powers):
