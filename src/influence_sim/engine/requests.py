@@ -297,7 +297,22 @@ def weigh(
     terms[6] = -d.cost_stuck[b] * state.unrest[ri, s] * (1.0 - params.reach[b, lead, s])
     terms[7] = -d.cost_hostility[b] * max(0.0, -state.opinion[ri, s, lead])
     terms[8] = -d.cost_ties[b] * ties
+    terms[9] = d.stake_audience[b] * audience(state, params, b, ri, lead, s)
     return terms
+
+
+def audience(state: State, params: Params, b: int, ri: int, lead: int, s: int) -> float:
+    """The power's other allies watching its answer to ``s``, in [0, 1].
+
+    The regional weight of the other states that are members in good standing of an
+    alliance it leads, as a share of all the other states' weight.
+    """
+    leads = params.alliance_lead == lead
+    watching = (state.membership[ri][leads] == MEMBER).any(axis=0)  # (S,)
+    watching[s] = False
+    weights = params.weights[b]
+    rest = 1.0 - float(weights[s])
+    return float(weights[watching].sum()) / rest if rest > 0 else 0.0
 
 
 def tie(state: State, ally: BoolArray, ri: int, lead: int, source: int) -> float:

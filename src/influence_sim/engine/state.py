@@ -39,6 +39,7 @@ REASONS = (
     "risk of being stuck",
     "public hostility",
     "ties to the threat's source",
+    "allies watching",
 )
 """The terms a decision on a request weighs; bit i of a reason mask for, bit 16 + i against."""
 AGAINST = 16
@@ -65,6 +66,7 @@ class Dyn:
     stake_investment: Array
     stake_rival: Array
     stake_elite: Array
+    stake_audience: Array
     cost_internal: Array
     cost_stuck: Array
     cost_hostility: Array

@@ -125,6 +125,13 @@ class Dynamics(Spec):
         "Weight in the decision of the requesting elite's affinity with the power.",
         "Estimate: a friendly government is worth keeping; to be calibrated.",
     )
+    stake_audience: NonNegative = _param(
+        0.15,
+        "Weight in the decision of the power's other allies watching: the regional weight "
+        "of the other members in good standing of its alliances, as a share of the other "
+        "states'.",
+        "Estimate: an answer is given before an audience of allies (issue 11); to be calibrated.",
+    )
     cost_internal: NonNegative = _param(
         0.8,
         "Cost in the decision of stepping into an internal conflict (an uprising whose "

@@ -10,7 +10,10 @@ at the end of the run. Metrics: final and peak overall alignment, final security
 economic reliance, final trade share, remittances and debt (shares of GDP) with each
 power, steps for alignment to return within 0.02 of its start after its largest
 departure, peak unrest and steps for unrest to calm below half the threshold after its
-peak, final regional alignment, and each power's final mean credibility and posture.
+peak, final regional alignment, each power's final mean credibility and posture, and,
+for each state that starts in an alliance, whether it is still a member in good standing
+at the end (``final_member.kyrgyzstan.csto``: 1, or 0 if it froze its membership or
+left; over replications its mean is the share that stayed).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import Params, State, alignment_of
+from influence_sim.engine.state import MEMBER
 
 RETURN_TOLERANCE = 0.02
 """How close to its starting value alignment must come to count as returned."""
@@ -66,6 +70,7 @@ class Summary:
 
     def __init__(self, compiled: Compiled, params: Params, initial: State) -> None:
         self.compiled = compiled
+        self.started = params.alliance_members
         self.threshold = params.unrest_threshold
         self.weights = params.weights
         align = overall_alignment(initial)
@@ -118,4 +123,7 @@ class Summary:
         for p, power in enumerate(c.powers):
             columns[f"final_credibility.{power}"] = state.credibility[:, p].mean(axis=1)
             columns[f"final_posture.{power}"] = state.posture[:, p].mean(axis=1)
+        for a, s in zip(*np.nonzero(self.started), strict=True):
+            member = state.membership[:, a, s] == MEMBER
+            columns[f"final_member.{c.states[s]}.{c.alliances[a]}"] = member.astype(float)
         return pd.DataFrame(columns)
