@@ -95,3 +95,13 @@ def test_version_and_help(flag):
     result = _cli(flag)
     assert result.returncode == 0
     assert "influence-sim" in result.stdout
+
+
+def test_the_readmes_printout_is_what_the_main_job_prints(tmp_path, capsys):
+    """The README quotes what `make run` prints for kazakhstan-2022: the same lines."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("It prints what happened:\n\n```\n", 1)[1].split("```", 1)[0]
+    quoted = block.strip().splitlines()[1:]  # without the folder, named by the time
+    assert main(["run", "kazakhstan-2022", "--out", str(tmp_path), "--no-plots"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()[1:]
+    assert printed == quoted
