@@ -14,6 +14,7 @@ import pytest
 from influence_sim import load_scenario, run
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.requests import acceptance_probability, weigh
+from tests.conftest import SCENARIOS
 
 R = 50
 
@@ -286,3 +287,28 @@ def test_the_requester_loses_most_faith_and_favour():
     gap = (russia["opinion"] - other["opinion"]).xs(asked + 1, level="step")
     assert gap.xs("kyrgyzstan", level="state").median() == pytest.approx(-0.1, abs=0.02)
     assert gap.xs("kazakhstan", level="state").abs().max() < 0.02  # the others' publics less
+
+
+def _border_clash(tmp_path, origin: str):
+    """Tajikistan threatened from outside asks the CSTO for troops (as a test scenario)."""
+    path = tmp_path / f"clash-{origin}.yaml"
+    path.write_text(
+        f"name: clash\nextends: {SCENARIOS / 'central-asia-2021.yaml'}\n"
+        "calendar: {start: 2022-09-12, step: 1 week, horizon: 1 year}\n"
+        "shocks:\n"
+        "  - {type: external_threat, state: tajikistan, at: 2022-09-14, level: 0.8,\n"
+        f"     duration: 2 weeks, origin: {origin}}}\n"
+        "  - {type: security_request, state: tajikistan, to: csto, at: 2022-09-15}\n"
+    )
+    return path
+
+
+def test_a_threat_from_an_ally_is_not_answered_like_one_from_armed_groups(tmp_path):
+    """The CSTO sent no troops when its members Kyrgyzstan and Tajikistan fought on their
+    border in September 2022: a threat's origin names its source, and ties to it weigh."""
+    shares = {}
+    for origin in ("armed_group", "kyrgyzstan"):
+        rows = answers(str(_border_clash(tmp_path, origin)))
+        shares[origin] = (rows["kind"] == "accept").mean()
+    assert shares["armed_group"] >= 0.9, shares
+    assert shares["kyrgyzstan"] <= 0.1, shares

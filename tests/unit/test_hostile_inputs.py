@@ -157,6 +157,25 @@ CASES = {
         ),
         r":\d+:\d+:",
     ),
+    "threat-from-inside": (
+        _minimal(
+            shocks="shocks:\n  - {type: external_threat, state: alpha, at: 1, level: 0.5,\n"
+            "     origin: internal}\n"
+        ),
+        (
+            "shocks[0].origin",
+            "unknown origin of a threat from outside ('armed_group'), state or power 'internal'",
+        ),
+        r":\d+:\d+:",
+    ),
+    "threat-from-itself": (
+        _minimal(
+            shocks="shocks:\n  - {type: external_threat, state: alpha, at: 1, level: 0.5,\n"
+            "     origin: alpha}\n"
+        ),
+        ("shocks[0].origin", "a state cannot threaten itself"),
+        r":\d+:\d+:",
+    ),
     "unknown-alliance-in-request": (
         _minimal(shocks="shocks:\n  - {type: security_request, state: alpha, to: pcat, at: 1}\n"),
         ("shocks[0].to", "unknown alliance or power 'pcat'", "did you mean 'pact'?"),

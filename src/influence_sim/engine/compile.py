@@ -341,10 +341,13 @@ def _schedule(
                 source[t : t + 2 * n, si[shock.state]] = named
         elif isinstance(shock, ExternalThreatShock):
             here.threat_set.append((si[shock.state], shock.level))
+            lasts = t_n - t  # a threat without a duration fades but is not over
             if shock.duration is not None:
-                hold[t : t + timeline.duration_steps(shock.duration, shock.at), si[shock.state]] = (
-                    True
-                )
+                lasts = timeline.duration_steps(shock.duration, shock.at)
+                hold[t : t + lasts, si[shock.state]] = True
+            if shock.origin in si or shock.origin in pi:  # a state or a power behind it
+                named = si[shock.origin] if shock.origin in si else -(pi[shock.origin] + 2)
+                source[t : t + lasts, si[shock.state]] = named
         elif isinstance(shock, SecurityRequestShock):
             target = ai[shock.to] if shock.to in ai else -(pi[shock.to] + 2)
             here.requests.append((si[shock.state], target))

@@ -165,6 +165,16 @@ def _check_shocks(err: _Errors, scenario: Scenario) -> None:
                 "origin ('internal', 'armed_group'), state or power",
                 [*ORIGINS, *states, *powers],
             )
+        if isinstance(shock, ExternalThreatShock) and shock.origin != "armed_group":
+            if shock.origin == shock.state:
+                err.add((*loc, "origin"), "a state cannot threaten itself", shock.origin)
+            else:
+                err.name(
+                    (*loc, "origin"),
+                    shock.origin,
+                    "origin of a threat from outside ('armed_group'), state or power",
+                    ["armed_group", *states, *powers],
+                )
         if isinstance(shock, SecurityRequestShock):
             err.name((*loc, "state"), shock.state, "state", states)
             err.name((*loc, "to"), shock.to, "alliance or power", actors)

@@ -96,6 +96,13 @@ class ExternalThreatShock(ShockBase):
         description="How long the threat stays at this level; without one it fades at the "
         "rate set by dynamics.threat_decay.",
     )
+    origin: Name = Field(
+        "armed_group",
+        description="Where the threat comes from: 'armed_group' (an insurgency, the "
+        "Taliban), or the name of a state or power behind it (a power tied to that "
+        "source, through an alliance or the source's reliance on it, is less willing to "
+        "answer a request while the threat lasts).",
+    )
 
 
 class OpinionShock(ShockBase):
