@@ -61,7 +61,8 @@ def test_2_what_if_nobody_came(tmp_path, capsys):
     )
     assert gap.loc[26] == pytest.approx(-0.5, abs=0.07)
     froze = nobody.tables["events"].query("kind == 'freeze' and actor == 'kazakhstan'")
-    assert 0.3 <= froze["replication"].nunique() / int(R) <= 0.7, "about half the runs"
+    # About a third (0.37 of 1,000 runs); 20 runs are read within sampling error.
+    assert 0.15 <= froze["replication"].nunique() / int(R) <= 0.6, "about a third"
     assert (folder / "plots" / "comparison-kazakhstan-russia.png").is_file()
 
 
