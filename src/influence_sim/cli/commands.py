@@ -153,6 +153,22 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from influence_sim.experiments.check import check
+    from influence_sim.format.targets import targets_for
+
+    if args.file is None and args.targets is None:
+        raise InfluenceSimError("give a scenario, a target file (--targets), or both")
+    targets = args.targets if args.targets is not None else targets_for(args.file)
+    scenario = find_scenario(args.file) if args.file is not None else None
+    result = check(targets, scenario, replications=args.replications, seed=args.seed)
+    print(result.save(args.out))
+    for line in result.lines():
+        print(f"  {line}")
+    failed = len(result.table) - result.passed
+    return 1 if args.strict and failed else 0
+
+
 def _plot(args: argparse.Namespace) -> int:
     from influence_sim.results.runs import RunResult
     from influence_sim.viz import animate_map, plot_map, save_figure, save_standard_plots
@@ -337,6 +353,7 @@ HANDLERS: dict[str, Command] = {
     "explain": _explain,
     "run": _run,
     "compare": _compare,
+    "check": _check,
     "dashboard": _dashboard,
     "clean": _clean,
     "plot": _plot,

@@ -107,6 +107,29 @@ def _run_commands(add: Add) -> None:
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")
     _run_options(sub)
+    sub = add(
+        "check",
+        "Run a scenario and check it against its targets: the patterns and observed data.",
+    )
+    sub.add_argument(
+        "file",
+        nargs="?",
+        metavar="SCENARIO",
+        help="a scenario file or a bundled name (default: the target file's own)",
+    )
+    sub.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="a target file or a bundled one's name (default: the bundled scenario's own)",
+    )
+    sub.add_argument("--seed", type=natural, help="seed (default: the target file's)")
+    sub.add_argument(
+        "--replications", type=positive, help="replications (default: the target file's)"
+    )
+    sub.add_argument("--out", default="results", metavar="DIR", help="where the table goes")
+    sub.add_argument(
+        "--strict", action="store_true", help="exit with 1 when a target does not hold"
+    )
     sub = add("dashboard", "Serve the interactive dashboard (SolaraViz) in a browser.")
     sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on")

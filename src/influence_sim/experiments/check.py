@@ -1,0 +1,312 @@
+"""A scenario's runs checked against its targets: the patterns it should show, the data.
+
+:func:`check` runs the scenario of a target file (or a scenario given in its place, such
+as a user's modified copy) and any counterfactual a target names, with the same seed so
+that runs are paired replication by replication, and computes each target: a pattern
+holds when its statistic is within the bounds; a datum is matched when its implausibility
+|observed - model| / sqrt(sd^2 + discrepancy^2 + the ensemble's variance of the statistic)
+is at most 3 (the history-matching cut-off; ``docs/validation.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from influence_sim.drivers.runner import run
+from influence_sim.errors import InfluenceSimError, one_of
+from influence_sim.experiments.observed import compare_history
+from influence_sim.format.loading import load_scenario
+from influence_sim.format.scenario import Scenario
+from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
+from influence_sim.results.runs import RunResult
+
+IMPLAUSIBLE = 3.0
+"""A datum whose implausibility exceeds this is not matched (Pukelsheim's three-sigma rule)."""
+
+COLUMNS = (
+    "target",
+    "description",
+    "kind",
+    "model",
+    "expected",
+    "implausibility",
+    "holds",
+    "replications",
+    "source",
+)
+
+
+@dataclass
+class CheckResult:
+    """The targets of one check, with the model's values and whether each holds."""
+
+    name: str
+    title: str
+    scenario: str
+    table: pd.DataFrame
+
+    @property
+    def passed(self) -> int:
+        """How many targets hold."""
+        return int(self.table["holds"].sum())
+
+    def lines(self) -> list[str]:
+        """The table as printed: one line per target, then the count."""
+        out = [f"{self.title} ({self.scenario})"]
+        for row in self.table.to_dict("records"):
+            mark = "ok  " if row["holds"] else "MISS"
+            far = float(row["implausibility"])
+            extra = "" if math.isnan(far) else f", implausibility {far:.1f}"
+            model = _fmt(float(row["model"]))
+            out.append(
+                f"  {mark} {row['target']}: model {model}; expected {row['expected']}{extra}"
+            )
+        out.append(f"  {self.passed} of {len(self.table)} targets hold")
+        return out
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the table as ``check-<name>.csv`` in ``folder`` (atomically); returns its path."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"check-{self.name}.csv"
+        partial = path.with_name(path.name + ".partial")
+        self.table.to_csv(partial, index=False)
+        os.replace(partial, path)
+        return path
+
+
+def check(
+    targets: TargetFile | str | os.PathLike[str],
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+) -> CheckResult:
+    """Run a scenario and compute each of its targets.
+
+    Args:
+        targets: A target file, its path, or a bundled one's name.
+        scenario: The scenario run in place of the file's own (a counterfactual that
+            names no scenario of its own is this one with its overrides).
+        replications: Replications of each run (default: the target file's).
+        seed: The seed of every run (default: the target file's, else the scenario's).
+
+    Raises:
+        InfluenceSimError: For a target that names a column, event kind or observed row
+            the runs do not have, or a scenario that is not valid.
+    """
+    spec = targets if isinstance(targets, TargetFile) else load_targets(targets)
+    main = scenario if scenario is not None else spec.scenario
+    base = main if isinstance(main, Scenario) else load_scenario(main)
+    runs = _Runs(base, replications or spec.replications, _seed(seed, spec, base))
+    rows = [_evaluate(target, runs) for target in spec.targets]
+    return CheckResult(spec.name, spec.title, base.name, pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _seed(seed: int | None, spec: TargetFile, base: Scenario) -> int:
+    if seed is not None:
+        return seed
+    return spec.seed if spec.seed is not None else base.seed
+
+
+class _Runs:
+    """The runs a check needs, each made once, all with the same seed (paired)."""
+
+    def __init__(self, base: Scenario, replications: int, seed: int) -> None:
+        self.base, self.replications, self.seed = base, replications, seed
+        self.done: dict[tuple[str | None, tuple[str, ...]], RunResult] = {}
+
+    def get(self, scenario: str | None, overrides: list[str]) -> RunResult:
+        key = (scenario, tuple(overrides))
+        if key not in self.done:
+            which: Scenario | str = self.base if scenario is None else scenario
+            self.done[key] = run(
+                which, replications=self.replications, seed=self.seed, overrides=overrides
+            )
+        return self.done[key]
+
+
+def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
+    result = runs.get(None, [])
+    if target.quantity.history is not None:
+        model, observed = _history(target.quantity, result)
+        values = None
+    else:
+        values = _value(target, result)
+        if target.against is not None:
+            other = runs.get(target.against.scenario, target.against.overrides)
+            values = values - _value(target, other)
+        model = _statistic(values, target.statistic)
+        observed = None
+    row: dict[str, Any] = {
+        "target": target.name,
+        "description": target.description,
+        "model": model,
+        "replications": runs.replications,
+        "source": target.source,
+        "implausibility": math.nan,
+    }
+    if target.expect is not None:
+        low, high = target.expect.at_least, target.expect.at_most
+        row["kind"] = "pattern"
+        row["expected"] = _bounds(low, high)
+        row["holds"] = bool(
+            not math.isnan(model)
+            and (low is None or model >= low)
+            and (high is None or model <= high)
+        )
+        return row
+    assert target.observed is not None  # the format ensures one of the two
+    obs = target.observed.value if target.observed.value is not None else observed
+    assert obs is not None
+    variance = target.observed.sd**2 + target.observed.discrepancy**2
+    variance += _ensemble_variance(values, target.statistic)
+    distance = abs(obs - model) / math.sqrt(variance)
+    row.update(
+        kind="datum",
+        expected=f"{_fmt(obs)} (sd {_fmt(target.observed.sd)})",
+        implausibility=distance,
+        holds=bool(distance <= IMPLAUSIBLE),
+    )
+    return row
+
+
+def _value(target: Target, result: RunResult) -> pd.Series:
+    values = _quantity(target.quantity, result)
+    if target.minus is not None:
+        values = values - _quantity(target.minus, result)
+    return values
+
+
+def _quantity(quantity: Quantity, result: RunResult) -> pd.Series:
+    """The quantity per replication, indexed by replication (NaN where it has no value)."""
+    replications = pd.RangeIndex(result.replications, name="replication")
+    if quantity.summary is not None:
+        summary = result.tables["summary"].set_index("replication")
+        if quantity.summary not in summary.columns:
+            raise InfluenceSimError(
+                f"no summary metric '{quantity.summary}'; expected "
+                + one_of([c for c in summary.columns if c != "replication"])
+            )
+        return summary[quantity.summary].astype(float).reindex(replications)
+    if quantity.events is not None:
+        return _events(quantity, result, replications)
+    assert quantity.series is not None
+    return _series(quantity, result, replications)
+
+
+def _events(quantity: Quantity, result: RunResult, replications: pd.Index) -> pd.Series:
+    assert quantity.events is not None
+    spec = quantity.events
+    events = result.tables["events"]
+    rows = events[events["kind"] == spec.kind]
+    if spec.actor is not None:
+        rows = rows[rows["actor"] == spec.actor]
+    if spec.target is not None:
+        rows = rows[rows["target"] == spec.target]
+    grouped = rows.groupby("replication")["step"]
+    if quantity.measure == "first_step":
+        return grouped.min().astype(float).reindex(replications)
+    counts = grouped.size().astype(float).reindex(replications, fill_value=0.0)
+    return counts if quantity.measure == "count" else (counts > 0).astype(float)
+
+
+def _series(quantity: Quantity, result: RunResult, replications: pd.Index) -> pd.Series:
+    spec = quantity.series
+    assert spec is not None
+    frame = result.tables[spec.table]
+    for column, value in (("state", spec.state), ("power", spec.power)):
+        if value is not None:
+            frame = frame[frame[column] == value]
+    if spec.table == "alignment":
+        frame = frame[frame["domain"] == (spec.domain or "overall")]
+    if spec.column not in frame.columns:
+        raise InfluenceSimError(
+            f"no column '{spec.column}' in the {spec.table} table; expected "
+            + one_of([c for c in frame.columns if c not in ("replication", "step", "date")])
+        )
+    timeline = result.scenario.timeline
+
+    def step(when: int | dt.date) -> int:
+        return when if isinstance(when, int) else timeline.step_of(when)
+
+    # Rows the filters leave at one step (a power's posture in every state) are averaged.
+    per_step = frame.groupby(["replication", "step"])[spec.column].mean().astype(float)
+    steps = per_step.index.get_level_values("step")
+    if quantity.at is not None:
+        at = per_step[steps == step(quantity.at)].droplevel("step")
+        return at.reindex(replications)
+    assert quantity.over is not None
+    first, last = (step(w) for w in quantity.over)
+    within = per_step[(steps >= first) & (steps <= last)]
+    return within.groupby(level="replication").agg(quantity.reduce).reindex(replications)
+
+
+def _history(quantity: Quantity, result: RunResult) -> tuple[float, float]:
+    """The model's change and the observed one, from the history comparison."""
+    spec = quantity.history
+    assert spec is not None
+    table = compare_history(result)
+    prefix = "remittances" if spec.series == "remittances" else "trade share"
+    rows = table[
+        table["quantity"].str.startswith(prefix)
+        & (table["state"] == spec.state)
+        & (table["partner"] == spec.partner)
+        & (table["period"] == spec.period)
+    ]
+    if rows.empty:
+        raise InfluenceSimError(
+            f"the run has no {spec.series} comparison for {spec.state} and {spec.partner} "
+            f"in {spec.period}; it has "
+            + one_of(sorted({f"{r.state}/{r.partner}/{r.period}" for r in table.itertuples()}))
+        )
+    first = rows.iloc[0]
+    return float(first["model"]), float(first["observed"])
+
+
+def _statistic(values: pd.Series, statistic: str) -> float:
+    if statistic == "share":
+        return float((values.fillna(0.0) != 0).mean())
+    kept = values.dropna()
+    if kept.empty:
+        return math.nan
+    return float(getattr(kept, statistic)())
+
+
+def _ensemble_variance(values: pd.Series | None, statistic: str) -> float:
+    """The sampling variance of the statistic over replications (0 when unknown).
+
+    For a mean, var/n; for a median, (pi/2) var/n (its large-sample variance under
+    normality); a share, p(1 - p)/n.
+    """
+    if values is None:
+        return 0.0
+    kept = values.dropna()
+    n = len(kept)
+    if n < 2:
+        return 0.0
+    if statistic == "share":
+        p = float((values.fillna(0.0) != 0).mean())
+        return p * (1 - p) / len(values)
+    factor = math.pi / 2 if statistic == "median" else 1.0
+    return factor * float(np.var(kept, ddof=1)) / n
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"between {_fmt(low)} and {_fmt(high)}"
+    return f"at least {_fmt(low)}" if low is not None else f"at most {_fmt(high)}"
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    return f"{value:.3g}"
