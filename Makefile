@@ -48,9 +48,11 @@ docs: $(STAMP)
 	$(BIN)/influence-sim schema --out scenarios/schema.json
 	$(BIN)/influence-sim schema --partial --out scenarios/schema-partial.json
 	$(BIN)/influence-sim schema --sweep --out scenarios/sweep-schema.json
+	$(BIN)/influence-sim schema --targets --out scenarios/targets/schema.json
 	$(BIN)/python -m influence_sim.cli.docs parameters > docs/parameters.md
 	$(BIN)/python -m influence_sim.cli.docs format > docs/scenario-format.md
 	$(BIN)/python -m influence_sim.cli.docs history > docs/history.md
+	$(BIN)/python -m influence_sim.cli.docs validation > docs/validation.md
 	$(BIN)/python -m influence_sim.cli.docs history-figure docs/images/history.png
 	$(BIN)/python -m influence_sim.cli.docs decision-figure docs/images/decision.png
 

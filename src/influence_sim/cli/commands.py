@@ -339,7 +339,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    text = schema_text(partial=args.partial, sweep=args.sweep)
+    text = schema_text(partial=args.partial, sweep=args.sweep, targets=args.targets)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:

@@ -357,5 +357,9 @@ if __name__ == "__main__":
         render_history_figure(Path(sys.argv[2]))
     elif which == "history":
         print(render_history(), end="")
+    elif which == "validation":
+        from influence_sim.cli.validation import render_validation
+
+        print(render_validation(), end="")
     else:
         print(render_format() if which == "format" else render(), end="")

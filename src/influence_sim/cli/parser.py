@@ -78,6 +78,7 @@ def _scenario_commands(add: Add) -> None:
     sub = add("schema", "Print the JSON Schema of the scenario format.")
     sub.add_argument("--out", metavar="FILE", help="write it to a file instead")
     sub.add_argument("--sweep", action="store_true", help="the schema of a sweep file instead")
+    sub.add_argument("--targets", action="store_true", help="the schema of a target file instead")
     sub.add_argument(
         "--partial",
         action="store_true",

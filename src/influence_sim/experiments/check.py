@@ -37,6 +37,7 @@ COLUMNS = (
     "kind",
     "model",
     "expected",
+    "observed",
     "implausibility",
     "holds",
     "replications",
@@ -152,6 +153,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
         "model": model,
         "replications": runs.replications,
         "source": target.source,
+        "observed": math.nan,
         "implausibility": math.nan,
     }
     if target.expect is not None:
@@ -173,6 +175,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     row.update(
         kind="datum",
         expected=f"{_fmt(obs)} (sd {_fmt(target.observed.sd)})",
+        observed=obs,
         implausibility=distance,
         holds=bool(distance <= IMPLAUSIBLE),
     )

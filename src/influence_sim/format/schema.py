@@ -53,7 +53,18 @@ def sweep_schema() -> dict[str, Any]:
     return {"$schema": SCHEMA_DIALECT, **schema, "title": "influence-sim sweep"}
 
 
-def schema_text(*, partial: bool = False, sweep: bool = False) -> str:
+def targets_schema() -> dict[str, Any]:
+    """The JSON Schema of a target file."""
+    from influence_sim.format.targets import TargetFile
+
+    schema = TargetFile.model_json_schema(mode="validation")
+    return {"$schema": SCHEMA_DIALECT, **schema, "title": "influence-sim targets"}
+
+
+def schema_text(*, partial: bool = False, sweep: bool = False, targets: bool = False) -> str:
     """The JSON Schema as stable, indented text."""
-    schema = sweep_schema() if sweep else partial_schema() if partial else scenario_schema()
+    if targets:
+        schema = targets_schema()
+    else:
+        schema = sweep_schema() if sweep else partial_schema() if partial else scenario_schema()
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
