@@ -25,6 +25,15 @@ def test_the_validation_doc_is_current():
     assert (ROOT / "docs" / "validation.md").read_text() == render_validation(), "make docs"
 
 
+def test_the_targets_format_doc_is_current():
+    from influence_sim.cli.validation import render_targets_format
+
+    text = render_targets_format()
+    assert (ROOT / "docs" / "targets-format.md").read_text() == text, "make docs"
+    for model in ("## TargetFile", "## Quantity", "## Observed", "## Against"):
+        assert model in text
+
+
 def test_the_targets_schema_is_current_and_every_bundled_file_matches_it():
     assert (targets_dir() / "schema.json").read_text() == schema_text(targets=True)
     for path in targets_dir().glob("*.yaml"):

@@ -176,9 +176,13 @@ def render_format() -> str:
     """The whole of ``docs/scenario-format.md``."""
     from influence_sim.format.schema import scenario_schema
 
-    schema = scenario_schema()
-    models = {"Scenario": schema, **schema["$defs"]}
-    out = [FORMAT_INTRO]
+    return field_tables(scenario_schema(), "Scenario", FORMAT_INTRO)
+
+
+def field_tables(schema: dict[str, Any], root: str, intro: str) -> str:
+    """A format's models as Markdown tables of their fields (``root`` is the top model)."""
+    models = {root: schema, **schema.get("$defs", {})}
+    out = [intro]
     for name, model in models.items():
         description = (model.get("description") or "").split("\n")[0]
         out.append(f"## {name}\n\n{description}\n")
@@ -361,5 +365,9 @@ if __name__ == "__main__":
         from influence_sim.cli.validation import render_validation
 
         print(render_validation(), end="")
+    elif which == "targets-format":
+        from influence_sim.cli.validation import render_targets_format
+
+        print(render_targets_format(), end="")
     else:
         print(render_format() if which == "format" else render(), end="")
