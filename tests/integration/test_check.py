@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from influence_sim import load_scenario
+from influence_sim import load_scenario, run
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.experiments.check import check
+from influence_sim.experiments.observed import history_changes
 from influence_sim.format.schema import schema_text, targets_schema
 from influence_sim.format.targets import load_targets, targets_dir, targets_for
 from tests.conftest import BUNDLED, ROOT
@@ -71,8 +72,17 @@ def test_a_datum_is_judged_by_its_implausibility():
     spec = next(t for t in load_targets("history-2021-2023").targets if t.name == row.name)
     assert spec.observed is not None
     assert row["observed"] == pytest.approx(5.3 / 2.9 - 1)  # +83%, read from the shipped file
-    sd = math.hypot(spec.observed.sd, spec.observed.discrepancy)
-    assert row["implausibility"] == pytest.approx(abs(row["observed"] - row["model"]) / sd)
+    # Recomputed by hand from the same runs: the replications' changes, their median, and
+    # the variance of that median (pi/2 var/n) beside the observation's and discrepancy's.
+    result = run("history-2021-2023", replications=10)
+    changes = next(
+        c for r, c in history_changes(result) if (r["state"], r["period"]) == ("tajikistan", "2022")
+    )
+    assert row["model"] == pytest.approx(changes.median())
+    variance = spec.observed.sd**2 + spec.observed.discrepancy**2
+    variance += math.pi / 2 * changes.var() / len(changes)
+    expected = abs(row["observed"] - changes.median()) / math.sqrt(variance)
+    assert row["implausibility"] == pytest.approx(expected)
     assert not row["holds"]  # the surge of 2022 the model misses (docs/economy-data.md)
 
 

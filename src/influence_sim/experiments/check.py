@@ -15,14 +15,14 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.observed import compare_history
+from influence_sim.experiments.observed import history_changes
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
@@ -137,16 +137,15 @@ class _Runs:
 
 def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     result = runs.get(None, [])
+    observed = None
     if target.quantity.history is not None:
-        model, observed = _history(target.quantity, result)
-        values = None
+        observed, values = _history(target.quantity, result)
     else:
         values = _value(target, result)
-        if target.against is not None:
-            other = runs.get(target.against.scenario, target.against.overrides)
-            values = values - _value(target, other)
-        model = _statistic(values, target.statistic)
-        observed = None
+    if target.against is not None:
+        other = runs.get(target.against.scenario, target.against.overrides)
+        values = values - _value(target, other)
+    model = _statistic(values, target.statistic)
     row: dict[str, Any] = {
         "target": target.name,
         "description": target.description,
@@ -183,6 +182,8 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
 
 
 def _value(target: Target, result: RunResult) -> pd.Series:
+    if target.quantity.history is not None:
+        return _history(target.quantity, result)[1]
     values = _quantity(target.quantity, result)
     if target.minus is not None:
         values = values - _quantity(target.minus, result)
@@ -253,26 +254,24 @@ def _series(quantity: Quantity, result: RunResult, replications: pd.Index) -> pd
     return within.groupby(level="replication").agg(quantity.reduce).reindex(replications)
 
 
-def _history(quantity: Quantity, result: RunResult) -> tuple[float, float]:
-    """The model's change and the observed one, from the history comparison."""
+def _history(quantity: Quantity, result: RunResult) -> tuple[float, pd.Series]:
+    """The observed change and every replication's, from the history comparison."""
     spec = quantity.history
     assert spec is not None
-    table = compare_history(result)
     prefix = "remittances" if spec.series == "remittances" else "trade share"
-    rows = table[
-        table["quantity"].str.startswith(prefix)
-        & (table["state"] == spec.state)
-        & (table["partner"] == spec.partner)
-        & (table["period"] == spec.period)
-    ]
-    if rows.empty:
-        raise InfluenceSimError(
-            f"the run has no {spec.series} comparison for {spec.state} and {spec.partner} "
-            f"in {spec.period}; it has "
-            + one_of(sorted({f"{r.state}/{r.partner}/{r.period}" for r in table.itertuples()}))
-        )
-    first = rows.iloc[0]
-    return float(first["model"]), float(first["observed"])
+    found = []
+    for row, changes in history_changes(result):
+        key = (row["state"], row["partner"], row["period"])
+        if str(row["quantity"]).startswith(prefix):
+            found.append("/".join(map(str, key)))
+            if key == (spec.state, spec.partner, spec.period):
+                replications = pd.RangeIndex(result.replications, name="replication")
+                values = changes.astype(float).reindex(replications)
+                return float(cast(float, row["observed"])), values
+    raise InfluenceSimError(
+        f"the run has no {spec.series} comparison for {spec.state}/{spec.partner}/"
+        f"{spec.period}; it has " + one_of(sorted(found))
+    )
 
 
 def _statistic(values: pd.Series, statistic: str) -> float:
@@ -284,14 +283,12 @@ def _statistic(values: pd.Series, statistic: str) -> float:
     return float(getattr(kept, statistic)())
 
 
-def _ensemble_variance(values: pd.Series | None, statistic: str) -> float:
+def _ensemble_variance(values: pd.Series, statistic: str) -> float:
     """The sampling variance of the statistic over replications (0 when unknown).
 
     For a mean, var/n; for a median, (pi/2) var/n (its large-sample variance under
     normality); a share, p(1 - p)/n.
     """
-    if values is None:
-        return 0.0
     kept = values.dropna()
     n = len(kept)
     if n < 2:

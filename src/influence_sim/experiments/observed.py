@@ -46,7 +46,7 @@ def _months(period: str) -> tuple[int, int]:
 
 
 def _model_means(result: RunResult, column: str, state: str, power: str) -> pd.Series:
-    """Median over replications of the mean of a ``powers`` column per (year, month)."""
+    """A ``powers`` column for one state and power, keyed by replication, year and month."""
     frame = result.tables["powers"]
     rows = frame[(frame["state"] == state) & (frame["power"] == power)]
     dates = pd.DatetimeIndex(rows["date"])
@@ -74,29 +74,51 @@ def _covers(result: RunResult, year: int, months: tuple[int, int]) -> bool:
     return first - step <= date(year, months[0], 1) and date(year, months[1], 28) <= last + step
 
 
-def _span_mean(values: pd.Series, year: int, months: tuple[int, int]) -> float:
+def _span_mean(values: pd.Series, year: int, months: tuple[int, int]) -> pd.Series:
+    """Each replication's mean over the months of a year (NaN where none are recorded)."""
     years = values.index.get_level_values("year")
     month = values.index.get_level_values("month")
     chosen = values[(years == year) & (month >= months[0]) & (month <= months[1])]
-    if chosen.empty:
-        return float("nan")
-    return float(chosen.groupby(level="replication").mean().median())
+    replications = values.index.get_level_values("replication").unique()
+    return chosen.groupby(level="replication").mean().reindex(replications)
 
 
 def compare_history(result: RunResult) -> pd.DataFrame:
     """The run's changes beside the observed ones, one row per comparable figure.
 
-    Trade shares: the observed share in a later period against the scenario's starting
-    share (the 2021 figure its file cites), and the model's share over the same months
-    against its first year. Remittances: the observed ratio of a period to the same
-    months a year earlier, and the model's (remittances from Russia; where the figure
-    counts all sources, about four fifths come from Russia, see ``note``).
+    The model's change is the median over replications of each replication's change
+    (:func:`history_changes` gives them all).
 
     Raises:
         InfluenceSimError: If the run covers none of the observed periods.
     """
+    rows = [
+        {**row, "model": float(changes.median())} for row, changes in history_changes(result)
+    ]
+    table = pd.DataFrame(rows)
+    table = table[np.isfinite(table["model"])].reset_index(drop=True) if rows else table
+    if table.empty:
+        raise InfluenceSimError(
+            f"the run of {result.scenario.name} covers none of the observed periods"
+        )
+    table["sign_right"] = np.sign(table["model"]) == np.sign(table["observed"])
+    ratio = table["model"] / table["observed"]
+    table["within_factor_2"] = (ratio >= 0.5) & (ratio <= 2.0)
+    return table
+
+
+def history_changes(result: RunResult) -> list[tuple[dict[str, object], pd.Series]]:
+    """Each observed figure the run covers, with every replication's comparable change.
+
+    Trade shares: the observed share in a later period against the scenario's starting
+    share (the 2021 figure its file cites), and the model's share over the same months
+    against its first year. Remittances: the observed ratio of a period to the same
+    months a year earlier, and the model's (remittances from Russia; where the figure
+    counts all sources, about four fifths come from Russia, see ``note``). A change is
+    NaN in a replication where a span has no recorded step.
+    """
     start_year = result.scenario.calendar.start.year
-    rows = []
+    rows: list[tuple[dict[str, object], pd.Series]] = []
     trade = observed("trade")
     trade = trade[trade["unit"] == "share of foreign trade turnover"]
     for item in trade.to_dict("records"):
@@ -107,18 +129,16 @@ def compare_history(result: RunResult) -> pd.DataFrame:
         model_then = _span_mean(means, start_year, (1, 12))
         model_now = _span_mean(means, _year_of(period), _months(period))
         given = result.scenario.reference.powers[partner].trade.get(state, 0.0)
-        rows.append(
-            {
-                "quantity": "trade share",
-                "state": state,
-                "partner": partner,
-                "since": str(start_year),
-                "period": period,
-                "observed": float(item["value"]) - given,
-                "model": model_now - model_then,
-                "publisher": str(item["publisher"]),
-            }
-        )
+        row = {
+            "quantity": "trade share",
+            "state": state,
+            "partner": partner,
+            "since": str(start_year),
+            "period": period,
+            "observed": float(item["value"]) - given,
+            "publisher": str(item["publisher"]),
+        }
+        rows.append((row, model_now - model_then))
     remit = observed("remittances")
     remit = remit[remit["unit"] == "USD billion"]
     for key, group in remit.groupby(["state", "partner", "publisher"]):
@@ -132,27 +152,15 @@ def compare_history(result: RunResult) -> pd.DataFrame:
                 _covers(result, year - 1, months) and _covers(result, year, months)
             ):
                 continue
-            model_before = _span_mean(means, year - 1, months)
-            model_now = _span_mean(means, year, months)
-            rows.append(
-                {
-                    "quantity": "remittances (ratio - 1)",
-                    "state": str(state),
-                    "partner": str(partner),
-                    "since": earlier,
-                    "period": period,
-                    "observed": value / by_period[earlier] - 1.0,
-                    "model": model_now / model_before - 1.0,
-                    "publisher": str(publisher),
-                }
-            )
-    table = pd.DataFrame(rows)
-    table = table[np.isfinite(table["model"])].reset_index(drop=True) if rows else table
-    if table.empty:
-        raise InfluenceSimError(
-            f"the run of {result.scenario.name} covers none of the observed periods"
-        )
-    table["sign_right"] = np.sign(table["model"]) == np.sign(table["observed"])
-    ratio = table["model"] / table["observed"]
-    table["within_factor_2"] = (ratio >= 0.5) & (ratio <= 2.0)
-    return table
+            row = {
+                "quantity": "remittances (ratio - 1)",
+                "state": str(state),
+                "partner": str(partner),
+                "since": earlier,
+                "period": period,
+                "observed": value / by_period[earlier] - 1.0,
+                "publisher": str(publisher),
+            }
+            change = _span_mean(means, year, months) / _span_mean(means, year - 1, months) - 1.0
+            rows.append((row, change))
+    return rows
