@@ -8,12 +8,14 @@ change over the same span (the median over replications of yearly means).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
+from influence_sim.format.scenario import Scenario
 from influence_sim.results.runs import RunResult
 
 SERIES = ("arms", "remittances", "trade")
@@ -61,17 +63,92 @@ def _model_means(result: RunResult, column: str, state: str, power: str) -> pd.S
     return keyed.set_index(["replication", "year", "month"])["value"]
 
 
-def _covers(result: RunResult, year: int, months: tuple[int, int]) -> bool:
-    """Whether the run spans the period, to within a step at either end.
+def _covers(scenario: Scenario, year: int, months: tuple[int, int]) -> bool:
+    """Whether the scenario's calendar spans the period, to within a step at either end.
 
     A figure for months the run only partly covers is skipped.
     """
     from datetime import date, timedelta
 
-    timeline = result.scenario.timeline
+    timeline = scenario.timeline
     step = timedelta(days=timeline.step_days)
     first, last = timeline.start, timeline.date_of(timeline.n_steps)
     return first - step <= date(year, months[0], 1) and date(year, months[1], 28) <= last + step
+
+
+Months = tuple[int, tuple[int, int]]
+"""A year and its first and last month."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """What the model compares with an observed figure: one ``powers`` column, two spans.
+
+    The change is the mean over ``now`` less the mean over ``then`` (``ratio``: divided,
+    less 1), each the mean of the months' means.
+    """
+
+    column: str
+    state: str
+    power: str
+    now: Months
+    then: Months
+    ratio: bool
+
+
+def history_figures(scenario: Scenario) -> list[tuple[dict[str, object], Span]]:
+    """Each observed figure a run of ``scenario`` covers, and how the model's is computed.
+
+    Trade shares: the observed share in a later period against the scenario's starting
+    share (the 2021 figure its file cites), and the model's share over the same months
+    against its first year. Remittances: the observed ratio of a period to the same
+    months a year earlier, and the model's (remittances from Russia; where the figure
+    counts all sources, about four fifths come from Russia, see ``note``).
+    """
+    start_year = scenario.calendar.start.year
+    rows: list[tuple[dict[str, object], Span]] = []
+    trade = observed("trade")
+    trade = trade[trade["unit"] == "share of foreign trade turnover"]
+    for item in trade.to_dict("records"):
+        state, partner, period = str(item["state"]), str(item["partner"]), str(item["period"])
+        now = (_year_of(period), _months(period))
+        if not _covers(scenario, *now):
+            continue
+        given = scenario.reference.powers[partner].trade.get(state, 0.0)
+        row = {
+            "quantity": "trade share",
+            "state": state,
+            "partner": partner,
+            "since": str(start_year),
+            "period": period,
+            "observed": float(item["value"]) - given,
+            "publisher": str(item["publisher"]),
+        }
+        rows.append((row, Span("trade", state, partner, now, (start_year, (1, 12)), False)))
+    remit = observed("remittances")
+    remit = remit[remit["unit"] == "USD billion"]
+    for key, group in remit.groupby(["state", "partner", "publisher"]):
+        state, partner, publisher = (str(part) for part in key)
+        by_period = {str(k): float(v) for k, v in zip(group["period"], group["value"], strict=True)}
+        for period, value in by_period.items():
+            year, months = _year_of(period), _months(period)
+            earlier = period.replace(str(year), str(year - 1))
+            if earlier not in by_period or not (
+                _covers(scenario, year - 1, months) and _covers(scenario, year, months)
+            ):
+                continue
+            row = {
+                "quantity": "remittances (ratio - 1)",
+                "state": state,
+                "partner": partner,
+                "since": earlier,
+                "period": period,
+                "observed": value / by_period[earlier] - 1.0,
+                "publisher": publisher,
+            }
+            span = Span("remittances", state, "russia", (year, months), (year - 1, months), True)
+            rows.append((row, span))
+    return rows
 
 
 def _span_mean(values: pd.Series, year: int, months: tuple[int, int]) -> pd.Series:
@@ -92,9 +169,7 @@ def compare_history(result: RunResult) -> pd.DataFrame:
     Raises:
         InfluenceSimError: If the run covers none of the observed periods.
     """
-    rows = [
-        {**row, "model": float(changes.median())} for row, changes in history_changes(result)
-    ]
+    rows = [{**row, "model": float(changes.median())} for row, changes in history_changes(result)]
     table = pd.DataFrame(rows)
     table = table[np.isfinite(table["model"])].reset_index(drop=True) if rows else table
     if table.empty:
@@ -110,57 +185,11 @@ def compare_history(result: RunResult) -> pd.DataFrame:
 def history_changes(result: RunResult) -> list[tuple[dict[str, object], pd.Series]]:
     """Each observed figure the run covers, with every replication's comparable change.
 
-    Trade shares: the observed share in a later period against the scenario's starting
-    share (the 2021 figure its file cites), and the model's share over the same months
-    against its first year. Remittances: the observed ratio of a period to the same
-    months a year earlier, and the model's (remittances from Russia; where the figure
-    counts all sources, about four fifths come from Russia, see ``note``). A change is
-    NaN in a replication where a span has no recorded step.
+    The figures are :func:`history_figures`; a change is NaN where a span has no step.
     """
-    start_year = result.scenario.calendar.start.year
-    rows: list[tuple[dict[str, object], pd.Series]] = []
-    trade = observed("trade")
-    trade = trade[trade["unit"] == "share of foreign trade turnover"]
-    for item in trade.to_dict("records"):
-        state, partner, period = str(item["state"]), str(item["partner"]), str(item["period"])
-        if not _covers(result, _year_of(period), _months(period)):
-            continue
-        means = _model_means(result, "trade", state, partner)
-        model_then = _span_mean(means, start_year, (1, 12))
-        model_now = _span_mean(means, _year_of(period), _months(period))
-        given = result.scenario.reference.powers[partner].trade.get(state, 0.0)
-        row = {
-            "quantity": "trade share",
-            "state": state,
-            "partner": partner,
-            "since": str(start_year),
-            "period": period,
-            "observed": float(item["value"]) - given,
-            "publisher": str(item["publisher"]),
-        }
-        rows.append((row, model_now - model_then))
-    remit = observed("remittances")
-    remit = remit[remit["unit"] == "USD billion"]
-    for key, group in remit.groupby(["state", "partner", "publisher"]):
-        state, partner, publisher = (str(part) for part in key)
-        by_period = {str(k): float(v) for k, v in zip(group["period"], group["value"], strict=True)}
-        means = _model_means(result, "remittances", str(state), "russia")
-        for period, value in by_period.items():
-            year, months = _year_of(period), _months(period)
-            earlier = period.replace(str(year), str(year - 1))
-            if earlier not in by_period or not (
-                _covers(result, year - 1, months) and _covers(result, year, months)
-            ):
-                continue
-            row = {
-                "quantity": "remittances (ratio - 1)",
-                "state": str(state),
-                "partner": str(partner),
-                "since": earlier,
-                "period": period,
-                "observed": value / by_period[earlier] - 1.0,
-                "publisher": str(publisher),
-            }
-            change = _span_mean(means, year, months) / _span_mean(means, year - 1, months) - 1.0
-            rows.append((row, change))
-    return rows
+    out = []
+    for row, span in history_figures(result.scenario):
+        means = _model_means(result, span.column, span.state, span.power)
+        now, then = _span_mean(means, *span.now), _span_mean(means, *span.then)
+        out.append((row, now / then - 1.0 if span.ratio else now - then))
+    return out
