@@ -108,7 +108,7 @@ class Recorder:
         names = c.powers
         for index in events.shocks.applied:
             shock = c.scenario.shocks[index]
-            actor, target = _shock_parties(shock)
+            actor, target = shock_parties(shock)
             detail = shock.label or shock.type.replace("_", " ")
             rows.extend(
                 (self.first + r, step, f"shock:{shock.type}", actor, target, detail)
@@ -155,7 +155,8 @@ def explain(bits: int) -> str:
     return "; ".join(parts)
 
 
-def _shock_parties(shock: Any) -> tuple[str, str]:
+def shock_parties(shock: Any) -> tuple[str, str]:
+    """A shock's actor and target, as the events table names them."""
     actor = getattr(shock, "by", None) or getattr(shock, "power", None) or ""
     target = getattr(shock, "state", None) or getattr(shock, "path", None) or ""
     if getattr(shock, "to", None):

@@ -1,0 +1,385 @@
+"""Targets' quantities computed while a batch runs: one number per replication, no stored path.
+
+:class:`Watch` is an observer of :func:`influence_sim.engine.ensemble.simulate`. It reads
+each step's state and events and keeps, per replication, what a target's quantity needs
+(a value at a step, a running mean, maximum or minimum over a span, whether or how often
+an event happened and when first, the months' means of an observed figure's spans), so
+that a batch of many parameter points, each with its replications, can be measured
+against targets without recording its trajectories. It gives the same numbers as the
+tables of a recorded run (:mod:`influence_sim.experiments.check`; a test says so).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from influence_sim.engine.compile import Compiled
+from influence_sim.engine.kernel import ECONOMY, SECURITY, State, StepEvents, alignment_of
+from influence_sim.engine.trajectory import shock_parties
+from influence_sim.errors import InfluenceSimError, one_of
+from influence_sim.experiments.observed import Span, history_figures
+from influence_sim.format.targets import Quantity
+
+Array = NDArray[np.float64]
+Reader = Callable[[State], Array]
+
+STATE_COLUMNS = {
+    "unrest": "unrest",
+    "external_threat": "threat",
+    "security_salience": "salience",
+    "economic_distress": "distress",
+}
+"""The states table's columns and the state arrays (R, S) they come from."""
+POWER_COLUMNS = {
+    "credibility": "credibility",
+    "posture": "posture",
+    "deployed": "deployed",
+    "investment": "investment",
+    "trade": "trade",
+    "remittances": "remittances",
+    "debt": "debt",
+    "resentment": "resentment",
+    "diversification": "diversion",
+}
+"""The powers table's columns read from (R, P, S) arrays."""
+POWER_BY_STATE = {"opinion": "opinion", "memory": "memory"}
+"""The powers table's columns read from (R, S, P) arrays."""
+POWER_ONLY = {
+    "security_capacity": "capacity",
+    "economic_capacity": "econ",
+    "host_economy": "host",
+}
+"""The powers table's columns read from (R, P) arrays (the same in every state)."""
+
+
+class Watch:
+    """The quantities of targets, per replication, as a batch runs.
+
+    Args:
+        compiled: The compiled scenario (names, calendar).
+        quantities: What to measure; ``summary`` quantities are not measured here (the
+            run's :class:`~influence_sim.results.metrics.Summary` has them).
+        replications: The batch's size.
+    """
+
+    def __init__(
+        self, compiled: Compiled, quantities: Sequence[Quantity], replications: int
+    ) -> None:
+        self.compiled = compiled
+        self.items = [_item(compiled, q, replications) for q in quantities]
+
+    def __call__(self, done: int, state: State, events: StepEvents | None) -> None:
+        """Take in the state after ``done`` steps and the events of the step before."""
+        for item in self.items:
+            item.observe(done, state, events)
+
+    def values(self) -> list[Array]:
+        """Each quantity's value per replication, ``(R,)`` (NaN where it has none)."""
+        return [item.value() for item in self.items]
+
+
+class _Item:
+    def observe(self, done: int, state: State, events: StepEvents | None) -> None:
+        raise NotImplementedError
+
+    def value(self) -> Array:
+        raise NotImplementedError
+
+
+class _Nothing(_Item):
+    """A summary quantity: the summary table has it."""
+
+    def __init__(self, replications: int) -> None:
+        self.n = replications
+
+    def observe(self, done: int, state: State, events: StepEvents | None) -> None:
+        return
+
+    def value(self) -> Array:
+        return np.full(self.n, math.nan)
+
+
+class _Series(_Item):
+    """A series read at one step, or reduced over a span of steps."""
+
+    def __init__(self, read: Reader, first: int, last: int, reduce: str, n: int) -> None:
+        self.read, self.first, self.last, self.reduce = read, first, last, reduce
+        self.total = np.full(n, math.nan)
+        self.count = 0
+
+    def observe(self, done: int, state: State, events: StepEvents | None) -> None:
+        if not self.first <= done <= self.last:
+            return
+        now = self.read(state)
+        if self.count == 0:
+            self.total = now.astype(float).copy()
+        elif self.reduce == "max":
+            np.maximum(self.total, now, out=self.total)
+        elif self.reduce == "min":
+            np.minimum(self.total, now, out=self.total)
+        else:
+            self.total += now
+        self.count += 1
+
+    def value(self) -> Array:
+        if self.reduce == "mean" and self.count:
+            return self.total / self.count
+        return self.total
+
+
+class _Events(_Item):
+    """Whether, how often, and when first events of a kind happened."""
+
+    def __init__(self, mask: Callable[[StepEvents], NDArray[np.bool_]], measure: str, n: int):
+        self.mask, self.measure = mask, measure
+        self.count = np.zeros(n)
+        self.first = np.full(n, math.nan)
+
+    def observe(self, done: int, state: State, events: StepEvents | None) -> None:
+        if events is None:
+            return
+        hit = self.mask(events)
+        if hit.any():
+            self.count += hit
+            self.first[hit & np.isnan(self.first)] = done - 1  # stamped with its step
+
+    def value(self) -> Array:
+        if self.measure == "first_step":
+            return self.first
+        return self.count if self.measure == "count" else (self.count > 0).astype(float)
+
+
+class _History(_Item):
+    """A model change beside an observed figure: the means over the steps of two spans."""
+
+    def __init__(self, read: Reader, span: Span, step_dates: list[date], n: int) -> None:
+        self.read, self.span, self.dates = read, span, step_dates
+        self.sums = [np.zeros(n), np.zeros(n)]
+        self.counts = [0, 0]
+
+    def observe(self, done: int, state: State, events: StepEvents | None) -> None:
+        day = self.dates[done]
+        for i, (year, (first, last)) in enumerate((self.span.now, self.span.then)):
+            if day.year == year and first <= day.month <= last:
+                self.sums[i] = self.sums[i] + self.read(state)
+                self.counts[i] += 1
+
+    def value(self) -> Array:
+        if not all(self.counts):
+            return np.full(self.sums[0].shape, math.nan)
+        now, then = (total / count for total, count in zip(self.sums, self.counts, strict=True))
+        return now / then - 1.0 if self.span.ratio else now - then
+
+
+def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
+    timeline = compiled.timeline
+
+    def step(when: int | date) -> int:
+        return when if isinstance(when, int) else timeline.step_of(when)
+
+    if quantity.summary is not None:
+        return _Nothing(n)
+    if quantity.events is not None:
+        return _Events(_event_mask(compiled, quantity), quantity.measure, n)
+    if quantity.history is not None:
+        spec = quantity.history
+        for row, span in history_figures(compiled.scenario):
+            if (row["state"], row["partner"], row["period"]) == (
+                spec.state,
+                spec.partner,
+                spec.period,
+            ) and span.column.startswith(spec.series):
+                step_dates = [
+                    timeline.start + timedelta(days=k * timeline.step_days)
+                    for k in range(timeline.n_steps + 1)
+                ]
+                return _History(_power_reader(compiled, span.column, span.state, span.power),
+                                span, step_dates, n)  # fmt: skip
+        raise InfluenceSimError(
+            f"the run has no {spec.series} comparison for {spec.state}/{spec.partner}/{spec.period}"
+        )
+    assert quantity.series is not None
+    read = _series_reader(compiled, quantity)
+    if quantity.at is not None:
+        at = step(quantity.at)
+        return _Series(read, at, at, "mean", n)
+    assert quantity.over is not None
+    first, last = (step(w) for w in quantity.over)
+    return _Series(read, first, last, quantity.reduce, n)
+
+
+def _index(names: list[str], name: str | None, kind: str) -> int | None:
+    if name is None:
+        return None
+    if name not in names:
+        raise InfluenceSimError(f"unknown {kind} '{name}'; expected " + one_of(names))
+    return names.index(name)
+
+
+def _series_reader(compiled: Compiled, quantity: Quantity) -> Reader:
+    spec = quantity.series
+    assert spec is not None
+    s = _index(compiled.states, spec.state, "state")
+    if spec.table == "alignment":
+        k = _index(compiled.options, spec.power, "power")
+        domain = spec.domain or "overall"
+
+        def alignment(state: State) -> Array:
+            if domain == "overall":
+                values = alignment_of(state.reliance, state.salience)  # (R, S, K)
+            else:
+                values = state.reliance[:, SECURITY if domain == "security" else ECONOMY]
+            values = values if s is None else values[:, s : s + 1]
+            values = values if k is None else values[:, :, k : k + 1]
+            return values.reshape(values.shape[0], -1).mean(axis=1)
+
+        return alignment
+    if spec.table == "states":
+        if spec.column not in STATE_COLUMNS:
+            raise InfluenceSimError(
+                f"no column '{spec.column}' in the states table; expected " + one_of(STATE_COLUMNS)
+            )
+        name = STATE_COLUMNS[spec.column]
+
+        def by_state(state: State) -> Array:
+            values: Array = getattr(state, name)
+            return values[:, s] if s is not None else values.mean(axis=1)
+
+        return by_state
+    return _power_reader(compiled, spec.column, spec.state, spec.power)
+
+
+def _power_reader(
+    compiled: Compiled, column: str, state_name: str | None, power: str | None
+) -> Reader:
+    s = _index(compiled.states, state_name, "state")
+    p = _index(compiled.powers, power, "power")
+    columns = {**POWER_COLUMNS, **POWER_BY_STATE, **POWER_ONLY}
+    if column not in columns:
+        raise InfluenceSimError(
+            f"no column '{column}' in the powers table; expected " + one_of(columns)
+        )
+    name = columns[column]
+
+    def read(state: State) -> Array:
+        values: Array = getattr(state, name)
+        if column in POWER_ONLY:
+            values = values[:, :, None]  # the same in every state
+        elif column in POWER_BY_STATE:
+            values = values.transpose(0, 2, 1)
+        values = values if p is None else values[:, p : p + 1]
+        if s is not None and column not in POWER_ONLY:
+            values = values[:, :, s : s + 1]
+        return values.reshape(values.shape[0], -1).mean(axis=1)
+
+    return read
+
+
+Mask = Callable[[StepEvents], NDArray[np.bool_]]
+
+
+def _among(names: list[str], name: str | None) -> NDArray[np.bool_]:
+    return np.array([name is None or n == name for n in names], dtype=bool)
+
+
+def _rows(mask: NDArray[np.bool_], axes: tuple[int, ...]) -> NDArray[np.bool_]:
+    """Whether each replication (axis 0) has any entry set."""
+    return np.asarray(mask.any(axis=axes), dtype=bool)
+
+
+def _request_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
+    asker = _among(compiled.states, actor)
+    to = [*compiled.alliances, *compiled.powers]
+    allowed = _among(to, target)
+    a_n = len(compiled.alliances)
+
+    def requested(events: StepEvents) -> NDArray[np.bool_]:
+        code = events.asked  # (R, S): alliance, -(power + 2), or -1
+        column = np.clip(np.where(code >= 0, code, a_n + (-code - 2)), 0, len(to) - 1)
+        return _rows((code != -1) & allowed[column] & asker[None, :], (1,))
+
+    return requested
+
+
+def _answer_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
+    deciders = _among(compiled.powers, actor)
+    asked = _among(compiled.states, target)
+    p_n = len(compiled.powers)
+
+    def answered(events: StepEvents) -> NDArray[np.bool_]:
+        mask = events.accepted if kind == "accept" else events.declined
+        who = deciders[np.clip(events.requested, 0, p_n - 1)]
+        return _rows(mask & who & asked[None, :], (1,))
+
+    return answered
+
+
+def _pair_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
+    by, at = _among(compiled.powers, actor), _among(compiled.states, target)
+    field = {"arrival": "arrived", "order_restored": "restored", "withdrawal": "withdrawn"}[kind]
+
+    def pair(events: StepEvents) -> NDArray[np.bool_]:
+        mask: NDArray[np.bool_] = getattr(events, field)
+        return _rows(mask & by[None, :, None] & at[None, None, :], (1, 2))
+
+    return pair
+
+
+def _membership_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
+    who, of = _among(compiled.states, actor), _among(compiled.alliances, target)
+    field = "frozen" if kind == "freeze" else "exited"
+
+    def membership(events: StepEvents) -> NDArray[np.bool_]:
+        mask: NDArray[np.bool_] = getattr(events, field)
+        return _rows(mask & of[None, :, None] & who[None, None, :], (1, 2))
+
+    return membership
+
+
+def _alarm_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
+    by = _among(compiled.powers, actor)
+    return lambda events: _rows(events.alarmed & by[None, :], (1,))
+
+
+def _shock_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
+    shocks = compiled.scenario.shocks
+
+    def scheduled(events: StepEvents) -> NDArray[np.bool_]:
+        hit = False
+        for index in events.shocks.applied:
+            who, what = shock_parties(shocks[index])
+            same = f"shock:{shocks[index].type}" == kind
+            hit |= same and actor in (None, who) and target in (None, what)
+        return np.full(events.accepted.shape[0], hit, dtype=bool)
+
+    return scheduled
+
+
+MASKS = {
+    "request": _request_mask,
+    "accept": _answer_mask,
+    "decline": _answer_mask,
+    "arrival": _pair_mask,
+    "order_restored": _pair_mask,
+    "withdrawal": _pair_mask,
+    "freeze": _membership_mask,
+    "exit": _membership_mask,
+    "reassessment": _alarm_mask,
+}
+"""How each event kind of the events table is read from a step's events."""
+
+
+def _event_mask(compiled: Compiled, quantity: Quantity) -> Mask:
+    spec = quantity.events
+    assert spec is not None
+    build = _shock_mask if spec.kind.startswith("shock:") else MASKS.get(spec.kind)
+    if build is None:
+        raise InfluenceSimError(
+            f"unknown event kind '{spec.kind}'; expected " + one_of([*MASKS, "shock:<type>"])
+        )
+    return build(compiled, spec.actor, spec.target, spec.kind)
