@@ -27,7 +27,7 @@ def test_the_validation_doc_is_current():
 
 
 def test_the_targets_format_doc_is_current():
-    from influence_sim.cli.validation import render_targets_format
+    from influence_sim.cli.docs import render_targets_format
 
     text = render_targets_format()
     assert (ROOT / "docs" / "targets-format.md").read_text() == text, "make docs"
