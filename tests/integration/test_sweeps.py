@@ -424,3 +424,51 @@ def test_a_sweep_over_an_overridden_base_keeps_its_calibrated_world(tmp_path):
     assert (result.folder / "reference-scenario.yaml").is_file()
     assert result.scenario.is_departure
     assert result.scenario.reference == base
+
+
+def test_a_sweep_records_targets_as_a_run_measures_them(tmp_path):
+    """Each run's target values, stacked with other points in chunks, are those of the same
+    point and seed run alone (measured while it runs, :class:`Watch`)."""
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.engine.ensemble import replicate, simulate
+    from influence_sim.experiments.watch import Watch
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.format.targets import load_targets
+
+    path = sweep_file(tmp_path, record={"targets": "kyrgyzstan-2010"}, base="kyrgyzstan-2010")
+    # kyrgyzstan-2010's targets compare with a counterfactual: refused, with the line.
+    with pytest.raises(InfluenceSimError, match="compare with a counterfactual"):
+        load_sweep(path)
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        "name: own\ntitle: Own\nscenario: kazakhstan-2022\ntargets:\n"
+        "  - {name: accepted, description: x, source: y, statistic: share,\n"
+        "     quantity: {events: {kind: accept, actor: russia}}, expect: {at_least: 0.5}}\n"
+        "  - {name: tilt, description: x, source: y, expect: {at_least: 0},\n"
+        "     quantity: {series: {table: alignment, state: kazakhstan, power: russia},\n"
+        "                over: [1, 4], reduce: max},\n"
+        "     minus: {series: {table: alignment, state: kazakhstan, power: russia}, at: 0}}\n"
+        "  - {name: calm, description: x, source: y, expect: {at_least: 0},\n"
+        "     quantity: {summary: steps_to_calm.kazakhstan}}\n"
+    )
+    path = sweep_file(tmp_path, name="with-targets", record={"targets": "own.yaml"})
+    result = run_sweep(path, out=tmp_path / "out", workers=1)
+    metrics = result.metrics.set_index(["point", "replication"])
+    spec = load_targets(own)
+    point = 4
+    values = dict(zip(result.points.columns[1:], result.points.iloc[point, 1:], strict=True))
+    scenario = load_scenario(KZ, [f"{k}={v}" for k, v in values.items()])
+    compiled = compile_scenario(scenario, load_scenario(KZ))
+    state = replicate(compiled.initial, 4)
+    quantities = [spec.targets[0].quantity, spec.targets[1].quantity, spec.targets[1].minus]
+    watch = Watch(compiled, quantities, 4)
+    watch(0, state, None)
+    sequences = [np.random.SeedSequence(5, spawn_key=(point, r)) for r in range(4)]
+    simulate(compiled, compiled.params.copy(), state, sequences, [watch])
+    accepted, peak, start = watch.values()
+    row = metrics.loc[point]
+    np.testing.assert_array_equal(row["target.accepted"].to_numpy(), accepted)
+    np.testing.assert_allclose(row["target.tilt"].to_numpy(), peak - start, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(
+        row["target.calm"].to_numpy(), row["steps_to_calm.kazakhstan"].to_numpy()
+    )

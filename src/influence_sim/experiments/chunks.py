@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.ensemble import replicate, simulate
@@ -66,6 +67,7 @@ class ChunkTask:
         timeseries_every: Keep overall alignment every k steps, or None.
         meta: Provenance stored in every part's Parquet metadata.
         reference: The world ``base`` departs from, as YAML, when it is not its own.
+        targets: A target file, as YAML, whose targets' values each run records.
     """
 
     folder: str
@@ -82,6 +84,7 @@ class ChunkTask:
     timeseries_every: int | None
     meta: str
     reference: str | None = None
+    targets: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,9 @@ def _run_group(
         summary = Summary(compiled[0], params, state)
         series: list[pd.DataFrame] = []
         observers = [lambda done, now, events: summary.update(done, now)]
+        watched = _watch(task, compiled[0], state)
+        if watched is not None:
+            observers.append(watched[0])
         every = task.timeseries_every
         if every:
             observers.append(_series_observer(compiled[0], points, reps, every, series))
@@ -340,8 +346,11 @@ def _run_group(
         ]
         simulate(compiled[0], params, state, sequences, observers)
         frame = summary.frame()
+        targets = {} if watched is None else _target_values(watched, frame)
         if task.metrics is not None:
             frame = frame[list(task.metrics)]
+        for name, values in targets.items():
+            frame[f"target.{name}"] = values
         frame.insert(0, "replication", reps)
         frame.insert(0, "point", points)
         frame[VALID] = finite_rows(state)
@@ -349,6 +358,36 @@ def _run_group(
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         exc.add_note(traceback.format_exc(limit=3))
         return exc
+
+
+def _watch(task: ChunkTask, compiled: Compiled, state: State) -> tuple[Any, Any] | None:
+    """A watch over the targets' quantities, started on ``state``, and the targets."""
+    if task.targets is None:
+        return None
+    from influence_sim.experiments.watch import Watch
+    from influence_sim.format.targets import TargetFile
+
+    spec = TargetFile.model_validate(yaml.safe_load(task.targets))
+    quantities = [q for t in spec.targets for q in (t.quantity, t.minus) if q is not None]
+    watch = Watch(compiled, quantities, state.n_replications)
+    watch(0, state, None)
+    return watch, spec
+
+
+def _target_values(watched: tuple[Any, Any], summary: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each target's value per run: its quantity less its ``minus`` (summary or watched)."""
+    watch, spec = watched
+    measured = iter(watch.values())
+    out = {}
+    for target in spec.targets:
+        values = []
+        for quantity in (target.quantity, target.minus):
+            if quantity is None:
+                continue
+            online = next(measured)
+            values.append(summary[quantity.summary].to_numpy() if quantity.summary else online)
+        out[target.name] = values[0] - values[1] if len(values) == 2 else values[0]
+    return out
 
 
 def _series_observer(

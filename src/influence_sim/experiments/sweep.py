@@ -54,6 +54,7 @@ from influence_sim.experiments.sampling import sample
 from influence_sim.experiments.size import MAX_POINTS, check_sweep_size, count_points
 from influence_sim.experiments.sweepresult import (
     REFERENCE_FILE,
+    TARGETS_FILE,
     SweepResult,
     check_spec_hash,
     count_failed,
@@ -68,6 +69,7 @@ from influence_sim.format.sweepfile import load_sweep
 from influence_sim.format.sweepspec import (
     SweepSpec,
 )
+from influence_sim.format.targets import target_text
 from influence_sim.results.runs import now, scenario_hash, versions, whole_folder
 from influence_sim.results.storage import digest, digests, folder_name
 
@@ -139,6 +141,8 @@ def run_sweep(
     else:
         spec, base = load_sweep(source)
     check_sweep_size(spec)
+    if spec.record.targets is not None:
+        check_targets(spec.record.targets, base)
     folder, manifest = _create(spec, base, Path(out), command or [])
     with writer_lock(folder):
         return _finish(folder, manifest, spec, executor, workers, scheduler, progress)
@@ -242,6 +246,8 @@ def _create(
             yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False)
         )
         points.to_parquet(temporary / "points.parquet", index=False)
+        if spec.record.targets is not None:
+            (temporary / TARGETS_FILE).write_text(target_text(spec.record.targets))
         manifest["files"] = digests(temporary)
         write_json(temporary / MANIFEST, manifest)
     return folder, manifest
@@ -287,6 +293,8 @@ def _execute(
     reference_file = folder / REFERENCE_FILE
     reference_text = reference_file.read_text() if reference_file.is_file() else None
     base_text = (folder / "base-scenario.yaml").read_text()
+    targets_file = folder / TARGETS_FILE
+    targets_text = targets_file.read_text() if targets_file.is_file() else None
     meta = json.dumps({k: manifest[k] for k in ("name", "spec_sha256", "seed", "versions")})
     paths = tuple(spec.parameters)
     points = pd.read_parquet(folder / "points.parquet")
@@ -312,6 +320,7 @@ def _execute(
             spec.record.timeseries_every,
             meta,
             reference_text,
+            targets_text,
         )
 
     pending = set(todo)
@@ -349,3 +358,36 @@ def _execute(
                 raise
     finally:
         bar.close()
+
+
+def check_targets(targets: str, base: Scenario) -> None:
+    """Refuse a target file whose quantities name what a run of ``base`` does not have.
+
+    Raises:
+        InfluenceSimError: For an unknown state, power, column, event kind or summary
+            metric, or a target that compares with a counterfactual.
+    """
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.engine.ensemble import replicate
+    from influence_sim.experiments.watch import Watch
+    from influence_sim.format.targets import TargetFile
+    from influence_sim.results.metrics import Summary
+
+    spec = TargetFile.model_validate(yaml.safe_load(target_text(targets)))
+    compiled = compile_scenario(base)
+    state = replicate(compiled.initial, 1)
+    names = set(Summary(compiled, compiled.params, state).frame().columns)
+    for target in spec.targets:
+        if target.against is not None:
+            raise InfluenceSimError(
+                f"target '{target.name}' compares with a counterfactual; a sweep records "
+                "each run's own values"
+            )
+        for quantity in (target.quantity, target.minus):
+            if quantity is not None and quantity.summary is not None:
+                if quantity.summary not in names:
+                    raise InfluenceSimError(
+                        f"target '{target.name}': no summary metric '{quantity.summary}'"
+                    )
+            elif quantity is not None:
+                Watch(compiled, [quantity], 1)

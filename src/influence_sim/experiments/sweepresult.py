@@ -32,6 +32,8 @@ from influence_sim.format.sweepspec import (
 from influence_sim.results.runs import scenario_hash
 
 REFERENCE_FILE = "reference-scenario.yaml"
+TARGETS_FILE = "targets.yaml"
+"""A sweep's target file, copied into its folder, when its runs record targets."""
 """The world a sweep's base departs from, when the base was made by overrides."""
 
 

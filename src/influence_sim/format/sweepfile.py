@@ -35,6 +35,8 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(problems_from(exc, data, marks, display, root=SweepSpec)) from None
+    if spec.record.targets is not None:
+        spec = _with_targets(spec, file, display, marks)
     base_file = file.parent / spec.base
     where = marks.get(("base",))
     try:
@@ -102,3 +104,42 @@ def is_sweep_file(name: str | os.PathLike[str]) -> bool:
         return False
     keys = {key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
     return not SWEEP_KEYS.isdisjoint(keys)
+
+
+def _with_targets(spec: SweepSpec, file: Path, display: str, marks: Any) -> SweepSpec:
+    """The spec with its target file resolved (beside the sweep file, or bundled), checked."""
+    from influence_sim.format.targets import load_targets
+
+    name = spec.record.targets
+    assert name is not None
+    beside = file.parent / name
+    where = marks.get(("record", "targets"))
+    line = where.line if where else None
+    try:
+        targets = load_targets(beside if beside.is_file() else name)
+    except InfluenceSimError as exc:
+        first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
+        raise ScenarioError(
+            [
+                Problem(
+                    f"the target file is not valid: {first}", display, line, path="record.targets"
+                )
+            ]
+        ) from None
+    compared = [t.name for t in targets.targets if t.against is not None]
+    if compared:
+        raise ScenarioError(
+            [
+                Problem(
+                    "a sweep records each run's own values; these targets compare with a "
+                    f"counterfactual: {', '.join(compared)}",
+                    display,
+                    line,
+                    path="record.targets",
+                    hint="use a target file without 'against', or check the points one by one",
+                )
+            ]
+        )
+    resolved = str(beside.resolve()) if beside.is_file() else name
+    record = spec.record.model_copy(update={"targets": resolved})
+    return spec.model_copy(update={"record": record})

@@ -148,6 +148,12 @@ class Record(Spec):
     timeseries_every: Annotated[int, Strict(), Field(ge=1)] | None = Field(
         None, description="Also keep overall alignment every k steps (off by default)."
     )
+    targets: str | None = Field(
+        None,
+        description="A target file (a path beside the sweep file, or a bundled name): each "
+        "run also records each target's value as target.<name> (targets that compare with "
+        "a counterfactual are refused).",
+    )
 
 
 class Executor(Spec):

@@ -247,3 +247,14 @@ def targets_for(scenario: str | os.PathLike[str]) -> Path:
     raise InfluenceSimError(
         f"no bundled targets for '{scenario}' or a scenario it extends; give --targets FILE"
     )
+
+
+def target_text(name: str | os.PathLike[str]) -> str:
+    """A target file's text (a path, or a bundled one's name), checked.
+
+    Raises:
+        ScenarioError: If it is not valid.
+        InfluenceSimError: If there is no such file.
+    """
+    load_targets(name)
+    return (bundled_name(name, targets_dir()) or Path(name)).read_text()
