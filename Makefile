@@ -49,6 +49,7 @@ docs: $(STAMP)
 	$(BIN)/influence-sim schema --partial --out scenarios/schema-partial.json
 	$(BIN)/influence-sim schema --sweep --out scenarios/sweep-schema.json
 	$(BIN)/influence-sim schema --targets --out scenarios/targets/schema.json
+	$(BIN)/influence-sim schema --calibration --out scenarios/calibrations/schema.json
 	$(BIN)/python -m influence_sim.cli.docs parameters > docs/parameters.md
 	$(BIN)/python -m influence_sim.cli.docs format > docs/scenario-format.md
 	$(BIN)/python -m influence_sim.cli.docs history > docs/history.md

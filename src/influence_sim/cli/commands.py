@@ -169,6 +169,28 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if args.strict and failed else 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from influence_sim.experiments.calibrate import calibrate, resume_calibration
+
+    if (args.file is None) == (args.resume is None):
+        raise InfluenceSimError("give a calibration file, or --resume DIR (not both)")
+    with _terminate_as_interrupt():
+        if args.resume is not None:
+            result = resume_calibration(args.resume, workers=args.workers, progress=not args.quiet)
+        else:
+            result = calibrate(
+                args.file,
+                out=args.out,
+                workers=args.workers,
+                progress=not args.quiet,
+                command=command_line(),
+            )
+    print(result.folder)
+    for line in result.lines():
+        print(f"  {line}")
+    return 0
+
+
 def _plot(args: argparse.Namespace) -> int:
     from influence_sim.results.runs import RunResult
     from influence_sim.viz import animate_map, plot_map, save_figure, save_standard_plots
@@ -339,7 +361,9 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    text = schema_text(partial=args.partial, sweep=args.sweep, targets=args.targets)
+    text = schema_text(
+        partial=args.partial, sweep=args.sweep, targets=args.targets, calibration=args.calibration
+    )
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
@@ -354,6 +378,7 @@ HANDLERS: dict[str, Command] = {
     "run": _run,
     "compare": _compare,
     "check": _check,
+    "calibrate": _calibrate,
     "dashboard": _dashboard,
     "clean": _clean,
     "plot": _plot,

@@ -80,6 +80,9 @@ def _scenario_commands(add: Add) -> None:
     sub.add_argument("--sweep", action="store_true", help="the schema of a sweep file instead")
     sub.add_argument("--targets", action="store_true", help="the schema of a target file instead")
     sub.add_argument(
+        "--calibration", action="store_true", help="the schema of a calibration file instead"
+    )
+    sub.add_argument(
         "--partial",
         action="store_true",
         help="the schema of a file that extends another (only name, title and extends required)",
@@ -151,6 +154,15 @@ def _folder_commands(add: Add) -> None:
 
 def _sweep_commands(add: Add) -> None:
     """Commands for sweeps: sweep, analyze."""
+    sub = add(
+        "calibrate",
+        "Fit parameters to data by history matching, in waves run like sweeps (resumable).",
+    )
+    sub.add_argument("file", nargs="?", metavar="FILE", help="a calibration file or a bundled name")
+    sub.add_argument("--out", default="results", metavar="DIR", help="where the folder goes")
+    sub.add_argument("--workers", type=positive, help="worker processes (default: one per core)")
+    sub.add_argument("--resume", metavar="DIR", help="finish an interrupted calibration folder")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
     sub = add("sweep", "Run a sweep in chunks, or finish one with --resume.")
     sub.add_argument("file", nargs="?", metavar="FILE", help="a sweep file or a bundled sweep")
     sub.add_argument("--workers", type=positive, help="worker processes (default: one per core)")

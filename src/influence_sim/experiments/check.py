@@ -145,7 +145,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     if target.against is not None:
         other = runs.get(target.against.scenario, target.against.overrides)
         values = values - _value(target, other)
-    model = _statistic(values, target.statistic)
+    model = statistic_of(values, target.statistic)
     row: dict[str, Any] = {
         "target": target.name,
         "description": target.description,
@@ -169,7 +169,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     obs = target.observed.value if target.observed.value is not None else observed
     assert obs is not None
     variance = target.observed.sd**2 + target.observed.discrepancy**2
-    variance += _ensemble_variance(values, target.statistic)
+    variance += ensemble_variance(values, target.statistic)
     distance = abs(obs - model) / math.sqrt(variance)
     row.update(
         kind="datum",
@@ -274,7 +274,8 @@ def _history(quantity: Quantity, result: RunResult) -> tuple[float, pd.Series]:
     )
 
 
-def _statistic(values: pd.Series, statistic: str) -> float:
+def statistic_of(values: pd.Series, statistic: str) -> float:
+    """The statistic over replications (``share``: of those with a non-zero value)."""
     if statistic == "share":
         return float((values.fillna(0.0) != 0).mean())
     kept = values.dropna()
@@ -283,7 +284,7 @@ def _statistic(values: pd.Series, statistic: str) -> float:
     return float(getattr(kept, statistic)())
 
 
-def _ensemble_variance(values: pd.Series, statistic: str) -> float:
+def ensemble_variance(values: pd.Series, statistic: str) -> float:
     """The sampling variance of the statistic over replications (0 when unknown).
 
     For a mean, var/n; for a median, (pi/2) var/n (its large-sample variance under

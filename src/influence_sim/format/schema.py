@@ -61,9 +61,25 @@ def targets_schema() -> dict[str, Any]:
     return {"$schema": SCHEMA_DIALECT, **schema, "title": "influence-sim targets"}
 
 
-def schema_text(*, partial: bool = False, sweep: bool = False, targets: bool = False) -> str:
+def calibration_schema() -> dict[str, Any]:
+    """The JSON Schema of a calibration file."""
+    from influence_sim.format.calibration import CalibrationSpec
+
+    schema = CalibrationSpec.model_json_schema(mode="validation")
+    return {"$schema": SCHEMA_DIALECT, **schema, "title": "influence-sim calibration"}
+
+
+def schema_text(
+    *,
+    partial: bool = False,
+    sweep: bool = False,
+    targets: bool = False,
+    calibration: bool = False,
+) -> str:
     """The JSON Schema as stable, indented text."""
-    if targets:
+    if calibration:
+        schema = calibration_schema()
+    elif targets:
         schema = targets_schema()
     else:
         schema = sweep_schema() if sweep else partial_schema() if partial else scenario_schema()

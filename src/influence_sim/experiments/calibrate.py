@@ -1,0 +1,309 @@
+"""Calibration by history matching: rule out the parameters that cannot match the data.
+
+Each wave is a sweep (chunked, resumable, run in batches through the ensemble) over a
+Latin hypercube of the region not yet ruled out, whose runs record the target file's
+data (``record.targets``). A point's implausibility for a datum is
+|observed - model| / sqrt(sd^2 + discrepancy^2 + the ensemble's variance of the model's
+statistic) (as in ``influence-sim check``); a point whose largest implausibility exceeds
+the cut-off is ruled out. The next wave draws within the box of the survivors, widened
+by ``expand`` of each prior range. What survives the last wave is the non-implausible
+sample (``nroy.csv``: "not ruled out yet"). See ``docs/calibration.md``.
+
+The folder::
+
+    manifest.json      provenance and status
+    calibration.yaml   the calibration as given (its target file resolved)
+    targets.yaml       the target file
+    waves/             one sweep folder per wave
+    waves.csv          every point of every wave, its implausibilities and verdict
+    nroy.csv           the points of the last wave that were not ruled out
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from influence_sim.errors import InfluenceSimError, one_of
+from influence_sim.experiments.check import ensemble_variance, statistic_of
+from influence_sim.experiments.folder import write_json
+from influence_sim.experiments.observed import history_figures
+from influence_sim.experiments.sweep import resume_sweep, run_sweep
+from influence_sim.experiments.sweepresult import SweepResult
+from influence_sim.format.calibration import CalibrationSpec, load_calibration
+from influence_sim.format.loading import load_scenario
+from influence_sim.format.sweepspec import SweepSpec
+from influence_sim.format.targets import Target, TargetFile, load_targets
+from influence_sim.results.runs import now, versions, whole_folder
+from influence_sim.results.storage import atomic_write, folder_name
+
+SPEC_FILE, TARGETS_FILE, WAVES_FILE, NROY_FILE = (
+    "calibration.yaml",
+    "targets.yaml",
+    "waves.csv",
+    "nroy.csv",
+)
+
+
+@dataclass
+class Calibration:
+    """A calibration's folder and what its waves found."""
+
+    folder: Path
+    spec: CalibrationSpec
+    waves: pd.DataFrame
+
+    @property
+    def nroy(self) -> pd.DataFrame:
+        """The parameter values of the last wave's points not ruled out."""
+        last = self.waves[self.waves["wave"] == self.waves["wave"].max()]
+        return last[last["plausible"]][["point", *self.spec.parameters]].reset_index(drop=True)
+
+    def lines(self) -> list[str]:
+        """What each wave found, as printed."""
+        out = []
+        for wave, rows in self.waves.groupby("wave"):
+            kept = int(rows["plausible"].sum())
+            out.append(
+                f"wave {wave}: {kept} of {len(rows)} points not ruled out "
+                f"(smallest largest implausibility {rows['implausibility'].min():.2f})"
+            )
+        for path in self.spec.parameters:
+            values = self.nroy[path]
+            if len(values):
+                out.append(f"{path}: {values.min():.4g} to {values.max():.4g}")
+        return out
+
+
+def calibrate(
+    source: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] = "results",
+    workers: int | None = None,
+    progress: bool = False,
+    command: list[str] | None = None,
+) -> Calibration:
+    """Run a calibration file's history matching into a new folder.
+
+    Raises:
+        ScenarioError: For a bad calibration or target file.
+        InfluenceSimError: For a target file without data, or a folder that cannot be
+            written.
+    """
+    spec, _ = load_calibration(source)
+    targets = load_targets(spec.targets)
+    _data(targets, spec.data)  # refuse bad data before anything runs
+    started = now()
+    folder = Path(out) / folder_name(spec.name, started, yaml.safe_dump(spec.model_dump()))
+    manifest = {
+        "kind": "calibration",
+        "status": "running",
+        "name": spec.name,
+        "title": spec.title,
+        "seed": spec.seed,
+        "method": "history matching",
+        "versions": versions(),
+        "started": started.isoformat(),
+        "command": command or [],
+    }
+    with whole_folder(folder) as temporary:
+        (temporary / SPEC_FILE).write_text(yaml.safe_dump(spec.model_dump(mode="json")))
+        (temporary / TARGETS_FILE).write_text(Path(_target_path(spec.targets)).read_text())
+        (temporary / "waves").mkdir()
+        write_json(temporary / "manifest.json", manifest)
+    return _waves(folder, spec, workers, progress)
+
+
+def resume_calibration(
+    folder: str | os.PathLike[str], *, workers: int | None = None, progress: bool = False
+) -> Calibration:
+    """Finish a calibration folder that was interrupted (done waves are kept).
+
+    Raises:
+        InfluenceSimError: If the folder is not a calibration's.
+    """
+    path = Path(folder)
+    if not (path / SPEC_FILE).is_file():
+        raise InfluenceSimError(f"{path}: not a calibration folder (no {SPEC_FILE})")
+    spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
+    spec = spec.model_copy(update={"targets": str(path / TARGETS_FILE)})
+    return _waves(path, spec, workers, progress)
+
+
+def _target_path(name: str) -> str:
+    from influence_sim.format.bundled import bundled_name
+    from influence_sim.format.targets import targets_dir
+
+    return str(bundled_name(name, targets_dir()) or Path(name))
+
+
+def _data(targets: TargetFile, chosen: list[str] | None) -> list[Target]:
+    """The data matched: the targets named, or every target with an observed value."""
+    data = [t for t in targets.targets if t.observed is not None]
+    if not data:
+        raise InfluenceSimError(
+            f"target file '{targets.name}' has no data (targets with 'observed') to match"
+        )
+    if chosen is None:
+        return data
+    names = [t.name for t in data]
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        raise InfluenceSimError(
+            f"data: {', '.join(unknown)} not among the data of '{targets.name}'; expected "
+            + one_of(names)
+        )
+    return [t for t in data if t.name in chosen]
+
+
+def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: bool) -> Calibration:
+    """Run or resume each wave in turn; write the verdicts after each."""
+    targets = load_targets(folder / TARGETS_FILE)
+    data = _data(targets, spec.data)
+    scenario_name = spec.scenario or targets.scenario
+    observed = _observed(data, scenario_name)
+    box = {path: (p.range[0], p.range[1]) for path, p in spec.parameters.items()}
+    frames = []
+    for wave in range(1, spec.history_matching.waves + 1):
+        result = _wave(folder, spec, wave, box, scenario_name, workers, progress)
+        verdict = _verdicts(result, spec, data, observed)
+        verdict.insert(0, "wave", wave)
+        frames.append(verdict)
+        table = pd.concat(frames, ignore_index=True)
+        _write_csv(folder / WAVES_FILE, table)
+        survivors = verdict[verdict["plausible"]]
+        if survivors.empty:
+            break
+        box = _next_box(spec, survivors)
+    calibration = Calibration(folder, spec, table)
+    _write_csv(folder / NROY_FILE, calibration.nroy)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(status="done", finished=now().isoformat(), plausible=len(calibration.nroy))
+    write_json(folder / "manifest.json", manifest)
+    return calibration
+
+
+def _wave(
+    folder: Path,
+    spec: CalibrationSpec,
+    wave: int,
+    box: dict[str, tuple[float, float]],
+    scenario: str,
+    workers: int | None,
+    progress: bool,
+) -> SweepResult:
+    """Wave ``wave``'s sweep: resumed if it was started, run if not."""
+    name = f"{spec.name}-wave-{wave:02d}"
+    started = sorted((folder / "waves").glob(f"{name}-*"))
+    if started:
+        return resume_sweep(started[-1], workers=workers, progress=progress)
+    seed = int(np.random.SeedSequence(spec.seed, spawn_key=(wave,)).generate_state(1)[0])
+    sweep = SweepSpec.model_validate(
+        {
+            "name": name,
+            "title": f"{spec.title}: wave {wave}",
+            "base": scenario,
+            "parameters": {path: {"range": list(low_high)} for path, low_high in box.items()},
+            "sampler": {"method": "lhs", "n": spec.history_matching.points},
+            "replications": spec.replications,
+            "seed": seed,
+            "chunk_size": spec.chunk_size,
+            "record": {"metrics": [], "targets": str(folder / TARGETS_FILE)},
+        }
+    )
+    base = load_scenario(scenario)
+    return run_sweep((sweep, base), out=folder / "waves", workers=workers, progress=progress)
+
+
+def _observed(data: list[Target], scenario: str) -> dict[str, float]:
+    """Each datum's observed value (a history quantity's from the shipped series)."""
+    figures = None
+    out = {}
+    for target in data:
+        assert target.observed is not None
+        if target.observed.value is not None:
+            out[target.name] = target.observed.value
+            continue
+        spec = target.quantity.history
+        assert spec is not None
+        figures = figures or history_figures(load_scenario(scenario))
+        for row, _ in figures:
+            if (row["state"], row["partner"], row["period"]) == (
+                spec.state,
+                spec.partner,
+                spec.period,
+            ):
+                out[target.name] = float(str(row["observed"]))
+                break
+        else:
+            raise InfluenceSimError(f"target '{target.name}': no such observed figure")
+    return out
+
+
+def _verdicts(
+    result: SweepResult, spec: CalibrationSpec, data: list[Target], observed: dict[str, float]
+) -> pd.DataFrame:
+    """Each point's parameters, implausibility per datum, the largest, and the verdict."""
+    points = result.points.set_index("point")[list(spec.parameters)]
+    metrics = result.metrics
+    rows: list[dict[str, Any]] = []
+    for point, values in points.iterrows():
+        runs = metrics[metrics["point"] == point]
+        row: dict[str, Any] = {"point": point}
+        row.update({str(k): v for k, v in values.items()})
+        largest = -math.inf
+        for target in data:
+            assert target.observed is not None
+            column = runs[f"target.{target.name}"].reset_index(drop=True)
+            model = statistic_of(column, target.statistic)
+            variance = target.observed.sd**2 + target.observed.discrepancy**2
+            variance += ensemble_variance(column, target.statistic)
+            far = abs(observed[target.name] - model) / math.sqrt(variance)
+            far = math.inf if math.isnan(far) else far
+            row[f"model.{target.name}"] = model
+            row[f"implausibility.{target.name}"] = far
+            largest = max(largest, far)
+        row["implausibility"] = largest
+        row["plausible"] = largest <= spec.history_matching.cutoff
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+
+
+def _next_box(spec: CalibrationSpec, survivors: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """The survivors' box, widened by ``expand`` of each prior range, within the prior."""
+    box = {}
+    for path, prior in spec.parameters.items():
+        low, high = prior.range
+        margin = spec.history_matching.expand * (high - low)
+        lo = max(low, float(survivors[path].min()) - margin)
+        hi = min(high, float(survivors[path].max()) + margin)
+        if hi <= lo:  # one survivor and no margin: a sliver around it
+            width = 1e-6 * (high - low)
+            lo, hi = max(low, lo - width), min(high, hi + width)
+        box[path] = (lo, hi)
+    return box
+
+
+def load_calibration_folder(folder: str | os.PathLike[str]) -> Calibration:
+    """A finished calibration folder.
+
+    Raises:
+        InfluenceSimError: If it is not one, or not finished.
+    """
+    path = Path(folder)
+    if not (path / WAVES_FILE).is_file():
+        raise InfluenceSimError(f"{path}: not a finished calibration (no {WAVES_FILE})")
+    spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
+    return Calibration(path, spec, pd.read_csv(path / WAVES_FILE))

@@ -1,0 +1,106 @@
+"""The calibration file: which parameters to fit, to which data, how.
+
+A calibration names a target file (its *data*, the targets with an ``observed`` value,
+are matched; its patterns are not), the parameters to fit with their prior ranges
+(dotted paths, as in ``--set``), and history matching's settings: waves of points drawn
+in the region not yet ruled out, each point run with its replications in batches like a
+sweep, a point ruled out when a datum's implausibility exceeds the cut-off
+(``docs/calibration.md``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, Strict, ValidationError
+
+from influence_sim.arguments import MAX_SEED
+from influence_sim.errors import InfluenceSimError, ScenarioError, one_of
+from influence_sim.format.bundled import bundled_name, scenario_dir
+from influence_sim.format.fields import Name, Spec
+from influence_sim.format.sweepspec import RangeParameter
+from influence_sim.format.validation import problems_from
+from influence_sim.format.yamlio import read_yaml_file
+
+
+class HistoryMatching(Spec):
+    """Waves of points, each ruling out where the data cannot be matched."""
+
+    waves: Annotated[int, Strict(), Field(ge=1, le=50)] = Field(3, description="Waves.")
+    points: Annotated[int, Strict(), Field(ge=4, le=1_000_000)] = Field(
+        128, description="Points per wave (a Latin hypercube in the region not ruled out)."
+    )
+    cutoff: Annotated[float, Strict(), Field(gt=0)] = Field(
+        3.0, description="A point is ruled out when a datum's implausibility exceeds this."
+    )
+    expand: Annotated[float, Strict(), Field(ge=0, le=1)] = Field(
+        0.1,
+        description="How far beyond the box of the last wave's survivors the next wave "
+        "draws, as a share of each prior range.",
+    )
+
+
+class CalibrationSpec(Spec):
+    """A calibration: data, parameters and their priors, history matching."""
+
+    name: Name = Field(description="The calibration's id (names its folder).")
+    title: str = Field(description="What is fitted to what.")
+    targets: str = Field(description="A target file (beside this file, or bundled).")
+    scenario: str | None = Field(
+        None, description="The scenario run (default: the target file's own)."
+    )
+    data: list[Name] | None = Field(
+        None,
+        description="The targets matched (default: every target with an observed value); "
+        "say in the file why any are left out.",
+    )
+    parameters: dict[str, RangeParameter] = Field(
+        min_length=1, description="The parameters fitted, each with a uniform prior range."
+    )
+    replications: Annotated[int, Strict(), Field(ge=2, le=10_000)] = Field(
+        20, description="Replications of each point."
+    )
+    seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = Field(description="The seed.")
+    chunk_size: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = Field(
+        2000, description="Runs per chunk of a wave (as in a sweep)."
+    )
+    history_matching: HistoryMatching = Field(
+        default_factory=HistoryMatching, description="History matching's settings."
+    )
+
+
+def calibrations_dir() -> Path:
+    """The folder of bundled calibration files."""
+    return scenario_dir() / "calibrations"
+
+
+def load_calibration(path: str | os.PathLike[str]) -> tuple[CalibrationSpec, Path]:
+    """Read and check a calibration file (or a bundled one by name).
+
+    Returns:
+        The spec, with ``targets`` resolved to a path or a bundled name, and the file read.
+
+    Raises:
+        ScenarioError: If it is not valid (file, line and field named).
+        InfluenceSimError: If there is no such file.
+    """
+    file = bundled_name(path, calibrations_dir()) or Path(path)
+    if not file.is_file():
+        names = sorted(p.stem for p in calibrations_dir().glob("*.yaml"))
+        raise InfluenceSimError(
+            f"no calibration file '{path}': give a file, or one of the bundled {one_of(names)}"
+        )
+    display = str(file) if file != Path(path) else str(path)
+    data, marks = read_yaml_file(file, display)
+    try:
+        spec = CalibrationSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            problems_from(exc, data, marks, display, root=CalibrationSpec)
+        ) from None
+    beside = file.parent / spec.targets
+    if beside.is_file():
+        spec = spec.model_copy(update={"targets": str(beside.resolve())})
+    return spec, file
