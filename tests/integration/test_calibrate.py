@@ -71,6 +71,7 @@ def test_history_matching_keeps_the_truth_and_rules_out_much_of_the_prior(tmp_pa
     assert kept.max() - kept.min() < 0.5 * (PRIOR[1] - PRIOR[0]), "the data rule out much"
     first = result.waves[result.waves["wave"] == 1]
     assert not first["plausible"].all(), "the first wave rules some points out"
+    assert (result.folder / "plots" / "waves.png").stat().st_size > 10_000
     written = pd.read_csv(result.folder / "nroy.csv")
     pd.testing.assert_frame_equal(written, result.nroy, check_dtype=False)
     assert load_calibration_folder(result.folder).waves.equals(result.waves)

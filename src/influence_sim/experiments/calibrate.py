@@ -16,6 +16,7 @@ The folder::
     targets.yaml       the target file
     waves/             one sweep folder per wave
     waves.csv          every point of every wave, its implausibilities and verdict
+    plots/waves.png    the points of every wave, ruled out or not
     nroy.csv           the points of the last wave that were not ruled out
 """
 
@@ -184,6 +185,14 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
             break
         box = _next_box(spec, survivors)
     calibration = Calibration(folder, spec, table)
+    from influence_sim.viz import plot_waves, save_figure
+
+    parameters = list(spec.parameters)
+    save_figure(
+        folder / "plots" / "waves.png",
+        lambda ax: plot_waves(table, parameters, cutoff=spec.history_matching.cutoff, ax=ax),
+        size=(7, 5),
+    )
     _write_csv(folder / NROY_FILE, calibration.nroy)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest.update(status="done", finished=now().isoformat(), plausible=len(calibration.nroy))

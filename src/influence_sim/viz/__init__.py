@@ -27,6 +27,7 @@ __all__ = [
     "plot_regional",
     "plot_tradeoff",
     "plot_unrest",
+    "plot_waves",
     "save_figure",
     "save_standard_plots",
 ]
@@ -51,6 +52,7 @@ _NAMES = {
     "plot_heatmap": "sweeps",
     "plot_observed": "sweeps",
     "plot_indices": "sweeps",
+    "plot_waves": "sweeps",
     "save_figure": "files",
     "save_standard_plots": "files",
 }

@@ -137,3 +137,45 @@ def save_analysis_figures(
         written.append(folder / f"against-{parameter}.png")
         figure.savefig(written[-1], dpi=90)
     return written
+
+
+def plot_waves(
+    waves: pd.DataFrame,
+    parameters: list[str],
+    *,
+    cutoff: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """History matching's waves: each point of each wave, ruled out (grey) or not.
+
+    Two parameters: the points in their plane, the last wave's survivors darkest. One
+    parameter (or more than two: the first): the largest implausibility against it.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(7, 5))[1]
+    last = int(waves["wave"].max())
+    shades = {w: 0.35 + 0.65 * w / last for w in range(1, last + 1)}
+    two = len(parameters) >= 2
+    for wave in range(1, last + 1):
+        rows = waves[waves["wave"] == wave]
+        kept, out = rows[rows["plausible"]], rows[~rows["plausible"]]
+        x = parameters[0]
+        y = parameters[1] if two else "implausibility"
+        ax.scatter(out[x], out[y], s=9, color="#bbbbbb", marker="x", linewidths=0.8)
+        ax.scatter(
+            kept[x],
+            kept[y],
+            s=12,
+            color="#2980b9",
+            alpha=shades[wave],
+            label=f"wave {wave}: {len(kept)} of {len(rows)} kept",
+        )
+    if cutoff is not None and not two:
+        ax.axhline(cutoff, color="#c0392b", ls="--", lw=0.9, label=f"cut-off {cutoff:g}")
+    ax.set_xlabel(parameters[0])
+    ax.set_ylabel(parameters[1] if two else "largest implausibility")
+    ax.set_title("History matching: points not ruled out (blue), ruled out (grey x)")
+    ax.legend(fontsize="small")
+    return ax
