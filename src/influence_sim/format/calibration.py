@@ -14,15 +14,13 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, Strict, ValidationError
+from pydantic import Field, Strict
 
 from influence_sim.arguments import MAX_SEED
-from influence_sim.errors import InfluenceSimError, ScenarioError, one_of
-from influence_sim.format.bundled import bundled_name, scenario_dir
+from influence_sim.format.bundled import scenario_dir
 from influence_sim.format.fields import Name, Spec
 from influence_sim.format.sweepspec import RangeParameter
-from influence_sim.format.validation import problems_from
-from influence_sim.format.yamlio import read_yaml_file
+from influence_sim.format.targets import read_model_file
 
 
 class HistoryMatching(Spec):
@@ -86,20 +84,7 @@ def load_calibration(path: str | os.PathLike[str]) -> tuple[CalibrationSpec, Pat
         ScenarioError: If it is not valid (file, line and field named).
         InfluenceSimError: If there is no such file.
     """
-    file = bundled_name(path, calibrations_dir()) or Path(path)
-    if not file.is_file():
-        names = sorted(p.stem for p in calibrations_dir().glob("*.yaml"))
-        raise InfluenceSimError(
-            f"no calibration file '{path}': give a file, or one of the bundled {one_of(names)}"
-        )
-    display = str(file) if file != Path(path) else str(path)
-    data, marks = read_yaml_file(file, display)
-    try:
-        spec = CalibrationSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(
-            problems_from(exc, data, marks, display, root=CalibrationSpec)
-        ) from None
+    spec, file = read_model_file(path, calibrations_dir(), "calibration file", CalibrationSpec)
     beside = file.parent / spec.targets
     if beside.is_file():
         spec = spec.model_copy(update={"targets": str(beside.resolve())})

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import Field, Strict, ValidationError, model_validator
 
@@ -213,18 +213,33 @@ def load_targets(path: str | os.PathLike[str]) -> TargetFile:
         ScenarioError: If it is not valid; each problem names the file, line and field.
         InfluenceSimError: If there is no such file.
     """
-    file = bundled_name(path, targets_dir()) or Path(path)
+    return read_model_file(path, targets_dir(), "target file", TargetFile)[0]
+
+
+Model = TypeVar("Model", bound=Spec)
+
+
+def read_model_file(
+    path: str | os.PathLike[str], folder: Path, kind: str, model: type[Model]
+) -> tuple[Model, Path]:
+    """A YAML file (or a bundled one in ``folder`` by name) read as ``model``; and the file.
+
+    Raises:
+        ScenarioError: If it is not valid; each problem names the file, line and field.
+        InfluenceSimError: If there is no such file.
+    """
+    file = bundled_name(path, folder) or Path(path)
     if not file.is_file():
-        names = sorted(p.stem for p in targets_dir().glob("*.yaml"))
+        names = sorted(p.stem for p in folder.glob("*.yaml"))
         raise InfluenceSimError(
-            f"no target file '{path}': give a file, or one of the bundled {one_of(names)}"
+            f"no {kind} '{path}': give a file, or one of the bundled {one_of(names)}"
         )
     display = str(file) if file != Path(path) else str(path)
     data, marks = read_yaml_file(file, display)
     try:
-        return TargetFile.model_validate(data)
+        return model.model_validate(data), file
     except ValidationError as exc:
-        raise ScenarioError(problems_from(exc, data, marks, display, root=TargetFile)) from None
+        raise ScenarioError(problems_from(exc, data, marks, display, root=model)) from None
 
 
 def targets_for(scenario: str | os.PathLike[str]) -> Path:
