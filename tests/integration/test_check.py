@@ -126,3 +126,11 @@ def test_bad_requests_get_clear_errors(tmp_path, capsys):
         check(typo)
     with pytest.raises(ScenarioError):
         load_targets(bad)
+    beyond = tmp_path / "beyond.yaml"
+    beyond.write_text(
+        "name: beyond\ntitle: Beyond\nscenario: kyrgyzstan-2010\nreplications: 2\ntargets:\n"
+        "  - name: a\n    description: x\n    source: y\n    expect: {at_least: 0}\n"
+        "    quantity: {series: {table: states, column: unrest}, at: 2013-01-01}\n"
+    )
+    with pytest.raises(InfluenceSimError, match="outside the run, which records steps 0 to 104"):
+        check(beyond)

@@ -27,7 +27,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,12 @@ class Calibration:
             out.append(
                 f"wave {wave}: {kept} of {len(rows)} points not ruled out "
                 f"(smallest largest implausibility {rows['implausibility'].min():.2f})"
+            )
+        if self.nroy.empty:
+            last = int(self.waves["wave"].max())
+            out.append(
+                f"no point of wave {last} is plausible: the data cannot be matched within "
+                "the priors (waves.csv has each datum's implausibility)"
             )
         for path in self.spec.parameters:
             values = self.nroy[path]
@@ -250,7 +256,7 @@ def _observed(data: list[Target], scenario: str) -> dict[str, float]:
                 spec.partner,
                 spec.period,
             ):
-                out[target.name] = float(str(row["observed"]))
+                out[target.name] = float(cast(float, row["observed"]))
                 break
         else:
             raise InfluenceSimError(f"target '{target.name}': no such observed figure")

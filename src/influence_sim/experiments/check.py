@@ -23,6 +23,7 @@ import pandas as pd
 from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.experiments.observed import history_changes
+from influence_sim.experiments.watch import step_within
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
@@ -240,7 +241,7 @@ def _series(quantity: Quantity, result: RunResult, replications: pd.Index) -> pd
     timeline = result.scenario.timeline
 
     def step(when: int | dt.date) -> int:
-        return when if isinstance(when, int) else timeline.step_of(when)
+        return step_within(timeline, when)
 
     # Rows the filters leave at one step (a power's posture in every state) are averaged.
     per_step = frame.groupby(["replication", "step"])[spec.column].mean().astype(float)

@@ -23,6 +23,7 @@ from influence_sim.engine.kernel import ECONOMY, SECURITY, State, StepEvents, al
 from influence_sim.engine.trajectory import shock_parties
 from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.experiments.observed import Span, history_figures
+from influence_sim.format.calendar import Timeline
 from influence_sim.format.targets import Quantity
 
 Array = NDArray[np.float64]
@@ -180,7 +181,7 @@ def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
     timeline = compiled.timeline
 
     def step(when: int | date) -> int:
-        return when if isinstance(when, int) else timeline.step_of(when)
+        return step_within(timeline, when)
 
     if quantity.summary is not None:
         return _Nothing(n)
@@ -211,6 +212,21 @@ def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
     assert quantity.over is not None
     first, last = (step(w) for w in quantity.over)
     return _Series(read, first, last, quantity.reduce, n)
+
+
+def step_within(timeline: Timeline, when: int | date) -> int:
+    """The recorded row a step or date names (row k: the state after k steps).
+
+    Raises:
+        InfluenceSimError: If it lies outside the run.
+    """
+    row = when if isinstance(when, int) else timeline.step_of(when)
+    if not 0 <= row <= timeline.n_steps:
+        raise InfluenceSimError(
+            f"{when} is outside the run, which records steps 0 to {timeline.n_steps} "
+            f"({timeline.start.isoformat()} to {timeline.date_of(timeline.n_steps).isoformat()})"
+        )
+    return row
 
 
 def _index(names: list[str], name: str | None, kind: str) -> int | None:
