@@ -23,7 +23,7 @@ TRUE = 0.6
 PRIOR = (0.1, 1.0)
 
 
-def _synthetic(tmp_path: Path, waves: int = 3, points: int = 24) -> Path:
+def _synthetic(tmp_path: Path, waves: int = 3, points: int = 24, abc: dict | None = None) -> Path:
     """Data simulated at China's economic capacity 0.6, and a calibration of it."""
     at_truth = run(
         "kazakhstan-2022", replications=40, seed=99,
@@ -55,8 +55,9 @@ def _synthetic(tmp_path: Path, waves: int = 3, points: int = 24) -> Path:
                 "parameters": {"powers.china.economic_capacity": {"range": list(PRIOR)}},
                 "replications": 8,
                 "seed": 1,
-                "chunk_size": 40,
+                "chunk_size": 400,
                 "history_matching": {"waves": waves, "points": points},
+                **({"abc": abc} if abc else {}),
             }
         )
     )
@@ -77,9 +78,10 @@ def test_history_matching_keeps_the_truth_and_rules_out_much_of_the_prior(tmp_pa
     assert load_calibration_folder(result.folder).waves.equals(result.waves)
 
 
-def test_a_killed_calibration_resumes_to_the_same_waves(tmp_path):
-    spec = _synthetic(tmp_path, waves=3, points=48)
-    whole = calibrate(spec, out=tmp_path / "whole").waves
+def test_a_killed_calibration_resumes_to_the_same_waves_and_posterior(tmp_path):
+    spec = _synthetic(tmp_path, waves=2, points=32, abc={"particles": 40, "generations": 3})
+    done = calibrate(spec, out=tmp_path / "whole")
+    whole = done.waves
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     command = [sys.executable, "-m", "influence_sim", "calibrate", str(spec), "--out", str(out)]
@@ -87,8 +89,8 @@ def test_a_killed_calibration_resumes_to_the_same_waves(tmp_path):
         [*command, "--workers", "1", "--quiet"], env=env, stdout=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # kill it once the second wave has started
-        if any(out.glob("*/waves/recover-wave-02-*/runs/part-*.parquet")):
+    while time.monotonic() < deadline:  # kill it once ABC's second batch has started
+        if any(out.glob("*/abc/recover-abc-001-*/runs/part-*.parquet")):
             break
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
@@ -98,19 +100,57 @@ def test_a_killed_calibration_resumes_to_the_same_waves(tmp_path):
     assert main(["calibrate", "--resume", str(folder), "--quiet"]) == 0
     resumed = pd.read_csv(folder / "waves.csv")
     pd.testing.assert_frame_equal(resumed, whole, check_dtype=False)
+    particles = pd.read_csv(folder / "posterior" / "particles.csv")
+    assert done.posterior is not None
+    pd.testing.assert_frame_equal(particles, done.posterior, check_dtype=False)
+
+
+def test_abc_finds_the_truth_in_its_90_percent_interval(tmp_path):
+    """Parameter recovery: the posterior from data simulated at 0.6 holds 0.6 in its 90%
+    interval, narrower than the prior."""
+    from influence_sim.experiments.calibrate import weighted_quantile
+
+    spec = _synthetic(tmp_path, waves=2, points=24, abc={"particles": 100, "generations": 3})
+    result = calibrate(spec, out=tmp_path / "out")
+    assert result.posterior is not None
+    column, weights = result.posterior["powers.china.economic_capacity"], result.posterior["weight"]
+    low, high = (weighted_quantile(column, weights, q) for q in (0.05, 0.95))
+    assert low <= TRUE <= high, (low, high)
+    assert high - low < 0.4 * (PRIOR[1] - PRIOR[0])
+    generations = pd.read_csv(result.folder / "posterior" / "generations.csv")
+    assert list(generations["generation"]) == [1, 2, 3]
+    assert generations["width"].iloc[-1] == 1.0
+    assert (result.folder / "posterior" / "posterior.png").stat().st_size > 10_000
+    assert load_calibration_folder(result.folder).posterior.equals(result.posterior)
 
 
 def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
-    found = {}
+    found, folders = {}, {}
     for path in sorted((ROOT / "scenarios" / "calibrations").glob("*.yaml")):
         assert main(["calibrate", path.stem, "--out", str(tmp_path), "--quiet"]) == 0
-        folder = Path(capsys.readouterr().out.splitlines()[0])
-        found[path.stem] = load_calibration_folder(folder).waves
+        folders[path.stem] = Path(capsys.readouterr().out.splitlines()[0])
+        found[path.stem] = load_calibration_folder(folders[path.stem]).waves
     # What docs/calibration.md says they find: the rouble's data rule out nothing; the
     # trade shares rule out a part of the prior and keep most of it.
     first = {name: waves[waves["wave"] == 1]["plausible"] for name, waves in found.items()}
     assert first["rouble-migrants"].all()
     assert 0.5 < first["trade-2021-2023"].mean() < 1.0
+    from influence_sim.experiments.calibrate import weighted_quantile
+
+    posterior = load_calibration_folder(folders["trade-2021-2023"]).posterior
+    assert posterior is not None
+
+    def interval(path: str) -> tuple[float, float]:
+        low, high = (
+            weighted_quantile(posterior[path], posterior["weight"], q) for q in (0.05, 0.95)
+        )
+        return low, high
+
+    low, high = interval("dynamics.trade_economy_elasticity")
+    assert low <= 1.0 <= high
+    assert high - low < 0.75 * 3.0
+    low, high = interval("dynamics.trade_adjustment")
+    assert high - low > 0.8 * 0.03, "nearly the prior"
     spec = _synthetic(tmp_path)
     text = yaml.safe_load(spec.read_text())
     text["data"] = ["finall_trade"]

@@ -45,7 +45,7 @@ def test_the_posterior_of_a_gaussian_model_is_recovered():
     widths = [g.width for g in result.generations]
     assert widths[-1] == 1.0
     assert widths == sorted(widths, reverse=True)
-    assert all(0 < g.acceptance <= 1 for g in result.generations)
+    assert all(g.simulated == 2000 for g in result.generations)
     assert result.ess > 500
 
 
@@ -69,17 +69,24 @@ def test_two_parameters_one_datum_leave_a_ridge():
     mean = float(result.weights @ total)
     assert mean == pytest.approx(2.0, abs=0.05)
     assert math.sqrt(float(result.weights @ (total - mean) ** 2)) == pytest.approx(0.3, rel=0.12)
-    a, b = result.particles.T
-    assert np.corrcoef(a, b)[0, 1] < -0.5, "the ridge: a high a goes with a low b"
+    covariance = np.cov(result.particles.T, aweights=result.weights)
+    correlation = covariance[0, 1] / np.sqrt(covariance[0, 0] * covariance[1, 1])
+    assert correlation < -0.5, "the ridge: a high a goes with a low b"
 
 
-def test_the_same_seed_gives_the_same_posterior_and_far_data_are_refused():
+def test_the_same_seed_gives_the_same_posterior_and_far_data_show_in_the_ess():
     args = (_noisy_identity(0.2), np.array([0.0]), np.array([1.0]))
     one = abc_smc(*args, np.array([0.5]), np.array([0.1]), particles=200, generations=2, seed=1)
     two = abc_smc(*args, np.array([0.5]), np.array([0.1]), particles=200, generations=2, seed=1)
     np.testing.assert_array_equal(one.particles, two.particles)
-    with pytest.raises(InfluenceSimError, match="too far"):
-        abc_smc(
-            *args, np.array([50.0]), np.array([0.01]), particles=50, generations=2, seed=1,
-            max_batches=3,
-        )  # fmt: skip
+    np.testing.assert_array_equal(one.weights, two.weights)
+    # Data the model cannot come near: the weights collapse, and the ESS says so.
+    far = abc_smc(*args, np.array([5.0]), np.array([0.05]), particles=200, generations=3, seed=1)
+    assert far.ess < 20 < one.ess
+
+    def broken(points: np.ndarray, batch: int) -> np.ndarray:
+        return np.full((len(points), 1), np.nan)
+
+    with pytest.raises(InfluenceSimError, match="no simulated point has any weight"):
+        abc_smc(broken, *args[1:], np.array([0.5]), np.array([0.1]), particles=20,
+                generations=2, seed=1)  # fmt: skip

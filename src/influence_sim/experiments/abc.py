@@ -1,16 +1,19 @@
 """Approximate Bayesian computation by sequential Monte Carlo, over a batched simulator.
 
-:func:`abc_smc` is population Monte Carlo ABC (Beaumont, Cornuet, Marin and Robert
-2009) with a Gaussian acceptance kernel (Wilkinson 2013): a proposed point is kept with
-probability exp(-1/2 sum(((observed - simulated) / (h s))^2)), where s is each datum's
-scale (its observation sd and model discrepancy) and h a width that shrinks generation by
-generation to 1. At h = 1 the weighted particles are a sample of the exact posterior of
-the model "observed = simulated + N(0, s^2)" (Wilkinson's result), so the observation
-error and the discrepancy stated in the target file are what the posterior's width
-answers to, not an arbitrary tolerance. Each generation proposes whole batches (a
-sweep of points), so the simulator is called a few times per generation, never once per
-particle. Weights are prior / proposal, the proposal a Gaussian mixture around the last
-generation's particles with twice their weighted covariance (Beaumont et al.).
+:func:`abc_smc` is sequential importance sampling ABC (population Monte Carlo, Beaumont,
+Cornuet, Marin and Robert 2009, with kernel weights instead of rejection, as in Del
+Moral, Doucet and Jasra 2012) with a Gaussian kernel (Wilkinson 2013): a simulated point
+is weighted by exp(-1/2 sum(((observed - simulated) / (h s))^2)) times prior over
+proposal, where s is each datum's scale (its observation sd and model discrepancy) and h
+a width that shrinks generation by generation to 1. At h = 1 the weighted particles are
+a sample of the exact posterior of the model "observed = simulated + N(0, s^2)"
+(Wilkinson's result), so the observation error and the discrepancy stated in the target
+file are what the posterior's width answers to, not an arbitrary tolerance. Each
+generation simulates one batch (a sweep of points), never one particle at a time, and
+costs the same whatever the data: where the model cannot come near them the weights
+collapse onto few particles, which the effective sample size reports. The proposal is a
+Gaussian mixture around the last generation's particles with twice their weighted
+covariance (Beaumont et al.).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ Simulator = Callable[[Array, int], Array]
 """Takes points ``(M, D)`` and a batch number; returns each point's statistics ``(M, T)``."""
 
 ABC_KEY = 7_340_033
-"""The spawn key of the draws ABC makes (proposals, acceptances): no run uses it."""
+"""The spawn key of the draws ABC makes (its proposals): no run uses it."""
 
 
 @dataclass
@@ -37,14 +40,8 @@ class Generation:
     """What one generation did."""
 
     width: float  # h: the kernel's width in units of each datum's scale
-    proposed: int
-    accepted: int
+    simulated: int
     ess: float  # effective sample size of the weights, (sum w)^2 / sum w^2
-
-    @property
-    def acceptance(self) -> float:
-        """Accepted over proposed."""
-        return self.accepted / self.proposed if self.proposed else math.nan
 
 
 @dataclass
@@ -85,66 +82,48 @@ def abc_smc(
     particles: int,
     generations: int,
     seed: int,
-    max_batches: int = 50,
 ) -> Posterior:
     """ABC-SMC over a uniform prior on the box [low, high].
 
     Args:
-        simulate: The batched simulator.
+        simulate: The batched simulator (called once per generation).
         low: Each parameter's lower bound, ``(D,)``.
         high: Each parameter's upper bound.
         observed: The data, ``(T,)``.
         scale: Each datum's scale: sqrt(observation sd^2 + discrepancy^2), ``(T,)``.
-        particles: Particles kept per generation.
-        generations: Generations; the kernel's width falls geometrically to 1 at the last.
+        particles: Points simulated and kept per generation.
+        generations: Generations; the kernel's width falls geometrically to 1 at the last
+            (its first width is the median standardised distance of the prior's points).
         seed: Seeds every draw ABC makes (the simulator seeds its own runs).
-        max_batches: Batches a generation may run before it gives up.
 
     Raises:
-        InfluenceSimError: If a generation keeps fewer than ``particles`` after
-            ``max_batches`` batches (the data are too far from what the prior can give).
+        InfluenceSimError: If no particle has any weight (every simulation failed).
     """
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     observed, scale = np.asarray(observed, dtype=float), np.asarray(scale, dtype=float)
-    d = len(low)
-    # The first batch comes from the prior; its distances set the widths' schedule, and
-    # it is the first generation's first batch.
-    points = low + (high - low) * _rng(seed, 0).random((2 * particles, d))
-    stats = simulate(points, 0)
-    batch = 1
-    pending: tuple[Array, Array] | None = (points, stats)
-    first = max(1.0, float(np.median(_distance(stats, observed, scale))))
-    steps = max(1, generations - 1)
-    widths = [first ** ((generations - 1 - g) / steps) for g in range(generations)]
     posterior: Posterior | None = None
     history = []
-    for g, width in enumerate(widths):
-        rng = _rng(seed, g + 1)
-        kept: list[tuple[Array, Array]] = []
-        proposed = runs = 0
-        while sum(len(k[0]) for k in kept) < particles:
-            if pending is None:
-                if runs >= max_batches:
-                    raise InfluenceSimError(
-                        f"ABC generation {g + 1} kept {sum(len(k[0]) for k in kept)} of "
-                        f"{particles} particles in {max_batches} batches: the data are too "
-                        "far from what the prior's region gives (check it, or widen the prior)"
-                    )
-                points = _propose(posterior, low, high, 2 * particles, rng)
-                pending = (points, simulate(points, batch))
-                batch += 1
-                runs += 1
-            points, stats = pending
-            pending = None
-            proposed += len(points)
-            distance = _distance(stats, observed, scale)
-            keep = rng.random(len(points)) < np.exp(-0.5 * (distance / width) ** 2)
-            kept.append((points[keep], stats[keep]))
-        chosen = np.concatenate([k[0] for k in kept])[:particles]
-        chosen_stats = np.concatenate([k[1] for k in kept])[:particles]
-        weights = _weights(chosen, posterior)
-        posterior = Posterior(chosen, weights, chosen_stats)
-        history.append(Generation(width, proposed, len(chosen), posterior.ess))
+    widths: list[float] = []
+    for g in range(generations):
+        rng = _rng(seed, g)
+        points = _propose(posterior, low, high, particles, rng)
+        stats = simulate(points, g)
+        distance = _distance(stats, observed, scale)
+        if not widths:
+            finite = distance[np.isfinite(distance)]
+            first = max(1.0, float(np.median(finite))) if finite.size else 1.0
+            steps = max(1, generations - 1)
+            widths = [first ** ((generations - 1 - k) / steps) for k in range(generations)]
+        log_weights = -0.5 * (distance / widths[g]) ** 2 - _log_proposal(points, posterior)
+        if not np.isfinite(log_weights).any():
+            raise InfluenceSimError(
+                f"ABC generation {g + 1}: no simulated point has any weight (every run failed)"
+            )
+        weights = np.exp(log_weights - np.max(log_weights[np.isfinite(log_weights)]))
+        weights = np.where(np.isfinite(weights), weights, 0.0)
+        weights /= weights.sum()
+        posterior = Posterior(points, weights, stats)
+        history.append(Generation(widths[g], len(points), posterior.ess))
     assert posterior is not None
     posterior.generations = history
     return posterior
@@ -178,21 +157,19 @@ def _propose(
     return out[:n]
 
 
-def _weights(points: Array, previous: Posterior | None) -> Array:
-    """Prior over proposal density, normalised.
+def _log_proposal(points: Array, previous: Posterior | None) -> Array:
+    """The log density of the proposal at each point, up to a constant (the prior's is 0).
 
-    The prior is uniform on the box, and the proposal is the mixture redrawn whole until
-    it falls in the box, so its density there is the mixture's over one constant: the
-    weight is 1 over the mixture's density, normalised.
+    The prior is uniform on the box and the proposal is the mixture redrawn whole until
+    it falls in the box, so its density there is the mixture's over one constant.
     """
     if previous is None:
-        return np.full(len(points), 1.0 / len(points))
+        return np.zeros(len(points))
     d = points.shape[1]
     covariance = 2.0 * np.atleast_2d(np.cov(previous.particles.T, aweights=previous.weights))
     inverse = np.linalg.inv(covariance)
     gaps = points[:, None, :] - previous.particles[None, :, :]  # (N, N_prev, D)
     exponent = -0.5 * np.einsum("ijk,kl,ijl->ij", gaps, inverse, gaps)
     norm = 1.0 / math.sqrt((2 * math.pi) ** d * np.linalg.det(covariance))
-    proposal = norm * (np.exp(exponent) @ previous.weights)
-    raw = 1.0 / proposal
-    return np.asarray(raw / raw.sum())
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.log(norm * (np.exp(exponent) @ previous.weights)))

@@ -61,6 +61,8 @@ class Calibration:
     folder: Path
     spec: CalibrationSpec
     waves: pd.DataFrame
+    posterior: pd.DataFrame | None = None
+    """The ABC particles (parameters, ``weight``, each datum's model value), if run."""
 
     @property
     def nroy(self) -> pd.DataFrame:
@@ -87,6 +89,15 @@ class Calibration:
             values = self.nroy[path]
             if len(values):
                 out.append(f"{path}: {values.min():.4g} to {values.max():.4g}")
+        if self.posterior is not None:
+            for path in self.spec.parameters:
+                low, mid, high = (
+                    weighted_quantile(self.posterior[path], self.posterior["weight"], q)
+                    for q in (0.05, 0.5, 0.95)
+                )
+                out.append(
+                    f"posterior {path}: median {mid:.4g}, 90% interval {low:.4g} to {high:.4g}"
+                )
         return out
 
 
@@ -191,6 +202,8 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
             break
         box = _next_box(spec, survivors)
     calibration = Calibration(folder, spec, table)
+    if spec.abc is not None and not calibration.nroy.empty:
+        calibration.posterior = _abc(folder, spec, data, observed, box, scenario_name, workers)
     from influence_sim.viz import plot_waves, save_figure
 
     parameters = list(spec.parameters)
@@ -311,6 +324,115 @@ def _next_box(spec: CalibrationSpec, survivors: pd.DataFrame) -> dict[str, tuple
     return box
 
 
+def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
+    """A weighted quantile (the value where the weights' running sum reaches ``q``)."""
+    order = np.argsort(values.to_numpy())
+    cumulative = np.cumsum(weights.to_numpy()[order])
+    return float(values.to_numpy()[order][np.searchsorted(cumulative, q * cumulative[-1])])
+
+
+def _abc(
+    folder: Path,
+    spec: CalibrationSpec,
+    data: list[Target],
+    observed: dict[str, float],
+    box: dict[str, tuple[float, float]],
+    scenario: str,
+    workers: int | None,
+) -> pd.DataFrame:
+    """ABC-SMC in the last wave's box; writes ``posterior/`` and returns the particles.
+
+    Each batch of proposals is a sweep (``abc/``), resumed if it was started, so a
+    calibration killed during ABC resumes to the same particles.
+    """
+    from influence_sim.experiments.abc import abc_smc
+
+    assert spec.abc is not None
+    paths = list(spec.parameters)
+    names = [t.name for t in data]
+    base = load_scenario(scenario)
+
+    def simulate(points: np.ndarray, batch: int) -> np.ndarray:
+        name = f"{spec.name}-abc-{batch:03d}"
+        started = sorted((folder / "abc").glob(f"{name}-*"))
+        if started:
+            result = resume_sweep(started[-1], workers=workers)
+        else:
+            sweep = SweepSpec.model_validate(
+                {
+                    "name": name,
+                    "title": f"{spec.title}: ABC batch {batch}",
+                    "base": scenario,
+                    "parameters": {path: {"values": [0.0]} for path in paths},
+                    "sampler": {
+                        "method": "list",
+                        "points": [dict(zip(paths, map(float, p), strict=True)) for p in points],
+                    },
+                    "replications": spec.replications,
+                    "seed": int(
+                        np.random.SeedSequence(spec.seed, spawn_key=(1000 + batch,)).generate_state(
+                            1
+                        )[0]
+                    ),
+                    "chunk_size": spec.chunk_size,
+                    "record": {"metrics": [], "targets": str(folder / TARGETS_FILE)},
+                }
+            )
+            result = run_sweep((sweep, base), out=folder / "abc", workers=workers)
+        metrics = result.metrics
+        out = np.full((len(points), len(data)), np.nan)
+        for i in range(len(points)):
+            runs = metrics[metrics["point"] == i]
+            for j, target in enumerate(data):
+                column = runs[f"target.{target.name}"].reset_index(drop=True)
+                out[i, j] = statistic_of(column, target.statistic)
+        return out
+
+    low = np.array([box[p][0] for p in paths])
+    high = np.array([box[p][1] for p in paths])
+    scale = np.array(
+        [math.hypot(t.observed.sd, t.observed.discrepancy) for t in data if t.observed]
+    )
+    posterior = abc_smc(
+        simulate,
+        low,
+        high,
+        np.array([observed[n] for n in names]),
+        scale,
+        particles=spec.abc.particles,
+        generations=spec.abc.generations,
+        seed=spec.seed,
+    )
+    particles = pd.DataFrame(posterior.particles, columns=paths)
+    particles["weight"] = posterior.weights
+    for j, name in enumerate(names):
+        particles[f"model.{name}"] = posterior.statistics[:, j]
+    generations = pd.DataFrame(
+        [
+            {
+                "generation": g + 1,
+                "width": gen.width,
+                "simulated": gen.simulated,
+                "ess": gen.ess,
+            }
+            for g, gen in enumerate(posterior.generations)
+        ]
+    )
+    out = folder / "posterior"
+    out.mkdir(exist_ok=True)
+    _write_csv(out / "generations.csv", generations)
+    from influence_sim.viz import plot_posterior, save_figure
+
+    save_figure(
+        out / "posterior.png",
+        lambda *axes: plot_posterior(particles, paths, axes=axes),
+        size=(4.2 * len(paths), 3.6),
+        panels=len(paths),
+    )
+    _write_csv(out / "particles.csv", particles)  # last: its presence means done
+    return particles
+
+
 def load_calibration_folder(folder: str | os.PathLike[str]) -> Calibration:
     """A finished calibration folder.
 
@@ -321,4 +443,6 @@ def load_calibration_folder(folder: str | os.PathLike[str]) -> Calibration:
     if not (path / WAVES_FILE).is_file():
         raise InfluenceSimError(f"{path}: not a finished calibration (no {WAVES_FILE})")
     spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
-    return Calibration(path, spec, pd.read_csv(path / WAVES_FILE))
+    particles = path / "posterior" / "particles.csv"
+    posterior = pd.read_csv(particles) if particles.is_file() else None
+    return Calibration(path, spec, pd.read_csv(path / WAVES_FILE), posterior)

@@ -40,6 +40,17 @@ class HistoryMatching(Spec):
     )
 
 
+class ABC(Spec):
+    """Approximate Bayesian computation in the region history matching left."""
+
+    particles: Annotated[int, Strict(), Field(ge=10, le=100_000)] = Field(
+        200, description="Particles kept per generation."
+    )
+    generations: Annotated[int, Strict(), Field(ge=1, le=20)] = Field(
+        4, description="Generations; the acceptance kernel narrows to the data's scale."
+    )
+
+
 class CalibrationSpec(Spec):
     """A calibration: data, parameters and their priors, history matching."""
 
@@ -66,6 +77,11 @@ class CalibrationSpec(Spec):
     )
     history_matching: HistoryMatching = Field(
         default_factory=HistoryMatching, description="History matching's settings."
+    )
+    abc: ABC | None = Field(
+        None,
+        description="ABC-SMC within the last wave's box (a posterior with weights); none: "
+        "history matching only.",
     )
 
 

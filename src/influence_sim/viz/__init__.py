@@ -24,6 +24,7 @@ __all__ = [
     "plot_indices",
     "plot_map",
     "plot_observed",
+    "plot_posterior",
     "plot_regional",
     "plot_tradeoff",
     "plot_unrest",
@@ -53,6 +54,7 @@ _NAMES = {
     "plot_observed": "sweeps",
     "plot_indices": "sweeps",
     "plot_waves": "sweeps",
+    "plot_posterior": "sweeps",
     "save_figure": "files",
     "save_standard_plots": "files",
 }

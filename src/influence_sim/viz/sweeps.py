@@ -5,6 +5,7 @@ Sensitivity indices, a heatmap over a two-parameter grid, a metric against a par
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,3 +180,32 @@ def plot_waves(
     ax.set_title("History matching: points not ruled out (blue), ruled out (grey x)")
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_posterior(
+    particles: pd.DataFrame, parameters: list[str], *, axes: Sequence[Axes] | None = None
+) -> list[Axes]:
+    """Each parameter's posterior: a weighted histogram, its median and 90% interval.
+
+    ``particles`` has a column per parameter and ``weight`` (what ``calibrate`` writes).
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        figure = plt.figure(figsize=(4.2 * len(parameters), 3.6))
+        axes = [figure.add_subplot(1, len(parameters), i + 1) for i in range(len(parameters))]
+    weights = particles["weight"].to_numpy()
+    for ax, path in zip(axes, parameters, strict=True):
+        values = particles[path].to_numpy()
+        ax.hist(values, bins=30, weights=weights, color="#2980b9", alpha=0.75)
+        order = np.argsort(values)
+        cumulative = np.cumsum(weights[order]) / weights.sum()
+        low, mid, high = (values[order][np.searchsorted(cumulative, q)] for q in (0.05, 0.5, 0.95))
+        ax.axvline(mid, color="#000000", lw=1.2, label=f"median {mid:.3g}")
+        for edge in (low, high):
+            ax.axvline(edge, color="#555555", ls="--", lw=0.9)
+        ax.set_xlabel(path)
+        ax.set_ylabel("posterior weight")
+        ax.set_title(f"90% interval {low:.3g} to {high:.3g}", fontsize="small")
+        ax.legend(fontsize="small")
+    return list(axes)
