@@ -119,6 +119,10 @@ def calibrate(
     spec, _ = load_calibration(source)
     targets = load_targets(spec.targets)
     _data(targets, spec.data)  # refuse bad data before anything runs
+    if spec.scenario is None:  # the target file's scenario, a file beside it made absolute
+        beside = Path(_target_path(spec.targets)).parent / targets.scenario
+        scenario = str(beside.resolve()) if beside.is_file() else targets.scenario
+        spec = spec.model_copy(update={"scenario": scenario})
     started = now()
     folder = Path(out) / folder_name(spec.name, started, yaml.safe_dump(spec.model_dump()))
     manifest = {

@@ -94,14 +94,17 @@ def load_calibration(path: str | os.PathLike[str]) -> tuple[CalibrationSpec, Pat
     """Read and check a calibration file (or a bundled one by name).
 
     Returns:
-        The spec, with ``targets`` resolved to a path or a bundled name, and the file read.
+        The spec, with ``targets`` and ``scenario`` resolved (a file beside the calibration
+        file becomes an absolute path; otherwise a bundled name), and the file read.
 
     Raises:
         ScenarioError: If it is not valid (file, line and field named).
         InfluenceSimError: If there is no such file.
     """
     spec, file = read_model_file(path, calibrations_dir(), "calibration file", CalibrationSpec)
-    beside = file.parent / spec.targets
-    if beside.is_file():
-        spec = spec.model_copy(update={"targets": str(beside.resolve())})
+    for name in ("targets", "scenario"):  # files named beside it, made absolute
+        given = getattr(spec, name)
+        beside = file.parent / given if given is not None else None
+        if beside is not None and beside.is_file():
+            spec = spec.model_copy(update={name: str(beside.resolve())})
     return spec, file
