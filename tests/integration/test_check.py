@@ -134,3 +134,15 @@ def test_bad_requests_get_clear_errors(tmp_path, capsys):
     )
     with pytest.raises(InfluenceSimError, match="outside the run, which records steps 0 to 104"):
         check(beyond)
+
+
+def test_validate_tells_target_and_calibration_files_apart(capsys):
+    files = [
+        str(targets_dir() / "kazakhstan-2022.yaml"),
+        str(ROOT / "scenarios" / "calibrations" / "trade-2021-2023.yaml"),
+        str(ROOT / "scenarios" / "kazakhstan-2022.yaml"),
+    ]
+    assert main(["validate", *files]) == 0
+    out = capsys.readouterr().out
+    assert "14 targets for kazakhstan-2022 (14 patterns, 0 data)" in out
+    assert "a calibration of 2 parameters by history matching and ABC-SMC" in out

@@ -18,10 +18,12 @@ import yaml
 from influence_sim.cli.parser import build_parser
 from influence_sim.errors import InfluenceSimError
 from influence_sim.format.bundled import bundled_files, find_scenario, find_sweep
+from influence_sim.format.calibration import load_calibration
 from influence_sim.format.explain import format_markdown, format_table, parameters
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.schema import schema_text
-from influence_sim.format.sweepfile import is_sweep_file, load_sweep
+from influence_sim.format.sweepfile import file_kind, is_sweep_file, load_sweep
+from influence_sim.format.targets import load_targets
 
 EXIT_INPUT = 1
 
@@ -34,7 +36,25 @@ def command_line() -> list[str]:
 
 
 def _check_file(name: str, overrides: list[str]) -> str:
-    """Load a scenario or a sweep file (told apart by its keys); what it holds, in a line."""
+    """Load a scenario, sweep, target or calibration file (told apart by its keys).
+
+    Returns what it holds, in a line.
+    """
+    kind = file_kind(name)
+    if kind in ("targets", "calibration") and overrides:
+        raise InfluenceSimError(f"--set applies to scenarios, not to a {kind} file")
+    if kind == "targets":
+        targets = load_targets(name)
+        data = sum(t.observed is not None for t in targets.targets)
+        return (
+            f"{len(targets.targets)} targets for {targets.scenario} "
+            f"({len(targets.targets) - data} patterns, {data} data)"
+        )
+    if kind == "calibration":
+        calibration, _ = load_calibration(name)
+        load_targets(calibration.targets)
+        method = "history matching" + (" and ABC-SMC" if calibration.abc else "")
+        return f"a calibration of {len(calibration.parameters)} parameters by {method}"
     if is_sweep_file(name):
         if overrides:
             raise InfluenceSimError(

@@ -85,6 +85,31 @@ SWEEP_KEYS = frozenset({"base", "parameters", "sampler"})
 """Top-level keys only a sweep file has: a file with any of them is read as a sweep."""
 
 
+def file_kind(name: str | os.PathLike[str]) -> str:
+    """What a file holds, by its top-level keys: scenario, sweep, targets or calibration.
+
+    A bundled name is a sweep if a bundled sweep has it; a file that cannot be read as
+    YAML is called a scenario (loading it as one then reports what is wrong with it).
+    """
+    if is_sweep_file(name):
+        keys = _top_keys(Path(name)) if Path(name).is_file() else set()
+        return "calibration" if {"history_matching", "abc", "targets"} & keys else "sweep"
+    keys = _top_keys(Path(name)) if Path(name).is_file() else set()
+    if {"targets", "scenario"} <= keys:
+        return "targets"
+    return "scenario"
+
+
+def _top_keys(path: Path) -> set[str]:
+    try:  # the top level's keys only: no value is built, so no value can fail here
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return set()
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+
+
 def is_sweep_file(name: str | os.PathLike[str]) -> bool:
     """Whether ``name`` is a sweep file (by its top-level keys) or a bundled sweep's name.
 
@@ -96,14 +121,7 @@ def is_sweep_file(name: str | os.PathLike[str]) -> bool:
         return (
             bundled_name(path) is None and bundled_name(path, scenario_dir() / "sweeps") is not None
         )
-    try:  # the top level's keys only: no value is built, so no value can fail here
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-        return False
-    if not isinstance(node, yaml.MappingNode):
-        return False
-    keys = {key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
-    return not SWEEP_KEYS.isdisjoint(keys)
+    return not SWEEP_KEYS.isdisjoint(_top_keys(path))
 
 
 def _with_targets(spec: SweepSpec, file: Path, display: str, marks: Any) -> SweepSpec:
