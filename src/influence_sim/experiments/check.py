@@ -140,9 +140,8 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     result = runs.get(None, [])
     observed = None
     if target.quantity.history is not None:
-        observed, values = _history(target.quantity, result)
-    else:
-        values = _value(target, result)
+        observed = _history(target.quantity, result)[0]
+    values = _value(target, result)
     if target.against is not None:
         other = runs.get(target.against.scenario, target.against.overrides)
         values = values - _value(target, other)
@@ -183,8 +182,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
 
 
 def _value(target: Target, result: RunResult) -> pd.Series:
-    if target.quantity.history is not None:
-        return _history(target.quantity, result)[1]
+    """The target's value per replication: its quantity less its ``minus``."""
     values = _quantity(target.quantity, result)
     if target.minus is not None:
         values = values - _quantity(target.minus, result)
@@ -193,6 +191,8 @@ def _value(target: Target, result: RunResult) -> pd.Series:
 
 def _quantity(quantity: Quantity, result: RunResult) -> pd.Series:
     """The quantity per replication, indexed by replication (NaN where it has no value)."""
+    if quantity.history is not None:
+        return _history(quantity, result)[1]
     replications = pd.RangeIndex(result.replications, name="replication")
     if quantity.summary is not None:
         summary = result.tables["summary"].set_index("replication")
