@@ -89,3 +89,40 @@ def test_every_kind_of_quantity_agrees_online_and_in_tables():
         tables = _quantity(quantity, result).to_numpy()
         np.testing.assert_allclose(online, tables, rtol=1e-12, atol=1e-12, err_msg=str(quantity))
     assert (watch.values()[2] > 0).any(), "some replication left the CSTO"
+
+
+def test_a_target_is_its_quantity_less_its_minus_on_both_routes():
+    """An observed-series quantity less a series: the tables' value (check) and the
+    batch's (sweeps and calibration) are the same subtraction."""
+    from influence_sim.experiments.check import _value
+    from influence_sim.format.targets import Target
+
+    target = Target.model_validate(
+        {
+            "name": "t",
+            "description": "x",
+            "source": "y",
+            "quantity": {
+                "history": {
+                    "series": "remittances",
+                    "state": "tajikistan",
+                    "partner": "russia",
+                    "period": "2015",
+                }
+            },
+            "minus": {"series": {"table": "states", "column": "unrest"}, "at": 60},
+            "observed": {"sd": 0.1},
+        }
+    )
+    scenario = load_scenario("rouble-2014-2015")
+    compiled = compile_scenario(scenario)
+    state = replicate(compiled.initial, R)
+    watch = Watch(compiled, [target.quantity, target.minus], R)
+    watch(0, state, None)
+    simulate(
+        compiled, compiled.params.copy(), state, [seed_sequence(4, r) for r in range(R)], [watch]
+    )
+    online, minus = watch.values()
+    tables = _value(target, run(scenario, replications=R, seed=4)).to_numpy()
+    np.testing.assert_allclose(online - minus, tables, rtol=1e-12, atol=1e-12)
+    assert (minus != 0).all()
