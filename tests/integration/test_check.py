@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from pathlib import Path
 
 import jsonschema
 import pandas as pd
@@ -146,3 +148,16 @@ def test_validate_tells_target_and_calibration_files_apart(capsys):
     out = capsys.readouterr().out
     assert "14 targets for kazakhstan-2022 (14 patterns, 0 data)" in out
     assert "a calibration of 2 parameters by history matching and ABC-SMC" in out
+
+
+def test_a_check_never_overwrites_an_earlier_table(tmp_path, capsys):
+    args = ["check", "kyrgyzstan-2010", "--out", str(tmp_path), "--replications", "3"]
+    assert main(args) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    time.sleep(1.1)  # a later second names a new file
+    assert main(args) == 0
+    second = capsys.readouterr().out.splitlines()[0]
+    assert first != second
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [Path(first).name, Path(second).name]
+    )

@@ -27,7 +27,8 @@ from influence_sim.experiments.watch import step_within
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
-from influence_sim.results.runs import RunResult
+from influence_sim.results.runs import RunResult, now
+from influence_sim.results.storage import atomic_write, folder_name
 
 IMPLAUSIBLE = 3.0
 """A datum whose implausibility exceeds this is not matched (Pukelsheim's three-sigma rule)."""
@@ -75,13 +76,17 @@ class CheckResult:
         return out
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
-        """Write the table as ``check-<name>.csv`` in ``folder`` (atomically); returns its path."""
+        """Write the table in ``folder`` as ``check-<name>-<stamp>-<hash>.csv``.
+
+        Written whole or not at all, and never over an earlier check's table.
+        """
         out = Path(folder)
+        if out.exists() and not out.is_dir():
+            raise InfluenceSimError(f"{out}: is a file; --out needs a folder")
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"check-{self.name}.csv"
-        partial = path.with_name(path.name + ".partial")
-        self.table.to_csv(partial, index=False)
-        os.replace(partial, path)
+        key = f"{self.scenario}:{self.table.to_csv(index=False)}"
+        path = out / (folder_name(f"check-{self.name}", now(), key) + ".csv")
+        atomic_write(path, lambda temporary: self.table.to_csv(temporary, index=False))
         return path
 
 
