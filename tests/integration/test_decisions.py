@@ -19,8 +19,8 @@ from tests.conftest import SCENARIOS
 R = 50
 
 
-def answers(name: str, **kwargs):
-    events = run(name, replications=R, **kwargs).tables["events"]
+def answers(name: str, replications: int = R, **kwargs):
+    events = run(name, replications=replications, **kwargs).tables["events"]
     return events[events["kind"].isin(["accept", "decline"])]
 
 
@@ -312,3 +312,16 @@ def test_a_threat_from_an_ally_is_not_answered_like_one_from_armed_groups(tmp_pa
         shares[origin] = (rows["kind"] == "accept").mean()
     assert shares["armed_group"] >= 0.9, shares
     assert shares["kyrgyzstan"] <= 0.1, shares
+
+
+def test_the_shares_the_docs_quote_on_1000_replications():
+    """README: Russia says no to Kazakhstan 'about 4 times in 1,000'; parameters.md
+    (stake_audience): Kyrgyzstan 2010 is declined 'in about 98 of 100'."""
+
+    def declined(name: str) -> float:
+        rows = answers(name, replications=1000)
+        assert len(rows) == 1000
+        return float((rows["kind"] == "decline").mean())
+
+    assert 0.001 <= declined("kazakhstan-2022") <= 0.008
+    assert declined("kyrgyzstan-2010") == pytest.approx(0.98, abs=0.01)

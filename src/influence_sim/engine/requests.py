@@ -224,9 +224,47 @@ def refused(
 ) -> None:
     """What a refusal costs the power: credibility, the requester's opinion, memory."""
     d = params.dyn
-    _credibility_shift(state, params, ally, ri, b, power, s, -float(d.credibility_loss[b]))
-    state.opinion[ri, s, power] -= d.refusal_opinion[b]
-    remember(state, params, ally, ri, b, power, s, -float(d.refusal_memory[b]))
+    loss, opinion, memory = d.credibility_loss[b], d.refusal_opinion[b], d.refusal_memory[b]
+    witnessed(state, params, ally, (ri, b, power, s), -float(loss), -opinion, -float(memory))
+
+
+def witnessed(
+    state: State,
+    params: Params,
+    ally: BoolArray,
+    where: tuple[int, int, int, int],
+    credibility: float,
+    opinion: float,
+    memory: float,
+) -> None:
+    """What a power's answer to state ``s`` leaves: a refusal (< 0) or order restored (> 0).
+
+    ``where`` is (replication, parameter row, power, state); ``ally`` the replication's
+    ``(P, S)``. **Credibility** moves in every state's eyes: allies fully, others in part
+    (:func:`perceived`), the state answered ``requester_weight`` times as much as an ally
+    (at most the whole way). The answered state's **opinion** of the power moves by
+    ``opinion``. **Memory**, a lasting shift of utility: the answered state keeps
+    ``memory`` in full; every other state in proportion to how alike its situation is (1
+    less the gap between its security reliance on the power and the requester's), times
+    ``bystander_weight`` for the power's allies and that times ``nonmember_weight`` for
+    the rest.
+    """
+    ri, b, power, s = where
+    d = params.dyn
+    seen = perceived(params, ally, power, b)
+    seen[s] *= float(d.requester_weight[b])
+    seen = np.minimum(1.0, abs(credibility) * seen)
+    cred = state.credibility[ri, power]
+    if credibility >= 0:
+        cred += seen * (1.0 - cred)
+    else:
+        cred -= seen * cred
+    state.opinion[ri, s, power] += opinion
+    reliance = state.reliance[ri, SECURITY, :, power]  # (S,)
+    alike = 1.0 - np.abs(reliance - reliance[s])
+    kept = alike * perceived(params, ally, power, b) * float(d.bystander_weight[b])
+    kept[s] = 1.0
+    state.memory[ri, :, power] += memory * kept
 
 
 def need(state: State, params: Params, b: int, ri: int, s: int) -> float:
@@ -239,30 +277,6 @@ def need(state: State, params: Params, b: int, ri: int, s: int) -> float:
     trouble = max(float(state.unrest[ri, s]), float(state.threat[ri, s]))
     own = float(params.domestic_capacity[b, s])
     return 1.0 if trouble >= own else trouble / own
-
-
-def remember(
-    state: State,
-    params: Params,
-    ally: BoolArray,
-    ri: int,
-    b: int,
-    power: int,
-    s: int,
-    amount: float,
-) -> None:
-    """A refusal (``amount`` < 0) or help (> 0) remembered, as a lasting shift of utility.
-
-    The requester ``s`` remembers it in full; every other state in proportion to how
-    alike its situation is (1 less the gap between its security reliance on the power
-    and the requester's), times ``bystander_weight`` for the power's allies and that
-    times ``nonmember_weight`` for the rest. ``ally`` is the replication's ``(P, S)``.
-    """
-    reliance = state.reliance[ri, SECURITY, :, power]  # (S,)
-    alike = 1.0 - np.abs(reliance - reliance[s])
-    seen = alike * perceived(params, ally, power, b) * float(params.dyn.bystander_weight[b])
-    seen[s] = 1.0
-    state.memory[ri, :, power] += amount * seen
 
 
 def weigh(
@@ -435,10 +449,12 @@ def restore_order(state: State, params: Params) -> BoolArray:
         ally = allies(params, state.membership)
         for ri, p, s in zip(*np.nonzero(restored), strict=True):
             b = ri if params.credibility0.shape[0] > 1 else 0
-            gain = float(d.credibility_gain[b])
-            _credibility_shift(state, params, ally[ri], ri, b, p, s, gain)
-            state.opinion[ri, s, p] += d.intervention_gratitude[b]
-            remember(state, params, ally[ri], ri, b, p, s, float(d.help_memory[b]))
+            gain, thanks, memory = (
+                d.credibility_gain[b],
+                d.intervention_gratitude[b],
+                d.help_memory[b],
+            )
+            witnessed(state, params, ally[ri], (ri, b, p, s), float(gain), thanks, float(memory))
         state.mission &= ~restored
     return restored
 
@@ -511,31 +527,6 @@ def perceived(params: Params, ally: BoolArray, power: int, b: int) -> Array:
     memories of refusal and help). ``ally`` is one replication's ``(P, S)``.
     """
     return np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
-
-
-def _credibility_shift(
-    state: State,
-    params: Params,
-    ally: BoolArray,
-    ri: int,
-    b: int,
-    power: int,
-    s: int,
-    amount: float,
-) -> None:
-    """Move a power's credibility in every state's eyes after it answered state ``s``.
-
-    Allies fully, others in part (:func:`perceived`), and the state it answered
-    ``requester_weight`` times as much as an ally (at most the whole way).
-    """
-    seen = perceived(params, ally, power, b)
-    seen[s] *= float(params.dyn.requester_weight[b])
-    seen = np.minimum(1.0, abs(amount) * seen)
-    cred = state.credibility[ri, power]
-    if amount >= 0:
-        cred += seen * (1.0 - cred)
-    else:
-        cred -= seen * cred
 
 
 def default_alliance(params: Params, membership: IntArray) -> IntArray:

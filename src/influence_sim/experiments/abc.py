@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from influence_sim.errors import InfluenceSimError
+from influence_sim.results.metrics import weighted_quantile
 
 Array = NDArray[np.float64]
 Simulator = Callable[[Array, int], Array]
@@ -59,12 +60,7 @@ class Posterior:
 
     def quantiles(self, q: float) -> Array:
         """Each parameter's weighted quantile ``q``."""
-        out = []
-        for column in self.particles.T:
-            order = np.argsort(column)
-            cumulative = np.cumsum(self.weights[order])
-            out.append(column[order][np.searchsorted(cumulative, q * cumulative[-1])])
-        return np.array(out)
+        return np.array([weighted_quantile(c, self.weights, q) for c in self.particles.T])
 
     @property
     def ess(self) -> float:

@@ -34,15 +34,16 @@ import pandas as pd
 import yaml
 
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.check import ensemble_variance, statistic_of
+from influence_sim.experiments.check import implausibility, statistic_of
 from influence_sim.experiments.folder import write_json
-from influence_sim.experiments.observed import history_figures
+from influence_sim.experiments.observed import history_figure
 from influence_sim.experiments.sweep import resume_sweep, run_sweep
 from influence_sim.experiments.sweepresult import SweepResult
 from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
 from influence_sim.format.targets import Target, TargetFile, load_targets
+from influence_sim.results.metrics import weighted_quantile
 from influence_sim.results.runs import now, versions, whole_folder
 from influence_sim.results.storage import atomic_write, folder_name
 
@@ -257,26 +258,17 @@ def _wave(
 
 def _observed(data: list[Target], scenario: str) -> dict[str, float]:
     """Each datum's observed value (a history quantity's from the shipped series)."""
-    figures = None
+    base = load_scenario(scenario)
     out = {}
     for target in data:
         assert target.observed is not None
         if target.observed.value is not None:
             out[target.name] = target.observed.value
             continue
-        spec = target.quantity.history
-        assert spec is not None
-        figures = figures or history_figures(load_scenario(scenario))
-        for row, _ in figures:
-            if (row["state"], row["partner"], row["period"]) == (
-                spec.state,
-                spec.partner,
-                spec.period,
-            ):
-                out[target.name] = float(cast(float, row["observed"]))
-                break
-        else:
-            raise InfluenceSimError(f"target '{target.name}': no such observed figure")
+        h = target.quantity.history
+        assert h is not None
+        row, _ = history_figure(base, h.series, h.state, h.partner, h.period)
+        out[target.name] = float(cast(float, row["observed"]))
     return out
 
 
@@ -285,21 +277,15 @@ def _verdicts(
 ) -> pd.DataFrame:
     """Each point's parameters, implausibility per datum, the largest, and the verdict."""
     points = result.points.set_index("point")[list(spec.parameters)]
-    metrics = result.metrics
+    by_point = _by_point(result, data)
     rows: list[dict[str, Any]] = []
     for point, values in points.iterrows():
-        runs = metrics[metrics["point"] == point]
         row: dict[str, Any] = {"point": point}
         row.update({str(k): v for k, v in values.items()})
         largest = -math.inf
-        for target in data:
-            assert target.observed is not None
-            column = runs[f"target.{target.name}"].reset_index(drop=True)
+        for target, column in zip(data, _of(by_point, point, data), strict=True):
             model = statistic_of(column, target.statistic)
-            variance = target.observed.sd**2 + target.observed.discrepancy**2
-            variance += ensemble_variance(column, target.statistic)
-            far = abs(observed[target.name] - model) / math.sqrt(variance)
-            far = math.inf if math.isnan(far) else far
+            far = implausibility(target, observed[target.name], model, column)
             row[f"model.{target.name}"] = model
             row[f"implausibility.{target.name}"] = far
             largest = max(largest, far)
@@ -307,6 +293,20 @@ def _verdicts(
         row["plausible"] = largest <= spec.history_matching.cutoff
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _by_point(result: SweepResult, data: list[Target]) -> dict[int, list[pd.Series]]:
+    """Each point's runs' values of each datum (the sweep's target.<name> columns)."""
+    columns = [f"target.{t.name}" for t in data]
+    return {
+        int(cast(int, point)): [runs[c].reset_index(drop=True) for c in columns]
+        for point, runs in result.metrics.groupby("point")
+    }
+
+
+def _of(by_point: dict[int, list[pd.Series]], point: Any, data: list[Target]) -> list[pd.Series]:
+    """A point's columns; empty (no value: implausible) where every run of it failed."""
+    return by_point.get(int(point), [pd.Series(dtype=float) for _ in data])
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -326,13 +326,6 @@ def _next_box(spec: CalibrationSpec, survivors: pd.DataFrame) -> dict[str, tuple
             lo, hi = max(low, lo - width), min(high, hi + width)
         box[path] = (lo, hi)
     return box
-
-
-def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
-    """A weighted quantile (the value where the weights' running sum reaches ``q``)."""
-    order = np.argsort(values.to_numpy())
-    cumulative = np.cumsum(weights.to_numpy()[order])
-    return float(values.to_numpy()[order][np.searchsorted(cumulative, q * cumulative[-1])])
 
 
 def _abc(
@@ -383,14 +376,16 @@ def _abc(
                 }
             )
             result = run_sweep((sweep, base), out=folder / "abc", workers=workers)
-        metrics = result.metrics
-        out = np.full((len(points), len(data)), np.nan)
-        for i in range(len(points)):
-            runs = metrics[metrics["point"] == i]
-            for j, target in enumerate(data):
-                column = runs[f"target.{target.name}"].reset_index(drop=True)
-                out[i, j] = statistic_of(column, target.statistic)
-        return out
+        by_point = _by_point(result, data)
+        return np.array(
+            [
+                [
+                    statistic_of(c, t.statistic)
+                    for t, c in zip(data, _of(by_point, i, data), strict=True)
+                ]
+                for i in range(len(points))
+            ]
+        )
 
     low = np.array([box[p][0] for p in paths])
     high = np.array([box[p][1] for p in paths])

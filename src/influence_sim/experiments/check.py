@@ -22,7 +22,7 @@ import pandas as pd
 
 from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.observed import history_changes
+from influence_sim.experiments.observed import history_figure, span_changes
 from influence_sim.experiments.watch import step_within
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
@@ -173,9 +173,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     assert target.observed is not None  # the format ensures one of the two
     obs = target.observed.value if target.observed.value is not None else observed
     assert obs is not None
-    variance = target.observed.sd**2 + target.observed.discrepancy**2
-    variance += ensemble_variance(values, target.statistic)
-    distance = abs(obs - model) / math.sqrt(variance)
+    distance = implausibility(target, obs, model, values)
     row.update(
         kind="datum",
         expected=f"{_fmt(obs)} (sd {_fmt(target.observed.sd)})",
@@ -264,20 +262,23 @@ def _history(quantity: Quantity, result: RunResult) -> tuple[float, pd.Series]:
     """The observed change and every replication's, from the history comparison."""
     spec = quantity.history
     assert spec is not None
-    prefix = "remittances" if spec.series == "remittances" else "trade share"
-    found = []
-    for row, changes in history_changes(result):
-        key = (row["state"], row["partner"], row["period"])
-        if str(row["quantity"]).startswith(prefix):
-            found.append("/".join(map(str, key)))
-            if key == (spec.state, spec.partner, spec.period):
-                replications = pd.RangeIndex(result.replications, name="replication")
-                values = changes.astype(float).reindex(replications)
-                return float(cast(float, row["observed"])), values
-    raise InfluenceSimError(
-        f"the run has no {spec.series} comparison for {spec.state}/{spec.partner}/"
-        f"{spec.period}; it has " + one_of(sorted(found))
-    )
+    row, span = history_figure(result.scenario, spec.series, spec.state, spec.partner, spec.period)
+    replications = pd.RangeIndex(result.replications, name="replication")
+    values = span_changes(result, span).astype(float).reindex(replications)
+    return float(cast(float, row["observed"])), values
+
+
+def implausibility(target: Target, observed: float, model: float, values: pd.Series) -> float:
+    """|observed - model| / sqrt(sd^2 + discrepancy^2 + the statistic's ensemble variance).
+
+    ``values`` are the replications' values the statistic ``model`` was taken over; NaN
+    (no value at all) counts as infinitely implausible.
+    """
+    assert target.observed is not None
+    variance = target.observed.sd**2 + target.observed.discrepancy**2
+    variance += ensemble_variance(values, target.statistic)
+    distance = abs(observed - model) / math.sqrt(variance)
+    return math.inf if math.isnan(distance) else distance
 
 
 def statistic_of(values: pd.Series, statistic: str) -> float:

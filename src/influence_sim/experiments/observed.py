@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from influence_sim.errors import InfluenceSimError
+from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.scenario import Scenario
 from influence_sim.results.runs import RunResult
 
@@ -187,9 +187,32 @@ def history_changes(result: RunResult) -> list[tuple[dict[str, object], pd.Serie
 
     The figures are :func:`history_figures`; a change is NaN where a span has no step.
     """
-    out = []
-    for row, span in history_figures(result.scenario):
-        means = _model_means(result, span.column, span.state, span.power)
-        now, then = _span_mean(means, *span.now), _span_mean(means, *span.then)
-        out.append((row, now / then - 1.0 if span.ratio else now - then))
-    return out
+    return [(row, span_changes(result, span)) for row, span in history_figures(result.scenario)]
+
+
+def span_changes(result: RunResult, span: Span) -> pd.Series:
+    """Every replication's change over a figure's spans (NaN where a span has no step)."""
+    means = _model_means(result, span.column, span.state, span.power)
+    now, then = _span_mean(means, *span.now), _span_mean(means, *span.then)
+    return now / then - 1.0 if span.ratio else now - then
+
+
+def history_figure(
+    scenario: Scenario, series: str, state: str, partner: str, period: str
+) -> tuple[dict[str, object], Span]:
+    """The observed figure of ``series`` a run of ``scenario`` covers, and its spans.
+
+    Raises:
+        InfluenceSimError: If there is none; naming the figures there are.
+    """
+    found = []
+    for row, span in history_figures(scenario):
+        if span.column == series:
+            key = (row["state"], row["partner"], row["period"])
+            if key == (state, partner, period):
+                return row, span
+            found.append("/".join(map(str, key)))
+    raise InfluenceSimError(
+        f"a run of {scenario.name} has no {series} figure for {state}/{partner}/{period}; "
+        "it has " + (one_of(sorted(found)) if found else "none")
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,7 @@ from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import ECONOMY, SECURITY, State, StepEvents, alignment_of
 from influence_sim.engine.trajectory import shock_parties
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.observed import Span, history_figures
+from influence_sim.experiments.observed import Span, history_figure
 from influence_sim.format.calendar import Timeline
 from influence_sim.format.targets import Quantity
 
@@ -189,21 +189,12 @@ def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
         return _Events(_event_mask(compiled, quantity), quantity.measure, n)
     if quantity.history is not None:
         spec = quantity.history
-        for row, span in history_figures(compiled.scenario):
-            if (row["state"], row["partner"], row["period"]) == (
-                spec.state,
-                spec.partner,
-                spec.period,
-            ) and span.column.startswith(spec.series):
-                step_dates = [
-                    timeline.start + timedelta(days=k * timeline.step_days)
-                    for k in range(timeline.n_steps + 1)
-                ]
-                return _History(_power_reader(compiled, span.column, span.state, span.power),
-                                span, step_dates, n)  # fmt: skip
-        raise InfluenceSimError(
-            f"the run has no {spec.series} comparison for {spec.state}/{spec.partner}/{spec.period}"
+        _, span = history_figure(
+            compiled.scenario, spec.series, spec.state, spec.partner, spec.period
         )
+        step_dates = [timeline.date_of(k) for k in range(timeline.n_steps + 1)]
+        read = _power_reader(compiled, span.column, span.state, span.power)
+        return _History(read, span, step_dates, n)
     assert quantity.series is not None
     read = _series_reader(compiled, quantity)
     if quantity.at is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import Params, State, alignment_of
@@ -28,6 +28,14 @@ from influence_sim.engine.state import MEMBER
 
 RETURN_TOLERANCE = 0.02
 """How close to its starting value alignment must come to count as returned."""
+
+
+def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
+    """A weighted quantile: the value where the weights' running sum reaches ``q``."""
+    v, w = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    order = np.argsort(v)
+    cumulative = np.cumsum(w[order])
+    return float(v[order][np.searchsorted(cumulative, q * cumulative[-1])])
 
 
 def overall_alignment(state: State) -> NDArray[np.float64]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
+from influence_sim.results.metrics import weighted_quantile
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -198,9 +199,7 @@ def plot_posterior(
     for ax, path in zip(axes, parameters, strict=True):
         values = particles[path].to_numpy()
         ax.hist(values, bins=30, weights=weights, color="#2980b9", alpha=0.75)
-        order = np.argsort(values)
-        cumulative = np.cumsum(weights[order]) / weights.sum()
-        low, mid, high = (values[order][np.searchsorted(cumulative, q)] for q in (0.05, 0.5, 0.95))
+        low, mid, high = (weighted_quantile(values, weights, q) for q in (0.05, 0.5, 0.95))
         ax.axvline(mid, color="#000000", lw=1.2, label=f"median {mid:.3g}")
         for edge in (low, high):
             ax.axvline(edge, color="#555555", ls="--", lw=0.9)
