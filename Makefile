@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/kazakhstan-2022.yaml
 OUT    ?= results
 
-.PHONY: run test setup lint docs figures bench browser clean
+.PHONY: run test setup lint docs posteriors figures bench browser clean
 
 # Set up the virtual environment (again whenever pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -57,6 +57,12 @@ docs: $(STAMP)
 	$(BIN)/python -m influence_sim.cli.docs targets-format > docs/targets-format.md
 	$(BIN)/python -m influence_sim.cli.docs history-figure docs/images/history.png
 	$(BIN)/python -m influence_sim.cli.docs decision-figure docs/images/decision.png
+
+# The posteriors of the bundled calibrations (scenarios/posteriors/; minutes), then the
+# docs that quote them.
+posteriors: $(STAMP)
+	$(BIN)/python -m influence_sim.cli.docs posteriors
+	$(BIN)/python -m influence_sim.cli.docs parameters > docs/parameters.md
 
 # The README's figure (a run of Kazakhstan 2022).
 figures: $(STAMP)

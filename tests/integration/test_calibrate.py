@@ -121,7 +121,14 @@ def test_abc_finds_the_truth_in_its_90_percent_interval(tmp_path):
     assert list(generations["generation"]) == [1, 2, 3]
     assert generations["width"].iloc[-1] == 1.0
     assert (result.folder / "posterior" / "posterior.png").stat().st_size > 10_000
+    assert (result.folder / "posterior" / "pairs.png").stat().st_size > 5_000
     assert load_calibration_folder(result.folder).posterior.equals(result.posterior)
+    # A run draws from it: each replication a particle, by weight
+    drawn = run("kazakhstan-2022", replications=400, posterior=result.folder)
+    values = drawn.tables["draws"]["powers.china.economic_capacity"]
+    assert set(values) <= set(column)
+    assert abs(values.median() - weighted_quantile(column, weights, 0.5)) < 0.05
+    assert drawn.posterior is not None and drawn.posterior["calibration"] == "recover"
 
 
 def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):

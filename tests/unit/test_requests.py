@@ -110,9 +110,9 @@ def test_troops_already_there_answer_a_request_even_without_free_capacity():
 
 
 def _two_alliances(compiled):
-    from influence_sim.experiments.chunks import _stack
+    from influence_sim.engine.ensemble import stack
 
-    params, _ = _stack([(compiled, 1), (compiled, 1)])  # two rows, as a sweep stacks points
+    params, _ = stack([compiled, compiled], np.array([0, 1]))  # two rows, as a sweep stacks points
     russia, china = compiled.powers.index("russia"), compiled.powers.index("china")
     members = np.ones((2, len(compiled.states)), dtype=bool)
     params.alliance_lead = np.array([russia, china])

@@ -145,6 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         record_every=args.record_every,
         progress=not args.quiet,
         command=command_line(),
+        posterior=args.posterior,
     )
     from influence_sim.viz import save_standard_plots
 

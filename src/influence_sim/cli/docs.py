@@ -76,7 +76,86 @@ def render() -> str:
             out.append(format_markdown(changed(scenario, base)) + "\n")
         else:
             out.append(format_markdown(parameters(scenario)) + "\n")
+    out.extend(_calibrated())
     return "\n".join(out).rstrip() + "\n"
+
+
+def _calibrated() -> list[str]:
+    """The section on the parameters the bundled calibrations fit: prior and posterior."""
+    from influence_sim.results.metrics import weighted_quantile
+    from influence_sim.results.posterior import Posterior, bundled_posteriors
+
+    if not bundled_posteriors():
+        return []
+    out = [
+        "## Calibrated parameters: prior and posterior\n",
+        "The bundled calibrations (`scenarios/calibrations/`, `docs/calibration.md`) fit "
+        "these parameters to observed series; their posteriors ship in "
+        "`scenarios/posteriors/` (`make posteriors` recomputes them; a test fails when "
+        "they are stale) and any run or sweep can draw from them (`influence-sim run "
+        "SCENARIO --posterior NAME`). The defaults above are not replaced: a run without "
+        "`--posterior` uses them. *ESS* is the effective sample size of the weighted "
+        "particles.\n",
+        "| parameter | default | prior | posterior median | 90% interval | calibration "
+        "(data) | particles, ESS |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for folder in bundled_posteriors():
+        posterior = Posterior.load(folder)
+        info = posterior.info
+        for j, path in enumerate(posterior.parameters):
+            values = posterior.values[:, j]
+            low, mid, high = (
+                weighted_quantile(values, posterior.weights, q) for q in (0.05, 0.5, 0.95)
+            )
+            prior = info["prior"][path]
+            name = path.removeprefix("dynamics.")
+            default = Dynamics.model_fields[name].default if name in Dynamics.model_fields else ""
+            out.append(
+                f"| `{path}` | {default} | uniform {prior[0]:g} to {prior[1]:g} | {mid:.3g} | "
+                f"{low:.3g} to {high:.3g} | `{info['calibration']}` "
+                f"({len(info['data'])} observed figures) | "
+                f"{len(posterior.weights)}, {info['ess']:.0f} |"
+            )
+    return [*out, ""]
+
+
+def refresh_posteriors() -> None:
+    """Run every bundled calibration with an ``abc`` section; ship its posterior.
+
+    Copies ``particles.csv``, ``generations.csv`` and ``posterior.json`` into
+    ``scenarios/posteriors/<name>/`` and the figures into ``docs/images/``.
+    """
+    import shutil
+    import tempfile
+
+    from influence_sim.experiments.calibrate import calibrate
+    from influence_sim.format.bundled import scenario_dir
+    from influence_sim.format.calibration import load_calibration
+    from influence_sim.results.posterior import (
+        GENERATIONS_FILE,
+        INFO_FILE,
+        PARTICLES_FILE,
+        POSTERIOR_DIR,
+        bundled_dir,
+    )
+
+    images = Path(__file__).resolve().parents[3] / "docs" / "images"
+    for path in sorted((scenario_dir() / "calibrations").glob("*.yaml")):
+        spec, _ = load_calibration(path)
+        if spec.abc is None:
+            continue
+        with tempfile.TemporaryDirectory() as out:
+            result = calibrate(path, out=out)
+            made = result.folder / POSTERIOR_DIR
+            target = bundled_dir() / spec.name
+            target.mkdir(parents=True, exist_ok=True)
+            for name in (PARTICLES_FILE, GENERATIONS_FILE, INFO_FILE):
+                shutil.copyfile(made / name, target / name)
+            for figure in ("posterior.png", "pairs.png"):
+                stem = figure.removesuffix(".png")
+                shutil.copyfile(made / figure, images / f"{stem}-{spec.name}.png")
+        print(target)
 
 
 FORMAT_INTRO = """\
@@ -393,5 +472,7 @@ if __name__ == "__main__":
         print(render_validation(), end="")
     elif which == "targets-format":
         print(render_targets_format(), end="")
+    elif which == "posteriors":
+        refresh_posteriors()
     else:
         print(render_format() if which == "format" else render(), end="")

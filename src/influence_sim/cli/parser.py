@@ -107,6 +107,12 @@ def _run_commands(add: Add) -> None:
         "--record-every", type=positive, metavar="K", help="keep the state every K steps"
     )
     sub.add_argument("--no-plots", action="store_true", help="skip the figures")
+    sub.add_argument(
+        "--posterior",
+        metavar="DIR",
+        help="a calibration's folder: each replication draws its parameters from its "
+        "posterior, so the bands hold parameter uncertainty as well as noise",
+    )
     sub = add("compare", "Run two scenarios with the same seeds and plot their paired difference.")
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")

@@ -9,10 +9,11 @@ from influence_sim.viz.plotting import focus_state
 
 
 def describe(result: RunResult) -> list[str]:
-    """A line each: requests, answers, alliances left or frozen (if any), alignment.
+    """A line each: requests, answers, alliances left or frozen (if any), alignment, spread.
 
     Who asked for troops, who came, who froze its membership of an alliance or left it,
-    and how the focus state's alignment moved.
+    how the focus state's alignment moved, and what the spread across replications holds
+    (noise, or noise and parameters drawn from a posterior).
     """
     events = result.tables["events"]
     n = result.replications
@@ -41,6 +42,7 @@ def describe(result: RunResult) -> list[str]:
         lines.append("Responses: " + "; ".join(parts) + ".")
     lines.extend(_alliances(events, n))
     lines.append(_movement(result))
+    lines.append(f"Spread over the {n} replications: {result.uncertainty}.")
     return lines
 
 

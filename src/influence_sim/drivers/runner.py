@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from influence_sim import arguments
-from influence_sim.engine.compile import compile_scenario
-from influence_sim.engine.ensemble import replicate, run_ensemble
+from influence_sim.engine.compile import Compiled, compile_scenario
+from influence_sim.engine.ensemble import replicate, run_ensemble, schedule_signature, stack
 from influence_sim.engine.kernel import State, StepEvents
 from influence_sim.engine.trajectory import Trajectory
+from influence_sim.errors import InfluenceSimError
 from influence_sim.format.loading import Overrides, override_list
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.memory import check_memory, estimate_run_bytes
 from influence_sim.results.metrics import Summary
+from influence_sim.results.posterior import Posterior
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.tables import build_tables
 
@@ -34,6 +38,7 @@ def run(
     record_every: int | None = None,
     progress: bool = False,
     command: list[str] | None = None,
+    posterior: Posterior | str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Run a scenario and return its results.
 
@@ -48,6 +53,10 @@ def run(
         record_every: Keep the state every this many steps (default: the scenario's).
         progress: Show a progress bar on standard error.
         command: The command line to store in the manifest.
+        posterior: A calibration's posterior (its folder, or a loaded ``Posterior``):
+            each replication runs with parameters drawn from it by weight (its own
+            draw, from the seed), so the bands hold parameter uncertainty as well as
+            noise. The draws are the ``draws`` table.
 
     Returns:
         The run's tidy frames and provenance.
@@ -72,38 +81,105 @@ def run(
     seed = resolved.seed if seed is None else seed
     n = resolved.replications if replications is None else replications
     every = resolved.observation.record_every if record_every is None else record_every
-    compiled = compile_scenario(resolved)
+    drawn = None if posterior is None else _draws(resolved, overrides, posterior, seed, n)
+    compiled = compile_scenario(resolved) if drawn is None else drawn.compiled[0]
     check_memory(estimate_run_bytes(compiled, n, every), n, every)
     started = now()
     bar = _progress(n * compiled.timeline.n_steps, enabled=progress)
+    batch = None if drawn is None else stack(drawn.compiled, drawn.rows)
+    weights = None if batch is None else batch[0].weights.copy()  # each replication's
     try:
         if driver == "ensemble":
-            summary = Summary(compiled, compiled.params, replicate(compiled.initial, n))
+            params, initial = batch or (compiled.params, replicate(compiled.initial, n))
+            summary = Summary(compiled, params, initial)
 
             def observe(done: int, state: State, events: StepEvents) -> None:
                 summary.update(done, state)
                 bar.update(n)
 
-            trajectory = run_ensemble(compiled, n, seed, record_every=every, observers=[observe])
+            trajectory = run_ensemble(
+                compiled, n, seed, record_every=every, observers=[observe], batch=batch
+            )
             summaries = summary.frame()
         else:
-            trajectory, summaries = _run_mesa(resolved, n, seed, every, bar)
+            trajectory, summaries = _run_mesa(resolved, n, seed, every, bar, drawn)
     finally:
         bar.close()
-    tables = build_tables(compiled, trajectory)
+    tables = build_tables(compiled, trajectory, weights=weights)
     summaries.insert(0, "replication", np.arange(n))
     tables["summary"] = summaries
-    return RunResult(resolved, seed, n, driver, tables, started, now(), command or [])
+    if drawn is not None:
+        tables["draws"] = drawn.table
+    return RunResult(
+        resolved,
+        seed,
+        n,
+        driver,
+        tables,
+        started,
+        now(),
+        command or [],
+        posterior=None if drawn is None else drawn.posterior.provenance(),
+    )
+
+
+@dataclass
+class _Drawn:
+    """Each replication's particle: the scenarios compiled, and which row runs which."""
+
+    posterior: Posterior
+    scenarios: list[Scenario]
+    compiled: list[Compiled]
+    rows: NDArray[np.int64]
+    table: pd.DataFrame
+
+
+def _draws(
+    resolved: Scenario,
+    overrides: list[str],
+    source: Posterior | str | os.PathLike[str],
+    seed: int,
+    n: int,
+) -> _Drawn:
+    """Draw each replication's particle and compile the scenario of each one drawn.
+
+    Raises:
+        InfluenceSimError: If the posterior cannot be read, or an override sets one of
+            its parameters (the two would disagree on what the parameter is).
+    """
+    posterior = source if isinstance(source, Posterior) else Posterior.load(source)
+    clash = sorted({o.split("=", 1)[0].strip() for o in overrides} & set(posterior.parameters))
+    if clash:
+        raise InfluenceSimError(
+            f"{', '.join(clash)}: set by an override and drawn from the posterior "
+            f"({posterior.folder}); drop the override, or run without --posterior"
+        )
+    particles = posterior.draw(seed, ((r,) for r in range(n)))
+    used, rows = np.unique(particles, return_inverse=True)
+    calibrated = compile_scenario(resolved.reference)
+    scenarios = [resolved.with_overrides(posterior.overrides(int(k))) for k in used]
+    compiled = [compile_scenario(s, calibrated) for s in scenarios]
+    first = schedule_signature(compiled[0])
+    for k, item in zip(used, compiled, strict=True):
+        if schedule_signature(item) != first:
+            raise InfluenceSimError(
+                f"{posterior.folder}: particle {k} changes the scenario's shocks or "
+                f"alliances ({', '.join(posterior.parameters)}); a posterior over such "
+                "parameters cannot run as one ensemble"
+            )
+    table = posterior.draws_table(particles, {"replication": np.arange(n)})
+    return _Drawn(posterior, scenarios, compiled, rows.astype(np.int64), table)
 
 
 def _run_mesa(
-    scenario: Scenario, n: int, seed: int, every: int, bar: Any
+    scenario: Scenario, n: int, seed: int, every: int, bar: Any, drawn: _Drawn | None
 ) -> tuple[Trajectory, pd.DataFrame]:
     from influence_sim.drivers.model import InfluenceModel  # mesa, only for this driver
 
     parts, summaries = [], []
     for r in range(n):
-        model = InfluenceModel(scenario, seed=seed, replication=r, record_every=every)
+        own = scenario if drawn is None else drawn.scenarios[int(drawn.rows[r])]
+        model = InfluenceModel(own, seed=seed, replication=r, record_every=every)
         while model.running:
             model.step()
             bar.update(1)

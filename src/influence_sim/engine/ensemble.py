@@ -9,13 +9,16 @@ gives run ``(point, replication)`` the key ``(point, replication)``.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
-from influence_sim.engine.kernel import Params, State, StepEvents, noise_width, step
+from influence_sim.engine.kernel import Dyn, Params, State, StepEvents, noise_width, step
 from influence_sim.engine.trajectory import Recorder, Trajectory
 
 NOISE_BLOCK = 32
@@ -60,6 +63,66 @@ def replicate(state: State, replications: int) -> State:
     return out
 
 
+STRUCTURE = ("alliance_lead", "alliance_members", "alliance_deploys", "alliance_responds")
+"""Parameters without a batch axis: who leads and belongs, the same for every row."""
+
+
+def schedule_signature(compiled: Compiled) -> bytes:
+    """A digest of a compiled scenario's calendar, shocks and structure.
+
+    Scenarios with the same signature differ only in parameters with a batch axis and in
+    their starting state, so they can run as rows of one batch (``stack``).
+    """
+    steps = [
+        (
+            s.grievance.tobytes(),
+            s.threat_hold.tobytes(),
+            s.waiting.tobytes(),
+            s.threat_set,
+            s.requests,
+            s.interventions,
+            s.withdrawals,
+            s.opinion,
+            s.investment,
+            s.capacity,
+            s.sets,
+        )
+        for s in compiled.schedule.steps
+    ]
+    structure = [getattr(compiled.params, name).tobytes() for name in STRUCTURE]
+    return hashlib.sha256(pickle.dumps((steps, compiled.timeline, structure))).digest()
+
+
+def stack(compiled: Sequence[Compiled], rows: NDArray[np.int64]) -> tuple[Params, State]:
+    """Parameters and starting states of a batch whose row ``i`` runs ``compiled[rows[i]]``.
+
+    The scenarios must share one ``schedule_signature``: the first one's schedule and
+    structure are the batch's. One scenario broadcasts its parameters instead of
+    repeating them.
+    """
+    first = compiled[0]
+    if len(compiled) == 1:
+        return first.params.copy(), replicate(first.initial, len(rows))
+
+    def take(values: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate([v[:1] for v in values])[rows]
+
+    fields: dict[str, Any] = {}
+    for name, value in vars(first.params).items():
+        if name in STRUCTURE:
+            fields[name] = value
+        elif name == "dyn":
+            fields[name] = Dyn(
+                **{key: take([getattr(c.params.dyn, key) for c in compiled]) for key in vars(value)}
+            )
+        else:
+            fields[name] = take([getattr(c.params, name) for c in compiled])
+    state = {
+        name: take([getattr(c.initial, name) for c in compiled]) for name in vars(first.initial)
+    }
+    return Params(**fields), State(**state)
+
+
 def simulate(
     compiled: Compiled,
     params: Params,
@@ -96,6 +159,7 @@ def run_ensemble(
     first: int = 0,
     record_every: int = 1,
     observers: Sequence[Observer] = (),
+    batch: tuple[Params, State] | None = None,
 ) -> Trajectory:
     """Run replications ``first`` to ``first + replications - 1`` of a compiled scenario.
 
@@ -106,11 +170,16 @@ def run_ensemble(
         first: The number of the first replication (to run an ensemble in parts).
         record_every: Keep the state every this many steps (and the last).
         observers: Called after each step, after the recording.
+        batch: Parameters and starting states per replication (``stack``), when the
+            replications do not all run ``compiled``'s (parameters drawn from a
+            posterior); changed in place.
 
     Returns:
         The recorded trajectory.
     """
-    state = replicate(compiled.initial, replications)
+    params, state = batch if batch is not None else (compiled.params.copy(), None)
+    if state is None:
+        state = replicate(compiled.initial, replications)
     recorder = Recorder(compiled, replications, record_every, first)
     recorder.record(0, state)
 
@@ -119,5 +188,5 @@ def run_ensemble(
         recorder.record(done, now)
 
     sequences = [seed_sequence(seed, r) for r in range(first, first + replications)]
-    simulate(compiled, compiled.params.copy(), state, sequences, [record, *observers])
+    simulate(compiled, params, state, sequences, [record, *observers])
     return recorder.trajectory

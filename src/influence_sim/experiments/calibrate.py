@@ -18,6 +18,9 @@ The folder::
     waves.csv          every point of every wave, its implausibilities and verdict
     plots/waves.png    the points of every wave, ruled out or not
     nroy.csv           the points of the last wave that were not ruled out
+    abc/               with an ``abc`` section: one sweep folder per ABC generation
+    posterior/         particles.csv, generations.csv, posterior.png, pairs.png and,
+                       written last, posterior.json (``influence_sim.results.posterior``)
 """
 
 from __future__ import annotations
@@ -44,6 +47,13 @@ from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
 from influence_sim.format.targets import Target, TargetFile, load_targets
 from influence_sim.results.metrics import weighted_quantile
+from influence_sim.results.posterior import (
+    GENERATIONS_FILE,
+    INFO_FILE,
+    PARTICLES_FILE,
+    POSTERIOR_DIR,
+    write_posterior,
+)
 from influence_sim.results.runs import now, versions, whole_folder
 from influence_sim.results.storage import atomic_write, folder_name
 
@@ -413,14 +423,15 @@ def _abc(
                 "width": gen.width,
                 "simulated": gen.simulated,
                 "ess": gen.ess,
+                "acceptance": gen.ess / gen.simulated,
             }
             for g, gen in enumerate(posterior.generations)
         ]
     )
-    out = folder / "posterior"
+    out = folder / POSTERIOR_DIR
     out.mkdir(exist_ok=True)
-    _write_csv(out / "generations.csv", generations)
-    from influence_sim.viz import plot_posterior, save_figure
+    _write_csv(out / GENERATIONS_FILE, generations)
+    from influence_sim.viz import plot_pairs, plot_posterior, save_figure
 
     save_figure(
         out / "posterior.png",
@@ -428,7 +439,29 @@ def _abc(
         size=(4.2 * len(paths), 3.6),
         panels=len(paths),
     )
-    _write_csv(out / "particles.csv", particles)  # last: its presence means done
+    save_figure(
+        out / "pairs.png",
+        lambda *axes: plot_pairs(particles, paths, axes=axes),
+        size=(3.2 * len(paths), 3.2 * len(paths)),
+        panels=(len(paths), len(paths)),
+    )
+    info = {
+        "calibration": spec.name,
+        "title": spec.title,
+        "scenario": scenario,
+        "parameters": paths,
+        "prior": {p: list(spec.parameters[p].range) for p in paths},
+        "abc_prior": {p: list(box[p]) for p in paths},
+        "particles": len(particles),
+        "ess": float(posterior.ess),
+        "generations": len(posterior.generations),
+        "seed": spec.seed,
+        "replications": spec.replications,
+        "data": names,
+        "versions": versions(),
+        "created": now().isoformat(),
+    }
+    write_posterior(out, particles, info)  # posterior.json last: then it is whole
     return particles
 
 
@@ -442,6 +475,7 @@ def load_calibration_folder(folder: str | os.PathLike[str]) -> Calibration:
     if not (path / WAVES_FILE).is_file():
         raise InfluenceSimError(f"{path}: not a finished calibration (no {WAVES_FILE})")
     spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
-    particles = path / "posterior" / "particles.csv"
-    posterior = pd.read_csv(particles) if particles.is_file() else None
+    particles = path / POSTERIOR_DIR / PARTICLES_FILE
+    done = (path / POSTERIOR_DIR / INFO_FILE).is_file()
+    posterior = pd.read_csv(particles) if done else None
     return Calibration(path, spec, pd.read_csv(path / WAVES_FILE), posterior)

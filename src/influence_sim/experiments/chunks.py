@@ -14,17 +14,16 @@ however the work was split, whichever executor ran it.
 Runs of different points are stacked into one batch of the kernel when their
 schedules of shocks are the same (any parameter but a shock's own); otherwise each
 point runs as its own batch. A point whose parameters are not valid, or whose run
-fails, is recorded as failed with its message, and the sweep goes on.
+fails, is recorded as failed with its message, and the sweep goes on. A sweep with a
+posterior runs each point with the particle each of its runs draws: the unit of
+compiling is then a point with a particle.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import time
 import traceback
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +33,8 @@ import pandas as pd
 import yaml
 
 from influence_sim.engine.compile import Compiled, compile_scenario
-from influence_sim.engine.ensemble import replicate, simulate
-from influence_sim.engine.kernel import Dyn, Params, State, StepEvents
+from influence_sim.engine.ensemble import schedule_signature, simulate, stack
+from influence_sim.engine.kernel import State, StepEvents
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.loading import parse_scenario
 from influence_sim.format.scenario import Scenario
@@ -45,7 +44,6 @@ from influence_sim.results.storage import atomic_write, digest
 PARTS = ("runs", "metrics", "timeseries")
 VALID = "_valid"
 """A column that marks, until the parts are written, runs whose final state is finite."""
-STRUCTURE = ("alliance_lead", "alliance_members", "alliance_deploys", "alliance_responds")
 
 
 @dataclass(frozen=True)
@@ -68,6 +66,9 @@ class ChunkTask:
         meta: Provenance stored in every part's Parquet metadata.
         reference: The world ``base`` departs from, as YAML, when it is not its own.
         targets: A target file, as YAML, whose targets' values each run records.
+        posterior: Whether each run draws parameters from the posterior copied into the
+            sweep folder (``posterior/``), run ``(point, replication)`` by the key
+            ``(PARTICLE_KEY, point, replication)``.
     """
 
     folder: str
@@ -85,6 +86,7 @@ class ChunkTask:
     meta: str
     reference: str | None = None
     targets: str | None = None
+    posterior: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,22 +108,111 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls."""
     runs = np.arange(task.start, task.stop)
     points, reps = runs // task.replications, runs % task.replications
-    compiled, status = _compile_points(task, np.unique(points))
-    metrics, series = _run_points(task, compiled, points, reps, status)
+    particles = _particles(task, points, reps)
+    units, keys = _units(points, particles)
+    compiled, status = _compile_units(task, keys)
+    metrics, series = _run_units(task, compiled, units, points, reps, status)
     runs_frame = pd.DataFrame(
         {
             "point": points,
             "replication": reps,
             "seed": task.seed,
-            "status": ["failed" if int(p) in status else "ok" for p in points],
-            "message": [status.get(int(p), "") for p in points],
+            "status": ["failed" if int(u) in status else "ok" for u in units],
+            "message": [status.get(int(u), "") for u in units],
         }
     )
+    if particles is not None:
+        runs_frame["particle"] = particles
     metric_frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     metric_frame = _fail_non_finite(runs_frame, metric_frame)
     parts = _write_parts(task, runs_frame, metric_frame, series)
     failed = int((runs_frame["status"] == "failed").sum())
     return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
+
+
+def _particles(task: ChunkTask, points: np.ndarray, reps: np.ndarray) -> np.ndarray | None:
+    """Each run's particle of the sweep's posterior (its copy in the folder), if it has one."""
+    if not task.posterior:
+        return None
+    from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
+
+    posterior = Posterior.load(Path(task.folder) / POSTERIOR_DIR)
+    keys = ((int(p), int(r)) for p, r in zip(points, reps, strict=True))
+    return posterior.draw(task.seed, keys)
+
+
+def _units(
+    points: np.ndarray, particles: np.ndarray | None
+) -> tuple[np.ndarray, dict[int, tuple[int, int | None]]]:
+    """Each run's unit (a point, or a point with a particle) and each unit's key."""
+    if particles is None:
+        return points, {int(p): (int(p), None) for p in np.unique(points)}
+    pairs, units = np.unique(np.stack([points, particles], axis=1), axis=0, return_inverse=True)
+    return units.ravel(), {u: (int(p), int(k)) for u, (p, k) in enumerate(pairs)}
+
+
+def _compile_units(
+    task: ChunkTask, keys: dict[int, tuple[int, int | None]]
+) -> tuple[dict[int, Compiled], dict[int, str]]:
+    """Each unit's scenario, compiled against the base as written; invalid ones' messages.
+
+    A unit is a point, with a particle of the posterior when the sweep has one: its
+    overrides are the sweep's, the point's values, then the particle's.
+    """
+    from influence_sim.format.loading import override_text, resolve_scenario
+
+    base = base_of(task.base, task.reference)
+    calibrated = compile_scenario(base.reference)
+    posterior = None
+    if task.posterior:
+        from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
+
+        posterior = Posterior.load(Path(task.folder) / POSTERIOR_DIR)
+    compiled: dict[int, Compiled] = {}
+    status: dict[int, str] = {}
+    for unit, (point, particle) in keys.items():
+        pairs = zip(task.paths, task.values[point], strict=True)
+        overrides = [*task.overrides, *(override_text(p, float(v)) for p, v in pairs)]
+        if posterior is not None and particle is not None:
+            drawn = posterior.overrides(particle).items()
+            overrides += [override_text(p, v) for p, v in drawn]
+        try:
+            compiled[unit] = compile_scenario(resolve_scenario(base, overrides), calibrated)
+        except (ScenarioError, InfluenceSimError) as exc:
+            status[unit] = "invalid parameters: " + str(exc).replace("\n", "; ")
+    return compiled, status
+
+
+def _run_units(
+    task: ChunkTask,
+    compiled: dict[int, Compiled],
+    units: np.ndarray,
+    points: np.ndarray,
+    reps: np.ndarray,
+    status: dict[int, str],
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Run the valid units, stacked into batches where they can be.
+
+    A failing batch is run again unit by unit, so that only the failing units are
+    marked (in ``status``).
+    """
+    metrics, series = [], []
+    for group in _stackable(compiled):
+        rows = np.isin(units, group)
+        done = _run_group(task, compiled, units[rows], points[rows], reps[rows])
+        if not isinstance(done, Exception):
+            metrics.append(done[0])
+            series.append(done[1])
+            continue
+        for unit in group:  # isolate the failure unit by unit
+            rows = units == unit
+            single = _run_group(task, compiled, units[rows], points[rows], reps[rows])
+            if isinstance(single, Exception):
+                status[unit] = f"run failed: {type(single).__name__}: {single}"
+            else:
+                metrics.append(single[0])
+                series.append(single[1])
+    return metrics, series
 
 
 def base_of(base: str, reference: str | None) -> Scenario:
@@ -130,57 +221,6 @@ def base_of(base: str, reference: str | None) -> Scenario:
     if reference is None:
         return scenario
     return scenario.departing_from(parse_scenario(reference, source="reference-scenario.yaml"))
-
-
-def _compile_points(
-    task: ChunkTask, points: np.ndarray
-) -> tuple[dict[int, Compiled], dict[int, str]]:
-    """Each point's scenario, compiled against the base as written; invalid ones' messages."""
-    from influence_sim.format.loading import override_text, resolve_scenario
-
-    base = base_of(task.base, task.reference)
-    calibrated = compile_scenario(base.reference)
-    compiled: dict[int, Compiled] = {}
-    status: dict[int, str] = {}
-    for point in points:
-        pairs = zip(task.paths, task.values[int(point)], strict=True)
-        overrides = [*task.overrides, *(override_text(p, float(v)) for p, v in pairs)]
-        try:
-            compiled[int(point)] = compile_scenario(resolve_scenario(base, overrides), calibrated)
-        except (ScenarioError, InfluenceSimError) as exc:
-            status[int(point)] = "invalid parameters: " + str(exc).replace("\n", "; ")
-    return compiled, status
-
-
-def _run_points(
-    task: ChunkTask,
-    compiled: dict[int, Compiled],
-    points: np.ndarray,
-    reps: np.ndarray,
-    status: dict[int, str],
-) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Run the valid points, stacked into batches where they can be.
-
-    A failing batch is run again point by point, so that only the failing points are
-    marked (in ``status``).
-    """
-    metrics, series = [], []
-    for group in _stackable(compiled):
-        rows = np.isin(points, group)
-        done = _run_group(task, [compiled[p] for p in group], points[rows], reps[rows])
-        if not isinstance(done, Exception):
-            metrics.append(done[0])
-            series.append(done[1])
-            continue
-        for point in group:  # isolate the failure point by point
-            rows = points == point
-            single = _run_group(task, [compiled[point]], points[rows], reps[rows])
-            if isinstance(single, Exception):
-                status[point] = f"run failed: {type(single).__name__}: {single}"
-            else:
-                metrics.append(single[0])
-                series.append(single[1])
-    return metrics, series
 
 
 def _fail_non_finite(runs_frame: pd.DataFrame, metric_frame: pd.DataFrame) -> pd.DataFrame:
@@ -264,87 +304,40 @@ def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> dict[str,
     return {name: digest(target)}
 
 
-def _signature(compiled: Compiled) -> bytes:
-    steps = [
-        (
-            s.grievance.tobytes(),
-            s.threat_hold.tobytes(),
-            s.waiting.tobytes(),
-            s.threat_set,
-            s.requests,
-            s.interventions,
-            s.withdrawals,
-            s.opinion,
-            s.investment,
-            s.capacity,
-            s.sets,
-        )
-        for s in compiled.schedule.steps
-    ]
-    return hashlib.sha256(pickle.dumps((steps, compiled.timeline))).digest()
-
-
 def _stackable(compiled: dict[int, Compiled]) -> list[list[int]]:
-    """Points grouped so that each group shares one schedule of shocks."""
+    """Units grouped so that each group shares one schedule of shocks."""
     groups: dict[bytes, list[int]] = {}
     for point, item in compiled.items():
-        groups.setdefault(_signature(item), []).append(point)
+        groups.setdefault(schedule_signature(item), []).append(point)
     return list(groups.values())
 
 
-def _stack(parts: Sequence[tuple[Compiled, int]]) -> tuple[Params, State]:
-    """Parameters and starting states of several points, each repeated for its runs."""
-    first = parts[0][0]
-
-    def repeat(values: list[np.ndarray], counts: list[int]) -> np.ndarray:
-        return np.concatenate(
-            [np.repeat(v[:1], n, axis=0) for v, n in zip(values, counts, strict=True)]
-        )
-
-    counts = [n for _, n in parts]
-    if len(parts) == 1:  # one point: its parameters broadcast, no need to repeat them
-        return first.params.copy(), replicate(first.initial, counts[0])
-    fields: dict[str, Any] = {}
-    for name, value in vars(first.params).items():
-        if name in STRUCTURE:
-            fields[name] = value
-        elif name == "dyn":
-            fields[name] = Dyn(
-                **{
-                    key: repeat([getattr(c.params.dyn, key) for c, _ in parts], counts)
-                    for key in vars(value)
-                }
-            )
-        else:
-            fields[name] = repeat([getattr(c.params, name) for c, _ in parts], counts)
-    state = {
-        name: repeat([getattr(c.initial, name) for c, _ in parts], counts)
-        for name in vars(first.initial)
-    }
-    return Params(**fields), State(**state)
-
-
 def _run_group(
-    task: ChunkTask, compiled: list[Compiled], points: np.ndarray, reps: np.ndarray
+    task: ChunkTask,
+    compiled: dict[int, Compiled],
+    units: np.ndarray,
+    points: np.ndarray,
+    reps: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | Exception:
     try:
-        counts = [int((points == p).sum()) for p in np.unique(points)]
-        params, state = _stack(list(zip(compiled, counts, strict=True)))
-        summary = Summary(compiled[0], params, state)
+        used, rows = np.unique(units, return_inverse=True)
+        batch = [compiled[int(u)] for u in used]
+        params, state = stack(batch, rows.ravel())
+        summary = Summary(batch[0], params, state)
         series: list[pd.DataFrame] = []
         observers = [lambda done, now, events: summary.update(done, now)]
-        watched = _watch(task, compiled[0], state)
+        watched = _watch(task, batch[0], state)
         if watched is not None:
             observers.append(watched[0])
         every = task.timeseries_every
         if every:
-            observers.append(_series_observer(compiled[0], points, reps, every, series))
+            observers.append(_series_observer(batch[0], points, reps, every, series))
             observers[-1](0, state, None)
         sequences = [
             np.random.SeedSequence(task.seed, spawn_key=(int(p), int(r)))
             for p, r in zip(points, reps, strict=True)
         ]
-        simulate(compiled[0], params, state, sequences, observers)
+        simulate(batch[0], params, state, sequences, observers)
         frame = summary.frame()
         targets = {} if watched is None else _target_values(watched, frame)
         if task.metrics is not None:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ from influence_sim.format.sweepspec import (
     SweepSpec,
 )
 from influence_sim.format.targets import target_text
+from influence_sim.results.posterior import INFO_FILE, PARTICLES_FILE, POSTERIOR_DIR, Posterior
 from influence_sim.results.runs import now, scenario_hash, versions, whole_folder
 from influence_sim.results.storage import digest, digests, folder_name
 
@@ -143,7 +145,8 @@ def run_sweep(
     check_sweep_size(spec)
     if spec.record.targets is not None:
         check_targets(spec.record.targets, base)
-    folder, manifest = _create(spec, base, Path(out), command or [])
+    posterior = None if spec.posterior is None else _posterior(spec)
+    folder, manifest = _create(spec, base, Path(out), command or [], posterior)
     with writer_lock(folder):
         return _finish(folder, manifest, spec, executor, workers, scheduler, progress)
 
@@ -210,8 +213,32 @@ def _finish(
     return SweepResult.load(folder, verify=False)
 
 
+def _posterior(spec: SweepSpec) -> Posterior:
+    """The sweep's posterior, refused if it draws a parameter the sweep sets too.
+
+    Raises:
+        InfluenceSimError: If the posterior cannot be read, or a parameter is both swept
+            (or overridden) and drawn.
+    """
+    assert spec.posterior is not None
+    posterior = Posterior.load(spec.posterior)
+    set_here = set(spec.parameters) | {o.split("=", 1)[0].strip() for o in spec.overrides}
+    clash = sorted(set_here & set(posterior.parameters))
+    if clash:
+        raise InfluenceSimError(
+            f"sweep '{spec.name}': {', '.join(clash)} swept or overridden and drawn from "
+            f"the posterior ({posterior.folder}); remove it from 'parameters'/'overrides', "
+            "or drop 'posterior'"
+        )
+    return posterior
+
+
 def _create(
-    spec: SweepSpec, base: Scenario, out: Path, command: list[str]
+    spec: SweepSpec,
+    base: Scenario,
+    out: Path,
+    command: list[str],
+    posterior: Posterior | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """The sweep folder with its set-up files, appearing whole or not at all."""
     points = sample(spec)
@@ -234,6 +261,7 @@ def _create(
         "n_chunks": -(-n_runs // spec.chunk_size),
         "seed": spec.seed,
         "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(point, replication))",
+        "posterior": None if posterior is None else posterior.provenance(),
         "versions": versions(),
         "started": now().isoformat(),
         "command": command,
@@ -248,6 +276,11 @@ def _create(
         points.to_parquet(temporary / "points.parquet", index=False)
         if spec.record.targets is not None:
             (temporary / TARGETS_FILE).write_text(target_text(spec.record.targets))
+        if posterior is not None:  # a copy: the folder resumes and reads without the original
+            copy = temporary / POSTERIOR_DIR
+            copy.mkdir()
+            for name in (PARTICLES_FILE, INFO_FILE):
+                shutil.copyfile(posterior.folder / name, copy / name)
         manifest["files"] = digests(temporary)
         write_json(temporary / MANIFEST, manifest)
     return folder, manifest
@@ -321,6 +354,7 @@ def _execute(
             meta,
             reference_text,
             targets_text,
+            (folder / POSTERIOR_DIR / INFO_FILE).is_file(),
         )
 
     pending = set(todo)

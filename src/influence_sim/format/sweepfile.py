@@ -37,6 +37,8 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
         raise ScenarioError(problems_from(exc, data, marks, display, root=SweepSpec)) from None
     if spec.record.targets is not None:
         spec = _with_targets(spec, file, display, marks)
+    if spec.posterior is not None and (file.parent / spec.posterior).is_dir():
+        spec = spec.model_copy(update={"posterior": str((file.parent / spec.posterior).resolve())})
     base_file = file.parent / spec.base
     where = marks.get(("base",))
     try:

@@ -200,6 +200,14 @@ class SweepSpec(Spec):
         description="Run (point, replication) draws from SeedSequence(seed, spawn_key=(point, "
         "replication))."
     )
+    posterior: str | None = Field(
+        None,
+        description="A calibration's folder (relative to this file, or absolute): each run "
+        "draws the parameters of its posterior by weight, run (point, replication) from "
+        "SeedSequence(seed, spawn_key=(PARTICLE_KEY, point, replication)), so the spread "
+        "of a point's replications holds parameter uncertainty as well as noise. Its "
+        "parameters may not be swept or overridden too.",
+    )
     record: Record = Field(default_factory=Record, description="What to keep.")
     chunk_size: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = Field(
         2000, description="Runs per chunk: the unit of work, of output and of resuming."

@@ -80,6 +80,9 @@ class RunResult:
         finished: When it finished (UTC).
         command: The command line, when run from one.
         folder: The results folder, once saved or when loaded from one.
+        posterior: The provenance of the posterior the replications drew their
+            parameters from (``Posterior.provenance``), or None: then the bands hold
+            noise only.
     """
 
     scenario: Scenario
@@ -91,6 +94,19 @@ class RunResult:
     finished: datetime
     command: list[str] = field(default_factory=list)
     folder: Path | None = None
+    posterior: dict[str, Any] | None = None
+
+    @property
+    def uncertainty(self) -> str:
+        """What the spread across replications holds, in words."""
+        if self.posterior is None:
+            return "noise only (every replication runs the scenario's parameters)"
+        return (
+            "noise and parameter uncertainty (each replication's "
+            f"{', '.join(self.posterior['parameters'])} drawn from the posterior of "
+            f"{self.posterior.get('calibration') or self.posterior['folder']}, "
+            f"{self.posterior['particles']} particles)"
+        )
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -132,6 +148,8 @@ class RunResult:
             "reference_sha256": (
                 scenario_hash(self.scenario.reference) if self.scenario.is_departure else None
             ),
+            "uncertainty": self.uncertainty,
+            "posterior": self.posterior,
         }
 
     def folder_name(self) -> str:
@@ -139,6 +157,8 @@ class RunResult:
         key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
         if self.scenario.is_departure:
             key += ":" + scenario_hash(self.scenario.reference)
+        if self.posterior is not None:
+            key += ":" + self.posterior["sha256"]
         return folder_name(self.name, self.started, key)
 
     def save(
@@ -241,6 +261,7 @@ class RunResult:
                 finished=datetime.fromisoformat(manifest["finished"]),
                 command=list(manifest.get("command", [])),
                 folder=folder,
+                posterior=manifest.get("posterior"),
             )
         except (OSError, KeyError, TypeError, ValueError) as exc:  # pyarrow's errors too
             raise InfluenceSimError(

@@ -47,10 +47,18 @@ def alignment_array(trajectory: Trajectory) -> NDArray[np.float64]:
     return np.concatenate([reliance, overall[:, :, None]], axis=2)
 
 
-def regional_array(compiled: Compiled, trajectory: Trajectory) -> NDArray[np.float64]:
-    """Alignment of the region, ``(R, rows, 3, K)``."""
-    weights = compiled.params.weights[0]
-    return np.einsum("rtdsk,s->rtdk", alignment_array(trajectory), weights)
+def regional_array(
+    compiled: Compiled, trajectory: Trajectory, weights: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """Alignment of the region, ``(R, rows, 3, K)``.
+
+    ``weights`` are the states' regional weights, ``(1 or R, S)`` (default: the
+    compiled scenario's); per replication when replications run different parameters.
+    """
+    w = compiled.params.weights if weights is None else weights
+    alignment = alignment_array(trajectory)
+    w = np.broadcast_to(w, (alignment.shape[0], w.shape[-1]))
+    return np.einsum("rtdsk,rs->rtdk", alignment, w)
 
 
 Axes = list[tuple[str, list[str] | NDArray[Any]]]
@@ -71,9 +79,17 @@ def _long(values: NDArray[np.float64], axes: Axes, name: str = "value") -> pd.Da
 
 
 def build_tables(
-    compiled: Compiled, trajectory: Trajectory, first: int = 0
+    compiled: Compiled,
+    trajectory: Trajectory,
+    first: int = 0,
+    *,
+    weights: NDArray[np.float64] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every tidy table of a run except ``summary``."""
+    """Every tidy table of a run except ``summary``.
+
+    ``weights``: the regional weights per replication, ``(R, S)``, when the
+    replications ran different parameters (default: the compiled scenario's).
+    """
     replications, steps = _index(trajectory, first)
     step_dates = dates(compiled, steps)
     states, powers, options = compiled.states, compiled.powers, compiled.options
@@ -93,7 +109,7 @@ def build_tables(
         ],
     )
     regional = _long(
-        regional_array(compiled, trajectory).transpose(0, 1, 3, 2),
+        regional_array(compiled, trajectory, weights).transpose(0, 1, 3, 2),
         [
             ("replication", replications),
             ("step", steps),

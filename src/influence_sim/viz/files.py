@@ -26,22 +26,26 @@ def save_figure(
     draw: Callable[..., object],
     *,
     size: tuple[float, float] = (8, 4.5),
-    panels: int = 1,
+    panels: int | tuple[int, int] = 1,
     dpi: int = 110,
 ) -> Path:
-    """Draw into a new figure of ``panels`` Axes side by side and save it as ``path``.
+    """Draw into a new figure of ``panels`` Axes and save it as ``path``.
 
     Args:
         path: The image file (its folder is created).
-        draw: Called with the Axes, one argument per panel.
+        draw: Called with the Axes, one argument per panel (row by row).
         size: The figure's size in inches.
-        panels: How many Axes, in one row.
+        panels: How many Axes, in one row, or ``(rows, columns)`` of them.
         dpi: Resolution.
     """
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=size, layout="constrained")
-    axes = figure.subplots(1, panels) if panels > 1 else [figure.add_subplot()]
+    rows, columns = panels if isinstance(panels, tuple) else (1, panels)
+    if rows * columns > 1:
+        axes = list(figure.subplots(rows, columns, squeeze=False).ravel())
+    else:
+        axes = [figure.add_subplot()]
     draw(*axes)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=dpi)

@@ -208,3 +208,57 @@ def plot_posterior(
         ax.set_title(f"90% interval {low:.3g} to {high:.3g}", fontsize="small")
         ax.legend(fontsize="small")
     return list(axes)
+
+
+def plot_pairs(
+    particles: pd.DataFrame, parameters: list[str], *, axes: Sequence[Axes] | None = None
+) -> list[Axes]:
+    """The posterior's pairwise plot: marginals on the diagonal, particles below it.
+
+    Below the diagonal each particle is a dot whose area is proportional to its weight;
+    above it, the weighted correlation of the pair. ``axes`` holds the d x d panels row
+    by row (``d`` parameters).
+    """
+    d = len(parameters)
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        axes = list(plt.subplots(d, d, figsize=(3.2 * d, 3.2 * d), squeeze=False)[1].ravel())
+    weights = particles["weight"].to_numpy(dtype=float)
+    weights = weights / weights.sum()
+    values = {p: particles[p].to_numpy(dtype=float) for p in parameters}
+    for i, row in enumerate(parameters):
+        for j, column in enumerate(parameters):
+            ax = axes[i * d + j]
+            if i == j:
+                ax.hist(values[row], bins=30, weights=weights, color="#2980b9", alpha=0.75)
+                ax.set_yticks([])
+            elif i > j:
+                ax.scatter(
+                    values[column],
+                    values[row],
+                    s=4 + 400 * weights,
+                    color="#2980b9",
+                    alpha=0.5,
+                    linewidths=0,
+                )
+            else:
+                correlation = _weighted_correlation(values[column], values[row], weights)
+                ax.text(
+                    0.5, 0.5, f"r = {correlation:.2f}", ha="center", va="center", fontsize="large"
+                )
+                ax.set_axis_off()
+            if i == d - 1:
+                ax.set_xlabel(column, fontsize="small")
+            if j == 0 and i > 0:
+                ax.set_ylabel(row, fontsize="small")
+    axes[0].set_title("posterior: weighted particles", fontsize="small", loc="left")
+    return list(axes)
+
+
+def _weighted_correlation(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    mx, my = np.average(x, weights=w), np.average(y, weights=w)
+    cov = np.average((x - mx) * (y - my), weights=w)
+    sx = np.sqrt(np.average((x - mx) ** 2, weights=w))
+    sy = np.sqrt(np.average((y - my) ** 2, weights=w))
+    return float(cov / (sx * sy)) if sx > 0 and sy > 0 else float("nan")
