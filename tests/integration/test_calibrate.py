@@ -128,7 +128,8 @@ def test_abc_finds_the_truth_in_its_90_percent_interval(tmp_path):
     values = drawn.tables["draws"]["powers.china.economic_capacity"]
     assert set(values) <= set(column)
     assert abs(values.median() - weighted_quantile(column, weights, 0.5)) < 0.05
-    assert drawn.posterior is not None and drawn.posterior["calibration"] == "recover"
+    assert drawn.posterior is not None
+    assert drawn.posterior["calibration"] == "recover"
 
 
 def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
@@ -158,6 +159,33 @@ def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
     assert high - low < 0.75 * 3.0
     low, high = interval("dynamics.trade_adjustment")
     assert high - low > 0.8 * 0.03, "nearly the prior"
+    # The shipped posteriors are these (docs/parameters.md and validation.md quote them)
+    for name, folder in folders.items():
+        shipped = ROOT / "scenarios" / "posteriors" / name / "particles.csv"
+        made = folder / "posterior" / "particles.csv"
+        assert shipped.is_file(), f"{name}: no shipped posterior; run make posteriors"
+        assert made.is_file(), name
+        pd.testing.assert_frame_equal(
+            pd.read_csv(made), pd.read_csv(shipped), rtol=1e-9, obj=f"{name}: run make posteriors"
+        )
+    # What docs/calibration.md says of the migrants: the 2015 data pull both parameters
+    # above their defaults (0.004 and 1), and out of sample only Kyrgyzstan's 2022 holds
+    posterior = load_calibration_folder(folders["rouble-migrants"]).posterior
+    assert posterior is not None
+    assert interval("dynamics.migrant_adjustment")[0] > 0.004
+    assert interval("dynamics.migrant_elasticity")[0] > 1.0
+    holdout = pd.read_csv(folders["rouble-migrants"] / "holdout.csv").set_index("target")
+    assert holdout["inside"].to_dict() == {
+        "remittances-kyrgyzstan-2022": True,
+        "remittances-tajikistan-2022": False,
+        "remittances-tajikistan-2023": False,
+    }
+    assert (
+        holdout.loc["remittances-tajikistan-2023", "high"]
+        < 0
+        < holdout.loc["remittances-tajikistan-2023", "observed"]
+    ), "the model has 2023's remittances fall with the rouble; they rose"
+    assert (folders["rouble-migrants"] / "plots" / "holdout.png").stat().st_size > 10_000
     spec = _synthetic(tmp_path)
     text = yaml.safe_load(spec.read_text())
     text["data"] = ["finall_trade"]

@@ -182,7 +182,13 @@ def _check(args: argparse.Namespace) -> int:
         raise InfluenceSimError("give a scenario, a target file (--targets), or both")
     targets = args.targets if args.targets is not None else targets_for(args.file)
     scenario = find_scenario(args.file) if args.file is not None else None
-    result = check(targets, scenario, replications=args.replications, seed=args.seed)
+    result = check(
+        targets,
+        scenario,
+        replications=args.replications,
+        seed=args.seed,
+        posterior=args.posterior,
+    )
     print(result.save(args.out))
     for line in result.lines():
         print(f"  {line}")

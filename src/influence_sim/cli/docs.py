@@ -155,6 +155,10 @@ def refresh_posteriors() -> None:
             for figure in ("posterior.png", "pairs.png"):
                 stem = figure.removesuffix(".png")
                 shutil.copyfile(made / figure, images / f"{stem}-{spec.name}.png")
+            if spec.holdout:
+                shutil.copyfile(
+                    result.folder / "plots" / "holdout.png", images / f"holdout-{spec.name}.png"
+                )
         print(target)
 
 

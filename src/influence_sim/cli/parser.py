@@ -138,6 +138,12 @@ def _run_commands(add: Add) -> None:
     )
     sub.add_argument("--out", default="results", metavar="DIR", help="where the table goes")
     sub.add_argument(
+        "--posterior",
+        metavar="DIR",
+        help="a calibration's folder or a shipped posterior's name: each replication "
+        "draws its parameters from it",
+    )
+    sub.add_argument(
         "--strict", action="store_true", help="exit with 1 when a target does not hold"
     )
     sub = add("dashboard", "Serve the interactive dashboard (SolaraViz) in a browser.")

@@ -22,7 +22,17 @@ kazakhstan-2022` (counterfactuals that name no scenario are then made from yours
 
 {summary}
 
-{sections}"""
+{sections}
+{out_of_sample}"""
+
+OUT_OF_SAMPLE = """## Out of sample
+
+A calibration with a `holdout` (`docs/calibration.md`) is fitted to some data and then
+predicts others it never saw, each replication with its own parameters drawn from the
+posterior: the 90% interval holds parameter uncertainty and noise. The posteriors are
+the bundled ones (`scenarios/posteriors/`); the figures beside each table are drawn
+from the same runs (`make posteriors`).
+"""
 
 
 def render_validation() -> str:
@@ -57,4 +67,67 @@ def render_validation() -> str:
     summary = f"{held} of {total} targets hold."
     if missed:
         summary += " Missed: " + "; ".join(missed) + "."
-    return INTRO.format(summary=summary, sections="\n".join(sections))
+    return INTRO.format(
+        summary=summary, sections="\n".join(sections), out_of_sample=render_out_of_sample()
+    )
+
+
+def render_out_of_sample() -> str:
+    """The out-of-sample section: each bundled calibration's holdout, predicted."""
+    from influence_sim.experiments.check import predict
+    from influence_sim.format.calibration import load_calibration
+    from influence_sim.format.targets import load_targets
+    from influence_sim.results.posterior import bundled_dir
+
+    parts = []
+    for folder in sorted(bundled_dir().iterdir()) if bundled_dir().is_dir() else []:
+        spec, _ = load_calibration(folder.name)
+        if not spec.holdout:
+            continue
+        fitted = load_targets(spec.targets)
+        periods = {
+            t.name: t.quantity.history.period
+            for t in fitted.targets
+            if t.quantity.history is not None
+        }
+        used = [t.name for t in fitted.targets if t.observed is not None]
+        used = [n for n in used if spec.data is None or n in spec.data]
+        lines = [
+            f"### `{spec.name}`: {spec.title}",
+            "",
+            f"Fitted: {', '.join(spec.parameters)}, to "
+            + ", ".join(f"`{n}` ({periods.get(n, 'no period')})" for n in used)
+            + ".",
+            "",
+        ]
+        for holdout in spec.holdout:
+            table = predict(
+                holdout.targets,
+                folder,
+                data=holdout.data,
+                replications=holdout.replications,
+                seed=spec.seed,
+            )
+            inside = int(table["inside"].sum())
+            lines += [
+                f"Predicted: `{load_targets(holdout.targets).name}`, {holdout.replications} "
+                f"replications; {inside} of {len(table)} observed figures inside the 90% "
+                "interval.",
+                "",
+                "| held-out datum | period | observed | predicted (median) | 90% interval | "
+                "inside | implausibility | at the defaults |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            for row in table.to_dict("records"):
+                lines.append(
+                    f"| `{row['target']}` | {row['period']} | {row['observed']:.3g} | "
+                    f"{row['median']:.3g} | {row['low']:.3g} to {row['high']:.3g} | "
+                    f"{'yes' if row['inside'] else '**no**'} | {row['implausibility']:.1f} | "
+                    f"{row['at_defaults']:.3g} (implausibility "
+                    f"{row['implausibility_at_defaults']:.1f}) |"
+                )
+            lines += ["", f"![Out of sample: {spec.name}](images/holdout-{spec.name}.png)", ""]
+        parts.append("\n".join(lines))
+    if not parts:
+        return ""
+    return OUT_OF_SAMPLE + "\n" + "\n".join(parts)

@@ -18,6 +18,8 @@ The folder::
     waves.csv          every point of every wave, its implausibilities and verdict
     plots/waves.png    the points of every wave, ruled out or not
     nroy.csv           the points of the last wave that were not ruled out
+    holdout-<i>.yaml   with a ``holdout``: the held-out target files
+    holdout.csv        their data predicted from the posterior (``check.predict``)
     abc/               with an ``abc`` section: one sweep folder per ABC generation
     posterior/         particles.csv, generations.csv, posterior.png, pairs.png and,
                        written last, posterior.json (``influence_sim.results.posterior``)
@@ -57,12 +59,15 @@ from influence_sim.results.posterior import (
 from influence_sim.results.runs import now, versions, whole_folder
 from influence_sim.results.storage import atomic_write, folder_name
 
-SPEC_FILE, TARGETS_FILE, WAVES_FILE, NROY_FILE = (
+SPEC_FILE, TARGETS_FILE, WAVES_FILE, NROY_FILE, HOLDOUT_FILE = (
     "calibration.yaml",
     "targets.yaml",
     "waves.csv",
     "nroy.csv",
+    "holdout.csv",
 )
+HOLDOUT_TARGETS = "holdout-{}.yaml"
+"""The copy of a holdout's target file in the folder (its scenario made absolute)."""
 
 
 @dataclass
@@ -74,6 +79,8 @@ class Calibration:
     waves: pd.DataFrame
     posterior: pd.DataFrame | None = None
     """The ABC particles (parameters, ``weight``, each datum's model value), if run."""
+    holdout: pd.DataFrame | None = None
+    """The holdout data predicted from the posterior (``check.predict``), if any."""
 
     @property
     def nroy(self) -> pd.DataFrame:
@@ -108,6 +115,18 @@ class Calibration:
                 )
                 out.append(
                     f"posterior {path}: median {mid:.4g}, 90% interval {low:.4g} to {high:.4g}"
+                )
+        if self.holdout is not None:
+            inside = int(self.holdout["inside"].sum())
+            out.append(
+                f"out of sample: {inside} of {len(self.holdout)} held-out figures inside the "
+                "posterior predictive 90% interval (holdout.csv)"
+            )
+            for _, row in self.holdout.iterrows():
+                out.append(
+                    f"  {row['target']}: observed {row['observed']:.3g}, predicted "
+                    f"{row['median']:.3g} ({row['low']:.3g} to {row['high']:.3g}), at the "
+                    f"defaults {row['at_defaults']:.3g}"
                 )
         return out
 
@@ -147,9 +166,12 @@ def calibrate(
         "started": started.isoformat(),
         "command": command or [],
     }
+    holdouts = [_holdout_text(h.targets) for h in spec.holdout]  # refuse bad ones first
     with whole_folder(folder) as temporary:
         (temporary / SPEC_FILE).write_text(yaml.safe_dump(spec.model_dump(mode="json")))
         (temporary / TARGETS_FILE).write_text(Path(_target_path(spec.targets)).read_text())
+        for i, text in enumerate(holdouts):
+            (temporary / HOLDOUT_TARGETS.format(i)).write_text(text)
         (temporary / "waves").mkdir()
         write_json(temporary / "manifest.json", manifest)
     return _waves(folder, spec, workers, progress)
@@ -176,6 +198,44 @@ def _target_path(name: str) -> str:
     from influence_sim.format.targets import targets_dir
 
     return str(bundled_name(name, targets_dir()) or Path(name))
+
+
+def _holdout_text(name: str) -> str:
+    """A holdout's target file as YAML, its scenario made absolute when a file beside it."""
+    path = Path(_target_path(name))
+    targets = load_targets(path)
+    beside = path.parent / targets.scenario
+    if beside.is_file():
+        targets = targets.model_copy(update={"scenario": str(beside.resolve())})
+    return yaml.safe_dump(targets.model_dump(mode="json"), sort_keys=False)
+
+
+def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
+    """Each holdout's data predicted from the posterior; writes ``holdout.csv`` and its plot."""
+    from influence_sim.experiments.check import predict
+
+    frames = []
+    for i, holdout in enumerate(spec.holdout):
+        file = folder / HOLDOUT_TARGETS.format(i)
+        table = predict(
+            file,
+            folder,
+            data=holdout.data,
+            replications=holdout.replications,
+            seed=spec.seed,
+        )
+        table.insert(0, "targets", load_targets(file).name)
+        frames.append(table)
+    table = pd.concat(frames, ignore_index=True)
+    _write_csv(folder / HOLDOUT_FILE, table)
+    from influence_sim.viz import plot_holdout, save_figure
+
+    save_figure(
+        folder / "plots" / "holdout.png",
+        lambda ax: plot_holdout(table, ax=ax),
+        size=(9, 2.0 + 0.55 * len(table)),
+    )
+    return table
 
 
 def _data(targets: TargetFile, chosen: list[str] | None) -> list[Target]:
@@ -219,6 +279,8 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
     calibration = Calibration(folder, spec, table)
     if spec.abc is not None and not calibration.nroy.empty:
         calibration.posterior = _abc(folder, spec, data, observed, box, scenario_name, workers)
+        if spec.holdout:
+            calibration.holdout = _predict_holdout(folder, spec)
     from influence_sim.viz import plot_waves, save_figure
 
     parameters = list(spec.parameters)
@@ -478,4 +540,5 @@ def load_calibration_folder(folder: str | os.PathLike[str]) -> Calibration:
     particles = path / POSTERIOR_DIR / PARTICLES_FILE
     done = (path / POSTERIOR_DIR / INFO_FILE).is_file()
     posterior = pd.read_csv(particles) if done else None
-    return Calibration(path, spec, pd.read_csv(path / WAVES_FILE), posterior)
+    holdout = pd.read_csv(path / HOLDOUT_FILE) if (path / HOLDOUT_FILE).is_file() else None
+    return Calibration(path, spec, pd.read_csv(path / WAVES_FILE), posterior, holdout)

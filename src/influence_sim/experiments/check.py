@@ -27,6 +27,7 @@ from influence_sim.experiments.watch import step_within
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
+from influence_sim.results.posterior import Posterior
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.storage import atomic_write, folder_name
 
@@ -55,6 +56,8 @@ class CheckResult:
     title: str
     scenario: str
     table: pd.DataFrame
+    posterior: str | None = None
+    """The calibration whose posterior the runs drew their parameters from, if any."""
 
     @property
     def passed(self) -> int:
@@ -73,6 +76,8 @@ class CheckResult:
                 f"  {mark} {row['target']}: model {model}; expected {row['expected']}{extra}"
             )
         out.append(f"  {self.passed} of {len(self.table)} targets hold")
+        if self.posterior is not None:
+            out.append(f"  (parameters drawn from the posterior of {self.posterior})")
         return out
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
@@ -96,6 +101,7 @@ def check(
     *,
     replications: int | None = None,
     seed: int | None = None,
+    posterior: Posterior | str | os.PathLike[str] | None = None,
 ) -> CheckResult:
     """Run a scenario and compute each of its targets.
 
@@ -105,6 +111,9 @@ def check(
             names no scenario of its own is this one with its overrides).
         replications: Replications of each run (default: the target file's).
         seed: The seed of every run (default: the target file's, else the scenario's).
+        posterior: A calibration's posterior: every run (counterfactuals too) draws each
+            replication's parameters from it, so the statistics hold parameter
+            uncertainty as well as noise.
 
     Raises:
         InfluenceSimError: For a target that names a column, event kind or observed row
@@ -113,9 +122,99 @@ def check(
     spec = targets if isinstance(targets, TargetFile) else load_targets(targets)
     main = scenario if scenario is not None else spec.scenario
     base = main if isinstance(main, Scenario) else load_scenario(main)
-    runs = _Runs(base, replications or spec.replications, _seed(seed, spec, base))
+    if posterior is not None and not isinstance(posterior, Posterior):
+        posterior = Posterior.load(posterior)
+    runs = _Runs(base, replications or spec.replications, _seed(seed, spec, base), posterior)
     rows = [_evaluate(target, runs) for target in spec.targets]
-    return CheckResult(spec.name, spec.title, base.name, pd.DataFrame(rows, columns=COLUMNS))
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    if posterior is None:
+        return CheckResult(spec.name, spec.title, base.name, table)
+    table["posterior"] = posterior.sha256  # the table names what it drew from
+    drawn_from = str(posterior.info.get("calibration") or posterior.folder)
+    return CheckResult(spec.name, spec.title, base.name, table, drawn_from)
+
+
+PREDICTION_COLUMNS = (
+    "target",
+    "period",
+    "observed",
+    "sd",
+    "at_defaults",
+    "implausibility_at_defaults",
+    "median",
+    "low",
+    "high",
+    "implausibility",
+    "inside",
+)
+
+
+def predict(
+    targets: TargetFile | str | os.PathLike[str],
+    posterior: Posterior | str | os.PathLike[str],
+    *,
+    data: list[str] | None = None,
+    replications: int = 400,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """The data of a target file predicted from a posterior: the out-of-sample test.
+
+    The target file's scenario runs twice with the same seed: at its defaults, and with
+    each replication's parameters drawn from ``posterior``. For each datum: the observed
+    value, the model's statistic at the defaults and its implausibility, the posterior
+    predictive median with its 5% and 95% quantiles over replications (``low``,
+    ``high``: noise and parameter uncertainty), its implausibility, and whether the
+    observed value lies in that 90% interval (``inside``).
+
+    Raises:
+        InfluenceSimError: For a name in ``data`` that is not a datum of the file.
+    """
+    spec = targets if isinstance(targets, TargetFile) else load_targets(targets)
+    chosen = [t for t in spec.targets if t.observed is not None]
+    if data is not None:
+        names = [t.name for t in chosen]
+        unknown = [n for n in data if n not in names]
+        if unknown:
+            raise InfluenceSimError(
+                f"data: {', '.join(unknown)} not among the data of '{spec.name}'; expected "
+                + one_of(names)
+            )
+        chosen = [t for t in chosen if t.name in data]
+    base = load_scenario(spec.scenario)
+    seed = _seed(seed, spec, base)
+    plain = run(base, replications=replications, seed=seed)
+    drawn = run(base, replications=replications, seed=seed, posterior=posterior)
+    rows = []
+    for target in chosen:
+        assert target.observed is not None
+        history = target.quantity.history
+        observed = target.observed.value
+        if observed is None:
+            observed = _history(target.quantity, plain)[0]
+        at_defaults = _value(target, plain)
+        values = _value(target, drawn)
+        model = statistic_of(values, target.statistic)
+        kept = values.dropna()
+        low, high = (float(kept.quantile(q)) if len(kept) else math.nan for q in (0.05, 0.95))
+        default = statistic_of(at_defaults, target.statistic)
+        rows.append(
+            {
+                "target": target.name,
+                "period": history.period if history is not None else "",
+                "observed": observed,
+                "sd": target.observed.sd,
+                "at_defaults": default,
+                "implausibility_at_defaults": implausibility(
+                    target, observed, default, at_defaults
+                ),
+                "median": model,
+                "low": low,
+                "high": high,
+                "implausibility": implausibility(target, observed, model, values),
+                "inside": bool(low <= observed <= high),
+            }
+        )
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
 def _seed(seed: int | None, spec: TargetFile, base: Scenario) -> int:
@@ -127,8 +226,11 @@ def _seed(seed: int | None, spec: TargetFile, base: Scenario) -> int:
 class _Runs:
     """The runs a check needs, each made once, all with the same seed (paired)."""
 
-    def __init__(self, base: Scenario, replications: int, seed: int) -> None:
+    def __init__(
+        self, base: Scenario, replications: int, seed: int, posterior: Posterior | None = None
+    ) -> None:
         self.base, self.replications, self.seed = base, replications, seed
+        self.posterior = posterior
         self.done: dict[tuple[str | None, tuple[str, ...]], RunResult] = {}
 
     def get(self, scenario: str | None, overrides: list[str]) -> RunResult:
@@ -136,7 +238,11 @@ class _Runs:
         if key not in self.done:
             which: Scenario | str = self.base if scenario is None else scenario
             self.done[key] = run(
-                which, replications=self.replications, seed=self.seed, overrides=overrides
+                which,
+                replications=self.replications,
+                seed=self.seed,
+                overrides=overrides,
+                posterior=self.posterior,
             )
         return self.done[key]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, Strict
+from pydantic import Field, Strict, model_validator
 
 from influence_sim.arguments import MAX_SEED
 from influence_sim.format.bundled import scenario_dir
@@ -51,6 +51,19 @@ class ABC(Spec):
     )
 
 
+class Holdout(Spec):
+    """Data left out of the fit and predicted from the posterior: the out-of-sample test."""
+
+    targets: str = Field(description="A target file (beside this file, or bundled).")
+    replications: Annotated[int, Strict(), Field(ge=2, le=100_000)] = Field(
+        400, description="Replications of its scenario, each with its own particle."
+    )
+    data: list[Name] | None = Field(
+        None,
+        description="The data predicted (default: every target with an observed value).",
+    )
+
+
 class CalibrationSpec(Spec):
     """A calibration: data, parameters and their priors, history matching."""
 
@@ -83,6 +96,17 @@ class CalibrationSpec(Spec):
         description="ABC-SMC within the last wave's box (a posterior with weights); none: "
         "history matching only.",
     )
+    holdout: list[Holdout] = Field(
+        default_factory=list,
+        description="Data kept out of the fit (later years) and predicted by runs that "
+        "draw their parameters from the posterior: the out-of-sample test (needs 'abc').",
+    )
+
+    @model_validator(mode="after")
+    def _holdout_needs_posterior(self) -> Self:
+        if self.holdout and self.abc is None:
+            raise ValueError("'holdout' is predicted from the posterior: add an 'abc' section")
+        return self
 
 
 def calibrations_dir() -> Path:

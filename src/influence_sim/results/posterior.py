@@ -66,6 +66,12 @@ class Posterior:
         folder = Path(path)
         if not folder.exists() and folder.parent == Path(".") and (bundled_dir() / folder).is_dir():
             folder = bundled_dir() / folder  # a bundled posterior by name
+        if not folder.exists():
+            names = ", ".join(p.name for p in bundled_posteriors()) or "none"
+            raise InfluenceSimError(
+                f"{folder}: no such folder, and no bundled posterior of that name "
+                f"(bundled: {names}); give a calibration's folder"
+            )
         if (folder / POSTERIOR_DIR / INFO_FILE).is_file():
             folder = folder / POSTERIOR_DIR
         info_file = folder / INFO_FILE

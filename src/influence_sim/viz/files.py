@@ -28,6 +28,7 @@ def save_figure(
     size: tuple[float, float] = (8, 4.5),
     panels: int | tuple[int, int] = 1,
     dpi: int = 110,
+    caption: str | None = None,
 ) -> Path:
     """Draw into a new figure of ``panels`` Axes and save it as ``path``.
 
@@ -37,6 +38,7 @@ def save_figure(
         size: The figure's size in inches.
         panels: How many Axes, in one row, or ``(rows, columns)`` of them.
         dpi: Resolution.
+        caption: A line of small text under the figure (what its bands hold).
     """
     from matplotlib.figure import Figure
 
@@ -47,9 +49,25 @@ def save_figure(
     else:
         axes = [figure.add_subplot()]
     draw(*axes)
+    if caption:
+        figure.supxlabel(caption, fontsize="x-small", color="#555555")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=dpi)
     return path
+
+
+def band_caption(result: RunResult) -> str:
+    """What a run's lines and bands are, and what their spread holds."""
+    spread = (
+        "noise only"
+        if result.posterior is None
+        else "noise and parameters drawn from the posterior of "
+        + str(result.posterior.get("calibration") or result.posterior["folder"])
+    )
+    return (
+        f"Lines: medians; bands: 10th to 90th percentiles over {result.replications} "
+        f"replications; spread: {spread}."
+    )
 
 
 def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
@@ -66,7 +84,10 @@ def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
         "unrest.png": lambda ax: plot_unrest(result, ax=ax),
     }
     for name, draw in figures.items():
-        written.append(save_figure(folder / name, draw))
-    plot_alignment_grid(result).savefig(folder / "alignment-all.png", dpi=90)
+        caption = None if name == "map.png" else band_caption(result)
+        written.append(save_figure(folder / name, draw, caption=caption))
+    grid = plot_alignment_grid(result)
+    grid.supxlabel(band_caption(result), fontsize="x-small", color="#555555")
+    grid.savefig(folder / "alignment-all.png", dpi=90)
     written.append(folder / "alignment-all.png")
     return written

@@ -262,3 +262,31 @@ def _weighted_correlation(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     sx = np.sqrt(np.average((x - mx) ** 2, weights=w))
     sy = np.sqrt(np.average((y - my) ** 2, weights=w))
     return float(cov / (sx * sy)) if sx > 0 and sy > 0 else float("nan")
+
+
+def plot_holdout(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Held-out data against their prediction from the posterior, one row per datum.
+
+    Each row: the observed value with two standard deviations of its uncertainty
+    (black), the posterior predictive median with its 90% interval over replications
+    (blue), and the model at its default parameters (grey x). ``table`` is what
+    ``check.predict`` returns.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(9, 2.0 + 0.55 * len(table)), layout="constrained")[1]
+    y = np.arange(len(table))[::-1]
+    ax.hlines(y, table["low"], table["high"], color="#2980b9", lw=5, alpha=0.45,
+              label="posterior predictive, 90% interval")  # fmt: skip
+    ax.plot(table["median"], y, "|", color="#2980b9", ms=14, mew=2, label="its median")
+    ax.plot(table["at_defaults"], y, "x", color="#7f7f7f", ms=7, label="at the defaults")
+    ax.errorbar(table["observed"], y, xerr=2 * table["sd"], fmt="o", color="#000000",
+                ms=4, capsize=3, label="observed, ± 2 sd")  # fmt: skip
+    ax.set_yticks(y, [f"{t} ({p})" if p else str(t) for t, p in zip(
+        table["target"], table["period"].fillna(""), strict=True)], fontsize="small")  # fmt: skip
+    ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
+    ax.set_xlabel("change (ratio - 1) or share, as each target defines it")
+    ax.set_title("Out of sample: held-out data and the posterior's prediction", loc="left")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4)
+    return ax
