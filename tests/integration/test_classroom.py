@@ -63,7 +63,8 @@ def test_2_what_if_nobody_came(tmp_path, capsys):
     froze = nobody.tables["events"].query("kind == 'freeze' and actor == 'kazakhstan'")
     # About a third (0.37 of 1,000 runs); 20 runs are read within sampling error.
     assert 0.15 <= froze["replication"].nunique() / int(R) <= 0.6, "about a third"
-    assert (folder / "plots" / "comparison-kazakhstan-russia.png").is_file()
+    for figure in ("russia", "russia-security", "unrest"):  # the figures the text names
+        assert (folder / "plots" / f"comparison-kazakhstan-{figure}.png").is_file()
 
 
 def test_3_a_russia_with_no_troops_to_spare(tmp_path, capsys):
@@ -110,9 +111,35 @@ def test_4_distrust_of_china(tmp_path, capsys):
         "--set",
         "states.kazakhstan.opinion.china=0.4",
     )
-    trust = medians(RunResult.load(folder), "kazakhstan", "china", "security")
+    trusted = RunResult.load(folder)
+    # The same change as one comparison, paired: B with the override, A without
+    paired, out = command(
+        tmp_path,
+        capsys,
+        "compare",
+        "china-security-push",
+        "china-security-push",
+        "--replications",
+        R,
+        "--set-b",
+        "states.kazakhstan.opinion.china=0.4",
+    )
+    assert "with states.kazakhstan.opinion.china=0.4 minus china-security-push" in out
+    same = RunResult.load(paired / "b-china-security-push").tables["alignment"]
+    pd.testing.assert_frame_equal(same, trusted.tables["alignment"])
+    trust = medians(trusted, "kazakhstan", "china", "security")
+    # "around 0.1 at most"; "about 0.55, more than five times as much"
     assert distrust.max() <= 0.13
-    assert trust.iloc[-1] >= 1.8 * distrust.iloc[-1]
+    assert 0.45 <= trust.iloc[-1] <= 0.65
+    assert trust.iloc[-1] >= 4.5 * distrust.iloc[-1]
+    # "within about ten weeks ... overtakes"; "about 0.65 against about 0.25"
+    china = medians(trusted, "kazakhstan", "china")
+    russia = medians(trusted, "kazakhstan", "russia")
+    overtakes = int((china > russia).idxmax())
+    assert (china > russia).any()
+    assert 6 <= overtakes <= 14, overtakes
+    assert 0.58 <= china.iloc[-1] <= 0.72
+    assert 0.18 <= russia.iloc[-1] <= 0.32
 
 
 def test_5_a_threat_from_outside(tmp_path, capsys):

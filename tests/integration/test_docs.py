@@ -57,3 +57,22 @@ def test_format_doc_covers_every_shock_type():
     text = render_format()
     for kind in ("uprising", "security_request", "withdrawal", "external_threat", "set"):
         assert f"`{kind}`" in text
+
+
+def test_the_readmes_python_example_runs(tmp_path, monkeypatch):
+    """The README's Python block runs as written (fewer replications, the sweep skipped)."""
+    text = (ROOT / "README.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'overrides=["states.kazakhstan.opinion.china=-0.2"])' in code.split("counterfactual")[1]
+    code = code.replace("replications=50", "replications=3")
+    code = code.replace('run_sweep("security-vs-economy")', "None  # (skipped: a minute)")
+    code = code.replace(
+        'run("kazakhstan-2022", posterior=', 'run("kazakhstan-2022", replications=3, posterior='
+    )
+    code = code.replace('"results"', repr(str(tmp_path / "results")))
+    monkeypatch.chdir(ROOT)  # the example names scenarios/ relative to the repository
+    space: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), space)
+    assert (tmp_path / "results").is_dir()
+    assert space["uncertain"].posterior is not None  # type: ignore[attr-defined]
+    assert space["liked"].overrides_b == ["states.kazakhstan.opinion.china=0.4"]  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -24,6 +25,9 @@ from influence_sim.format.loading import load_scenario
 from influence_sim.format.schema import schema_text
 from influence_sim.format.sweepfile import file_kind, is_sweep_file, load_sweep
 from influence_sim.format.targets import load_targets
+
+if TYPE_CHECKING:
+    from influence_sim.results.runs import RunResult
 
 EXIT_INPUT = 1
 
@@ -149,7 +153,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     from influence_sim.viz import save_standard_plots
 
-    folder = result.save(args.out, draw=None if args.no_plots else save_standard_plots)
+    def draw(done: RunResult, plots: Path) -> object:
+        return save_standard_plots(done, plots, format=args.format, dpi=args.dpi)
+
+    folder = result.save(args.out, draw=None if args.no_plots else draw)
     print(folder)
     for line in describe(result):
         print(f"  {line}")
@@ -165,10 +172,13 @@ def _compare(args: argparse.Namespace) -> int:
         seed=args.seed,
         replications=args.replications,
         overrides=args.set,
+        overrides_a=args.set_a,
+        overrides_b=args.set_b,
+        state=args.state,
         progress=not args.quiet,
         command=command_line(),
     )
-    print(comparison.save(args.out))
+    print(comparison.save(args.out, format=args.format, dpi=args.dpi))
     for line in comparison.summary():
         print(f"  {line}")
     return 0
@@ -224,10 +234,13 @@ def _plot(args: argparse.Namespace) -> int:
 
     result = RunResult.load(args.folder)
     plots = Path(args.folder) / "plots"
-    written = save_standard_plots(result, plots)  # the map at the last step among them
+    # the map at the last step among them
+    written = save_standard_plots(result, plots, format=args.format, dpi=args.dpi)
     if args.step is not None:
-        path = plots / f"map-step-{args.step}.png"
-        written.append(save_figure(path, lambda ax: plot_map(result, step=args.step, ax=ax)))
+        path = plots / f"map-step-{args.step}.{args.format}"
+        written.append(
+            save_figure(path, lambda ax: plot_map(result, step=args.step, ax=ax), dpi=args.dpi)
+        )
     if args.animate:
         written.append(animate_map(result, plots / "map.gif", every=args.every))
     for path in written:
@@ -380,10 +393,16 @@ def _analyze(args: argparse.Namespace) -> int:
     from influence_sim.experiments.sensitivity import analyze
     from influence_sim.experiments.sweep import SweepResult
 
-    folder, lines = analyze(SweepResult.load(args.folder), metric=args.metric)
-    print(folder)
-    for line in lines:
-        print(f"  {line}")
+    folders = sorted(dict.fromkeys(args.folder), key=lambda f: Path(f).name)
+    if len(folders) > 1:
+        print(f"{len(folders)} sweep folders given; each is analysed in turn, oldest first")
+    for given in folders:
+        folder, lines = analyze(
+            SweepResult.load(given), metric=args.metric, format=args.format, dpi=args.dpi
+        )
+        print(folder)
+        for line in lines:
+            print(f"  {line}")
     return 0
 
 

@@ -33,6 +33,27 @@ def natural(text: str) -> int:
     return value
 
 
+def dpi(text: str) -> int:
+    """A resolution in dots per inch, 20 to 1200, as an argument type."""
+    value = natural(text)
+    if not 20 <= value <= 1200:
+        raise argparse.ArgumentTypeError(f"expected dots per inch from 20 to 1200, found {text!r}")
+    return value
+
+
+def _figure_options(sub: argparse.ArgumentParser) -> None:
+    """``--format`` and ``--dpi``, for the commands that draw figures."""
+    sub.add_argument(
+        "--format",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="the figures' file format (default: png; svg and pdf scale for print)",
+    )
+    sub.add_argument(
+        "--dpi", type=dpi, default=110, help="resolution of the figures (default: 110)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (``args.command`` names the one given)."""
     parser = argparse.ArgumentParser(
@@ -107,6 +128,7 @@ def _run_commands(add: Add) -> None:
         "--record-every", type=positive, metavar="K", help="keep the state every K steps"
     )
     sub.add_argument("--no-plots", action="store_true", help="skip the figures")
+    _figure_options(sub)
     sub.add_argument(
         "--posterior",
         metavar="DIR",
@@ -116,6 +138,23 @@ def _run_commands(add: Add) -> None:
     sub = add("compare", "Run two scenarios with the same seeds and plot their paired difference.")
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")
+    _figure_options(sub)
+    sub.add_argument(
+        "--set-a",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="an override of A alone, after --set (repeatable)",
+    )
+    sub.add_argument(
+        "--set-b",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="an override of B alone, after --set (repeatable): compare kazakhstan-2022 "
+        "kazakhstan-2022 --set-b states.kazakhstan.opinion.china=0.4 changes one thing",
+    )
+    sub.add_argument("--state", help="the state compared (default: the one the shocks name)")
     _run_options(sub)
     sub = add(
         "check",
@@ -159,6 +198,7 @@ def _folder_commands(add: Add) -> None:
     sub.add_argument("--step", type=natural, help="the step the map shows (default: the last)")
     sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
     sub.add_argument("--every", type=positive, default=2, help="GIF: a frame every K steps")
+    _figure_options(sub)
     sub = add("clean", "Remove what killed runs and sweeps left unfinished in a folder.")
     sub.add_argument("folder", nargs="?", default="results", metavar="DIR")
     sub.add_argument("--dry-run", action="store_true", help="only list what would be removed")
@@ -186,5 +226,12 @@ def _sweep_commands(add: Add) -> None:
     sub.add_argument("--resume", metavar="DIR", help="finish this unfinished sweep folder")
     sub.add_argument("--quiet", action="store_true", help="no progress bar")
     sub = add("analyze", "Sensitivity indices, heatmaps and plots of a finished sweep.")
-    sub.add_argument("folder", metavar="DIR", help="a sweep folder")
+    sub.add_argument(
+        "folder",
+        nargs="+",
+        metavar="DIR",
+        help="a sweep folder, or several (each is analysed in turn, oldest first; a shell "
+        "pattern such as results/security-vs-economy-* may match more than one)",
+    )
     sub.add_argument("--metric", help="the outcome (default: the sweep file's)")
+    _figure_options(sub)

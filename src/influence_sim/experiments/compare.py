@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from influence_sim.errors import InfluenceSimError
+from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.loading import Overrides, override_list, resolve_scenario
 from influence_sim.format.scenario import Scenario
-from influence_sim.results.runs import RunResult, scenario_hash, whole_folder
+from influence_sim.results.runs import RunResult, scenario_hash, versions, whole_folder
 from influence_sim.results.storage import folder_name
 
 
@@ -33,6 +34,8 @@ class Comparison:
         differences: ``b - a`` overall alignment per replication, step and power.
         folder: Where it was saved, once it is.
         command: The command line, when run from one.
+        overrides_a: Overrides of ``a`` alone (``--set-a``), after those of both.
+        overrides_b: Overrides of ``b`` alone (``--set-b``).
     """
 
     a: RunResult
@@ -41,18 +44,35 @@ class Comparison:
     differences: pd.DataFrame
     folder: Path | None = None
     command: list[str] = field(default_factory=list)
+    overrides_a: list[str] = field(default_factory=list)
+    overrides_b: list[str] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        """What is compared, in words: ``B minus A``, each with its own overrides."""
+
+        def side(result: RunResult, own: list[str]) -> str:
+            return f"{result.name} with {', '.join(own)}" if own else result.name
+
+        return f"{side(self.b, self.overrides_b)} minus {side(self.a, self.overrides_a)}"
 
     def summary(self) -> list[str]:
-        """One line per power: the largest median paired difference, and the last."""
+        """One line per power: the largest median paired difference, and the last.
+
+        Each with the 10th to 90th percentiles of the replications' paired differences,
+        so a difference that noise could make is seen as one.
+        """
         lines = []
+        what = self.what
         for power in self.a.scenario.powers:
             rows = self.differences[self.differences["power"] == power]
-            per_step = rows.groupby("step")["value"].median()
+            spread = rows.groupby("step")["value"].quantile(np.array([0.1, 0.5, 0.9])).unstack()
+            per_step = spread[0.5]
             biggest = int(np.abs(per_step.to_numpy()).argmax())
             lines.append(
-                f"{self.state} overall alignment with {power}, {self.b.name} minus "
-                f"{self.a.name} (median of paired differences): {per_step.iloc[biggest]:+.3f} "
-                f"at step {per_step.index[biggest]}, {per_step.iloc[-1]:+.3f} at the end"
+                f"{self.state} overall alignment with {power}, {what} (median of paired "
+                f"differences): {_at(spread, biggest)} at step {per_step.index[biggest]}, "
+                f"{_at(spread, len(per_step) - 1)} at the end"
             )
         return lines
 
@@ -60,42 +80,94 @@ class Comparison:
         """``compare-<a>-vs-<b>-<timestamp>-<hash>``: the hash covers both runs' inputs."""
         a, b = self.a, self.b
         key = f"{scenario_hash(a.scenario)}:{scenario_hash(b.scenario)}:{a.seed}:{a.replications}"
+        key += f":{self.overrides_a}:{self.overrides_b}"
         return folder_name(f"compare-{a.name}-vs-{b.name}", a.started, key)
 
-    def save(self, directory: str | os.PathLike[str] = "results", *, plots: bool = True) -> Path:
+    def save(
+        self,
+        directory: str | os.PathLike[str] = "results",
+        *,
+        plots: bool = True,
+        format: str = "png",
+        dpi: int = 110,
+    ) -> Path:
         """Write both results folders, ``differences.parquet``, a manifest and ``plots/``.
+
+        Figures are ``format`` (png, svg, pdf) at ``dpi``.
 
         Raises:
             InfluenceSimError: If the folder exists already or cannot be written.
         """
-        from influence_sim.viz import plot_comparison, save_figure, save_standard_plots
+        from influence_sim.viz import save_figure, save_standard_plots
+        from influence_sim.viz.plotting import plot_comparison, plot_comparison_unrest
 
-        draw = save_standard_plots if plots else None
+        def draw(result: RunResult, where: Path) -> object:
+            return save_standard_plots(result, where, format=format, dpi=dpi)
+
         final = Path(directory) / self.folder_name()
         with whole_folder(final) as folder:
-            self.a.save(folder, name=f"a-{self.a.name}", draw=draw)
-            self.b.save(folder, name=f"b-{self.b.name}", draw=draw)
+            self.a.save(folder, name=f"a-{self.a.name}", draw=draw if plots else None)
+            self.b.save(folder, name=f"b-{self.b.name}", draw=draw if plots else None)
             self.differences.to_parquet(folder / "differences.parquet", index=False)
+            caption = (
+                f"Line: median of the paired differences; band: their 10th to 90th "
+                f"percentiles over {self.a.replications} replications (paired by seed)."
+            )
             for power in self.a.scenario.powers if plots else ():
+                for domain, suffix in (("overall", ""), ("security", "-security")):
+                    save_figure(
+                        folder / "plots" / f"comparison-{self.state}-{power}{suffix}.{format}",
+                        lambda ax, power=power, domain=domain: plot_comparison(
+                            self.a,
+                            self.b,
+                            state=self.state,
+                            power=power,
+                            domain=domain,
+                            ax=ax,
+                            label=self.what,
+                        ),
+                        dpi=dpi,
+                        caption=caption,
+                    )
+            if plots:
                 save_figure(
-                    folder / "plots" / f"comparison-{self.state}-{power}.png",
-                    lambda ax, power=power: plot_comparison(
-                        self.a, self.b, state=self.state, power=power, ax=ax
+                    folder / "plots" / f"comparison-{self.state}-unrest.{format}",
+                    lambda ax: plot_comparison_unrest(
+                        self.a, self.b, state=self.state, ax=ax, label=self.what
                     ),
+                    dpi=dpi,
+                    caption=caption,
                 )
             manifest: dict[str, Any] = {
+                "kind": "comparison",
                 "status": "complete",
                 "a": f"a-{self.a.name}",
                 "b": f"b-{self.b.name}",
+                "a_scenario_sha256": scenario_hash(self.a.scenario),
+                "b_scenario_sha256": scenario_hash(self.b.scenario),
+                "overrides_a": self.overrides_a,
+                "overrides_b": self.overrides_b,
                 "seed": self.a.seed,
+                "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(replication,)), "
+                "the same for a and b",
                 "replications": self.a.replications,
                 "state": self.state,
                 "difference": "b minus a, paired by replication",
+                "started": self.a.started.isoformat(),
+                "finished": self.b.finished.isoformat(),
+                "versions": versions(),
+                "platform": platform.platform(),
                 "command": self.command,
             }
             (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         self.folder = final
         return final
+
+
+def _at(spread: pd.DataFrame, i: int) -> str:
+    """A step's median paired difference with the 10th and 90th percentiles."""
+    low, mid, high = (float(spread.iloc[i][q]) for q in (0.1, 0.5, 0.9))
+    return f"{mid:+.3f} (10-90% of replications {low:+.3f} to {high:+.3f})"
 
 
 def compare(
@@ -105,6 +177,9 @@ def compare(
     seed: int | None = None,
     replications: int | None = None,
     overrides: Overrides = (),
+    overrides_a: Overrides = (),
+    overrides_b: Overrides = (),
+    state: str | None = None,
     progress: bool = False,
     command: list[str] | None = None,
 ) -> Comparison:
@@ -112,10 +187,14 @@ def compare(
 
     Args:
         base: The reference scenario (a ``Scenario``, a file or a bundled name).
-        other: The scenario compared with it.
+        other: The scenario compared with it (the same scenario with ``overrides_b``
+            compares a change of one thing).
         seed: The seed of both (default: the reference's).
         replications: How many replications of both (default: the reference's).
         overrides: Applied to both scenarios.
+        overrides_a: Applied to ``base`` alone, after ``overrides``.
+        overrides_b: Applied to ``other`` alone, after ``overrides``.
+        state: The state compared (default: the one the scenarios' shocks name).
         progress: Show progress bars.
         command: The command line, for the manifests.
 
@@ -129,7 +208,8 @@ def compare(
     from influence_sim.viz.plotting import focus_state, paired_difference
 
     changes = override_list(overrides)
-    first = resolve_scenario(base, changes)
+    only_a, only_b = override_list(overrides_a), override_list(overrides_b)
+    first = resolve_scenario(base, [*changes, *only_a])
     seed = first.seed if seed is None else seed
     replications = first.replications if replications is None else replications
     a, b = (
@@ -137,18 +217,24 @@ def compare(
             s,
             seed=seed,
             replications=replications,
-            overrides=changes,
+            overrides=[*changes, *own],
             progress=progress,
             command=command,
         )
-        for s in (base, other)
+        for s, own in ((base, only_a), (other, only_b))
     )
     if a.scenario.timeline != b.scenario.timeline:
         raise InfluenceSimError(
             f"'{a.name}' and '{b.name}' have different calendars; a paired comparison needs "
             "the same calendar"
         )
-    state = focus_state(b)
+    if state is None:
+        state = focus_state(b)
+    elif state not in a.scenario.states:
+        raise InfluenceSimError(
+            f"--state {state}: not a state of '{a.name}'; expected "
+            + one_of(list(a.scenario.states))
+        )
     differences = pd.concat(
         [
             paired_difference(a, b, state=state, power=p).assign(power=p, state=state)
@@ -156,4 +242,12 @@ def compare(
         ],
         ignore_index=True,
     )
-    return Comparison(a, b, state, differences, command=command or [])
+    return Comparison(
+        a,
+        b,
+        state,
+        differences,
+        command=command or [],
+        overrides_a=only_a,
+        overrides_b=only_b,
+    )

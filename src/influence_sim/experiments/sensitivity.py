@@ -93,11 +93,13 @@ def indices(result: SweepResult, metric: str) -> pd.DataFrame:
     )
 
 
-def analyze(result: SweepResult, *, metric: str | None = None) -> tuple[Path, list[str]]:
+def analyze(
+    result: SweepResult, *, metric: str | None = None, format: str = "png", dpi: int = 110
+) -> tuple[Path, list[str]]:
     """Write ``analysis/<metric>/`` in the sweep folder: tables and plots.
 
     Each metric has its own folder, so analysing a second outcome keeps the first.
-    Returns the folder and a summary.
+    Figures are ``format`` (png, svg, pdf) at ``dpi``. Returns the folder and a summary.
     """
     from influence_sim.viz.sweeps import save_analysis_figures
 
@@ -119,13 +121,9 @@ def analyze(result: SweepResult, *, metric: str | None = None) -> tuple[Path, li
         if "S1" in table:
             lines.append(f"sum of S1 {table['S1'].sum():.3f} (at most 1 up to sampling error)")
     if result.spec.sampler.method == "grid" and len(result.spec.parameters) == 2:
-        grid = result.metrics.pivot_table(
-            index=next(iter(result.spec.parameters)),
-            columns=list(result.spec.parameters)[1],
-            values=chosen,
-            aggfunc="median",
-        )
-        grid.to_csv(folder / "heatmap.csv")
-        lines.append(f"heatmap: {folder / 'heatmap.png'}")
-    save_analysis_figures(result, chosen, table, folder)
+        from influence_sim.viz.sweeps import heatmap_table
+
+        heatmap_table(result, chosen).to_csv(folder / "heatmap.csv")
+        lines.append(f"heatmap: {folder / f'heatmap.{format}'}")
+    save_analysis_figures(result, chosen, table, folder, format=format, dpi=dpi)
     return folder, lines

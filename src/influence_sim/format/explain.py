@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from influence_sim.errors import ScenarioError
 from influence_sim.format.parameters import Dynamics, default_source
 from influence_sim.format.paths import Path, covers, format_path, leaves, parse_path
 from influence_sim.format.references import SOURCED_SECTIONS
@@ -108,3 +109,39 @@ def changed(scenario: Scenario, base: Scenario) -> list[Parameter]:
     """The parameters whose value or source differ from ``base``'s, and the shocks it adds."""
     before = {(p.path, str(p.value), p.source) for p in parameters(base)}
     return [p for p in parameters(scenario) if (p.path, str(p.value), p.source) not in before]
+
+
+def path_words(scenario: Scenario, path: str) -> str:
+    """A dotted parameter path in words, for titles and axis labels.
+
+    ``powers.russia.security_capacity`` is "Russia's security capacity",
+    ``states.kazakhstan.opinion.china`` "Kazakhstan's opinion (China)",
+    ``dynamics.offer_weight`` "offer weight", ``shocks[0].intensity`` "the shock "label":
+    intensity"; a path the scenario does not have is returned as given.
+    """
+    try:
+        parts = parse_path(path)
+    except ScenarioError:
+        return path
+    names: dict[str, str] = {
+        key: str(item.title)
+        for section in (scenario.states, scenario.powers, scenario.alliances)
+        for key, item in section.items()
+    }
+
+    def title(key: object) -> str:
+        return names.get(str(key), str(key))
+
+    words = [str(p).replace("_", " ") for p in parts]
+    head = str(parts[0])
+    if head == "dynamics" and len(parts) == 2:
+        return words[1]
+    if head in ("states", "powers", "alliances") and len(parts) >= 3:
+        tail = f" ({title(parts[3])})" if len(parts) > 3 else ""
+        return f"{title(parts[1])}'s {words[2]}{tail}"
+    if head == "shocks" and len(parts) >= 3 and isinstance(parts[1], int):
+        shocks = scenario.shocks
+        if parts[1] < len(shocks):
+            label = getattr(shocks[parts[1]], "label", None) or shocks[parts[1]].type
+            return f'the shock "{label}": {" ".join(words[2:])}'
+    return path

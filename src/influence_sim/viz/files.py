@@ -21,13 +21,19 @@ if TYPE_CHECKING:
     from influence_sim.results.runs import RunResult
 
 
+FORMATS = ("png", "svg", "pdf")
+"""The figure formats the commands write (``--format``)."""
+DPI = 110
+"""The default resolution of raster figures (``--dpi``)."""
+
+
 def save_figure(
     path: Path,
     draw: Callable[..., object],
     *,
     size: tuple[float, float] = (8, 4.5),
     panels: int | tuple[int, int] = 1,
-    dpi: int = 110,
+    dpi: int = DPI,
     caption: str | None = None,
 ) -> Path:
     """Draw into a new figure of ``panels`` Axes and save it as ``path``.
@@ -70,24 +76,33 @@ def band_caption(result: RunResult) -> str:
     )
 
 
-def save_standard_plots(result: RunResult, folder: Path) -> list[Path]:
-    """Draw the standard figures of a run into ``folder`` as PNG files."""
+def save_standard_plots(
+    result: RunResult, folder: Path, *, format: str = "png", dpi: int = DPI
+) -> list[Path]:
+    """Draw the standard figures of a run into ``folder``.
+
+    Args:
+        result: The run.
+        folder: Where the files go (created).
+        format: ``png``, ``svg`` or ``pdf``.
+        dpi: Resolution (of PNG files, and of rasters inside the others).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     state = focus_state(result)
     figures = {
-        "map.png": lambda ax: plot_map(result, ax=ax),
-        f"alignment-{state}.png": lambda ax: plot_alignment(result, state, ax=ax),
-        f"tradeoff-{state}.png": lambda ax: plot_tradeoff(result, state, ax=ax),
-        f"economy-{state}.png": lambda ax: plot_economy(result, state, ax=ax),
-        "regional.png": lambda ax: plot_regional(result, ax=ax),
-        "unrest.png": lambda ax: plot_unrest(result, ax=ax),
+        "map": lambda ax: plot_map(result, ax=ax),
+        f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax),
+        f"tradeoff-{state}": lambda ax: plot_tradeoff(result, state, ax=ax),
+        f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax),
+        "regional": lambda ax: plot_regional(result, ax=ax),
+        "unrest": lambda ax: plot_unrest(result, ax=ax),
     }
     for name, draw in figures.items():
-        caption = None if name == "map.png" else band_caption(result)
-        written.append(save_figure(folder / name, draw, caption=caption))
-    grid = plot_alignment_grid(result)
-    grid.supxlabel(band_caption(result), fontsize="x-small", color="#555555")
-    grid.savefig(folder / "alignment-all.png", dpi=90)
-    written.append(folder / "alignment-all.png")
+        caption = None if name == "map" else band_caption(result)
+        path = folder / f"{name}.{format}"
+        written.append(save_figure(path, draw, caption=caption, dpi=dpi))
+    grid = plot_alignment_grid(result, caption=band_caption(result))
+    grid.savefig(folder / f"alignment-all.{format}", dpi=dpi)
+    written.append(folder / f"alignment-all.{format}")
     return written

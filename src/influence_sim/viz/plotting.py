@@ -20,13 +20,17 @@ BAND = (0.1, 0.9)
 COLOURS = ["#c0392b", "#f1c40f", "#2980b9", "#8e44ad", "#16a085", "#d35400", "#7f8c8d"]
 SELF_COLOUR = "#7f8c8d"
 MARKED = {
-    "shock:uprising": ("uprising", "#555555", ":"),
     "request": ("request", "#000000", "--"),
     "arrival": ("troops arrive", "#c0392b", "-"),
-    "withdrawal": ("withdrawal", "#c0392b", "-."),
+    "withdrawal": ("troops leave", "#c0392b", "-."),
     "freeze": ("freezes its alliance", "#8e44ad", ":"),
     "exit": ("leaves its alliance", "#8e44ad", "--"),
 }
+"""What a run decided, marked where it concerns the state: label, colour, line."""
+SHOCK_STYLE = ("scheduled shock (numbered)", "#555555", ":")
+"""Every shock the scenario schedules, numbered, with its label in a key under the axes."""
+LINE_WIDTH = {"arrival": 2.6}
+"""Arrivals drawn wide and faint beneath, so a request on the same day stays visible."""
 
 
 def axes_or_new(ax: Axes | None) -> Axes:
@@ -51,9 +55,14 @@ def _finish(ax: Axes, result: RunResult, state: str, events: bool, title: str) -
     if events:
         mark_events(ax, result, state)
     ax.set(title=title, ylabel="share", ylim=(0, 1))
-    ax.legend(loc="upper right", fontsize="small", ncol=2)
+    _legend(ax)
     _dates(ax)
     return ax
+
+
+def _legend(ax: Axes) -> None:
+    """The legend beside the axes, clear of the lines and of the shocks' numbers."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
 
 
 def focus_state(result: RunResult) -> str:
@@ -90,27 +99,119 @@ def _draw(ax: Axes, rows: pd.DataFrame, colour: str, label: str, **line: Any) ->
 
 
 def mark_events(ax: Axes, result: RunResult, state: str | None = None) -> Axes:
-    """Vertical lines at the events of replication 0 (shocks are the same in every one)."""
-    events = result.tables["events"]
-    first = events[events["replication"] == events["replication"].min()] if len(events) else events
+    """Mark the scheduled shocks and, for ``state`` (or all), what the run decided.
+
+    Every shock the scenario schedules is a dotted line with a number at the top of the
+    axes (numbers stacked where shocks fall close together) and its label in a key
+    under the axes. Requests, arrivals, withdrawals and alliances frozen or left are
+    marked in their own style where they concern ``state``, from replication 0 (shocks
+    are the same in every replication; decisions may differ, the events table has them
+    all).
+    """
+    first = _first_replication(result)
+    shocks = scheduled_shocks(result)
+    decided = first[first["kind"].astype(str).isin(list(MARKED))]
+    if state:
+        decided = decided[(decided["actor"] == state) | (decided["target"] == state)]
     seen: set[str] = set()
-    for _, row in first.iterrows():
-        style = MARKED.get(str(row["kind"]))
-        if style is None:
-            continue
-        if state and state not in (row["actor"], row["target"]):
-            continue
-        label, colour, dash = style
+    for _, row in decided.iterrows():
+        kind = str(row["kind"])
+        label, colour, dash = MARKED[kind]
+        wide = LINE_WIDTH.get(kind)
         ax.axvline(
             row["date"],
             color=colour,
             ls=dash,
-            lw=0.9,
-            alpha=0.8,
+            lw=wide or 1.0,
+            alpha=0.35 if wide else 0.9,
+            zorder=1.5 if wide else 2.5,
             label=None if label in seen else label,
         )
         seen.add(label)
+    _number_shocks(ax, shocks)
     return ax
+
+
+def _first_replication(result: RunResult) -> pd.DataFrame:
+    events = result.tables["events"]
+    return events[events["replication"] == events["replication"].min()] if len(events) else events
+
+
+def scheduled_shocks(result: RunResult) -> pd.DataFrame:
+    """The scenario's shocks as they happened, one row each (``date``, ``detail``), by date.
+
+    A shock that touches several states is one event per state in the events table;
+    here it is one row.
+    """
+    first = _first_replication(result)
+    shocks = first[first["kind"].astype(str).str.startswith("shock:")]
+    return shocks.drop_duplicates(["date", "kind", "detail"]).sort_values("date", kind="stable")
+
+
+def shock_key(shocks: pd.DataFrame) -> str:
+    """The key of the numbered shocks: ``1 02 Jan 2022: label`` each."""
+    return "   ".join(
+        f"{number} {pd.Timestamp(date):%d %b %Y}: {detail}"
+        for number, (date, detail) in enumerate(
+            zip(shocks["date"], shocks["detail"], strict=True), start=1
+        )
+    )
+
+
+SHOCK_KEY_GID = "shock-key"
+"""The ``gid`` of the key text under an Axes (a grid of panels shows one key instead)."""
+
+
+def _number_shocks(ax: Axes, shocks: pd.DataFrame) -> None:
+    """Dotted lines numbered at the top, stacked when close, and the key under the axes."""
+    if shocks.empty:
+        return
+    from matplotlib.dates import date2num
+    from matplotlib.transforms import blended_transform_factory
+
+    label, colour, dash = SHOCK_STYLE
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    low, high = ax.get_xlim()  # in days (matplotlib's date unit)
+    near = max(high - low, 1.0) / 30  # numbers closer than this stack downwards
+    box = {"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#999999", "lw": 0.6}
+    last: float | None = None
+    level = 0
+    for number, date in enumerate(date2num(pd.to_datetime(shocks["date"])), start=1):
+        ax.axvline(
+            date,
+            color=colour,
+            ls=dash,
+            lw=0.8,
+            alpha=0.7,
+            zorder=1,
+            label=label if number == 1 else None,
+        )
+        close = last is not None and date - last < near
+        level = (level + 1) % 8 if close else 0
+        last = date
+        ax.text(
+            date,
+            0.97 - 0.08 * level,
+            str(number),
+            transform=top,
+            ha="center",
+            va="top",
+            fontsize="x-small",
+            color="#333333",
+            bbox=box,
+        )
+    ax.text(
+        0.0,
+        -0.1,
+        shock_key(shocks),
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize="x-small",
+        color="#333333",
+        wrap=True,
+        gid=SHOCK_KEY_GID,
+    )
 
 
 def plot_alignment(
@@ -127,7 +228,8 @@ def plot_alignment(
         result: A run.
         state: The state (default: the one the scenario's shocks are about).
         domain: ``overall``, ``security`` or ``economy``.
-        events: Mark uprisings, requests, arrivals and withdrawals.
+        events: Mark the scheduled shocks and the requests, arrivals, withdrawals and
+            alliances frozen or left (``mark_events``).
         ax: Where to draw.
     """
     ax = axes_or_new(ax)
@@ -214,7 +316,7 @@ def plot_regional(
         mark_events(ax, result)
     weights = result.scenario.observation.regional_weights
     ax.set(title=f"Regional {domain} alignment ({weights} weights)", ylabel="share", ylim=(0, 1))
-    ax.legend(loc="upper right", fontsize="small")
+    _legend(ax)
     _dates(ax)
     return ax
 
@@ -230,7 +332,7 @@ def plot_unrest(result: RunResult, *, events: bool = True, ax: Axes | None = Non
     if events:
         mark_events(ax, result)
     ax.set(title="Unrest", ylabel="unrest", ylim=(0, 1))
-    ax.legend(loc="upper right", fontsize="small")
+    _legend(ax)
     _dates(ax)
     return ax
 
@@ -272,34 +374,78 @@ def plot_comparison(
     domain: str = "overall",
     events: bool = True,
     ax: Axes | None = None,
+    label: str | None = None,
 ) -> Axes:
-    """The paired difference ``other - base`` in a state's alignment with a power."""
+    """The paired difference ``other - base`` in a state's alignment with a power.
+
+    ``label`` names the difference in the legend (default: ``B minus A`` by name).
+    """
     ax = axes_or_new(ax)
     state = state or focus_state(base)
     power = power or next(iter(base.scenario.powers))
     diff = paired_difference(base, other, state=state, power=power, domain=domain)
     bands = _bands(diff, ["date"])
-    _draw(ax, bands, colour_of(base, power), f"{other.name} minus {base.name}")
+    _draw(ax, bands, colour_of(base, power), label or f"{other.name} minus {base.name}")
     ax.axhline(0, color="black", lw=0.6)
     if events:
         mark_events(ax, other, state)
     title = base.scenario.states[state].title
+    what = "alignment" if domain == "overall" else "reliance"
     ax.set(
-        title=f"{title}: {domain} alignment with {label_of(base, power)}, paired difference",
-        ylabel="difference in share",
+        title=f"{title}: {domain} {what} on {label_of(base, power)}, paired difference",
+        ylabel="difference in share (0-1)",
     )
-    ax.legend(loc="best", fontsize="small")
+    _legend(ax)
     _dates(ax)
     return ax
 
 
-def plot_alignment_grid(result: RunResult, *, events: bool = True, fig: Any = None) -> Any:
+def plot_comparison_unrest(
+    base: RunResult,
+    other: RunResult,
+    *,
+    state: str | None = None,
+    events: bool = True,
+    ax: Axes | None = None,
+    label: str | None = None,
+) -> Axes:
+    """The paired difference ``other - base`` in a state's unrest (replication by replication).
+
+    Raises:
+        ValueError: If the runs are not paired.
+    """
+    if (base.seed, base.replications) != (other.seed, other.replications):
+        raise ValueError("the runs are not paired: they need the same seed and replications")
+    ax = axes_or_new(ax)
+    state = state or focus_state(base)
+    keys = ["replication", "step", "date"]
+
+    def pick(result: RunResult) -> pd.Series:
+        frame = result.tables["states"]
+        return frame[frame["state"] == state].set_index(keys)["unrest"]
+
+    diff = (pick(other) - pick(base)).dropna().rename("value").reset_index()
+    _draw(ax, _bands(diff, ["date"]), "#555555", label or f"{other.name} minus {base.name}")
+    ax.axhline(0, color="black", lw=0.6)
+    if events:
+        mark_events(ax, other, state)
+    title = base.scenario.states[state].title
+    ax.set(title=f"{title}: unrest, paired difference", ylabel="difference in unrest (0-1)")
+    _legend(ax)
+    _dates(ax)
+    return ax
+
+
+def plot_alignment_grid(
+    result: RunResult, *, events: bool = True, fig: Any = None, caption: str | None = None
+) -> Any:
     """Every state's overall alignment, small multiples (one legend); returns the Figure.
 
     Args:
         result: The run.
-        events: Mark the events on each panel.
+        events: Mark the events on each panel (one key of the shocks under the panels).
         fig: A Figure to draw on (default: a new one sized to the states).
+        caption: A line under the figure (what its bands hold).
     """
     from matplotlib.figure import Figure
 
@@ -313,6 +459,16 @@ def plot_alignment_grid(result: RunResult, *, events: bool = True, fig: Any = No
         ax = figure.add_subplot(rows, cols, i + 1)
         plot_alignment(result, key, events=events, ax=ax)
         legend = ax.get_legend()
-        if i and legend is not None:
-            legend.remove()
+        if not i:
+            handles, labels = ax.get_legend_handles_labels()
+        if legend is not None:
+            legend.remove()  # one legend for the figure, beside the panels
+        for text in [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]:
+            text.remove()  # one key for the figure, not one per panel
+    figure.legend(handles, labels, loc="outside right upper", fontsize="small", frameon=False)
+    shocks = scheduled_shocks(result) if events else pd.DataFrame()
+    lines = [shock_key(shocks)] if len(shocks) else []
+    lines += [caption] if caption else []
+    if lines:
+        figure.supxlabel("\n".join(lines), fontsize="x-small", color="#333333", wrap=True)
     return figure

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from influence_sim.experiments.sweep import SweepResult
+    from influence_sim.format.scenario import Scenario
 
 
 def plot_observed(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -42,8 +43,18 @@ def plot_observed(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_indices(table: pd.DataFrame, *, metric: str = "", ax: Axes | None = None) -> Axes:
-    """A bar plot of Sobol (first-order and total) or Morris (mu*) indices."""
+def plot_indices(
+    table: pd.DataFrame,
+    *,
+    metric: str = "",
+    ax: Axes | None = None,
+    scenario: Scenario | None = None,
+) -> Axes:
+    """A bar plot of Sobol (first-order and total) or Morris (mu*) indices.
+
+    Error bars are SALib's 95% bootstrap confidence intervals; with the sweep's base
+    ``scenario`` the parameters are named in words.
+    """
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -61,15 +72,44 @@ def plot_indices(table: pd.DataFrame, *, metric: str = "", ax: Axes | None = Non
             label="first order (S1)",
             color="#f1c40f",
         )
-        ax.set_xlabel("Sobol index")
+        ax.set_xlabel("Sobol index (share of the outcome's variance); error bars: 95% "
+                      "bootstrap confidence intervals (SALib)")  # fmt: skip
     else:
         ax.barh(y, table["mu_star"], 0.6, xerr=table["mu_star_conf"], label="mu*", color="#2980b9")
-        ax.set_xlabel("Morris mu*")
-    ax.set_yticks(y, table["parameter"])
+        ax.set_xlabel("Morris mu* (mean absolute elementary effect); error bars: 95% "
+                      "bootstrap confidence intervals (SALib)")  # fmt: skip
+    labels = [_words(scenario, str(p)) for p in table["parameter"]]
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_title(f"Sensitivity of {metric}" if metric else "Sensitivity")
     ax.legend(loc="lower right", fontsize="small")
     return ax
+
+
+def _words(scenario: Scenario | None, path: str) -> str:
+    """A parameter path in words (with the path itself, for reference)."""
+    if scenario is None:
+        return path
+    from influence_sim.format.explain import path_words
+
+    words = path_words(scenario, path)
+    return path if words == path else f"{words}\n({path})"
+
+
+def tidy_levels(values: pd.Index) -> pd.Index:
+    """Grid levels without floating-point residue (0.30000000000000004 is 0.3)."""
+    return pd.Index([float(f"{v:.12g}") for v in values], name=values.name)
+
+
+def _colour_map(values: np.ndarray) -> tuple[str, Any]:
+    """A diverging map centred on 0 when the values straddle it, else a sequential one."""
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if low < 0 < high:
+        return "RdBu_r", TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high)
+    return "viridis", Normalize(vmin=low, vmax=high if high > low else low + 1e-12)
 
 
 def plot_heatmap(result: SweepResult, metric: str, *, ax: Axes | None = None) -> Axes:
@@ -85,59 +125,86 @@ def plot_heatmap(result: SweepResult, metric: str, *, ax: Axes | None = None) ->
         import matplotlib.pyplot as plt
 
         ax = plt.subplots(figsize=(7, 5.5))[1]
+    table = heatmap_table(result, metric)
+    values = table.to_numpy(dtype=float)
+    cmap, norm = _colour_map(values)
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, norm=norm)
+    ax.set_yticks(range(len(table.index)), [f"{v:.3g}" for v in table.index])
+    ax.set_xticks(range(len(table.columns)), [f"{v:.3g}" for v in table.columns])
+    scenario = result.scenario
+    ax.set(
+        ylabel=_words(scenario, paths[0]),
+        xlabel=_words(scenario, paths[1]),
+        title=f"{metric}: median over {result.spec.replications} replications per cell",
+    )
+    bar = ax.figure.colorbar(image, ax=ax)
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    bar.set_label(f"{metric} (from {low:.3g} to {high:.3g})")
+    return ax
+
+
+def heatmap_table(result: SweepResult, metric: str) -> pd.DataFrame:
+    """The median of a metric per grid cell, levels tidied (``heatmap.csv``)."""
+    paths = list(result.spec.parameters)
     table = result.metrics.pivot_table(
         index=paths[0], columns=paths[1], values=metric, aggfunc="median"
     )
-    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="RdYlBu_r")
-    ax.set_yticks(range(len(table.index)), [f"{v:.2g}" for v in table.index])
-    ax.set_xticks(range(len(table.columns)), [f"{v:.2g}" for v in table.columns])
-    ax.set(ylabel=paths[0], xlabel=paths[1], title=f"{metric} (median over replications)")
-    ax.figure.colorbar(image, ax=ax)
-    return ax
+    table.index = tidy_levels(table.index)
+    table.columns = tidy_levels(table.columns)
+    return table
 
 
 def plot_against(
     result: SweepResult, metric: str, parameter: str, *, ax: Axes | None = None
 ) -> Axes:
-    """The metric against one parameter: every run, and the mean per point."""
+    """The metric against one parameter: every run, and the median per point."""
     if ax is None:
         import matplotlib.pyplot as plt
 
         ax = plt.subplots(figsize=(6, 4))[1]
-    ax.scatter(result.metrics[parameter], result.metrics[metric], s=4, alpha=0.25, color="#7f8c8d")
-    means = result.metrics.groupby("point")[[parameter, metric]].mean()
-    ax.scatter(means[parameter], means[metric], s=10, color="#c0392b", label="mean per point")
-    ax.set(xlabel=parameter, ylabel=metric)
+    ax.scatter(result.metrics[parameter], result.metrics[metric], s=4, alpha=0.25,
+               color="#7f8c8d", label="each run")  # fmt: skip
+    medians = result.metrics.groupby("point")[[parameter, metric]].median()
+    ax.scatter(medians[parameter], medians[metric], s=10, color="#c0392b",
+               label=f"median per point ({result.spec.replications} replications)")  # fmt: skip
+    words = _words(result.scenario, parameter)
+    ax.set(xlabel=words, ylabel=metric, title=f"{metric} against {words.splitlines()[0]}")
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
 def save_analysis_figures(
-    result: SweepResult, metric: str, table: pd.DataFrame | None, folder: Path
+    result: SweepResult,
+    metric: str,
+    table: pd.DataFrame | None,
+    folder: Path,
+    *,
+    format: str = "png",
+    dpi: int = 110,
 ) -> list[Path]:
     """Draw what ``analyze`` writes; returns the files.
 
     Indices (given their table), the heatmap of a two-parameter grid, and the metric
-    against each parameter.
+    against each parameter, as ``format`` (png, svg, pdf) at ``dpi``.
     """
     from matplotlib.figure import Figure
 
     written = []
     if table is not None:
         figure = Figure(figsize=(8, 1 + 0.5 * len(table)), layout="constrained")
-        plot_indices(table, metric=metric, ax=figure.add_subplot())
-        written.append(folder / "indices.png")
-        figure.savefig(written[-1], dpi=110)
+        plot_indices(table, metric=metric, ax=figure.add_subplot(), scenario=result.scenario)
+        written.append(folder / f"indices.{format}")
+        figure.savefig(written[-1], dpi=dpi)
     if result.spec.sampler.method == "grid" and len(result.spec.parameters) == 2:
         figure = Figure(figsize=(7, 5.5), layout="constrained")
         plot_heatmap(result, metric, ax=figure.add_subplot())
-        written.append(folder / "heatmap.png")
-        figure.savefig(written[-1], dpi=110)
+        written.append(folder / f"heatmap.{format}")
+        figure.savefig(written[-1], dpi=dpi)
     for parameter in result.spec.parameters:
         figure = Figure(figsize=(6, 4), layout="constrained")
         plot_against(result, metric, parameter, ax=figure.add_subplot())
-        written.append(folder / f"against-{parameter}.png")
-        figure.savefig(written[-1], dpi=90)
+        written.append(folder / f"against-{parameter}.{format}")
+        figure.savefig(written[-1], dpi=dpi)
     return written
 
 

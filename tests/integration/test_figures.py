@@ -1,0 +1,180 @@
+"""Figure rules: every shock marked and named, bands explained, formats, tidy sweep axes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from influence_sim import run, viz
+from influence_sim.cli.commands import main
+from influence_sim.experiments.sweep import run_sweep
+from influence_sim.format.loading import load_scenario
+from influence_sim.format.sweepspec import SweepSpec
+from influence_sim.viz.plotting import SHOCK_KEY_GID, scheduled_shocks
+from tests.conftest import SCENARIOS
+
+USER_SHOCK = """\
+name: with-a-user-shock
+title: Kazakhstan 2022 and a shock of the user's own
+extends: {base}
+shocks:
+  - type: host_economy
+    power: russia
+    level: 0.8
+    at: 2022-02-24
+    label: Russia invades Ukraine
+    source: A test.
+"""
+
+
+def _texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+@pytest.fixture(scope="module")
+def user_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("user")
+    path = folder / "user.yaml"
+    path.write_text(USER_SHOCK.format(base=SCENARIOS / "kazakhstan-2022.yaml"))
+    return run(path, replications=3)
+
+
+def test_every_scheduled_shock_is_numbered_and_named(user_run):
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_alignment(user_run, "kazakhstan", ax=ax)
+    shocks = scheduled_shocks(user_run)
+    labels = {s.label for s in user_run.scenario.shocks}
+    assert "Russia invades Ukraine" in labels
+    assert set(shocks["detail"]) == labels, "one mark per shock the scenario schedules"
+    key = [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]
+    assert len(key) == 1
+    for label in labels:
+        assert label in key[0].get_text()
+    numbers = [t for t in _texts(ax) if t.isdigit()]
+    assert sorted(map(int, numbers)) == list(range(1, len(shocks) + 1))
+
+
+def test_shocks_elsewhere_are_marked_too_and_close_numbers_stack():
+    result = run("history-2021-2023", replications=2)
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_alignment(result, "kazakhstan", ax=ax)
+    key = next(t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID).get_text()
+    assert "The Taliban take Kabul" in key, "a threat to Tajikistan is on Kazakhstan's plot"
+    assert key.count("The Taliban take Kabul") == 1, "one shock, one number"
+    tags = [t for t in ax.texts if t.get_text().isdigit()]
+    heights = [t.get_position()[1] for t in tags]
+    assert len(set(heights)) > 1, "numbers of shocks days apart are stacked, not overlaid"
+
+
+def test_a_request_is_drawn_over_an_arrival_on_the_same_day(user_run):
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_alignment(user_run, "kazakhstan", ax=ax)
+    lines = {line.get_label(): line for line in ax.lines}
+    request, arrival = lines["request"], lines["troops arrive"]
+    assert request.get_xdata()[0] == arrival.get_xdata()[0]
+    assert request.get_zorder() > arrival.get_zorder()
+    assert arrival.get_linewidth() > 2 * request.get_linewidth()
+
+
+def test_figures_say_what_their_bands_hold(tmp_path, user_run):
+    written = viz.save_standard_plots(user_run, tmp_path)
+    assert {p.suffix for p in written} == {".png"}
+    caption = viz.files.band_caption(user_run)
+    assert "over 3 replications" in caption
+    assert "noise only" in caption
+
+
+def test_format_and_dpi_reach_every_figure(tmp_path, capsys):
+    out = tmp_path / "runs"
+    argv = ["run", "kazakhstan-2022", "--replications", "2", "--out", str(out), "--quiet"]
+    assert main([*argv, "--format", "svg"]) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[0])
+    figures = sorted((folder / "plots").iterdir())
+    assert figures
+    assert {p.suffix for p in figures} == {".svg"}
+    assert all("<svg" in p.read_text()[:2000] for p in figures)
+    assert main(["plot", str(folder), "--format", "pdf"]) == 0
+    assert (folder / "plots" / "map.pdf").read_bytes()[:5] == b"%PDF-"
+    assert main(["plot", str(folder), "--dpi", "40"]) == 0
+    small = (folder / "plots" / "map.png").stat().st_size
+    assert main(["plot", str(folder), "--dpi", "220"]) == 0
+    assert (folder / "plots" / "map.png").stat().st_size > 2 * small
+    with pytest.raises(SystemExit):
+        main([*argv, "--dpi", "5"])
+    assert "dots per inch from 20 to 1200" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def grid_sweep(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grid")
+    spec = SweepSpec.model_validate(
+        {
+            "name": "grid",
+            "title": "A grid with floating-point levels",
+            "base": "kazakhstan-2022",
+            "parameters": {
+                "powers.russia.security_capacity": [0.1, 1.0],
+                "powers.china.economic_capacity": [0.1, 1.0],
+            },
+            "sampler": {"method": "grid", "n": 10},
+            "replications": 1,
+            "seed": 3,
+            "record": {
+                "metrics": [
+                    "final_alignment.kazakhstan.russia",
+                    "final_alignment.kazakhstan.china",
+                ]
+            },
+        }
+    )
+    base = load_scenario(SCENARIOS / "kazakhstan-2022.yaml")
+    return run_sweep((spec, base), out=folder, workers=1)
+
+
+def test_heatmap_levels_are_tidy_and_the_colours_say_their_range(grid_sweep):
+    levels = grid_sweep.points["powers.russia.security_capacity"].unique()
+    assert any(len(repr(float(v))) > 6 for v in levels), "the grid has float residue to tidy"
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_heatmap(grid_sweep, "final_alignment.kazakhstan.russia", ax=ax)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"]
+    assert ax.get_ylabel().startswith("Russia's security capacity")
+    assert ax.images[0].get_cmap().name == "viridis", "a share is not a diverging outcome"
+    colourbar = ax.figure.axes[-1].get_ylabel()
+    assert "from 0." in colourbar
+    table = viz.sweeps.heatmap_table(grid_sweep, "final_alignment.kazakhstan.russia")
+    written = table.to_csv()
+    assert "0.30000000000000004" not in written
+    assert "0.3," in written
+
+
+def test_a_difference_gets_a_diverging_map_centred_on_zero(grid_sweep):
+    metrics = grid_sweep.metrics
+    metrics["difference"] = (
+        metrics["final_alignment.kazakhstan.china"] - metrics["final_alignment.kazakhstan.russia"]
+    )
+    assert metrics["difference"].min() < 0 < metrics["difference"].max()
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_heatmap(grid_sweep, "difference", ax=ax)
+    image = ax.images[0]
+    assert image.get_cmap().name == "RdBu_r"
+    assert image.norm(0.0) == pytest.approx(0.5)
+
+
+def test_analyze_takes_several_folders(grid_sweep, tmp_path, capsys):
+    second = run_sweep(
+        (grid_sweep.spec, load_scenario(SCENARIOS / "kazakhstan-2022.yaml")),
+        out=grid_sweep.folder.parent,
+        workers=1,
+    )
+    assert main(["analyze", str(second.folder), str(grid_sweep.folder), "--format", "svg"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 sweep folders given" in printed
+    for folder in (grid_sweep.folder, second.folder):
+        analysis = folder / "analysis" / "final_alignment.kazakhstan.russia"
+        assert (analysis / "heatmap.svg").is_file()
+        against = pd.read_csv(analysis / "heatmap.csv", index_col=0)
+        assert against.shape == (10, 10)
