@@ -178,3 +178,84 @@ def test_analyze_takes_several_folders(grid_sweep, tmp_path, capsys):
         assert (analysis / "heatmap.svg").is_file()
         against = pd.read_csv(analysis / "heatmap.csv", index_col=0)
         assert against.shape == (10, 10)
+
+
+def test_the_map_pales_with_self_reliance_and_frames_the_states(user_run):
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from influence_sim.viz.maps import SELF_GREY, alignment_at, map_outlines
+    from influence_sim.viz.plotting import colour_of
+
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_map(user_run, ax=ax)
+    values = alignment_at(user_run)
+    grey = np.array(SELF_GREY)
+    white = np.ones(3)  # the hue of an even lean
+    for key, state in user_run.scenario.states.items():
+        rings = map_outlines()["countries"][state.iso_a3]["rings"]
+        first = [tuple(map(float, p)) for p in rings[0][:3]]
+        patch = next(p for p in ax.patches if [tuple(v) for v in p.get_xy()[:3].tolist()] == first)
+        fill = np.array(to_rgb(patch.get_facecolor()))
+        own = float(values.loc[key, "self"])
+        a, b = float(values.loc[key, "russia"]), float(values.loc[key, "china"])
+        lean = (b - a) / (a + b)
+        ends = [np.array(to_rgb(colour_of(user_run, p))) for p in ("russia", "china")]
+        hue = white + abs(lean) * ((ends[1] if lean > 0 else ends[0]) - white)
+        # the hue of the lean, paled towards grey by the share kept for itself
+        assert np.allclose(fill, (1 - own) * hue + own * grey, atol=0.01), key
+    label = ax.figure.axes[-1].get_ylabel()
+    assert "lean" in label
+    assert "self" in label
+    xs = [x for s in user_run.scenario.states.values()
+          for r in map_outlines()["countries"][s.iso_a3]["rings"] for x, _ in r]  # fmt: skip
+    low, high = ax.get_xlim()
+    assert low <= min(xs)
+    assert max(xs) <= high
+    # The frame is the states' box with a margin, within the outlines' (cut) frame
+    from influence_sim.viz.maps import MARGIN, _frame
+
+    shipped = [45.0, 35.0, 90.0, 56.0]
+    assert _frame(shipped, [(70.0, 39.0, 80.0, 43.0)]) == (
+        70 - MARGIN, 39 - MARGIN, 80 + MARGIN, 43 + MARGIN
+    )  # fmt: skip
+    assert _frame(shipped, [(44.0, 38.0, 50.0, 42.0)])[0] == 45.0
+
+
+def test_unrest_has_a_panel_per_state_on_one_scale(user_run):
+    figure = viz.plot_unrest_grid(user_run)
+    panels = [ax for ax in figure.axes if ax.get_title().endswith(": unrest")]
+    assert len(panels) == len(user_run.scenario.states)
+    assert len({ax.get_ylim() for ax in panels}) == 1
+
+
+def test_each_power_keeps_its_colour_and_the_palette_is_colour_blind_safe(user_run):
+    from influence_sim.viz.plotting import COLOURS, colour_of
+
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+                 "#CC79A7", "#000000"}  # fmt: skip
+    assert set(COLOURS) <= okabe_ito
+    russia = colour_of(user_run, "russia")
+    for plot in (viz.plot_alignment, viz.plot_tradeoff, viz.plot_economy):
+        ax = Figure().add_subplot()
+        plot(user_run, "kazakhstan", ax=ax)
+        drawn = {line.get_color() for line in ax.lines if "Russia" in line.get_label()}
+        assert drawn == {russia}, plot.__name__
+
+
+def test_many_states_fall_back_to_aggregate_figures(tmp_path, caplog):
+    import copy
+
+    from influence_sim.format.loading import validate_data
+
+    data = load_scenario(SCENARIOS / "kazakhstan-2022.yaml").to_data()
+    for i in range(10):
+        state = copy.deepcopy(data["states"]["uzbekistan"])
+        state.update(title=f"Copy {i}", iso_a3=None)
+        data["states"][f"copy{i}"] = state
+    result = run(validate_data(data, {}, "many"), replications=2)
+    written = viz.save_standard_plots(result, tmp_path)
+    names = {p.stem for p in written}
+    assert "regional" in names
+    assert not {"map", "alignment-all", "unrest"} & names
+    assert "15 states: more than 12" in caplog.text

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from influence_sim.viz.maps import plot_map
 from influence_sim.viz.plotting import (
+    MAX_PANELS,
     focus_state,
     plot_alignment,
     plot_alignment_grid,
     plot_economy,
     plot_regional,
     plot_tradeoff,
-    plot_unrest,
+    plot_unrest_grid,
 )
 
 if TYPE_CHECKING:
     from influence_sim.results.runs import RunResult
 
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("png", "svg", "pdf")
 """The figure formats the commands write (``--format``)."""
@@ -90,19 +94,32 @@ def save_standard_plots(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     state = focus_state(result)
+    few = len(result.scenario.states) <= MAX_PANELS
     figures = {
         "map": lambda ax: plot_map(result, ax=ax),
         f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax),
         f"tradeoff-{state}": lambda ax: plot_tradeoff(result, state, ax=ax),
         f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax),
         "regional": lambda ax: plot_regional(result, ax=ax),
-        "unrest": lambda ax: plot_unrest(result, ax=ax),
     }
+    if not few:  # a map and panels of every state would be illegible, and slow
+        del figures["map"]
     for name, draw in figures.items():
         caption = None if name == "map" else band_caption(result)
         path = folder / f"{name}.{format}"
         written.append(save_figure(path, draw, caption=caption, dpi=dpi))
-    grid = plot_alignment_grid(result, caption=band_caption(result))
-    grid.savefig(folder / f"alignment-all.{format}", dpi=dpi)
-    written.append(folder / f"alignment-all.{format}")
+    if few:
+        for name, grid in (
+            ("alignment-all", plot_alignment_grid(result, caption=band_caption(result))),
+            ("unrest", plot_unrest_grid(result, caption=band_caption(result))),
+        ):
+            grid.savefig(folder / f"{name}.{format}", dpi=dpi)
+            written.append(folder / f"{name}.{format}")
+    else:
+        log.warning(
+            "%d states: more than %d, so the map and the figures of every state are left "
+            "out; regional and focus-state figures are drawn (plot_* draws any state)",
+            len(result.scenario.states),
+            MAX_PANELS,
+        )
     return written

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from influence_sim.viz.plotting import axes_or_new, colour_of, label_of
+
+SELF_GREY = (0.72, 0.72, 0.72)
+"""What a fully self-reliant state would look like on the map."""
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,10 +43,12 @@ def plot_map(
 ) -> Axes:
     """A map of the region, each state coloured by where it leans between two powers.
 
-    The colour runs from the first power's colour (Russia) through white to the second's
-    (China) with the lean (B - A) / (A + B) of their overall alignments; the label gives
-    the share the state keeps for itself. States without an outline in the shipped map
-    (``iso_a3`` missing or outside the region) are listed in the title instead.
+    The hue runs from the first power's colour (Russia) through white to the second's
+    (China) with the lean (B - A) / (A + B) of their overall alignments; the share the
+    state keeps for itself pales it towards grey (a state 85% self-reliant is nearly
+    grey, whatever its lean) and is printed under its name. The frame holds every state
+    of the scenario that has an outline. States without one in the shipped map
+    (``iso_a3`` missing) are listed in the title instead.
     """
     from matplotlib.colors import LinearSegmentedColormap, Normalize
     from matplotlib.patches import Polygon
@@ -56,6 +62,7 @@ def plot_map(
     norm = Normalize(-1, 1)
     values = alignment_at(result, step)
     drawn, missing = set(), []
+    bounds: list[tuple[float, float, float, float]] = []
     for key, spec in result.scenario.states.items():
         shape = outlines["countries"].get(spec.iso_a3 or "")
         if shape is None:
@@ -66,12 +73,15 @@ def plot_map(
         a, b = row[columns.index(powers[0])], row[columns.index(powers[-1])]
         lean = (b - a) / (a + b) if a + b > 0 else 0.0
         own = row[columns.index("self")]
+        hue = np.array(cmap(norm(lean))[:3])
+        fill = (1.0 - own) * hue + own * np.array(SELF_GREY)
         for ring in shape["rings"]:
             ax.add_patch(
-                Polygon(ring, closed=True, facecolor=cmap(norm(lean)), edgecolor="#333333", lw=0.8)
+                Polygon(ring, closed=True, facecolor=tuple(fill), edgecolor="#333333", lw=0.8)
             )
         xs = [x for ring in shape["rings"] for x, _ in ring]
         ys = [y for ring in shape["rings"] for _, y in ring]
+        bounds.append((min(xs), min(ys), max(xs), max(ys)))
         ax.text(
             (min(xs) + max(xs)) / 2,
             (min(ys) + max(ys)) / 2,
@@ -88,7 +98,7 @@ def plot_map(
             ax.add_patch(
                 Polygon(ring, closed=True, facecolor="#eeeeee", edgecolor="#bbbbbb", lw=0.5)
             )
-    lon0, lat0, lon1, lat1 = outlines["frame"]
+    lon0, lat0, lon1, lat1 = _frame(outlines["frame"], bounds)
     ax.set(xlim=(lon0, lon1), ylim=(lat0, lat1), aspect=1.3, xticks=[], yticks=[])
     ax.set_facecolor("#dceefa")  # water (the Caspian and Aral seas)
     steps = result.tables["alignment"]["step"]
@@ -99,13 +109,44 @@ def plot_map(
         title += f"\nnot on the map: {', '.join(missing)}"
     ax.set_title(title, fontsize=10)
     if legend:
-        from matplotlib.cm import ScalarMappable
-
-        bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
-        bar.set_ticks(
-            [-1, 0, 1], labels=[label_of(result, powers[0]), "even", label_of(result, powers[-1])]
-        )
+        _scale(ax, label_of(result, powers[0]), label_of(result, powers[-1]), norm, cmap)
     return ax
+
+
+MARGIN = 3.0
+"""Degrees of neighbours shown around the scenario's states."""
+
+
+def _frame(
+    shipped: list[float], bounds: list[tuple[float, float, float, float]]
+) -> tuple[float, float, float, float]:
+    """The box of the states drawn, with a margin, within the shipped outlines' frame.
+
+    The shipped outlines are cut at their frame (45-90 E, 35-56 N), so a state beyond it
+    is drawn as far as the frame goes.
+    """
+    lon0, lat0, lon1, lat1 = shipped
+    if not bounds:
+        return lon0, lat0, lon1, lat1
+    return (
+        max(lon0, min(b[0] for b in bounds) - MARGIN),
+        max(lat0, min(b[1] for b in bounds) - MARGIN),
+        min(lon1, max(b[2] for b in bounds) + MARGIN),
+        min(lat1, max(b[3] for b in bounds) + MARGIN),
+    )
+
+
+def _scale(ax: Axes, first: str, second: str, norm: Any, cmap: Any) -> None:
+    """The colour bar, saying what the colour and its paleness mean."""
+    from matplotlib.cm import ScalarMappable
+
+    bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
+    bar.set_ticks([-1, 0, 1], labels=[f"only {first}", "even", f"only {second}"])
+    bar.set_label(
+        f"lean: ({second} - {first}) / ({second} + {first}) of overall alignment;\n"
+        "paler: more of its alignment kept for itself ('self', printed)",
+        fontsize="small",
+    )
 
 
 def animate_map(result: RunResult, path: Path, *, every: int = 1, fps: int = 6) -> Path:

@@ -17,8 +17,14 @@ if TYPE_CHECKING:
     from influence_sim.results.runs import RunResult
 
 BAND = (0.1, 0.9)
-COLOURS = ["#c0392b", "#f1c40f", "#2980b9", "#8e44ad", "#16a085", "#d35400", "#7f8c8d"]
-SELF_COLOUR = "#7f8c8d"
+COLOURS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+"""Okabe and Ito's colour-blind-safe palette; powers take it in scenario order, so a power
+has the same colour in every figure of a run (Russia vermillion, China blue)."""
+SELF_COLOUR = "#7f7f7f"
+STATE_COLOURS = ["#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+"""States' colours where states are the lines (unrest), apart from the first powers'."""
+MAX_PANELS = 12
+"""Beyond this many states, figures of every state give way to aggregate ones."""
 MARKED = {
     "request": ("request", "#000000", "--"),
     "arrival": ("troops arrive", "#c0392b", "-"),
@@ -321,14 +327,52 @@ def plot_regional(
     return ax
 
 
+def plot_unrest_grid(
+    result: RunResult, *, events: bool = True, fig: Any = None, caption: str | None = None
+) -> Any:
+    """Unrest in each state, one panel each on a shared scale; returns the Figure.
+
+    Five states' bands near zero overlap on one Axes; here each has its own panel. The
+    scale is shared (0 to the largest 90th percentile) so panels compare.
+    """
+    from matplotlib.figure import Figure
+
+    states = list(result.scenario.states)
+    cols = min(3, len(states))
+    rows = int(np.ceil(len(states) / cols))
+    figure = (
+        fig if fig is not None else Figure(figsize=(5 * cols, 2.8 * rows), layout="constrained")
+    )
+    frame = result.tables["states"].rename(columns={"unrest": "value"})
+    bands = _bands(frame, ["date", "state"])
+    top = max(0.05, float(bands["high"].max()) * 1.1)
+    for i, key in enumerate(states):
+        ax = figure.add_subplot(rows, cols, i + 1)
+        part = bands[bands["state"] == key]
+        _draw(ax, part, "#555555", "unrest")
+        if events:
+            mark_events(ax, result, key)
+            for text in [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]:
+                text.remove()
+        ax.set(title=f"{result.scenario.states[key].title}: unrest", ylim=(0, top))
+        ax.set_ylabel("share active (0-1)")
+        _dates(ax)
+    shocks = scheduled_shocks(result) if events else pd.DataFrame()
+    lines = [shock_key(shocks)] if len(shocks) else []
+    lines += [caption] if caption else []
+    if lines:
+        figure.supxlabel("\n".join(lines), fontsize="x-small", color="#333333", wrap=True)
+    return figure
+
+
 def plot_unrest(result: RunResult, *, events: bool = True, ax: Axes | None = None) -> Axes:
-    """Unrest in each state."""
+    """Unrest in each state, on one Axes (``plot_unrest_grid`` gives each its panel)."""
     ax = axes_or_new(ax)
     frame = result.tables["states"].rename(columns={"unrest": "value"})
     bands = _bands(frame, ["date", "state"])
     for i, (state, part) in enumerate(bands.groupby("state", observed=True)):
         title = result.scenario.states[str(state)].title
-        _draw(ax, part, COLOURS[(i + 2) % len(COLOURS)], title)
+        _draw(ax, part, STATE_COLOURS[i % len(STATE_COLOURS)], title)
     if events:
         mark_events(ax, result)
     ax.set(title="Unrest", ylabel="unrest", ylim=(0, 1))
