@@ -30,6 +30,17 @@ def test_notebook_runs(path, tmp_path):
         if output.get("output_type") == "error"
     ]
     assert errors == []
+    warnings = [
+        output["text"]
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+        and output.get("name") == "stderr"
+        and "Warning" in output.get("text", "")
+    ]
+    assert warnings == [], "a notebook shows no warnings (deprecations included)"
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [], f"a notebook leaves no files where it runs: {left}"
     images = [
         output
         for cell in notebook.cells
