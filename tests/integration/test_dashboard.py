@@ -42,13 +42,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory):
+def dashboard_log(tmp_path_factory):
+    """Where the dashboard's server writes (standard output and error)."""
+    return tmp_path_factory.mktemp("dashboard") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def dashboard(dashboard_log):
     if shutil.which(CHROMIUM) is None:
         pytest.skip(f"no browser: {CHROMIUM} is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
     port = _free_port()
-    log = (tmp_path_factory.mktemp("dashboard") / "server.log").open("w")
+    log = dashboard_log.open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "influence_sim", "dashboard", "--port", str(port)],
         stdout=log,
@@ -80,6 +86,47 @@ def step(page, n: int) -> None:
         page.get_by_text(f"Events (step {k} of 156)").wait_for(timeout=60_000)
 
 
+def _whole(locator) -> bool:
+    """Whether an element's text is shown whole (not cut by an ellipsis or its box)."""
+    return bool(locator.evaluate("e => e.scrollWidth <= e.clientWidth + 1"))
+
+
+def _check_slider_values(page) -> None:
+    """Every slider shows its value; Russia's security capacity shows the scenario's."""
+    labels = page.locator(".v-slider__thumb-label")
+    shown = [labels.nth(i) for i in range(labels.count()) if labels.nth(i).is_visible()]
+    assert len(shown) == page.locator(".v-slider").count(), "each slider shows its value"
+    texts = [label.inner_text().strip() for label in shown]
+    assert "0.8" in texts, texts  # powers.russia.security_capacity in kazakhstan-2022
+
+
+def _check_layout(page) -> None:
+    """The panels do not overlap, and each figure stays inside its panel."""
+    items = page.locator(".vue-grid-item")
+    boxes = [items.nth(i).bounding_box() for i in range(items.count())]
+    boxes = [b for b in boxes if b is not None]
+    assert len(boxes) >= 7
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x"] + a["width"] <= b["x"] + 1
+                or b["x"] + b["width"] <= a["x"] + 1
+                or a["y"] + a["height"] <= b["y"] + 1
+                or b["y"] + b["height"] <= a["y"] + 1
+            )
+            assert apart, f"panels overlap: {a} and {b}"
+    for i in range(items.count()):
+        item = items.nth(i)
+        outer = item.bounding_box()
+        for k in range(item.locator("img").count()):
+            inner = item.locator("img").nth(k).bounding_box()
+            assert outer is not None
+            assert inner is not None
+            assert inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 2, (
+                "a figure runs out of its panel"
+            )
+
+
 def test_the_dashboard_in_a_browser(dashboard):
     from playwright.sync_api import sync_playwright
 
@@ -91,14 +138,24 @@ def test_the_dashboard_in_a_browser(dashboard):
         page.get_by_text("Model Parameters").wait_for(timeout=60_000)
         page.get_by_text("Events (step 0 of 156)").wait_for(timeout=60_000)
         assert page.get_by_text("Russia: security capacity").is_visible()
-        assert page.get_by_text("Does the Collective Security Treaty Organization").is_visible()
-        images = page.locator("img")
-        before = images.nth(1).get_attribute("src")
+        label = page.get_by_text("Does the CSTO answer requests?")
+        assert label.is_visible()
+        assert _whole(label), "the label is not cut off"
+        assert not page.get_by_text("Page 0", exact=True).is_visible(), "no lone tab"
+        # Before the first step: the map of the start, and a word instead of empty charts
+        assert page.get_by_text("the figures over time appear").count() >= 4
+        assert page.locator(".vue-grid-item img").count() == 1
+        _check_slider_values(page)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-start.png"), full_page=True)
 
         # Step as it happened: Russia answers Kazakhstan's request.
+        images = page.locator(".vue-grid-item img")
+        before = images.nth(0).get_attribute("src")
         step(page, 3)
         assert page.get_by_text("accept: russia → kazakhstan").count() >= 1
-        assert images.nth(1).get_attribute("src") != before, "the plots follow the model"
+        assert images.nth(0).get_attribute("src") != before, "the plots follow the model"
+        assert images.count() == 6, "map, trade-off, economy, region, unrest, alignment"
+        _check_layout(page)
         page.screenshot(path=str(ARTIFACTS / "dashboard-stepped.png"), full_page=True)
 
         # Move Russia's capacity down to nothing and reset: now Russia declines.
@@ -115,3 +172,11 @@ def test_the_dashboard_in_a_browser(dashboard):
         browser.close()
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
     assert Path(ARTIFACTS / "dashboard-stepped.png").is_file()
+    assert Path(ARTIFACTS / "dashboard-start.png").is_file()
+
+
+def test_the_dashboard_command_prints_one_line(dashboard_log):
+    """The terminal is quiet: the address once, no version nag, no warnings."""
+    lines = [line for line in dashboard_log.read_text().splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("influence-sim dashboard: http://127.0.0.1:")

@@ -265,12 +265,17 @@ def _dashboard(args: argparse.Namespace) -> int:
         **os.environ,
         "INFLUENCE_SIM_SCENARIO": str(Path(path).resolve()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        # Quiet: Mesa's page trips solara's hook check, and a cookie notice for plain
+        # http on 127.0.0.1; neither is the user's to act on.
+        "SOLARA_CHECK_HOOKS": "off",
+        "PYTHONWARNINGS": "ignore::UserWarning",
     }
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
     command += ["--port", str(args.port), "--production", "--no-open"]
+    command += ["--no-check-version"]  # no request to the package index at run time
     print(f"influence-sim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    try:
-        return subprocess.call(command, env=env)
+    try:  # solara's own banner repeats the address: its standard output is dropped
+        return subprocess.call(command, env=env, stdout=subprocess.DEVNULL)
     except KeyboardInterrupt:
         return 0
 

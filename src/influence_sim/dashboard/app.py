@@ -77,7 +77,7 @@ def levers(scenario: Scenario) -> dict[str, Any]:
         f"{second.title}: economic capacity", second.economic_capacity
     )
     params[f"powers.{security}.host_economy"] = slider(
-        f"{first.title}: host economy (remittances, market)", first.host_economy, 0.3, 1.5
+        f"{first.title}: host economy", first.host_economy, 0.3, 1.5
     )
     for tool in ("police_cooperation", "surveillance"):
         params[f"powers.{economic}.security_tools.{tool}"] = slider(
@@ -94,11 +94,33 @@ def levers(scenario: Scenario) -> dict[str, Any]:
         if alliance.kind == "collective_defence":
             params[f"alliances.{key}.responds"] = {
                 "type": "Select",
-                "label": f"Does the {alliance.title.split(' (')[0]} answer requests?",
+                "label": f"Does the {_short(key, alliance.title)} answer requests?",
                 "value": alliance.responds,
                 "values": ["auto", "always", "never"],
             }
     return params
+
+
+def _short(key: str, title: str) -> str:
+    """An alliance's short name for a label: its id in capitals when it is an acronym."""
+    return key.upper() if len(key) <= 5 else title.split(" (")[0]
+
+
+STYLE = """
+/* One page of panels: no tab bar ("PAGE 0") above it. */
+.v-tabs { display: none !important; }
+/* Every slider shows its value. */
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { font-size: 10px; }
+.v-input__slider { margin-top: 26px !important; }  /* room for the value above */
+/* Labels wrap instead of being cut. */
+.v-label, .v-select__selection { white-space: normal !important; overflow: visible !important; }
+/* A panel's figure fits its card. */
+.v-card img { max-width: 100%; height: auto; }
+"""
+"""The dashboard's own styling of Mesa's SolaraViz page (``Styled`` puts it on the page)."""
+
+WAITING = "Press **Step** or **▶**: the figures over time appear once the model has run a step."
 
 
 def snapshot(model: InfluenceModel) -> RunResult:
@@ -127,7 +149,16 @@ def AlignmentPanel(model: InfluenceModel) -> None:
     from influence_sim.viz.plotting import plot_alignment_grid
 
     update_counter.get()
-    solara.FigureMatplotlib(plot_alignment_grid(snapshot(model)), format="png")
+    if _started(model):
+        solara.FigureMatplotlib(plot_alignment_grid(snapshot(model)), format="png")
+
+
+def _started(model: InfluenceModel) -> bool:
+    """Whether there is anything over time to draw; if not, say how to start."""
+    if model.steps:
+        return True
+    solara.Markdown(WAITING)
+    return False
 
 
 @solara.component
@@ -136,7 +167,8 @@ def TradeoffPanel(model: InfluenceModel) -> None:
     from influence_sim.viz.plotting import plot_tradeoff
 
     update_counter.get()
-    _figure(lambda ax: plot_tradeoff(snapshot(model), ax=ax))
+    if _started(model):
+        _figure(lambda ax: plot_tradeoff(snapshot(model), ax=ax))
 
 
 @solara.component
@@ -145,26 +177,37 @@ def EconomyPanel(model: InfluenceModel) -> None:
     from influence_sim.viz.plotting import plot_economy
 
     update_counter.get()
-    _figure(lambda ax: plot_economy(snapshot(model), ax=ax))
+    if _started(model):
+        _figure(lambda ax: plot_economy(snapshot(model), ax=ax))
 
 
 @solara.component
 def RegionPanel(model: InfluenceModel) -> None:
-    """Regional alignment and unrest."""
-    from influence_sim.viz.plotting import plot_regional, plot_unrest
+    """Regional alignment."""
+    from influence_sim.viz.plotting import plot_regional
 
     update_counter.get()
-    result = snapshot(model)
-    _figure(lambda ax: plot_regional(result, ax=ax))
-    _figure(lambda ax: plot_unrest(result, ax=ax))
+    if _started(model):
+        _figure(lambda ax: plot_regional(snapshot(model), ax=ax))
+
+
+@solara.component
+def UnrestPanel(model: InfluenceModel) -> None:
+    """Unrest in each state, in a panel of its own (it covered the next one when shared)."""
+    from influence_sim.viz.plotting import plot_unrest
+
+    update_counter.get()
+    if _started(model):
+        _figure(lambda ax: plot_unrest(snapshot(model), ax=ax))
 
 
 @solara.component
 def MapPanel(model: InfluenceModel) -> None:
-    """The map of the region, coloured by where each state leans now."""
+    """The map of the region, coloured by where each state leans now (the start, at 0)."""
     from influence_sim.viz.maps import plot_map
 
     update_counter.get()
+    solara.Style(STYLE)
     _figure(lambda ax: plot_map(snapshot(model), ax=ax), (7, 4.6))
 
 
@@ -196,6 +239,7 @@ page = SolaraViz(
         (TradeoffPanel, 0),
         (EconomyPanel, 0),
         (RegionPanel, 0),
+        (UnrestPanel, 0),
         (EventsPanel, 0),
         (AlignmentPanel, 0),
     ],

@@ -208,7 +208,7 @@ def _number_shocks(ax: Axes, shocks: pd.DataFrame) -> None:
         )
     ax.text(
         0.0,
-        -0.1,
+        -0.17,  # below the dates and their offset ("2022-Jan")
         shock_key(shocks),
         transform=ax.transAxes,
         ha="left",
