@@ -142,6 +142,7 @@ def test_heatmap_levels_are_tidy_and_the_colours_say_their_range(grid_sweep):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks == ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"]
     assert ax.get_ylabel().startswith("Russia's security capacity")
+    assert "Kazakhstan's overall alignment with Russia at the end (share, 0-1)" in ax.get_title()
     assert ax.images[0].get_cmap().name == "viridis", "a share is not a diverging outcome"
     colourbar = ax.figure.axes[-1].get_ylabel()
     assert "from 0." in colourbar

@@ -135,3 +135,44 @@ class Summary:
             member = state.membership[:, a, s] == MEMBER
             columns[f"final_member.{c.states[s]}.{c.alliances[a]}"] = member.astype(float)
         return pd.DataFrame(columns)
+
+
+METRIC_WORDS: dict[str, tuple[str, str]] = {
+    "final_alignment": ("{state}'s overall alignment with {power} at the end", "share, 0-1"),
+    "peak_alignment": ("{state}'s peak overall alignment with {power}", "share, 0-1"),
+    "final_security_reliance": ("{state}'s security reliance on {power} at the end", "0-1"),
+    "final_economic_reliance": ("{state}'s economic reliance on {power} at the end", "0-1"),
+    "final_trade": ("{state}'s trade share with {power} at the end", "share of trade"),
+    "final_remittances": ("{state}'s remittances from {power} at the end", "share of GDP"),
+    "final_debt": ("{state}'s debt to {power} at the end", "share of GDP"),
+    "steps_to_return": ("steps until {state}'s alignment with {power} returns", "steps"),
+    "peak_unrest": ("{state}'s peak unrest", "share active, 0-1"),
+    "steps_to_calm": ("steps until {state}'s unrest calms", "steps"),
+    "final_regional": ("the region's overall alignment with {state} at the end", "share, 0-1"),
+    "final_credibility": ("{state}'s mean credibility at the end", "0-1"),
+    "final_posture": ("{state}'s mean posture at the end", "0-1"),
+    "final_member": ("{state} still a member of {power} at the end", "1 yes, 0 no"),
+}
+"""Each summary metric in words, with its unit: ``{state}`` and ``{power}`` are its names."""
+
+
+def metric_words(name: str, titles: dict[str, str] | None = None) -> str:
+    """A summary metric's name in words with its unit, for titles and axis labels.
+
+    ``final_alignment.kazakhstan.russia`` is "Kazakhstan's overall alignment with Russia
+    at the end (share, 0-1)"; ``titles`` maps ids to titles (default: the ids,
+    capitalised). A name that is no summary metric is returned as given.
+    """
+    kind, _, rest = name.partition(".")
+    if kind not in METRIC_WORDS or not rest:
+        return name
+    parts = rest.split(".")
+    names = titles or {}
+
+    def title(key: str) -> str:
+        return names.get(key, key.replace("_", " ").capitalize())
+
+    text, unit = METRIC_WORDS[kind]
+    state = title(parts[0])
+    power = title(parts[1]) if len(parts) > 1 else ""
+    return f"{text.format(state=state, power=power)} ({unit})"

@@ -81,9 +81,20 @@ def plot_indices(
     labels = [_words(scenario, str(p)) for p in table["parameter"]]
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_title(f"Sensitivity of {metric}" if metric else "Sensitivity")
+    ax.set_title(f"Sensitivity of {_metric(scenario, metric)}" if metric else "Sensitivity")
     ax.legend(loc="lower right", fontsize="small")
     return ax
+
+
+def _metric(scenario: Scenario | None, metric: str) -> str:
+    """A summary metric in words, with its unit (the name itself if it is not one)."""
+    from influence_sim.results.metrics import metric_words
+
+    titles: dict[str, str] = {}
+    if scenario is not None:
+        for section in (scenario.states, scenario.powers, scenario.alliances):
+            titles.update({key: str(item.title) for key, item in section.items()})
+    return metric_words(metric, titles)
 
 
 def _words(scenario: Scenario | None, path: str) -> str:
@@ -135,11 +146,12 @@ def plot_heatmap(result: SweepResult, metric: str, *, ax: Axes | None = None) ->
     ax.set(
         ylabel=_words(scenario, paths[0]),
         xlabel=_words(scenario, paths[1]),
-        title=f"{metric}: median over {result.spec.replications} replications per cell",
+        title=f"{_metric(scenario, metric)}\nmedian over {result.spec.replications} "
+        "replications per cell",
     )
     bar = ax.figure.colorbar(image, ax=ax)
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
-    bar.set_label(f"{metric} (from {low:.3g} to {high:.3g})")
+    bar.set_label(f"{metric}: from {low:.3g} to {high:.3g}")
     return ax
 
 
@@ -168,7 +180,9 @@ def plot_against(
     ax.scatter(medians[parameter], medians[metric], s=10, color="#c0392b",
                label=f"median per point ({result.spec.replications} replications)")  # fmt: skip
     words = _words(result.scenario, parameter)
-    ax.set(xlabel=words, ylabel=metric, title=f"{metric} against {words.splitlines()[0]}")
+    outcome = _metric(result.scenario, metric)
+    ax.set(xlabel=words, ylabel=metric, title=f"{outcome}\nagainst {words.splitlines()[0]}")
+    ax.title.set_fontsize("small")
     ax.legend(loc="best", fontsize="small")
     return ax
 
