@@ -39,6 +39,10 @@ LINE_WIDTH = {"arrival": 2.6}
 """Arrivals drawn wide and faint beneath, so a request on the same day stays visible."""
 
 
+SHARE = "share (0-1)"
+"""The y axis of alignment and reliance: shares of a state's whole, 0 to 1."""
+
+
 def axes_or_new(ax: Axes | None) -> Axes:
     """``ax``, or the Axes of a new pyplot figure (for notebooks) when it is None."""
     if ax is not None:
@@ -56,11 +60,13 @@ def _dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
-def _finish(ax: Axes, result: RunResult, state: str, events: bool, title: str) -> Axes:
+def _finish(
+    ax: Axes, result: RunResult, state: str, events: bool, title: str, ylabel: str = SHARE
+) -> Axes:
     """Events, title, shares on the y axis, legend and dates: how a state's plot ends."""
     if events:
         mark_events(ax, result, state)
-    ax.set(title=title, ylabel="share", ylim=(0, 1))
+    ax.set(title=title, ylabel=ylabel, ylim=(0, 1))
     _legend(ax)
     _dates(ax)
     return ax
@@ -304,7 +310,7 @@ def plot_economy(
             _draw(ax, part, colour_of(result, str(power)), name, ls=dash)
             top = max(top, float(part["high"].max()))
     title = result.scenario.states[state].title
-    ax = _finish(ax, result, state, events, f"{title}: economic ties")
+    ax = _finish(ax, result, state, events, f"{title}: economic ties", "share of trade, of GDP")
     ax.set_ylim(0, min(1.0, 1.2 * top))
     return ax
 
@@ -321,7 +327,7 @@ def plot_regional(
     if events:
         mark_events(ax, result)
     weights = result.scenario.observation.regional_weights
-    ax.set(title=f"Regional {domain} alignment ({weights} weights)", ylabel="share", ylim=(0, 1))
+    ax.set(title=f"Regional {domain} alignment ({weights} weights)", ylabel=SHARE, ylim=(0, 1))
     _legend(ax)
     _dates(ax)
     return ax
