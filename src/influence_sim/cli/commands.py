@@ -160,6 +160,10 @@ def _run(args: argparse.Namespace) -> int:
     print(folder)
     for line in describe(result):
         print(f"  {line}")
+    if args.report:
+        from influence_sim.cli.htmlreport import write_report
+
+        print(f"  Report: {write_report(folder)}")
     return 0
 
 
@@ -225,6 +229,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(result.folder)
     for line in result.lines():
         print(f"  {line}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from influence_sim.cli.htmlreport import write_report
+
+    print(write_report(args.folder))
     return 0
 
 
@@ -433,6 +444,7 @@ HANDLERS: dict[str, Command] = {
     "dashboard": _dashboard,
     "clean": _clean,
     "plot": _plot,
+    "report": _report,
     "sweep": _sweep,
     "analyze": _analyze,
     "schema": _schema,

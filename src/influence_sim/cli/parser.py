@@ -128,6 +128,9 @@ def _run_commands(add: Add) -> None:
         "--record-every", type=positive, metavar="K", help="keep the state every K steps"
     )
     sub.add_argument("--no-plots", action="store_true", help="skip the figures")
+    sub.add_argument(
+        "--report", action="store_true", help="also write report.html (influence-sim report)"
+    )
     _figure_options(sub)
     sub.add_argument(
         "--posterior",
@@ -193,6 +196,11 @@ def _run_commands(add: Add) -> None:
 
 def _folder_commands(add: Add) -> None:
     """Commands on results folders: plot, clean."""
+    sub = add(
+        "report",
+        "Write one self-contained HTML file for a run, comparison or sweep folder.",
+    )
+    sub.add_argument("folder", metavar="DIR", help="a run, comparison or sweep folder")
     sub = add("plot", "Draw a results folder's figures again, with the map (and a GIF).")
     sub.add_argument("folder", metavar="DIR", help="a results folder written by 'run'")
     sub.add_argument("--step", type=natural, help="the step the map shows (default: the last)")
