@@ -159,3 +159,26 @@ def test_every_plot_takes_the_same_keywords(result):
     figure = Figure()
     assert viz.plot_alignment_grid(result, events=False, fig=figure) is figure
     assert len(figure.axes) == len(result.scenario.states)
+
+
+def test_the_long_summary_is_the_wide_one_and_can_be_queried(result, tmp_path):
+    wide, long = result.tables["summary"], result.tables["summary_long"]
+    assert list(long.columns) == ["replication", "metric", "state", "power", "alliance", "value"]
+    assert len(long) == len(wide) * (len(wide.columns) - 1)
+    rows = long.query("metric == 'final_alignment' and state == 'kazakhstan' and power == 'china'")
+    assert rows["value"].tolist() == wide["final_alignment.kazakhstan.china"].tolist()
+    credibility = long.query("metric == 'final_credibility' and power == 'russia'")
+    assert credibility["state"].isna().all()
+    assert credibility["value"].tolist() == wide["final_credibility.russia"].tolist()
+    member = long.query("metric == 'final_member' and alliance == 'csto'")
+    assert set(member["state"]) == {"kazakhstan", "kyrgyzstan", "tajikistan"}
+    assert member["power"].isna().all()
+    # CSV only for small tables, unless asked; Parquet always
+    folder = result.save(tmp_path / "small")
+    assert (folder / "summary_long.parquet").is_file()
+    assert len(result.tables["alignment"]) > 20_000
+    assert not (folder / "alignment.csv").exists()
+    assert (folder / "summary.csv").is_file()
+    everything = result.save(tmp_path / "all", csv=True)
+    assert all((everything / f"{name}.csv").is_file() for name in result.tables)
+    assert not list((result.save(tmp_path / "none", csv=False)).glob("*.csv"))

@@ -156,7 +156,9 @@ def _run(args: argparse.Namespace) -> int:
     def draw(done: RunResult, plots: Path) -> object:
         return save_standard_plots(done, plots, format=args.format, dpi=args.dpi)
 
-    folder = result.save(args.out, draw=None if args.no_plots else draw)
+    folder = result.save(
+        args.out, draw=None if args.no_plots else draw, csv=True if args.csv else None
+    )
     print(folder)
     for line in describe(result):
         print(f"  {line}")

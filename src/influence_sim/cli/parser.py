@@ -131,6 +131,11 @@ def _run_commands(add: Add) -> None:
     sub.add_argument(
         "--report", action="store_true", help="also write report.html (influence-sim report)"
     )
+    sub.add_argument(
+        "--csv",
+        action="store_true",
+        help="write every table as CSV too (by default only the small ones; Parquet always)",
+    )
     _figure_options(sub)
     sub.add_argument(
         "--posterior",

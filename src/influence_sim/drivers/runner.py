@@ -23,7 +23,7 @@ from influence_sim.results.memory import check_memory, estimate_run_bytes
 from influence_sim.results.metrics import Summary
 from influence_sim.results.posterior import Posterior
 from influence_sim.results.runs import RunResult, now
-from influence_sim.results.tables import build_tables
+from influence_sim.results.tables import build_tables, long_summary
 
 Driver = Literal["ensemble", "mesa"]
 
@@ -108,6 +108,9 @@ def run(
     tables = build_tables(compiled, trajectory, weights=weights)
     summaries.insert(0, "replication", np.arange(n))
     tables["summary"] = summaries
+    tables["summary_long"] = long_summary(
+        summaries, compiled.states, compiled.options, compiled.alliances
+    )
     if drawn is not None:
         tables["draws"] = drawn.table
     return RunResult(

@@ -36,6 +36,7 @@ _NOISE_BLOCK_STEPS = 32
 _GENERATOR = 1_000
 _STATE_COPIES = 3
 _SUMMARY = 800
+_SUMMARY_LONG_ROW = 24  # a row of the long summary: value, replication, four codes
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6}
 _UNITS |= {"mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12}
 _UNITS |= {"tib": 2**40}
@@ -45,8 +46,9 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
     """The peak memory a run of ``replications`` recorded every ``every`` steps needs, in bytes.
 
     Counts the trajectory (every recorded array), the tidy tables (``alignment``,
-    ``regional``, ``states``, ``powers``), and the running state of every replication
-    (its arrays, their temporaries, its noise and its generator).
+    ``regional``, ``states``, ``powers``, the summary in both forms), and the running
+    state of every replication (its arrays, their temporaries, its noise and its
+    generator).
     """
     from influence_sim.engine.kernel import noise_width
     from influence_sim.engine.trajectory import RECORDED, record_steps
@@ -70,11 +72,15 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
     state_size = sum(
         value[0].nbytes for value in vars(compiled.initial).values() if hasattr(value, "nbytes")
     )
+    # Summary columns: per state, alignment (final, peak, return) per option, five ties
+    # and two reliances per power, unrest's two; per power two; the region per option.
+    columns = s_n * (3 * k_n + 7 * p_n + 2) + 2 * p_n + k_n + s_n * len(compiled.alliances)
     running = n * (
         _STATE_COPIES * state_size
         + 8 * _NOISE_BLOCK_STEPS * noise_width(s_n, p_n)
         + _GENERATOR
         + _SUMMARY
+        + _SUMMARY_LONG_ROW * columns
     )
     return int(trajectory + tables + running)
 

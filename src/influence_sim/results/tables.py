@@ -153,3 +153,48 @@ def build_tables(
         "powers": with_dates(power_frame),
         "events": events,
     }
+
+
+LONG_COLUMNS = ("replication", "metric", "state", "power", "alliance", "value")
+
+
+def long_summary(
+    summary: pd.DataFrame, states: list[str], options: list[str], alliances: list[str]
+) -> pd.DataFrame:
+    """The summary in long form: one row per replication and metric, for queries.
+
+    ``final_alignment.kazakhstan.russia`` becomes metric ``final_alignment``, state
+    ``kazakhstan``, power ``russia``; a metric of a power alone (``final_credibility.china``,
+    ``final_regional.self``) has no state, one of membership (``final_member.kyrgyzstan.csto``)
+    an alliance instead of a power. ``DataFrame.query("metric == 'final_alignment' and
+    power == 'china'")`` then works where the wide table's dotted names cannot. Built
+    from codes (about 20 bytes a row), not from repeated strings.
+    """
+    columns = [c for c in summary.columns if c != "replication"]
+    keys: dict[str, list[str | None]] = {"metric": [], "state": [], "power": [], "alliance": []}
+    for column in columns:
+        metric, *rest = str(column).split(".")
+        found: dict[str, str | None] = {"state": None, "power": None, "alliance": None}
+        for part in rest:
+            if metric == "final_member" and part in alliances:
+                found["alliance"] = part
+            elif part in states and found["state"] is None:
+                found["state"] = part
+            elif part in options:
+                found["power"] = part
+        keys["metric"].append(metric)
+        for name, value in found.items():
+            keys[name].append(value)
+    n = len(summary)
+    out: dict[str, Any] = {
+        "replication": np.tile(summary["replication"].to_numpy(dtype=np.int32), len(columns))
+    }
+    for name, per_column in keys.items():
+        categories = list(dict.fromkeys(k for k in per_column if k is not None))
+        codes = np.array([categories.index(k) if k is not None else -1 for k in per_column])
+        out[name] = pd.Categorical.from_codes(
+            np.repeat(codes, n).astype(np.int16), categories=pd.Index(categories)
+        )
+    values = summary[columns].to_numpy(dtype=float) if columns else np.empty((n, 0))
+    out["value"] = values.T.ravel()
+    return pd.DataFrame(out, columns=list(LONG_COLUMNS))
