@@ -472,3 +472,91 @@ def test_a_sweep_records_targets_as_a_run_measures_them(tmp_path):
     np.testing.assert_array_equal(
         row["target.calm"].to_numpy(), row["steps_to_calm.kazakhstan"].to_numpy()
     )
+
+
+def test_levels_cross_with_ranges_paired_by_seed(tmp_path, capsys):
+    """A switch's levels (words) cross the design; a pair's runs share their noise."""
+    from influence_sim.experiments.sampling import PAIR
+
+    base = {
+        "name": "levels",
+        "title": "Levels crossed with a range",
+        "base": "kazakhstan-2022",
+        "replications": 3,
+        "seed": 5,
+        "record": {
+            "metrics": ["final_alignment.kazakhstan.russia", "final_regional.russia"],
+        },
+        "analysis": {"metric": "final_alignment.kazakhstan.russia"},
+    }
+    # An observation-only switch: the runs of a pair must be identical in the dynamics
+    spec = {
+        **base,
+        "parameters": {
+            "observation.regional_weights": {"values": ["gdp", "equal"]},
+            "powers.russia.security_capacity": [0.2, 1.0],
+        },
+        "sampler": {"method": "lhs", "n": 4},
+    }
+    path = tmp_path / "weights.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["sweep", str(path), "--out", str(tmp_path), "--quiet", "--workers", "1"]) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[0])
+    result = SweepResult.load(folder)
+    assert list(result.points[PAIR]) == [0, 1, 2, 3, 0, 1, 2, 3]
+    runs = result.metrics.sort_values([PAIR, "replication", "observation.regional_weights"])
+    gdp = runs[runs["observation.regional_weights"] == "gdp"].reset_index(drop=True)
+    equal = runs[runs["observation.regional_weights"] == "equal"].reset_index(drop=True)
+    metric = "final_alignment.kazakhstan.russia"
+    assert gdp[metric].tolist() == equal[metric].tolist(), "common random numbers"
+    assert gdp["final_regional.russia"].tolist() != equal["final_regional.russia"].tolist()
+    assert "spawn_key=(pair, replication)" in result.manifest["seed_derivation"]
+
+    # The acceptance case: does the CSTO answer, crossed with Russia's capacity (a grid)
+    spec = {
+        **base,
+        "parameters": {
+            "alliances.csto.responds": {"values": ["auto", "never"]},
+            "powers.russia.security_capacity": [0.4, 1.0],
+        },
+        "sampler": {"method": "grid", "n": 3},
+    }
+    path = tmp_path / "responds.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["validate", str(path)]) == 0
+    assert main(["sweep", str(path), "--out", str(tmp_path), "--quiet", "--workers", "1"]) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[-2].strip())
+    assert main(["analyze", str(folder)]) == 0
+    printed = capsys.readouterr().out
+    assert "alliances.csto.responds = never minus auto (paired by seed over 9 runs)" in printed
+    levels = pd.read_csv(folder / "analysis" / metric / "levels.csv")
+    assert levels.loc[0, "median"] < -0.05, "nobody came: Kazakhstan ends further from Russia"
+    assert (folder / "analysis" / metric / "levels.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("values", "sampler", "message"),
+    [
+        (["auto", 1.0], {"method": "grid", "n": 2}, "numbers only or levels"),
+        (["auto", "auto"], {"method": "grid", "n": 2}, "a value is repeated"),
+        (["auto", "never"], {"method": "sobol", "n": 8}, "run a sweep per level"),
+    ],
+)
+def test_bad_levels_get_clear_messages(tmp_path, capsys, values, sampler, message):
+    spec = {
+        "name": "bad",
+        "title": "Bad levels",
+        "base": "kazakhstan-2022",
+        "parameters": {
+            "alliances.csto.responds": {"values": values},
+            "powers.russia.security_capacity": [0.2, 1.0],
+        },
+        "sampler": sampler,
+        "replications": 1,
+        "seed": 1,
+    }
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr()
+    assert message in err.out + err.err

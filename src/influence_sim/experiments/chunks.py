@@ -60,7 +60,8 @@ class ChunkTask:
         base: The base scenario as written (the calibrated world), as YAML.
         overrides: The sweep's own overrides, applied before each point's values.
         paths: The parameter paths.
-        values: The points this chunk touches: point -> values in ``paths`` order.
+        values: The points this chunk touches: point -> values in ``paths`` order (numbers,
+            or the words and true/false of levels).
         metrics: Metric names to keep, or None for all.
         timeseries_every: Keep overall alignment every k steps, or None.
         meta: Provenance stored in every part's Parquet metadata.
@@ -69,6 +70,9 @@ class ChunkTask:
         posterior: Whether each run draws parameters from the posterior copied into the
             sweep folder (``posterior/``), run ``(point, replication)`` by the key
             ``(PARTICLE_KEY, point, replication)``.
+        pairs: Each point's pair, when the sweep has levels (words) among its values:
+            runs draw with the key ``(pair, replication)``, so points that differ only in
+            their levels share their noise.
     """
 
     folder: str
@@ -80,13 +84,14 @@ class ChunkTask:
     base: str
     overrides: tuple[str, ...]
     paths: tuple[str, ...]
-    values: dict[int, tuple[float, ...]]
+    values: dict[int, tuple[Any, ...]]
     metrics: tuple[str, ...] | None
     timeseries_every: int | None
     meta: str
     reference: str | None = None
     targets: str | None = None
     posterior: bool = False
+    pairs: dict[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,13 @@ def _particles(task: ChunkTask, points: np.ndarray, reps: np.ndarray) -> np.ndar
     from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
 
     posterior = Posterior.load(Path(task.folder) / POSTERIOR_DIR)
-    keys = ((int(p), int(r)) for p, r in zip(points, reps, strict=True))
+    keys = ((_pair(task, int(p)), int(r)) for p, r in zip(points, reps, strict=True))
     return posterior.draw(task.seed, keys)
+
+
+def _pair(task: ChunkTask, point: int) -> int:
+    """The key a point's runs draw with: its pair (levels aside) if it has one, else itself."""
+    return point if task.pairs is None else task.pairs[point]
 
 
 def _units(
@@ -172,7 +182,7 @@ def _compile_units(
     status: dict[int, str] = {}
     for unit, (point, particle) in keys.items():
         pairs = zip(task.paths, task.values[point], strict=True)
-        overrides = [*task.overrides, *(override_text(p, float(v)) for p, v in pairs)]
+        overrides = [*task.overrides, *(override_text(p, v) for p, v in pairs)]
         if posterior is not None and particle is not None:
             drawn = posterior.overrides(particle).items()
             overrides += [override_text(p, v) for p, v in drawn]
@@ -334,7 +344,7 @@ def _run_group(
             observers.append(_series_observer(batch[0], points, reps, every, series))
             observers[-1](0, state, None)
         sequences = [
-            np.random.SeedSequence(task.seed, spawn_key=(int(p), int(r)))
+            np.random.SeedSequence(task.seed, spawn_key=(_pair(task, int(p)), int(r)))
             for p, r in zip(points, reps, strict=True)
         ]
         simulate(batch[0], params, state, sequences, observers)

@@ -20,6 +20,7 @@ from influence_sim.format.sweepspec import (
     RangeParameter,
     SweepSpec,
     ValuesParameter,
+    categorical_paths,
 )
 
 SAMPLING_KEY = 2**32
@@ -65,42 +66,86 @@ def _seed(spec: SweepSpec) -> int:
     return int(np.random.SeedSequence(spec.seed, spawn_key=(SAMPLING_KEY,)).generate_state(1)[0])
 
 
+PAIR = "pair"
+"""The column of a point's pair: the points that differ only in levels share it (and noise)."""
+
+
 def sample(spec: SweepSpec) -> pd.DataFrame:
-    """The sweep's points: a ``point`` column (0, 1, ...) and one column per parameter."""
+    """The sweep's points: a ``point`` column (0, 1, ...) and one column per parameter.
+
+    With levels (words, true/false) among the values, each combination of levels is
+    crossed with one design over the other parameters, and a ``pair`` column numbers
+    that design's rows: the points of a pair differ only in their levels, and their runs
+    share their noise (``SeedSequence(seed, spawn_key=(pair, replication))``).
+    """
+    levels = categorical_paths(spec)
+    if levels and spec.sampler.method != "list":
+        return _crossed(spec, levels)
+    frame = pd.DataFrame(_design(spec, list(spec.parameters)), columns=list(spec.parameters))
+    frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
+    if levels:  # a list: points with the same other values are a pair
+        others = [p for p in spec.parameters if p not in levels]
+        keys = frame[others].apply(tuple, axis=1) if others else pd.Series([()] * len(frame))
+        frame[PAIR] = pd.factorize(keys)[0].astype(np.int64)
+    return frame
+
+
+def _crossed(spec: SweepSpec, levels: list[str]) -> pd.DataFrame:
+    """Every combination of levels crossed with one design over the other parameters."""
+    others = [p for p in spec.parameters if p not in levels]
+    design = _design(spec, others) if others else np.empty((1, 0))
+    combos = list(itertools.product(*(spec.parameters[p].values for p in levels)))  # type: ignore[union-attr]
+    rows: list[dict[str, Any]] = []
+    for combo in combos:
+        for pair, values in enumerate(design):
+            row: dict[str, Any] = dict(zip(others, map(float, values), strict=True))
+            row.update(zip(levels, combo, strict=True))
+            row[PAIR] = pair
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=[*spec.parameters, PAIR])
+    frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
+    frame[PAIR] = frame[PAIR].astype(np.int64)
+    return frame
+
+
+def _design(spec: SweepSpec, paths: list[str]) -> np.ndarray:
+    """The sampler's rows over ``paths`` (all parameters, or those that are not levels)."""
     method = spec.sampler.method
-    paths = list(spec.parameters)
+    chosen = {p: spec.parameters[p] for p in paths}
     if method == "grid":
         axes = []
-        for parameter in spec.parameters.values():
+        for parameter in chosen.values():
             if isinstance(parameter, ValuesParameter):
                 axes.append(list(parameter.values))
             elif isinstance(parameter, RangeParameter):
                 axes.append(list(np.linspace(*parameter.range, spec.sampler.n or 2)))
-        rows = np.array(list(itertools.product(*axes)), dtype=float)
-    elif method == "list":
-        rows = np.array([[point[p] for p in paths] for point in spec.sampler.points or []])
-    elif method == "lhs":
-        rows = _latin(spec, int(spec.sampler.n or 1))
-    else:
-        sobol, morris = _salib()
-        if method == "sobol":
-            rows = sobol.sample(
-                problem(spec), spec.sampler.n, calc_second_order=False, seed=_seed(spec)
-            )
-        else:
-            rows = morris.sample(
-                problem(spec), spec.sampler.n, num_levels=spec.sampler.levels, seed=_seed(spec)
-            )
-    frame = pd.DataFrame(rows, columns=paths)
-    frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
-    return frame
+        product = list(itertools.product(*axes))
+        if any(isinstance(v, str | bool) for row in product for v in row):
+            return np.array(product, dtype=object)
+        return np.array(product, dtype=float)
+    if method == "list":
+        rows = [[point[p] for p in paths] for point in spec.sampler.points or []]
+        return np.array(rows, dtype=object if any(
+            isinstance(v, str | bool) for row in rows for v in row) else float)  # fmt: skip
+    if method == "lhs":
+        return _latin(chosen, spec.seed, int(spec.sampler.n or 1))
+    sobol, morris = _salib()
+    if method == "sobol":
+        return np.asarray(
+            sobol.sample(problem(spec), spec.sampler.n, calc_second_order=False, seed=_seed(spec))
+        )
+    return np.asarray(
+        morris.sample(
+            problem(spec), spec.sampler.n, num_levels=spec.sampler.levels, seed=_seed(spec)
+        )
+    )
 
 
-def _latin(spec: SweepSpec, n: int) -> np.ndarray:
+def _latin(parameters: dict[str, Any], seed: int, n: int) -> np.ndarray:
     """A Latin hypercube: each parameter's n strata used once, in random pairings."""
-    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(SAMPLING_KEY,)))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLING_KEY,)))
     columns = []
-    for parameter in spec.parameters.values():
+    for parameter in parameters.values():
         u = (rng.permutation(n) + rng.random(n)) / n
         columns.append(_quantile(parameter, u))
     return np.column_stack(columns)

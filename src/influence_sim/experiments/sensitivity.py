@@ -16,6 +16,7 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.sampling import problem
 from influence_sim.experiments.sweep import SweepResult
+from influence_sim.format.sweepspec import categorical_paths
 
 
 def outcome(result: SweepResult, metric: str | None = None) -> str:
@@ -120,10 +121,62 @@ def analyze(
                 lines.append(f"{row.parameter}: mu* {row.mu_star:.4f}, sigma {row.sigma:.4f}")
         if "S1" in table:
             lines.append(f"sum of S1 {table['S1'].sum():.3f} (at most 1 up to sampling error)")
-    if result.spec.sampler.method == "grid" and len(result.spec.parameters) == 2:
-        from influence_sim.viz.sweeps import heatmap_table
+    from influence_sim.viz.sweeps import has_heatmap, heatmap_table
 
+    if has_heatmap(result):
         heatmap_table(result, chosen).to_csv(folder / "heatmap.csv")
         lines.append(f"heatmap: {folder / f'heatmap.{format}'}")
-    save_analysis_figures(result, chosen, table, folder, format=format, dpi=dpi)
+    differences = level_differences(result, chosen)
+    if differences is not None:
+        differences.to_csv(folder / "levels.csv", index=False)
+        lines.extend(
+            f"{row.parameter} = {row.level} minus {row.reference} (paired by seed over "
+            f"{row.pairs} runs): median {row.median:+.4f}, 10-90% {row.low:+.4f} to "
+            f"{row.high:+.4f}; medians {row.level_median:.4f} against "
+            f"{row.reference_median:.4f}"
+            for row in differences.itertuples()
+        )
+    save_analysis_figures(result, chosen, table, folder, format=format, dpi=dpi, levels=differences)
     return folder, lines
+
+
+def level_differences(result: SweepResult, metric: str) -> pd.DataFrame | None:
+    """Each level of each switch against its first level, paired run by run.
+
+    Runs of a pair (the same values but the levels) share their noise, so the
+    difference of a run at level L and the run at the first level with the same pair,
+    replication and other levels is the effect of the level alone. Returns, per
+    parameter and level: the number of paired runs, the median difference and its 10th
+    and 90th percentiles, and both levels' medians; None when the sweep has no levels.
+    """
+    from influence_sim.experiments.sampling import PAIR
+
+    switches = categorical_paths(result.spec)
+    if not switches:
+        return None
+    runs = result.metrics
+    if PAIR not in runs:
+        runs = runs.merge(result.points[["point", PAIR]], on="point")
+    rows = []
+    for path in switches:
+        others = [p for p in switches if p != path]
+        keys = [PAIR, "replication", *others]
+        levels = list(result.spec.parameters[path].values)  # type: ignore[union-attr]
+        reference = runs[runs[path] == levels[0]].set_index(keys)[metric]
+        for level in levels[1:]:
+            mine = runs[runs[path] == level].set_index(keys)[metric]
+            paired = (mine - reference).dropna()
+            rows.append(
+                {
+                    "parameter": path,
+                    "level": level,
+                    "reference": levels[0],
+                    "pairs": len(paired),
+                    "median": float(paired.median()),
+                    "low": float(paired.quantile(0.1)),
+                    "high": float(paired.quantile(0.9)),
+                    "level_median": float(mine.median()),
+                    "reference_median": float(reference.median()),
+                }
+            )
+    return pd.DataFrame(rows)

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -51,7 +52,7 @@ from influence_sim.experiments.folder import (
     write_json,
     writer_lock,
 )
-from influence_sim.experiments.sampling import sample
+from influence_sim.experiments.sampling import PAIR, sample
 from influence_sim.experiments.size import MAX_POINTS, check_sweep_size, count_points
 from influence_sim.experiments.sweepresult import (
     REFERENCE_FILE,
@@ -260,7 +261,12 @@ def _create(
         "chunk_size": spec.chunk_size,
         "n_chunks": -(-n_runs // spec.chunk_size),
         "seed": spec.seed,
-        "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(point, replication))",
+        "seed_derivation": (
+            "numpy.random.SeedSequence(seed, spawn_key=(pair, replication)), pair: the "
+            "point's values other than its levels (common random numbers across levels)"
+            if PAIR in points
+            else "numpy.random.SeedSequence(seed, spawn_key=(point, replication))"
+        ),
         "posterior": None if posterior is None else posterior.provenance(),
         "versions": versions(),
         "started": now().isoformat(),
@@ -331,7 +337,12 @@ def _execute(
     meta = json.dumps({k: manifest[k] for k in ("name", "spec_sha256", "seed", "versions")})
     paths = tuple(spec.parameters)
     points = pd.read_parquet(folder / "points.parquet")
-    grid = points[list(paths)].to_numpy(dtype=float)  # row i is point i
+    grid = points[list(paths)].to_numpy(dtype=object)  # row i is point i
+    pairs = (
+        {int(p): int(q) for p, q in zip(points["point"], points[PAIR], strict=True)}
+        if PAIR in points
+        else None
+    )
     metrics = None if spec.record.metrics == "all" else tuple(spec.record.metrics)
 
     def task(index: int) -> ChunkTask:
@@ -348,13 +359,14 @@ def _execute(
             base_text,
             tuple(spec.overrides),
             paths,
-            {p: tuple(map(float, grid[p])) for p in touched},
+            {p: tuple(map(_native, grid[p])) for p in touched},
             metrics,
             spec.record.timeseries_every,
             meta,
             reference_text,
             targets_text,
             (folder / POSTERIOR_DIR / INFO_FILE).is_file(),
+            None if pairs is None else {p: pairs[p] for p in touched},
         )
 
     pending = set(todo)
@@ -392,6 +404,15 @@ def _execute(
                 raise
     finally:
         bar.close()
+
+
+def _native(value: Any) -> Any:
+    """A point's value as plain Python: a float for a number, else the level as written."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str):
+        return value
+    return float(value)
 
 
 def check_targets(targets: str, base: Scenario) -> None:

@@ -29,10 +29,36 @@ class RangeParameter(Spec):
         return self
 
 
-class ValuesParameter(Spec):
-    """A parameter taking each of a list of values (grid and list samplers)."""
+Level = Annotated[bool, Strict()] | Number | Annotated[str, Strict(), Field(min_length=1)]
+"""A value a parameter takes: a number, or a level of a switch (a word, or true/false)."""
 
-    values: list[Number] = Field(min_length=1, description="The values to take.")
+
+class ValuesParameter(Spec):
+    """A parameter taking each of a list of values (grid, LHS and list samplers).
+
+    Numbers are a numeric factor; words or true/false (``responds: {values: [auto,
+    never]}``) are a categorical one, whose levels are crossed with the rest of the
+    design and paired by seed: the runs that differ only in its level share their noise
+    (common random numbers).
+    """
+
+    values: list[Level] = Field(min_length=1, description="The values to take.")
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the values are levels (words or true/false) rather than numbers."""
+        return any(isinstance(v, bool | str) for v in self.values)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        kinds = {isinstance(v, bool | str) for v in self.values}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"expected numbers only or levels (words, true/false) only, found {self.values}"
+            )
+        if len(set(map(repr, self.values))) != len(self.values):
+            raise ValueError(f"a value is repeated: {self.values}")
+        return self
 
 
 class DistributionParameter(Spec):
@@ -124,7 +150,7 @@ class Sampler(Spec):
     levels: Annotated[int, Strict(), Field(ge=2, le=100)] = Field(
         4, description="morris: the number of grid levels."
     )
-    points: list[dict[str, Number]] | None = Field(
+    points: list[dict[str, Level]] | None = Field(
         None, description="list: the points, each a mapping of parameter path to value."
     )
 
@@ -198,7 +224,8 @@ class SweepSpec(Spec):
     )
     seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = Field(
         description="Run (point, replication) draws from SeedSequence(seed, spawn_key=(point, "
-        "replication))."
+        "replication)); with levels (words) among the values, from (pair, replication), the "
+        "pair being the point's values other than the levels."
     )
     posterior: str | None = Field(
         None,
@@ -223,8 +250,16 @@ class SweepSpec(Spec):
                 raise ValueError(f"{path}: a grid takes ranges or values, not a distribution")
             if method == "grid" and isinstance(parameter, RangeParameter) and not self.sampler.n:
                 raise ValueError("a grid over a range needs sampler.n (levels per range)")
-            if method in ("lhs", "sobol", "morris") and isinstance(parameter, ValuesParameter):
-                raise ValueError(f"{path}: the {method} sampler takes ranges or distributions")
+            categorical = isinstance(parameter, ValuesParameter) and parameter.categorical
+            if method == "lhs" and isinstance(parameter, ValuesParameter) and not categorical:
+                raise ValueError(
+                    f"{path}: the lhs sampler takes ranges, distributions or levels (words)"
+                )
+            if method in ("sobol", "morris") and isinstance(parameter, ValuesParameter):
+                raise ValueError(
+                    f"{path}: the {method} sampler takes ranges or distributions (run a sweep "
+                    "per level of a switch)"
+                )
             if method == "morris" and isinstance(parameter, DistributionParameter):
                 raise ValueError(f"{path}: the morris sampler takes ranges")
         if method == "list":
@@ -232,3 +267,12 @@ class SweepSpec(Spec):
                 if set(point) != set(self.parameters):
                     raise ValueError(f"sampler.points[{i}] must give exactly the parameters")
         return self
+
+
+def categorical_paths(spec: SweepSpec) -> list[str]:
+    """The parameters whose values are levels (words, true/false), in the spec's order."""
+    return [
+        path
+        for path, parameter in spec.parameters.items()
+        if isinstance(parameter, ValuesParameter) and parameter.categorical
+    ]

@@ -123,6 +123,36 @@ def _colour_map(values: np.ndarray) -> tuple[str, Any]:
     return "viridis", Normalize(vmin=low, vmax=high if high > low else low + 1e-12)
 
 
+def plot_levels(
+    table: pd.DataFrame,
+    *,
+    metric: str = "",
+    ax: Axes | None = None,
+    scenario: Scenario | None = None,
+) -> Axes:
+    """Each level against the first, paired by seed: the median difference and its 10-90%.
+
+    ``table`` is what ``sensitivity.level_differences`` returns.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(8, 1.6 + 0.6 * len(table)))[1]
+    y = np.arange(len(table))[::-1]
+    ax.hlines(y, table["low"], table["high"], color="#0072B2", lw=5, alpha=0.4,
+              label="10th to 90th percentile of the paired differences")  # fmt: skip
+    ax.plot(table["median"], y, "|", color="#0072B2", ms=16, mew=2, label="median")
+    ax.axvline(0, color="#000000", lw=0.7)
+    labels = [f"{r.parameter}:\n{r.level} minus {r.reference}" for r in table.itertuples()]
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.set_ylim(y.min() - 0.8, y.max() + 0.8)
+    ax.set_xlabel("paired difference, run by run (same seed, same other values)")
+    title = _metric(scenario, metric) if metric else "Levels"
+    ax.set_title(f"{title}: one level against another", fontsize="small", loc="left")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2)
+    return ax
+
+
 def plot_heatmap(result: SweepResult, metric: str, *, ax: Axes | None = None) -> Axes:
     """The median of a metric over a grid of two parameters.
 
@@ -153,6 +183,16 @@ def plot_heatmap(result: SweepResult, metric: str, *, ax: Axes | None = None) ->
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
     bar.set_label(f"{metric}: from {low:.3g} to {high:.3g}")
     return ax
+
+
+def has_heatmap(result: SweepResult) -> bool:
+    """Whether the sweep is a grid over exactly two numeric parameters (a heatmap)."""
+    from influence_sim.format.sweepspec import categorical_paths
+
+    spec = result.spec
+    return (
+        spec.sampler.method == "grid" and len(spec.parameters) == 2 and not categorical_paths(spec)
+    )
 
 
 def heatmap_table(result: SweepResult, metric: str) -> pd.DataFrame:
@@ -195,13 +235,17 @@ def save_analysis_figures(
     *,
     format: str = "png",
     dpi: int = 110,
+    levels: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Draw what ``analyze`` writes; returns the files.
 
-    Indices (given their table), the heatmap of a two-parameter grid, and the metric
-    against each parameter, as ``format`` (png, svg, pdf) at ``dpi``.
+    Indices (given their table), the heatmap of a two-parameter grid, the paired
+    differences between levels (given ``levels``), and the metric against each numeric
+    parameter, as ``format`` (png, svg, pdf) at ``dpi``.
     """
     from matplotlib.figure import Figure
+
+    from influence_sim.format.sweepspec import categorical_paths
 
     written = []
     if table is not None:
@@ -209,12 +253,18 @@ def save_analysis_figures(
         plot_indices(table, metric=metric, ax=figure.add_subplot(), scenario=result.scenario)
         written.append(folder / f"indices.{format}")
         figure.savefig(written[-1], dpi=dpi)
-    if result.spec.sampler.method == "grid" and len(result.spec.parameters) == 2:
+    if levels is not None and len(levels):
+        figure = Figure(figsize=(8, 1.6 + 0.6 * len(levels)), layout="constrained")
+        plot_levels(levels, metric=metric, ax=figure.add_subplot(), scenario=result.scenario)
+        written.append(folder / f"levels.{format}")
+        figure.savefig(written[-1], dpi=dpi)
+    if has_heatmap(result):
         figure = Figure(figsize=(7, 5.5), layout="constrained")
         plot_heatmap(result, metric, ax=figure.add_subplot())
         written.append(folder / f"heatmap.{format}")
         figure.savefig(written[-1], dpi=dpi)
-    for parameter in result.spec.parameters:
+    switches = categorical_paths(result.spec)
+    for parameter in [p for p in result.spec.parameters if p not in switches]:
         figure = Figure(figsize=(6, 4), layout="constrained")
         plot_against(result, metric, parameter, ax=figure.add_subplot())
         written.append(folder / f"against-{parameter}.{format}")
