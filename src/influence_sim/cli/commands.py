@@ -415,9 +415,12 @@ def _analyze(args: argparse.Namespace) -> int:
     if len(folders) > 1:
         print(f"{len(folders)} sweep folders given; each is analysed in turn, oldest first")
     for given in folders:
-        folder, lines = analyze(
-            SweepResult.load(given), metric=args.metric, format=args.format, dpi=args.dpi
-        )
+        result = SweepResult.load(given)
+        folder, lines = analyze(result, metric=args.metric, format=args.format, dpi=args.dpi)
+        if args.discover or result.spec.analysis.threshold is not None:
+            from influence_sim.experiments.discovery import discover
+
+            lines += discover(result, args.discover).lines()
         print(folder)
         for line in lines:
             print(f"  {line}")

@@ -247,4 +247,12 @@ def _sweep_commands(add: Add) -> None:
         "pattern such as results/security-vs-economy-* may match more than one)",
     )
     sub.add_argument("--metric", help="the outcome (default: the sweep file's)")
+    sub.add_argument(
+        "--discover",
+        metavar="CONDITION",
+        help="scenario discovery: the box of parameters where a condition over the "
+        'metrics holds, by PRIM with a CART check, e.g. "final_alignment.kazakhstan.china'
+        ' > final_alignment.kazakhstan.russia" (default, when the sweep file sets '
+        "analysis.threshold: the metric above it)",
+    )
     _figure_options(sub)
