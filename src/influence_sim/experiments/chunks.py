@@ -73,6 +73,8 @@ class ChunkTask:
         pairs: Each point's pair, when the sweep has levels (words) among its values:
             runs draw with the key ``(pair, replication)``, so points that differ only in
             their levels share their noise.
+        common_noise: Runs draw with the key ``(replication,)`` (the sweep's
+            ``noise: common``), as replication r of a run does.
     """
 
     folder: str
@@ -92,6 +94,7 @@ class ChunkTask:
     targets: str | None = None
     posterior: bool = False
     pairs: dict[int, int] | None = None
+    common_noise: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,13 +145,19 @@ def _particles(task: ChunkTask, points: np.ndarray, reps: np.ndarray) -> np.ndar
     from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
 
     posterior = Posterior.load(Path(task.folder) / POSTERIOR_DIR)
-    keys = ((_pair(task, int(p)), int(r)) for p, r in zip(points, reps, strict=True))
+    keys = (_key(task, int(p), int(r)) for p, r in zip(points, reps, strict=True))
     return posterior.draw(task.seed, keys)
 
 
-def _pair(task: ChunkTask, point: int) -> int:
-    """The key a point's runs draw with: its pair (levels aside) if it has one, else itself."""
-    return point if task.pairs is None else task.pairs[point]
+def _key(task: ChunkTask, point: int, replication: int) -> tuple[int, ...]:
+    """The spawn key a run draws with.
+
+    ``(replication,)`` with common noise (as ``run`` does), else ``(pair, replication)``
+    with levels, or ``(point, replication)``.
+    """
+    if task.common_noise:
+        return (replication,)
+    return (point if task.pairs is None else task.pairs[point], replication)
 
 
 def _units(
@@ -344,7 +353,7 @@ def _run_group(
             observers.append(_series_observer(batch[0], points, reps, every, series))
             observers[-1](0, state, None)
         sequences = [
-            np.random.SeedSequence(task.seed, spawn_key=(_pair(task, int(p)), int(r)))
+            np.random.SeedSequence(task.seed, spawn_key=_key(task, int(p), int(r)))
             for p, r in zip(points, reps, strict=True)
         ]
         simulate(batch[0], params, state, sequences, observers)

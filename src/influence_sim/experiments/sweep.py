@@ -261,12 +261,7 @@ def _create(
         "chunk_size": spec.chunk_size,
         "n_chunks": -(-n_runs // spec.chunk_size),
         "seed": spec.seed,
-        "seed_derivation": (
-            "numpy.random.SeedSequence(seed, spawn_key=(pair, replication)), pair: the "
-            "point's values other than its levels (common random numbers across levels)"
-            if PAIR in points
-            else "numpy.random.SeedSequence(seed, spawn_key=(point, replication))"
-        ),
+        "seed_derivation": _derivation(spec, PAIR in points),
         "posterior": None if posterior is None else posterior.provenance(),
         "versions": versions(),
         "started": now().isoformat(),
@@ -367,6 +362,7 @@ def _execute(
             targets_text,
             (folder / POSTERIOR_DIR / INFO_FILE).is_file(),
             None if pairs is None else {p: pairs[p] for p in touched},
+            spec.noise == "common",
         )
 
     pending = set(todo)
@@ -404,6 +400,21 @@ def _execute(
                 raise
     finally:
         bar.close()
+
+
+def _derivation(spec: SweepSpec, paired: bool) -> str:
+    """How a run's seed sequence is made, as the manifest records it."""
+    if spec.noise == "common":
+        return (
+            "numpy.random.SeedSequence(seed, spawn_key=(replication,)), the same for every "
+            "point (common random numbers), as influence-sim run"
+        )
+    if paired:
+        return (
+            "numpy.random.SeedSequence(seed, spawn_key=(pair, replication)), pair: the "
+            "point's values other than its levels (common random numbers across levels)"
+        )
+    return "numpy.random.SeedSequence(seed, spawn_key=(point, replication))"
 
 
 def _native(value: Any) -> Any:

@@ -235,6 +235,14 @@ class SweepSpec(Spec):
         "of a point's replications holds parameter uncertainty as well as noise. Its "
         "parameters may not be swept or overridden too.",
     )
+    noise: Literal["per-point", "common"] = Field(
+        "per-point",
+        description="per-point: run (point, replication) draws from SeedSequence(seed, "
+        "spawn_key=(point, replication)) (or (pair, replication) with levels); common: from "
+        "SeedSequence(seed, spawn_key=(replication,)), as replication r of `influence-sim "
+        "run` does, so every point's replication r shares its noise (common random numbers "
+        "across all points, and a point's runs equal a run with its values as overrides).",
+    )
     record: Record = Field(default_factory=Record, description="What to keep.")
     chunk_size: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = Field(
         2000, description="Runs per chunk: the unit of work, of output and of resuming."

@@ -1,0 +1,106 @@
+"""The EMA Workbench connector: perform_experiments over the model, batched, equals run_sweep."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("ema_workbench", reason="the discovery extra is not installed")
+
+from influence_sim.errors import InfluenceSimError
+from influence_sim.experiments.sweep import run_sweep
+from influence_sim.format.loading import load_scenario
+from influence_sim.format.sweepspec import SweepSpec
+from tests.conftest import SCENARIOS
+
+OUTCOMES = ["final_alignment.kazakhstan.russia", "peak_unrest.kazakhstan"]
+UNCERTAINTIES = {
+    "powers.russia.security_capacity": (0.1, 1.0),
+    "powers.china.economic_capacity": (0.1, 1.0),
+    "alliances.csto.responds": ["auto", "never"],
+}
+
+
+@pytest.fixture(scope="module")
+def ema():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import ema_workbench
+        from ema_workbench.em_framework import sample_uncertainties
+        from ema_workbench.em_framework.evaluators import SequentialEvaluator
+
+        from influence_sim.ema import BatchEvaluator, ema_model
+    model = ema_model(
+        "kazakhstan-2022", uncertainties=UNCERTAINTIES, outcomes=OUTCOMES, replications=3
+    )
+    return ema_workbench, model, sample_uncertainties, SequentialEvaluator, BatchEvaluator
+
+
+def test_a_hundred_experiments_in_one_batch_equal_the_same_points_through_run_sweep(ema, tmp_path):
+    workbench, model, sample, _, batch = ema
+    scenarios = sample(model, 100)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
+        with batch(model, workers=1) as evaluator:
+            experiments, outcomes = workbench.perform_experiments(
+                model, scenarios=scenarios, evaluator=evaluator
+            )
+    assert len(experiments) == 100
+    assert set(outcomes) == set(OUTCOMES)
+    names = list(UNCERTAINTIES)
+    points = [
+        {n: (str(v) if n == "alliances.csto.responds" else float(v)) for n, v in row.items()}
+        for row in experiments[names].to_dict("records")
+    ]
+    spec = SweepSpec.model_validate(
+        {
+            "name": "same-points",
+            "title": "The EMA experiments as a list sweep",
+            "base": "kazakhstan-2022",
+            "parameters": {n: {"values": [0.0]} for n in names},
+            "sampler": {"method": "list", "points": points},
+            "replications": 3,
+            "seed": load_scenario(SCENARIOS / "kazakhstan-2022.yaml").seed,
+            "noise": "common",
+            "record": {"metrics": OUTCOMES},
+        }
+    )
+    base = load_scenario(SCENARIOS / "kazakhstan-2022.yaml")
+    swept = run_sweep((spec, base), out=tmp_path, workers=1)
+    medians = swept.metrics.groupby("point")[OUTCOMES].median().sort_index()
+    for outcome in OUTCOMES:
+        np.testing.assert_array_equal(outcomes[outcome], medians[outcome].to_numpy())
+    # The outcomes respond to the uncertainties (not a constant stub)
+    frame = pd.DataFrame({"never": experiments["alliances.csto.responds"] == "never",
+                          "y": outcomes[OUTCOMES[0]]})  # fmt: skip
+    assert frame.groupby("never")["y"].median().diff().iloc[-1] < -0.05
+
+
+def test_emas_own_evaluator_gives_the_same_outcomes(ema):
+    workbench, model, sample, sequential, batch = ema
+    scenarios = sample(model, 6)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
+        _, one_by_one = workbench.perform_experiments(
+            model, scenarios=scenarios, evaluator=sequential(model)
+        )
+        with batch(model, workers=1) as evaluator:
+            _, batched = workbench.perform_experiments(
+                model, scenarios=scenarios, evaluator=evaluator
+            )
+    for outcome in OUTCOMES:
+        np.testing.assert_array_equal(one_by_one[outcome], batched[outcome])
+
+
+def test_bad_paths_and_outcomes_are_refused_before_sampling():
+    from influence_sim.ema import ema_model
+
+    with pytest.raises(InfluenceSimError, match="not summary metrics"):
+        ema_model(uncertainties=UNCERTAINTIES, outcomes=["final_alignment.kazakstan.russia"])
+    with pytest.raises(InfluenceSimError, match="russa"):
+        ema_model(uncertainties={"powers.russa.security_capacity": (0.1, 1.0)})
+    with pytest.raises(InfluenceSimError, match="a \\(low, high\\) range or a list"):
+        ema_model(uncertainties={"powers.russia.security_capacity": 0.5})
