@@ -372,8 +372,16 @@ def test_an_exception_in_the_kernel_fails_that_point_only(tmp_path, monkeypatch)
 def test_results_share_their_attribute_names(tmp_path):
     from influence_sim import run
 
-    sweep = run_sweep(sweep_file(tmp_path), out=tmp_path, workers=1)
+    record = {"metrics": "all", "timeseries_every": 52}
+    sweep = run_sweep(sweep_file(tmp_path, record=record), out=tmp_path, workers=1)
     assert set(sweep.tables) == {"runs", "metrics", "timeseries"}
+    series = sweep.timeseries  # dates and domain as in a run's alignment table
+    assert len(series)
+    table = run(KZ, replications=1).tables["alignment"]
+    last = int(series["step"].max())
+    day = table.loc[table["step"] == last, "date"].iloc[0]
+    assert series.loc[series["step"] == last, "date"].eq(day).all()
+    assert set(series["domain"]) == {"overall"}
     pd.testing.assert_frame_equal(sweep.tables["metrics"], sweep.metrics)
     assert sweep.scenario.name == "kazakhstan-2022"
     assert sweep.manifest["kind"] == "sweep"

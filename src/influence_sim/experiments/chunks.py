@@ -406,6 +406,7 @@ def _series_observer(
     compiled: Compiled, points: np.ndarray, reps: np.ndarray, every: int, out: list[pd.DataFrame]
 ) -> Any:
     from influence_sim.results.metrics import overall_alignment
+    from influence_sim.results.tables import DATE_DTYPE, dates
 
     last = compiled.timeline.n_steps
     states, options = compiled.states, compiled.options
@@ -415,12 +416,17 @@ def _series_observer(
             return
         align = overall_alignment(state)  # (R, S, K)
         r, s, k = align.shape
+        day = dates(compiled, np.array([done]))[0]
         out.append(
             pd.DataFrame(
                 {
                     "point": np.repeat(points, s * k),
                     "replication": np.repeat(reps, s * k),
                     "step": done,
+                    "date": pd.Series([day] * (r * s * k)).astype(DATE_DTYPE),
+                    "domain": pd.Categorical.from_codes(
+                        np.zeros(r * s * k, dtype=np.int8), categories=pd.Index(["overall"])
+                    ),
                     "state": pd.Categorical.from_codes(
                         np.tile(np.repeat(np.arange(s), k), r), categories=pd.Index(states)
                     ),
