@@ -182,3 +182,21 @@ def test_the_long_summary_is_the_wide_one_and_can_be_queried(result, tmp_path):
     everything = result.save(tmp_path / "all", csv=True)
     assert all((everything / f"{name}.csv").is_file() for name in result.tables)
     assert not list((result.save(tmp_path / "none", csv=False)).glob("*.csv"))
+
+
+def test_the_run_as_an_xarray_cube_holds_every_table(result):
+    pytest.importorskip("xarray")
+    cube = result.to_xarray()
+    alignment = result.tables["alignment"]
+    assert cube["alignment"].dims == ("replication", "step", "state", "power", "domain")
+    assert cube["alignment"].size == len(alignment)
+    for row in alignment.sample(20, random_state=1).itertuples():
+        value = cube["alignment"].sel(
+            replication=row.replication, step=row.step, state=row.state, power=row.power,
+            domain=row.domain,
+        )  # fmt: skip
+        assert float(value) == row.value
+    states = result.tables["states"]
+    assert float(cube["unrest"].sum()) == pytest.approx(states["unrest"].sum())
+    assert cube["date"].sel(step=0).values == alignment.loc[alignment["step"] == 0, "date"].iloc[0]
+    assert cube.attrs["seed"] == result.seed

@@ -155,6 +155,56 @@ class RunResult:
             "posterior": self.posterior,
         }
 
+    def to_xarray(self) -> Any:
+        """The run as an ``xarray.Dataset``: one cube per table, indexed by name.
+
+        ``alignment`` is (replication, step, state, power, domain), ``regional``
+        (replication, step, power, domain), the state variables (``unrest``, ...)
+        (replication, step, state), the power variables (``credibility``, ``trade``, ...)
+        (replication, step, state, power), with ``date`` a coordinate along ``step``.
+        Needs xarray (``pip install 'influence-sim[xarray]'``).
+
+        Raises:
+            InfluenceSimError: If xarray is not installed.
+        """
+        try:
+            import xarray as xr
+        except ImportError:
+            raise InfluenceSimError(
+                "to_xarray needs xarray: pip install 'influence-sim[xarray]'"
+            ) from None
+
+        def plain(frame: pd.DataFrame) -> pd.DataFrame:
+            """Category columns as plain text, so the cubes' labels align."""
+            out = frame.copy()
+            for column in out.columns:
+                if isinstance(out[column].dtype, pd.CategoricalDtype):
+                    out[column] = out[column].astype(str)
+            return out
+
+        t = {name: plain(frame) for name, frame in self.tables.items()}
+        keyed = {
+            "alignment": (t["alignment"], ["replication", "step", "state", "power", "domain"]),
+            "regional": (t["regional"], ["replication", "step", "power", "domain"]),
+        }
+        parts: list[Any] = [
+            frame.set_index(keys)["value"].rename(name).to_xarray()
+            for name, (frame, keys) in keyed.items()
+        ]
+        for name, keys in (
+            ("states", ["replication", "step", "state"]),
+            ("powers", ["replication", "step", "state", "power"]),
+        ):
+            frame = t[name].drop(columns=["date"]).set_index(keys)
+            parts.append(xr.Dataset.from_dataframe(frame))
+        cube = xr.merge(parts, join="outer", compat="no_conflicts")
+        steps = t["alignment"].drop_duplicates("step").set_index("step")["date"]
+        cube = cube.assign_coords(date=("step", steps.reindex(cube["step"].values).to_numpy()))
+        cube.attrs.update(
+            scenario=self.name, seed=self.seed, replications=self.replications, driver=self.driver
+        )
+        return cube
+
     def folder_name(self) -> str:
         """``<name>-<timestamp>-<hash>``: the hash covers the scenario, seed and replications."""
         key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
