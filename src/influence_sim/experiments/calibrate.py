@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.check import implausibility, statistic_of
+from influence_sim.errors import InfluenceSimError
+from influence_sim.experiments.check import data_of, implausibility, statistic_of
 from influence_sim.experiments.folder import write_json
 from influence_sim.experiments.observed import history_figure
 from influence_sim.experiments.sweep import resume_sweep, run_sweep
@@ -47,7 +47,7 @@ from influence_sim.experiments.sweepresult import SweepResult
 from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
-from influence_sim.format.targets import Target, TargetFile, load_targets
+from influence_sim.format.targets import Target, load_targets
 from influence_sim.results.metrics import weighted_quantile
 from influence_sim.results.posterior import (
     GENERATIONS_FILE,
@@ -148,7 +148,7 @@ def calibrate(
     """
     spec, _ = load_calibration(source)
     targets = load_targets(spec.targets)
-    _data(targets, spec.data)  # refuse bad data before anything runs
+    data_of(targets, spec.data)  # refuse bad data before anything runs
     if spec.scenario is None:  # the target file's scenario, a file beside it made absolute
         beside = Path(_target_path(spec.targets)).parent / targets.scenario
         scenario = str(beside.resolve()) if beside.is_file() else targets.scenario
@@ -238,29 +238,10 @@ def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
     return table
 
 
-def _data(targets: TargetFile, chosen: list[str] | None) -> list[Target]:
-    """The data matched: the targets named, or every target with an observed value."""
-    data = [t for t in targets.targets if t.observed is not None]
-    if not data:
-        raise InfluenceSimError(
-            f"target file '{targets.name}' has no data (targets with 'observed') to match"
-        )
-    if chosen is None:
-        return data
-    names = [t.name for t in data]
-    unknown = [n for n in chosen if n not in names]
-    if unknown:
-        raise InfluenceSimError(
-            f"data: {', '.join(unknown)} not among the data of '{targets.name}'; expected "
-            + one_of(names)
-        )
-    return [t for t in data if t.name in chosen]
-
-
 def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: bool) -> Calibration:
     """Run or resume each wave in turn; write the verdicts after each."""
     targets = load_targets(folder / TARGETS_FILE)
-    data = _data(targets, spec.data)
+    data = data_of(targets, spec.data)
     scenario_name = spec.scenario or targets.scenario
     observed = _observed(data, scenario_name)
     box = {path: (p.range[0], p.range[1]) for path, p in spec.parameters.items()}

@@ -170,16 +170,7 @@ def predict(
         InfluenceSimError: For a name in ``data`` that is not a datum of the file.
     """
     spec = targets if isinstance(targets, TargetFile) else load_targets(targets)
-    chosen = [t for t in spec.targets if t.observed is not None]
-    if data is not None:
-        names = [t.name for t in chosen]
-        unknown = [n for n in data if n not in names]
-        if unknown:
-            raise InfluenceSimError(
-                f"data: {', '.join(unknown)} not among the data of '{spec.name}'; expected "
-                + one_of(names)
-            )
-        chosen = [t for t in chosen if t.name in data]
+    chosen = data_of(spec, data)
     base = load_scenario(spec.scenario)
     seed = _seed(seed, spec, base)
     plain = run(base, replications=replications, seed=seed)
@@ -215,6 +206,29 @@ def predict(
             }
         )
     return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
+
+
+def data_of(targets: TargetFile, chosen: list[str] | None) -> list[Target]:
+    """A target file's data (targets with an observed value): those named, or all.
+
+    Raises:
+        InfluenceSimError: For a file without data, or a name that is not a datum of it.
+    """
+    data = [t for t in targets.targets if t.observed is not None]
+    if not data:
+        raise InfluenceSimError(
+            f"target file '{targets.name}' has no data (targets with 'observed') to match"
+        )
+    if chosen is None:
+        return data
+    names = [t.name for t in data]
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        raise InfluenceSimError(
+            f"data: {', '.join(unknown)} not among the data of '{targets.name}'; expected "
+            + one_of(names)
+        )
+    return [t for t in data if t.name in chosen]
 
 
 def _seed(seed: int | None, spec: TargetFile, base: Scenario) -> int:

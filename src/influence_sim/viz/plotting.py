@@ -333,6 +333,21 @@ def plot_regional(
     return ax
 
 
+def _figure_key(figure: Any, result: RunResult, events: bool, caption: str | None) -> None:
+    """Under a figure of panels: the key of the numbered shocks (once), then the caption."""
+    shocks = scheduled_shocks(result) if events else pd.DataFrame()
+    lines = [shock_key(shocks)] if len(shocks) else []
+    lines += [caption] if caption else []
+    if lines:
+        figure.supxlabel("\n".join(lines), fontsize="x-small", color="#333333", wrap=True)
+
+
+def _drop_keys(ax: Axes) -> None:
+    """Remove an Axes' own key of the shocks (a figure of panels shows one for all)."""
+    for text in [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]:
+        text.remove()
+
+
 def plot_unrest_grid(
     result: RunResult, *, events: bool = True, fig: Any = None, caption: str | None = None
 ) -> Any:
@@ -358,16 +373,11 @@ def plot_unrest_grid(
         _draw(ax, part, "#555555", "unrest")
         if events:
             mark_events(ax, result, key)
-            for text in [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]:
-                text.remove()
+            _drop_keys(ax)
         ax.set(title=f"{result.scenario.states[key].title}: unrest", ylim=(0, top))
         ax.set_ylabel("share active (0-1)")
         _dates(ax)
-    shocks = scheduled_shocks(result) if events else pd.DataFrame()
-    lines = [shock_key(shocks)] if len(shocks) else []
-    lines += [caption] if caption else []
-    if lines:
-        figure.supxlabel("\n".join(lines), fontsize="x-small", color="#333333", wrap=True)
+    _figure_key(figure, result, events, caption)
     return figure
 
 
@@ -513,12 +523,7 @@ def plot_alignment_grid(
             handles, labels = ax.get_legend_handles_labels()
         if legend is not None:
             legend.remove()  # one legend for the figure, beside the panels
-        for text in [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]:
-            text.remove()  # one key for the figure, not one per panel
+        _drop_keys(ax)
     figure.legend(handles, labels, loc="outside right upper", fontsize="small", frameon=False)
-    shocks = scheduled_shocks(result) if events else pd.DataFrame()
-    lines = [shock_key(shocks)] if len(shocks) else []
-    lines += [caption] if caption else []
-    if lines:
-        figure.supxlabel("\n".join(lines), fontsize="x-small", color="#333333", wrap=True)
+    _figure_key(figure, result, events, caption)
     return figure
