@@ -568,3 +568,72 @@ def test_bad_levels_get_clear_messages(tmp_path, capsys, values, sampler, messag
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr()
     assert message in err.out + err.err
+
+
+def test_scenarios_as_a_factor_crossed_and_paired(tmp_path, capsys):
+    """base: [A, B] crosses the scenarios with the design; a pair's runs share noise."""
+    from influence_sim.experiments.sampling import BASE, PAIR
+    from influence_sim.experiments.sweep import resume_sweep
+
+    twin = tmp_path / "twin.yaml"  # the same world under another name
+    twin.write_text((SCENARIOS / "kazakhstan-2022.yaml").read_text().replace(
+        "name: kazakhstan-2022", "name: twin", 1))  # fmt: skip
+    spec = {
+        "name": "bases",
+        "title": "Scenarios as a factor",
+        "base": ["kazakhstan-2022", "twin.yaml", "no-csto-response"],
+        "parameters": {"powers.russia.security_capacity": [0.4, 1.0]},
+        "sampler": {"method": "lhs", "n": 3},
+        "replications": 2,
+        "seed": 3,
+        "record": {"metrics": ["final_alignment.kazakhstan.russia"]},
+        "analysis": {"metric": "final_alignment.kazakhstan.russia"},
+    }
+    path = tmp_path / "bases.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["sweep", str(path), "--out", str(tmp_path), "--quiet", "--workers", "1"]) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[0])
+    result = SweepResult.load(folder)
+    assert (
+        result.points[BASE].tolist()
+        == ["kazakhstan-2022"] * 3 + ["twin"] * 3 + ["no-csto-response"] * 3
+    )
+    assert result.points[PAIR].tolist() == [0, 1, 2] * 3
+    runs = result.metrics.sort_values([BASE, PAIR, "replication"])
+    metric = "final_alignment.kazakhstan.russia"
+    same = runs[runs[BASE] == "kazakhstan-2022"][metric].tolist()
+    assert runs[runs[BASE] == "twin"][metric].tolist() == same, "common random numbers"
+    assert main(["analyze", str(folder)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "base = twin minus kazakhstan-2022 (paired by seed over 6 runs): median +0.0000" in printed
+    )
+    assert "base = no-csto-response minus kazakhstan-2022" in printed
+    levels = pd.read_csv(folder / "analysis" / metric / "levels.csv").set_index("level")
+    assert levels.loc["no-csto-response", "median"] < -0.05
+    assert resume_sweep(folder).metrics.equals(result.metrics), "the folder resumes"
+
+
+@pytest.mark.parametrize(
+    ("base", "sampler", "message"),
+    [
+        (["kazakhstan-2022", "kazakhstan-2022"], {"method": "lhs", "n": 2}, "distinct names"),
+        (["kazakhstan-2022", "no-csto-response"], {"method": "sobol", "n": 8}, "one base"),
+        (["kazakhstan-2022", "kazakstan-2022"], {"method": "lhs", "n": 2}, "not valid"),
+    ],
+)
+def test_bad_base_factors_get_clear_messages(tmp_path, capsys, base, sampler, message):
+    spec = {
+        "name": "bad",
+        "title": "Bad bases",
+        "base": base,
+        "parameters": {"powers.russia.security_capacity": [0.2, 1.0]},
+        "sampler": sampler,
+        "replications": 1,
+        "seed": 1,
+    }
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr()
+    assert message in err.out + err.err

@@ -128,7 +128,7 @@ def _sweep(path: Path, manifest: dict[str, Any]) -> str:
     spec = result.spec
     rows = [
         ("title", spec.title),
-        ("base", spec.base),
+        ("base", ", ".join(spec.bases)),
         ("parameters", ", ".join(spec.parameters)),
         ("sampler", f"{spec.sampler.method} ({manifest.get('points')} points)"),
         ("runs", f"{result.n_runs} ({result.failed} failed)"),

@@ -75,6 +75,9 @@ class ChunkTask:
             their levels share their noise.
         common_noise: Runs draw with the key ``(replication,)`` (the sweep's
             ``noise: common``), as replication r of a run does.
+        bases: The base factor's scenarios as YAML, by label (a sweep over several
+            bases; each is its own calibrated world).
+        point_bases: Each touched point's base label, with ``bases``.
     """
 
     folder: str
@@ -95,6 +98,8 @@ class ChunkTask:
     posterior: bool = False
     pairs: dict[int, int] | None = None
     common_noise: bool = False
+    bases: dict[str, str] | None = None
+    point_bases: dict[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,8 +185,18 @@ def _compile_units(
     """
     from influence_sim.format.loading import override_text, resolve_scenario
 
-    base = base_of(task.base, task.reference)
-    calibrated = compile_scenario(base.reference)
+    worlds: dict[str | None, tuple[Scenario, Compiled]] = {}
+
+    def world(label: str | None) -> tuple[Scenario, Compiled]:
+        """A base and its calibrated world, compiled once per chunk."""
+        if label not in worlds:
+            if label is None or task.bases is None:
+                scenario = base_of(task.base, task.reference)
+            else:
+                scenario = parse_scenario(task.bases[label], source=f"bases/{label}.yaml")
+            worlds[label] = (scenario, compile_scenario(scenario.reference))
+        return worlds[label]
+
     posterior = None
     if task.posterior:
         from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
@@ -195,7 +210,9 @@ def _compile_units(
         if posterior is not None and particle is not None:
             drawn = posterior.overrides(particle).items()
             overrides += [override_text(p, v) for p, v in drawn]
+        label = None if task.point_bases is None else task.point_bases[point]
         try:
+            base, calibrated = world(label)
             compiled[unit] = compile_scenario(resolve_scenario(base, overrides), calibrated)
         except (ScenarioError, InfluenceSimError) as exc:
             status[unit] = "invalid parameters: " + str(exc).replace("\n", "; ")

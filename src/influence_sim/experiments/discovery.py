@@ -88,6 +88,8 @@ def discover(
     condition = condition or _default_condition(result)
     cases = _evaluate(metrics, condition)
     parameters = list(result.spec.parameters)
+    if "base" in metrics:  # the base scenario is a factor too
+        parameters = ["base", *parameters]
     x = metrics[parameters].copy()
     for path in parameters:
         if x[path].dtype == object or isinstance(x[path].dtype, pd.StringDtype):

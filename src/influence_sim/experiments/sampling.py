@@ -20,6 +20,7 @@ from influence_sim.format.sweepspec import (
     RangeParameter,
     SweepSpec,
     ValuesParameter,
+    base_label,
     categorical_paths,
 )
 
@@ -66,6 +67,8 @@ def _seed(spec: SweepSpec) -> int:
     return int(np.random.SeedSequence(spec.seed, spawn_key=(SAMPLING_KEY,)).generate_state(1)[0])
 
 
+BASE = "base"
+"""The column of a point's base scenario, when the sweep has several."""
 PAIR = "pair"
 """The column of a point's pair: the points that differ only in levels share it (and noise)."""
 
@@ -78,23 +81,30 @@ def sample(spec: SweepSpec) -> pd.DataFrame:
     that design's rows: the points of a pair differ only in their levels, and their runs
     share their noise (``SeedSequence(seed, spawn_key=(pair, replication))``).
     """
-    levels = categorical_paths(spec)
+    levels = {p: list(spec.parameters[p].values) for p in categorical_paths(spec)}  # type: ignore[union-attr]
+    if isinstance(spec.base, list):  # the base scenarios: a factor like a switch
+        levels = {BASE: [base_label(b) for b in spec.base], **levels}
     if levels and spec.sampler.method != "list":
         return _crossed(spec, levels)
     frame = pd.DataFrame(_design(spec, list(spec.parameters)), columns=list(spec.parameters))
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     if levels:  # a list: points with the same other values are a pair
         others = [p for p in spec.parameters if p not in levels]
+        if BASE in levels:  # every listed point on every base
+            frame = pd.concat(
+                [frame.assign(**{BASE: label}) for label in levels[BASE]], ignore_index=True
+            )
+            frame["point"] = np.arange(len(frame), dtype=np.int64)
         keys = frame[others].apply(tuple, axis=1) if others else pd.Series([()] * len(frame))
         frame[PAIR] = pd.factorize(keys)[0].astype(np.int64)
     return frame
 
 
-def _crossed(spec: SweepSpec, levels: list[str]) -> pd.DataFrame:
+def _crossed(spec: SweepSpec, levels: dict[str, list[Any]]) -> pd.DataFrame:
     """Every combination of levels crossed with one design over the other parameters."""
     others = [p for p in spec.parameters if p not in levels]
     design = _design(spec, others) if others else np.empty((1, 0))
-    combos = list(itertools.product(*(spec.parameters[p].values for p in levels)))  # type: ignore[union-attr]
+    combos = list(itertools.product(*levels.values()))
     rows: list[dict[str, Any]] = []
     for combo in combos:
         for pair, values in enumerate(design):
@@ -102,7 +112,8 @@ def _crossed(spec: SweepSpec, levels: list[str]) -> pd.DataFrame:
             row.update(zip(levels, combo, strict=True))
             row[PAIR] = pair
             rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*spec.parameters, PAIR])
+    columns = [*([BASE] if BASE in levels else []), *spec.parameters, PAIR]
+    frame = pd.DataFrame(rows, columns=columns)
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     frame[PAIR] = frame[PAIR].astype(np.int64)
     return frame

@@ -16,7 +16,7 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.sampling import problem
 from influence_sim.experiments.sweep import SweepResult
-from influence_sim.format.sweepspec import categorical_paths
+from influence_sim.format.sweepspec import ValuesParameter, categorical_paths
 
 
 def outcome(result: SweepResult, metric: str | None = None) -> str:
@@ -149,19 +149,29 @@ def level_differences(result: SweepResult, metric: str) -> pd.DataFrame | None:
     parameter and level: the number of paired runs, the median difference and its 10th
     and 90th percentiles, and both levels' medians; None when the sweep has no levels.
     """
-    from influence_sim.experiments.sampling import PAIR
+    from influence_sim.experiments.sampling import BASE, PAIR
+    from influence_sim.format.sweepspec import base_label
 
-    switches = categorical_paths(result.spec)
+    spec = result.spec
+    values: dict[str, list[Any]] = {
+        p: list(v.values)
+        for p in categorical_paths(spec)
+        if isinstance(v := spec.parameters[p], ValuesParameter)
+    }
+    if isinstance(spec.base, list):
+        values = {BASE: [base_label(b) for b in spec.base], **values}
+    switches = list(values)
     if not switches:
         return None
     runs = result.metrics
-    if PAIR not in runs:
-        runs = runs.merge(result.points[["point", PAIR]], on="point")
+    for column in (PAIR, BASE):
+        if column not in runs and column in result.points:
+            runs = runs.merge(result.points[["point", column]], on="point")
     rows = []
     for path in switches:
         others = [p for p in switches if p != path]
         keys = [PAIR, "replication", *others]
-        levels = list(result.spec.parameters[path].values)  # type: ignore[union-attr]
+        levels = values[path]
         reference = runs[runs[path] == levels[0]].set_index(keys)[metric]
         for level in levels[1:]:
             mine = runs[runs[path] == level].set_index(keys)[metric]

@@ -52,9 +52,10 @@ from influence_sim.experiments.folder import (
     write_json,
     writer_lock,
 )
-from influence_sim.experiments.sampling import PAIR, sample
+from influence_sim.experiments.sampling import BASE, PAIR, sample
 from influence_sim.experiments.size import MAX_POINTS, check_sweep_size, count_points
 from influence_sim.experiments.sweepresult import (
+    BASES_DIR,
     REFERENCE_FILE,
     TARGETS_FILE,
     SweepResult,
@@ -70,6 +71,7 @@ from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepfile import load_sweep
 from influence_sim.format.sweepspec import (
     SweepSpec,
+    base_label,
 )
 from influence_sim.format.targets import target_text
 from influence_sim.results.posterior import INFO_FILE, PARTICLES_FILE, POSTERIOR_DIR, Posterior
@@ -140,7 +142,7 @@ def run_sweep(
     if isinstance(source, tuple):
         spec, base = source
     elif isinstance(source, SweepSpec):
-        spec, base = source, load_scenario(find_scenario(source.base))
+        spec, base = source, load_scenario(find_scenario(source.bases[0]))
     else:
         spec, base = load_sweep(source)
     check_sweep_size(spec)
@@ -214,6 +216,13 @@ def _finish(
     return SweepResult.load(folder, verify=False)
 
 
+def _other_bases(spec: SweepSpec) -> dict[str, Scenario]:
+    """The scenarios of the base factor by label (none for a sweep of one base)."""
+    if not isinstance(spec.base, list):
+        return {}
+    return {base_label(b): load_scenario(find_scenario(b)) for b in spec.base}
+
+
 def _posterior(spec: SweepSpec) -> Posterior:
     """The sweep's posterior, refused if it draws a parameter the sweep sets too.
 
@@ -243,7 +252,8 @@ def _create(
 ) -> tuple[Path, dict[str, Any]]:
     """The sweep folder with its set-up files, appearing whole or not at all."""
     points = sample(spec)
-    digest_text = spec_hash(spec, base)
+    others = {label: dump_scenario(other) for label, other in _other_bases(spec).items()}
+    digest_text = spec_hash(spec, base, others)
     folder = out / folder_name(spec.name, now(), digest_text)
     if out.exists() and not out.is_dir():
         raise InfluenceSimError(f"{out}: is a file; --out needs a folder")
@@ -269,6 +279,9 @@ def _create(
     }
     with whole_folder(folder) as temporary:
         (temporary / "base-scenario.yaml").write_text(dump_scenario(base))
+        for label, text in others.items():  # the base factor's scenarios
+            (temporary / BASES_DIR).mkdir(exist_ok=True)
+            (temporary / BASES_DIR / f"{label}.yaml").write_text(text)
         if base.is_departure:  # a base made by overrides keeps the world it departs from
             (temporary / REFERENCE_FILE).write_text(dump_scenario(base.reference))
         (temporary / "spec.yaml").write_text(
@@ -327,12 +340,18 @@ def _execute(
     reference_file = folder / REFERENCE_FILE
     reference_text = reference_file.read_text() if reference_file.is_file() else None
     base_text = (folder / "base-scenario.yaml").read_text()
+    bases = {path.stem: path.read_text() for path in sorted((folder / BASES_DIR).glob("*.yaml"))}
     targets_file = folder / TARGETS_FILE
     targets_text = targets_file.read_text() if targets_file.is_file() else None
     meta = json.dumps({k: manifest[k] for k in ("name", "spec_sha256", "seed", "versions")})
     paths = tuple(spec.parameters)
     points = pd.read_parquet(folder / "points.parquet")
     grid = points[list(paths)].to_numpy(dtype=object)  # row i is point i
+    point_bases = (
+        {int(p): str(b) for p, b in zip(points["point"], points[BASE], strict=True)}
+        if BASE in points
+        else None
+    )
     pairs = (
         {int(p): int(q) for p, q in zip(points["point"], points[PAIR], strict=True)}
         if PAIR in points
@@ -363,6 +382,8 @@ def _execute(
             (folder / POSTERIOR_DIR / INFO_FILE).is_file(),
             None if pairs is None else {p: pairs[p] for p in touched},
             spec.noise == "common",
+            bases or None,
+            None if point_bases is None else {p: point_bases[p] for p in touched},
         )
 
     pending = set(todo)

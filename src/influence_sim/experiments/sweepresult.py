@@ -37,13 +37,27 @@ TARGETS_FILE = "targets.yaml"
 """The world a sweep's base departs from, when the base was made by overrides."""
 
 
-def spec_hash(spec: SweepSpec, base: Scenario) -> str:
-    """A hash of what determines the results: the spec and the resolved base."""
+def spec_hash(spec: SweepSpec, base: Scenario, bases: Mapping[str, str] | None = None) -> str:
+    """A hash of what determines the results: the spec and the resolved base(s).
+
+    ``bases``: the base factor's scenarios as YAML by label (a sweep over several).
+    """
     text = json.dumps(spec.model_dump(mode="json", exclude={"executor"}), sort_keys=True)
     text += scenario_hash(base)
     if base.is_departure:
         text += "reference:" + scenario_hash(base.reference)
+    for label, yaml_text in sorted((bases or {}).items()):
+        text += f"base:{label}:" + hashlib.sha256(yaml_text.encode()).hexdigest()
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+BASES_DIR = "bases"
+"""A sweep folder's base scenarios, one file per level of the base factor."""
+
+
+def read_bases(folder: Path) -> dict[str, str]:
+    """A sweep folder's base factor: each scenario's YAML by label (none for one base)."""
+    return {p.stem: p.read_text() for p in sorted((folder / BASES_DIR).glob("*.yaml"))}
 
 
 class SweepResult:
@@ -238,7 +252,7 @@ def check_spec_hash(folder: Path, manifest: dict[str, Any], spec: SweepSpec) -> 
     Raises:
         InfluenceSimError: If they do not (the spec or the base was edited).
     """
-    if spec_hash(spec, read_base(folder)) != manifest.get("spec_sha256"):
+    if spec_hash(spec, read_base(folder), read_bases(folder)) != manifest.get("spec_sha256"):
         raise InfluenceSimError(
             f"{folder / 'spec.yaml'}: edited since the sweep started (the spec and base hash "
             "to another value than the manifest's spec_sha256); a sweep's spec cannot change "

@@ -39,18 +39,33 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
         spec = _with_targets(spec, file, display, marks)
     if spec.posterior is not None and (file.parent / spec.posterior).is_dir():
         spec = spec.model_copy(update={"posterior": str((file.parent / spec.posterior).resolve())})
-    base_file = file.parent / spec.base
     where = marks.get(("base",))
-    try:
-        base_path = base_file if base_file.is_file() else find_scenario(spec.base)
-        base = load_scenario(base_path)
-        load_scenario(base_path, spec.overrides)
-    except InfluenceSimError as exc:
-        first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
-        line = where.line if where else None
-        raise ScenarioError(
-            [Problem(f"the base scenario is not valid: {first}", display, line, path="base")]
-        ) from None
+    line = where.line if where else None
+    bases: list[Scenario] = []
+    resolved: list[str] = []
+    for given in spec.bases:
+        base_file = file.parent / given
+        try:
+            base_path = base_file if base_file.is_file() else find_scenario(given)
+            bases.append(load_scenario(base_path))
+            load_scenario(base_path, spec.overrides)
+        except InfluenceSimError as exc:
+            first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
+            raise ScenarioError(
+                [Problem(f"the base scenario is not valid: {first}", display, line, path="base")]
+            ) from None
+        resolved.append(str(Path(base_path).resolve()) if base_file.is_file() else given)
+    if isinstance(spec.base, list):  # files beside the sweep file, made absolute
+        spec = spec.model_copy(update={"base": resolved})
+    base = bases[0]
+    problems = [p for b in bases for p in _probe_parameters(spec, b, display, marks)]
+    if problems:
+        raise ScenarioError(problems)
+    return spec, base
+
+
+def _probe_parameters(spec: SweepSpec, base: Scenario, display: str, marks: Any) -> list[Problem]:
+    """Each parameter tried on a base at the ends of its range (or each of its values)."""
     problems = []
     for name, parameter in spec.parameters.items():
         for value in _probes(parameter):
@@ -68,9 +83,7 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
                     )
                 )
                 break
-    if problems:
-        raise ScenarioError(problems)
-    return spec, base
+    return problems
 
 
 def _probes(parameter: Any) -> list[Any]:

@@ -209,7 +209,11 @@ class SweepSpec(Spec):
     name: Name = Field(description="Short identifier, used in the sweep folder's name.")
     title: str = Field(description="One-line title.")
     description: str = Field("", description="What the sweep asks.")
-    base: str = Field(description="The base scenario: a file relative to this one, or a name.")
+    base: str | list[str] = Field(
+        description="The base scenario: a file relative to this one, or a name; or a list "
+        "of two or more, a factor crossed with the design like a switch's levels (column "
+        "'base' of the points), its runs paired by seed across the scenarios."
+    )
     overrides: list[str] = Field(
         default_factory=list, description="path=value overrides applied to the base first."
     )
@@ -250,6 +254,26 @@ class SweepSpec(Spec):
     executor: Executor = Field(default_factory=Executor, description="Execution defaults.")
     analysis: Analysis = Field(default_factory=Analysis, description="Analysis defaults.")
 
+    @property
+    def bases(self) -> list[str]:
+        """The base scenarios as written: one, or the levels of the ``base`` factor."""
+        return list(self.base) if isinstance(self.base, list) else [self.base]
+
+    @model_validator(mode="after")
+    def _distinct_bases(self) -> Self:
+        if isinstance(self.base, list):
+            labels = [base_label(b) for b in self.base]
+            if len(self.base) < 2 or len(set(labels)) != len(labels):
+                raise ValueError(
+                    "a list of bases needs two or more scenarios with distinct names, found "
+                    f"{self.base}"
+                )
+            if self.sampler.method in ("sobol", "morris"):
+                raise ValueError(
+                    f"the {self.sampler.method} sampler takes one base (run a sweep per base)"
+                )
+        return self
+
     @model_validator(mode="after")
     def _fits_sampler(self) -> Self:
         method = self.sampler.method
@@ -284,3 +308,9 @@ def categorical_paths(spec: SweepSpec) -> list[str]:
         for path, parameter in spec.parameters.items()
         if isinstance(parameter, ValuesParameter) and parameter.categorical
     ]
+
+
+def base_label(base: str) -> str:
+    """A base scenario's label in the ``base`` column: its file's stem, or its name."""
+    name = base.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.removesuffix(".yaml").removesuffix(".yml")
