@@ -65,9 +65,17 @@ def _check_file(name: str, overrides: list[str]) -> str:
                 "--set applies to scenarios; a sweep's fixed changes go in its 'overrides'"
             )
         spec, base = load_sweep(name)
+        from influence_sim.format.sweepspec import base_label
+
+        over = (
+            "the scenarios " + ", ".join(base_label(b) for b in spec.base)
+            if isinstance(spec.base, list)
+            else base.name
+        )
+        n = len(spec.parameters)
         return (
-            f"a sweep of {len(spec.parameters)} parameters ({spec.sampler.method} sampler, "
-            f"{spec.replications} replications) over {base.name}"
+            f"a sweep of {n} parameter{'s' if n != 1 else ''} ({spec.sampler.method} sampler, "
+            f"{spec.replications} replications) over {over}"
         )
     scenario = load_scenario(find_scenario(name), overrides)
     t = scenario.timeline
