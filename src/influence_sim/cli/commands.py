@@ -52,7 +52,7 @@ def _check_file(name: str, overrides: list[str]) -> str:
         data = sum(t.observed is not None for t in targets.targets)
         return (
             f"{len(targets.targets)} targets for {targets.scenario} "
-            f"({len(targets.targets) - data} patterns, {data} data)"
+            f"({_count(len(targets.targets) - data, 'pattern')}, {data} data)"
         )
     if kind == "calibration":
         calibration, _ = load_calibration(name)
@@ -444,6 +444,11 @@ def _schema(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 pattern``, ``2 patterns``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 HANDLERS: dict[str, Command] = {
