@@ -17,6 +17,7 @@ Writes ``analysis/discover-<slug>/``: ``trajectory.csv`` (every box of the peel)
 
 from __future__ import annotations
 
+import inspect
 import re
 import warnings
 from dataclasses import dataclass
@@ -102,7 +103,10 @@ def discover(
         )
     with warnings.catch_warnings():  # EMA Workbench's own deprecations (pandas 3) are not ours
         warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
-        found = prim.Prim(x, y, threshold=PEEL_THRESHOLD).find_box()
+        # EMA Workbench 2.5 stops peeling at a density threshold; 3 peels to its mass_min
+        accepts = "threshold" in inspect.signature(prim.Prim).parameters
+        options = {"threshold": PEEL_THRESHOLD} if accepts else {}
+        found = prim.Prim(x, y, **options).find_box()
     trajectory = found.peeling_trajectory.copy()
     eligible = trajectory[trajectory["coverage"] >= min_coverage]
     chosen = int(eligible["density"].idxmax()) if len(eligible) else 0

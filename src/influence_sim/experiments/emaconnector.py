@@ -3,7 +3,8 @@
 ``ema_model(scenario, uncertainties=..., levers=..., outcomes=...)`` builds an EMA
 Workbench ``Model`` whose uncertainties and levers are the scenario's parameters
 (dotted paths, as with ``--set``: a ``(low, high)`` range is a ``RealParameter``, a list
-of words a ``CategoricalParameter``) and whose outcomes are summary metrics, each the
+of words a ``CategoricalParameter``; in EMA's tables each is named by its path as an
+identifier, ``powers_russia_security_capacity``) and whose outcomes are summary metrics, each the
 median over the replications. EMA's own evaluators call its function once per
 experiment (a ``run`` of the scenario with the experiment's values as overrides);
 ``BatchEvaluator`` instead runs all the experiments of ``perform_experiments`` as one
@@ -26,9 +27,10 @@ Needs the ``discovery`` extra (``pip install 'influence-sim[discovery]'``).
 
 from __future__ import annotations
 
+import re
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +107,7 @@ def ema_model(
     model = Model(name, function=function)
     model.uncertainties = [_parameter(p, v) for p, v in uncertainties.items()]
     model.levers = [_parameter(p, v) for p, v in (levers or {}).items()]
-    model.outcomes = [ScalarOutcome(o) for o in outcomes]
+    model.outcomes = [ScalarOutcome(identifier(o), variable_name=o) for o in outcomes]
     model.influence_sim = {  # what the batch evaluator needs to run the same experiments
         "scenario": base,
         "replications": replications,
@@ -142,15 +144,20 @@ class BatchEvaluator(BaseEvaluator):
     def finalize(self) -> None:
         """Nothing to stop."""
 
-    def evaluate_experiments(
-        self,
-        scenarios: Any,
-        policies: Any,
-        callback: Callable[..., Any],
-        combine: str = "factorial",
-    ) -> None:
-        """Run every experiment in one sweep; report each one's outcomes to ``callback``."""
-        experiments = list(experiment_generator(scenarios, self._msis, policies, combine=combine))
+    def evaluate_experiments(self, *args: Any, **kwargs: Any) -> None:
+        """Run every experiment in one sweep; report each one's outcomes to the callback.
+
+        EMA Workbench 3 passes the experiments and the callback; 2.5 passes the
+        scenarios, the policies, the callback and how to combine them.
+        """
+        if len(args) >= 2 and callable(args[1]):  # EMA Workbench 3: experiments made
+            experiments, callback = list(args[0]), args[1]
+        else:  # EMA Workbench 2.5
+            scenarios, policies, callback = args[:3]
+            combine = args[3] if len(args) > 3 else kwargs.get("combine", "factorial")
+            experiments = list(
+                experiment_generator(scenarios, self._msis, policies, combine=combine)
+            )
         by_model: dict[str, list[Any]] = {}
         for experiment in experiments:
             by_model.setdefault(experiment.model_name, []).append(experiment)
@@ -169,8 +176,12 @@ class BatchEvaluator(BaseEvaluator):
             raise InfluenceSimError(
                 f"model '{model.name}' was not made by influence_sim.ema.ema_model"
             )
-        names = [p.name for p in [*model.uncertainties, *model.levers]]
-        points = [_plain({n: {**e.scenario, **e.policy}[n] for n in names}) for e in experiments]
+        paths = {p.name: p.variable_name[0] for p in [*model.uncertainties, *model.levers]}
+        points = [
+            _plain({path: {**e.scenario, **e.policy}[name] for name, path in paths.items()})
+            for e in experiments
+        ]
+        names = list(paths.values())
         spec = SweepSpec.model_validate(
             {
                 "name": "ema",
@@ -191,7 +202,8 @@ class BatchEvaluator(BaseEvaluator):
             )
             medians = result.metrics.groupby("point")[info["outcomes"]].median()
         return [
-            {o: float(medians.loc[i, o]) for o in info["outcomes"]} for i in range(len(experiments))
+            {identifier(o): float(medians.loc[i, o]) for o in info["outcomes"]}
+            for i in range(len(experiments))
         ]
 
 
@@ -201,15 +213,25 @@ def _scenario_path(scenario: str) -> Any:
     return find_scenario(scenario)
 
 
+def identifier(path: str) -> str:
+    """A parameter's name in EMA's tables: its path as a Python identifier.
+
+    EMA Workbench 3 wants identifiers (``powers_russia_security_capacity``); the path
+    itself is the parameter's ``variable_name``, what the model is called with.
+    """
+    return re.sub(r"\W", "_", path)
+
+
 def _parameter(path: str, values: Any) -> Any:
+    name = identifier(path)
     if (
         isinstance(values, tuple)
         and len(values) == 2
         and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     ):
-        return RealParameter(path, float(values[0]), float(values[1]))
+        return RealParameter(name, float(values[0]), float(values[1]), variable_name=path)
     if isinstance(values, Sequence) and not isinstance(values, str) and values:
-        return CategoricalParameter(path, list(values))
+        return CategoricalParameter(name, list(values), variable_name=path)
     raise InfluenceSimError(
         f"{path}: expected a (low, high) range or a list of levels, found {values!r}"
     )
