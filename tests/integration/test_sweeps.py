@@ -637,3 +637,25 @@ def test_bad_base_factors_get_clear_messages(tmp_path, capsys, base, sampler, me
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr()
     assert message in err.out + err.err
+
+
+def test_a_list_with_levels_pairs_its_points_and_keeps_numbers_numeric():
+    from influence_sim.experiments.sampling import PAIR
+    from influence_sim.format.sweepspec import SweepSpec
+
+    path, capacity = "alliances.csto.responds", "powers.russia.security_capacity"
+    points = [{path: level, capacity: value} for value in (0.3, 0.7) for level in ("auto", "never")]
+    spec = SweepSpec.model_validate(
+        {
+            "name": "listed",
+            "title": "Listed levels",
+            "base": "kazakhstan-2022",
+            "parameters": {path: {"values": ["auto", "never"]}, capacity: [0.1, 1.0]},
+            "sampler": {"method": "list", "points": points},
+            "replications": 1,
+            "seed": 1,
+        }
+    )
+    frame = sample(spec)
+    assert frame[PAIR].tolist() == [0, 0, 1, 1], "the same capacity, another level: a pair"
+    assert frame[capacity].dtype == float

@@ -87,6 +87,9 @@ def sample(spec: SweepSpec) -> pd.DataFrame:
     if levels and spec.sampler.method != "list":
         return _crossed(spec, levels)
     frame = pd.DataFrame(_design(spec, list(spec.parameters)), columns=list(spec.parameters))
+    for path in spec.parameters:  # numbers stay numbers beside the words of levels
+        if path not in levels:
+            frame[path] = frame[path].astype(float)
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     if levels:  # a list: points with the same other values are a pair
         others = [p for p in spec.parameters if p not in levels]
