@@ -168,7 +168,7 @@ def test_a_difference_gets_a_diverging_map_centred_on_zero(grid_sweep):
 def test_analyze_takes_several_folders(grid_sweep, tmp_path, capsys):
     second = run_sweep(
         (grid_sweep.spec, load_scenario(SCENARIOS / "kazakhstan-2022.yaml")),
-        out=grid_sweep.folder.parent,
+        out=tmp_path,  # its own folder: two sweeps of one spec in one second share a name
         workers=1,
     )
     assert main(["analyze", str(second.folder), str(grid_sweep.folder), "--format", "svg"]) == 0
