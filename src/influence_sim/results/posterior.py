@@ -5,9 +5,10 @@
 and ``posterior.json``, the provenance, written last, with the SHA-256 of the particles.
 A run or a sweep given that folder draws one particle per replication, by weight:
 replication ``r`` of a run with seed ``seed`` uses the uniform of
-``SeedSequence(seed, spawn_key=(PARTICLE_KEY, r))`` (a sweep's run ``(point, r)`` that of
-``(PARTICLE_KEY, point, r)``), so a replication's parameters, like its noise, do not
-depend on how many replications run, how they are split, or which driver runs them.
+``SeedSequence(seed, spawn_key=(PARTICLE_KEY, r))``, a sweep's run that of
+``(PARTICLE_KEY, *its noise key)`` (``(point, r)``, ``(pair, r)`` or ``(r,)``), so a
+replication's parameters, like its noise, do not depend on how many replications run,
+how they are split, or which driver runs them.
 """
 
 from __future__ import annotations
