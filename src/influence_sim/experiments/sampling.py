@@ -88,7 +88,8 @@ def sample(spec: SweepSpec) -> pd.DataFrame:
         return _crossed(spec, levels)
     frame = pd.DataFrame(_design(spec, list(spec.parameters)), columns=list(spec.parameters))
     for path in spec.parameters:  # numbers stay numbers beside the words of levels
-        if path not in levels:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in frame[path])
+        if path not in levels and numbers:
             frame[path] = frame[path].astype(float)
     frame.insert(0, "point", np.arange(len(frame), dtype=np.int64))
     if levels:  # a list: points with the same other values are a pair
