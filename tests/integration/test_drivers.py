@@ -13,7 +13,7 @@ from influence_sim.drivers.model import InfluenceModel
 from influence_sim.drivers.runner import run
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import run_ensemble
-from tests.conftest import BUNDLED, DATA
+from tests.conftest import BUNDLED, DATA, ROOT
 
 R = 3
 
@@ -134,3 +134,24 @@ def test_a_model_refuses_a_scenario_it_cannot_read():
         InfluenceSimError, match="expected a Scenario, a scenario file or a bundled name"
     ):
         InfluenceModel(scenario=object())
+
+
+def test_a_threshold_set_mid_run_counts_for_the_summary_on_both_drivers(tmp_path):
+    """A threshold set mid-run counts for the ensemble's summary as for Mesa's.
+
+    The ensemble's summary once read the unchanged copy of the parameters.
+    """
+    path = tmp_path / "threshold.yaml"
+    path.write_text(
+        "name: set-threshold\ntitle: The threshold lowered mid-run\n"
+        f"extends: {ROOT / 'scenarios' / 'kazakhstan-2022.yaml'}\n"
+        "shocks:\n  - type: set\n    path: states.kazakhstan.unrest_threshold\n"
+        "    value: 0.1\n    at: 2022-01-03\n    label: lowered\n    source: A test.\n"
+    )
+    ensemble = run(path, replications=3)
+    mesa = run(path, replications=3, driver="mesa")
+    for name, frame in ensemble.tables.items():
+        pd.testing.assert_frame_equal(frame, mesa.tables[name], obj=name)
+    as_written = run("kazakhstan-2022", replications=3)
+    calm = "steps_to_calm.kazakhstan"
+    assert (ensemble.summary[calm] > as_written.summary[calm]).all(), "calm is harder to reach"

@@ -90,7 +90,10 @@ def run(
     weights = None if batch is None else batch[0].weights.copy()  # each replication's
     try:
         if driver == "ensemble":
-            params, initial = batch or (compiled.params, replicate(compiled.initial, n))
+            # One set of parameters for the run and its summary: a ``set`` shock that
+            # changes a threshold mid-run changes it for both (as in the Mesa driver and
+            # in sweeps; the summary once read the unchanged copy).
+            params, initial = batch or (compiled.params.copy(), replicate(compiled.initial, n))
             summary = Summary(compiled, params, initial)
 
             def observe(done: int, state: State, events: StepEvents) -> None:
@@ -98,7 +101,12 @@ def run(
                 bar.update(n)
 
             trajectory = run_ensemble(
-                compiled, n, seed, record_every=every, observers=[observe], batch=batch
+                compiled,
+                n,
+                seed,
+                record_every=every,
+                observers=[observe],
+                batch=(params, initial),
             )
             summaries = summary.frame()
         else:
