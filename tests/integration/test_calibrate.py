@@ -108,7 +108,7 @@ def test_a_killed_calibration_resumes_to_the_same_waves_and_posterior(tmp_path):
 def test_abc_finds_the_truth_in_its_90_percent_interval(tmp_path):
     """Parameter recovery: the posterior from data simulated at 0.6 holds 0.6 in its 90%
     interval, narrower than the prior."""
-    from influence_sim.experiments.calibrate import weighted_quantile
+    from influence_sim.results.metrics import weighted_quantile
 
     spec = _synthetic(tmp_path, waves=2, points=24, abc={"particles": 100, "generations": 3})
     result = calibrate(spec, out=tmp_path / "out")
@@ -143,7 +143,7 @@ def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
     first = {name: waves[waves["wave"] == 1]["plausible"] for name, waves in found.items()}
     assert first["rouble-migrants"].all()
     assert 0.5 < first["trade-2021-2023"].mean() < 1.0
-    from influence_sim.experiments.calibrate import weighted_quantile
+    from influence_sim.results.metrics import weighted_quantile
 
     posterior = load_calibration_folder(folders["trade-2021-2023"]).posterior
     assert posterior is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -200,3 +201,16 @@ def test_the_run_as_an_xarray_cube_holds_every_table(result):
     assert float(cube["unrest"].sum()) == pytest.approx(states["unrest"].sum())
     assert cube["date"].sel(step=0).values == alignment.loc[alignment["step"] == 0, "date"].iloc[0]
     assert cube.attrs["seed"] == result.seed
+
+
+def test_run_csv_on_the_command_line_is_save_with_csv(tmp_path, capsys):
+    """--csv writes every table as CSV, as save(csv=True) does; without it, the small only."""
+    from influence_sim.cli.commands import main
+
+    argv = ["run", "kazakhstan-2022", "--replications", "4", "--seed", "9", "--quiet"]
+    assert main([*argv, "--no-plots", "--csv", "--out", str(tmp_path / "cli")]) == 0
+    folder = Path(capsys.readouterr().out.splitlines()[0])
+    api = run("kazakhstan-2022", replications=4, seed=9).save(tmp_path / "api", csv=True)
+    assert sorted(p.name for p in folder.glob("*.csv")) == sorted(p.name for p in api.glob("*.csv"))
+    for file in api.glob("*.csv"):
+        assert (folder / file.name).read_bytes() == file.read_bytes(), file.name

@@ -82,7 +82,7 @@ def render() -> str:
 
 def _calibrated() -> list[str]:
     """The section on the parameters the bundled calibrations fit: prior and posterior."""
-    from influence_sim.results.metrics import weighted_quantile
+    from influence_sim.results.metrics import weighted_interval
     from influence_sim.results.posterior import Posterior, bundled_posteriors
 
     if not bundled_posteriors():
@@ -105,9 +105,7 @@ def _calibrated() -> list[str]:
         info = posterior.info
         for j, path in enumerate(posterior.parameters):
             values = posterior.values[:, j]
-            low, mid, high = (
-                weighted_quantile(values, posterior.weights, q) for q in (0.05, 0.5, 0.95)
-            )
+            low, mid, high = weighted_interval(values, posterior.weights)
             prior = info["prior"][path]
             name = path.removeprefix("dynamics.")
             default = Dynamics.model_fields[name].default if name in Dynamics.model_fields else ""

@@ -147,21 +147,18 @@ def _run_commands(add: Add) -> None:
     sub.add_argument("base", metavar="A", help="the reference scenario")
     sub.add_argument("other", metavar="B", help="the scenario compared with it")
     _figure_options(sub)
-    sub.add_argument(
-        "--set-a",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="an override of A alone, after --set (repeatable)",
-    )
-    sub.add_argument(
-        "--set-b",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="an override of B alone, after --set (repeatable): compare kazakhstan-2022 "
-        "kazakhstan-2022 --set-b states.kazakhstan.opinion.china=0.4 changes one thing",
-    )
+    for side, example in (
+        ("a", ""),
+        ("b", ": compare kazakhstan-2022 kazakhstan-2022 --set-b "
+              "states.kazakhstan.opinion.china=0.4 changes one thing"),
+    ):  # fmt: skip
+        sub.add_argument(
+            f"--set-{side}",
+            action="append",
+            default=[],
+            metavar="PATH=VALUE",
+            help=f"an override of {side.upper()} alone, after --set (repeatable){example}",
+        )
     sub.add_argument("--state", help="the state compared (default: the one the shocks name)")
     _run_options(sub)
     sub = add(

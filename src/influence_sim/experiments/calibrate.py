@@ -48,7 +48,7 @@ from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
 from influence_sim.format.targets import Target, load_targets
-from influence_sim.results.metrics import weighted_quantile
+from influence_sim.results.metrics import weighted_interval
 from influence_sim.results.posterior import (
     GENERATIONS_FILE,
     INFO_FILE,
@@ -109,10 +109,7 @@ class Calibration:
                 out.append(f"{path}: {values.min():.4g} to {values.max():.4g}")
         if self.posterior is not None:
             for path in self.spec.parameters:
-                low, mid, high = (
-                    weighted_quantile(self.posterior[path], self.posterior["weight"], q)
-                    for q in (0.05, 0.5, 0.95)
-                )
+                low, mid, high = weighted_interval(self.posterior[path], self.posterior["weight"])
                 out.append(
                     f"posterior {path}: median {mid:.4g}, 90% interval {low:.4g} to {high:.4g}"
                 )

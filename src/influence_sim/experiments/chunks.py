@@ -121,9 +121,13 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls."""
     runs = np.arange(task.start, task.stop)
     points, reps = runs // task.replications, runs % task.replications
-    particles = _particles(task, points, reps)
+    posterior = _posterior(task)
+    particles = None
+    if posterior is not None:
+        keys_drawn = (_key(task, int(p), int(r)) for p, r in zip(points, reps, strict=True))
+        particles = posterior.draw(task.seed, keys_drawn)
     units, keys = _units(points, particles)
-    compiled, status = _compile_units(task, keys)
+    compiled, status = _compile_units(task, keys, posterior)
     metrics, series = _run_units(task, compiled, units, points, reps, status)
     runs_frame = pd.DataFrame(
         {
@@ -143,15 +147,13 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
 
 
-def _particles(task: ChunkTask, points: np.ndarray, reps: np.ndarray) -> np.ndarray | None:
-    """Each run's particle of the sweep's posterior (its copy in the folder), if it has one."""
+def _posterior(task: ChunkTask) -> Any:
+    """The sweep's posterior (its copy in the folder, checked once per chunk), if any."""
     if not task.posterior:
         return None
     from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
 
-    posterior = Posterior.load(Path(task.folder) / POSTERIOR_DIR)
-    keys = (_key(task, int(p), int(r)) for p, r in zip(points, reps, strict=True))
-    return posterior.draw(task.seed, keys)
+    return Posterior.load(Path(task.folder) / POSTERIOR_DIR)
 
 
 def _key(task: ChunkTask, point: int, replication: int) -> tuple[int, ...]:
@@ -176,7 +178,7 @@ def _units(
 
 
 def _compile_units(
-    task: ChunkTask, keys: dict[int, tuple[int, int | None]]
+    task: ChunkTask, keys: dict[int, tuple[int, int | None]], posterior: Any = None
 ) -> tuple[dict[int, Compiled], dict[int, str]]:
     """Each unit's scenario, compiled against the base as written; invalid ones' messages.
 
@@ -197,11 +199,6 @@ def _compile_units(
             worlds[label] = (scenario, compile_scenario(scenario.reference))
         return worlds[label]
 
-    posterior = None
-    if task.posterior:
-        from influence_sim.results.posterior import POSTERIOR_DIR, Posterior
-
-        posterior = Posterior.load(Path(task.folder) / POSTERIOR_DIR)
     compiled: dict[int, Compiled] = {}
     status: dict[int, str] = {}
     for unit, (point, particle) in keys.items():

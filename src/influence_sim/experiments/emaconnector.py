@@ -84,9 +84,10 @@ def ema_model(
         InfluenceSimError: For a bad scenario, path, range or outcome (checked now).
     """
     from influence_sim.drivers.runner import run
+    from influence_sim.format.bundled import find_scenario
     from influence_sim.format.loading import load_scenario, resolve_scenario
 
-    base = load_scenario(_scenario_path(scenario))
+    base = load_scenario(find_scenario(scenario))
     seed = base.seed if seed is None else seed
     probe = run(base, replications=1, seed=seed)
     unknown = [o for o in outcomes if o not in probe.tables["summary"].columns]
@@ -205,12 +206,6 @@ class BatchEvaluator(BaseEvaluator):
             {identifier(o): float(medians.loc[i, o]) for o in info["outcomes"]}
             for i in range(len(experiments))
         ]
-
-
-def _scenario_path(scenario: str) -> Any:
-    from influence_sim.format.bundled import find_scenario
-
-    return find_scenario(scenario)
 
 
 def identifier(path: str) -> str:

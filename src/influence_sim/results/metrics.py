@@ -38,6 +38,12 @@ def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
     return float(v[order][np.searchsorted(cumulative, q * cumulative[-1])])
 
 
+def weighted_interval(values: ArrayLike, weights: ArrayLike) -> tuple[float, float, float]:
+    """A weighted sample's 5th percentile, median and 95th percentile (a 90% interval)."""
+    low, mid, high = (weighted_quantile(values, weights, q) for q in (0.05, 0.5, 0.95))
+    return low, mid, high
+
+
 def overall_alignment(state: State) -> NDArray[np.float64]:
     """Overall alignment, ``(R, S, K)``: reliance weighted by the salience of security."""
     return alignment_of(state.reliance, state.salience)

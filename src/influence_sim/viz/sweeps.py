@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.results.metrics import weighted_quantile
+from influence_sim.results.metrics import weighted_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -330,7 +330,7 @@ def plot_posterior(
     for ax, path in zip(axes, parameters, strict=True):
         values = particles[path].to_numpy()
         ax.hist(values, bins=30, weights=weights, color="#2980b9", alpha=0.75)
-        low, mid, high = (weighted_quantile(values, weights, q) for q in (0.05, 0.5, 0.95))
+        low, mid, high = weighted_interval(values, weights)
         ax.axvline(mid, color="#000000", lw=1.2, label=f"median {mid:.3g}")
         for edge in (low, high):
             ax.axvline(edge, color="#555555", ls="--", lw=0.9)
