@@ -1,0 +1,539 @@
+"""Citizens on a lattice: Epstein's civil violence, batched, and bounded-confidence opinion.
+
+The population layer's machinery, independent of any scenario: ``B`` lattices (rows) at
+once, each a ``side x side`` torus holding at most one free agent per cell. Agents are
+arrays, not objects: a citizen ``i`` of row ``b`` has a cell ``pos[b, i]`` and
+attributes in rows of the same shape; the occupancy grid ``occ[b, cell]`` holds the
+index of the agent there (citizens ``0..N-1``, police ``N..N+M-1``) or -1.
+
+One tick follows Epstein (2002), "Modeling civil violence", PNAS 99 (suppl. 3), and the
+NetLogo Rebellion model's order: agents **move**, citizens **decide** (active when
+grievance minus risk aversion times the estimated arrest probability passes a
+threshold; the probability is ``1 - exp(-k * round(C / (A + 1)))`` with ``C`` police and
+``A`` other active citizens within vision), police **arrest** one active citizen within
+vision each, and jail terms count down. Departures from the NetLogo model, chosen so that
+every phase is a handful of whole-array operations (``docs/ODD.md``, "Population"):
+
+- Updates are synchronous within a phase: every citizen decides on the actives of the
+  tick before, every officer arrests on the decisions just made.
+- Moving: each tick the lattice is cut into pairs of cells (a random shift of the
+  torus, then ``x XOR mx``, ``y XOR my`` inside blocks of 8 cells, with
+  ``mx**2 + my**2 <= vision**2``), and a free agent whose partner cell is empty moves
+  there. Pairs never overlap, so two agents never claim one cell; about the share of
+  empty cells moves each tick (NetLogo moves nearly everyone). The side must be a
+  multiple of 8.
+- Arrests: an officer takes the active citizen of highest random priority within
+  vision, which is a uniform choice for each officer; two officers who pick the same
+  citizen arrest one (the lower-numbered officer moves to the citizen's cell).
+- A citizen released from jail goes back to the cell it was taken from when that cell
+  is empty (the lower-numbered of two taken from one cell first), and waits in jail a
+  tick longer when it is not.
+
+Vision is a disk of radius ``vision`` (NetLogo's ``in-radius``; 149 cells at 7).
+
+Random numbers are counter-based (:func:`bits`): a 64-bit key per row and step mixed
+with a counter for each draw, so a row's draws never depend on which rows share its batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+UInt = NDArray[np.uint64]
+Float = NDArray[np.float64]
+Int = NDArray[np.int32]
+Bool = NDArray[np.bool_]
+Grid = NDArray[Any]
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+BLOCK = 8
+"""Lattice sides are multiples of this (the movement pairs cells inside such blocks)."""
+
+# Streams: each tick's draws for one purpose use counters ``(stream << 40) + index``.
+MOVE, ARREST, OPINION_NOISE, OPINION_PAIR, SETUP = range(5)
+STREAMS = 8
+
+
+def mix(z: UInt) -> UInt:
+    """SplitMix64's finaliser, in place: a bijection of 64-bit words that scrambles every bit."""
+    z ^= z >> np.uint64(30)
+    z *= _M1
+    z ^= z >> np.uint64(27)
+    z *= _M2
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def key_of(noise: Float) -> UInt:
+    """A 64-bit key per row from one standard normal draw per row (its bits, mixed)."""
+    return mix(np.ascontiguousarray(noise, dtype=np.float64).view(np.uint64).copy())
+
+
+def bits(keys: UInt, stream: int, n: int) -> UInt:
+    """``n`` random 64-bit words per key, ``(len(keys), n)``: counter ``stream`` of each key.
+
+    Word ``i`` of stream ``s`` under key ``k`` is ``mix(k + ((s << 40) + i) * GOLDEN)``, the
+    SplitMix64 sequence from ``k``: the same whatever other keys are drawn with it.
+    """
+    counter = np.arange(n, dtype=np.uint64)
+    counter += np.uint64(stream) << np.uint64(40)
+    counter *= GOLDEN
+    z = keys[:, None] + counter[None, :]
+    return mix(z)
+
+
+def uniform(keys: UInt, stream: int, n: int) -> Float:
+    """Uniform draws in [0, 1), ``(len(keys), n)``, 53 bits each."""
+    z = bits(keys, stream, n)
+    z >>= np.uint64(11)
+    out = z.astype(np.float64)
+    out *= 2.0**-53
+    return out
+
+
+def below(words: UInt, n: int | NDArray[np.int64], shift: int = 32) -> NDArray[np.int64]:
+    """Integers in ``[0, n)`` from 32 bits of each word (``shift`` picks which 32).
+
+    Multiply-and-shift (Lemire): the bias is below ``n / 2**32``.
+    """
+    low = (words >> np.uint64(shift)) & np.uint64(0xFFFFFFFF)
+    return ((low * np.asarray(n, dtype=np.uint64)) >> np.uint64(32)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """A torus of ``side x side`` cells and a vision radius."""
+
+    side: int
+    vision: int
+
+    def __post_init__(self) -> None:
+        if self.side % BLOCK or self.side < BLOCK:
+            raise ValueError(f"a lattice side must be a multiple of {BLOCK}, not {self.side}")
+        if not 1 <= self.vision < self.side // 2:
+            raise ValueError(f"vision must be from 1 to {self.side // 2 - 1}, not {self.vision}")
+        if self.cells > 1 << 16:
+            raise ValueError(f"a lattice holds at most {1 << 16} cells (side 256)")
+
+    @property
+    def cells(self) -> int:
+        """Cells per lattice."""
+        return self.side * self.side
+
+    @cached_property
+    def widths(self) -> tuple[int, ...]:
+        """Half-width of the disk's row at each vertical offset ``-vision..vision``."""
+        v = self.vision
+        return tuple(int(np.floor(np.sqrt(v * v - dy * dy) + 1e-9)) for dy in range(-v, v + 1))
+
+    @cached_property
+    def in_vision(self) -> int:
+        """Cells within vision, the agent's own included (149 at vision 7)."""
+        return sum(2 * w + 1 for w in self.widths)
+
+    @cached_property
+    def pairings(self) -> NDArray[np.int64]:
+        """The ``(mx, my)`` masks a tick may pair cells with, ``(n, 2)``: within vision."""
+        out = [
+            (mx, my)
+            for mx in range(BLOCK)
+            for my in range(BLOCK)
+            if (mx or my) and mx * mx + my * my <= self.vision**2
+        ]
+        return np.array(out, dtype=np.int64)
+
+    def pad(self, grid: Grid) -> Grid:
+        """A ``(side + 2v, side + 2v, B)`` copy of ``(side, side, B)`` grids, wrapped round.
+
+        Grids keep the batch last: every slice then runs over whole batches, the
+        contiguous axis, which is many times faster than short rows of one lattice.
+        """
+        v, n = self.vision, self.side
+        out = np.empty((n + 2 * v, n + 2 * v, *grid.shape[2:]), dtype=grid.dtype)
+        out[v : v + n, v : v + n] = grid
+        out[:v, v : v + n] = grid[n - v :]
+        out[v + n :, v : v + n] = grid[:v]
+        out[:, :v] = out[:, n : n + v]
+        out[:, v + n :] = out[:, v : 2 * v]
+        return out
+
+    def _windows(self, padded: Grid, combine: np.ufunc) -> dict[int, Grid]:
+        """``combine`` over ``x-w..x+w`` of each padded row for each half-width ``w``.
+
+        Shaped ``(side + 2v, side, B)`` each, built from windows of 1, 2, 4, 8... cells.
+        ``combine`` is ``np.maximum`` (windows may overlap) or ``np.add`` (they may not).
+        """
+        v, n = self.vision, self.side
+        width = padded.shape[1]
+        spans = {1: padded}
+        size = 1
+        while 2 * size <= 2 * v + 1:
+            prev = spans[size]
+            spans[2 * size] = combine(prev[:, : width - 2 * size + 1], prev[:, size:])
+            size *= 2
+        out: dict[int, Grid] = {}
+        for w in sorted(set(self.widths)):
+            start, length = v - w, 2 * w + 1
+            top = 1 << (length.bit_length() - 1)
+            part = spans[top][:, start : start + n]
+            if combine is np.maximum:
+                if top < length:
+                    rest = start + length - top
+                    part = np.maximum(part, spans[top][:, rest : rest + n])
+            else:
+                done = top
+                while done < length:
+                    piece = 1 << ((length - done).bit_length() - 1)
+                    part = part + spans[piece][:, start + done : start + done + n]
+                    done += piece
+            out[w] = part
+        return out
+
+    def disk_sum(self, grid: NDArray[np.uint16]) -> NDArray[np.uint16]:
+        """Sum of each cell's disk of vision, ``(side, side, B)``, for small counts.
+
+        Each byte of a ``uint16`` may hold its own count (at most 255 in a disk), so two
+        counts travel in one pass.
+        """
+        v, n = self.vision, self.side
+        rows = self._windows(self.pad(grid), np.add)
+        out = np.zeros_like(grid)
+        for dy, w in zip(range(-v, v + 1), self.widths, strict=True):
+            out += rows[w][v + dy : v + dy + n]
+        return out
+
+    def row_max(self, grid: NDArray[np.uint32]) -> dict[int, Grid]:
+        """The maximum over ``x-w..x+w`` of the wrapped grid, for each half-width ``w``.
+
+        Shaped ``(side + 2v, side, B)``: rows still padded for the vertical step.
+        """
+        return self._windows(self.pad(grid), np.maximum)
+
+
+@dataclass
+class Crowd:
+    """Agents of ``B`` lattices: ``N`` citizens and ``M`` police officers per lattice.
+
+    Cells are numbered across the whole batch, batch last: row ``b``'s cell ``c`` is
+    ``c * B + b``, the layout of the grids (:meth:`Lattice.pad`), so that every lookup is
+    one gather; :meth:`local` gives the cells of each row.
+    """
+
+    pos: NDArray[np.int64]  # (B, N + M) cell of each agent (citizens first), batch-wide
+    occ: Int  # (cells, B) agent in each cell, -1 when empty
+    inside: Bool  # (B, N) in jail, or released and waiting for a cell
+    jail: NDArray[np.int16]  # (B, N) ticks of jail left
+    active: Bool  # (B, N)
+    hardship: Float  # (B, N) the citizen's own hardship, U(0, 1)
+    risk: Float  # (B, N) risk aversion, U(0, 1)
+    arrests: NDArray[np.int64]  # (B,) arrests in the last tick
+
+    @property
+    def citizens(self) -> int:
+        """Citizens per lattice."""
+        return int(self.hardship.shape[1])
+
+    @property
+    def rows(self) -> int:
+        """Lattices in the batch."""
+        return int(self.hardship.shape[0])
+
+    def local(self) -> Int:
+        """Each agent's cell within its own lattice, ``(B, N + M)``."""
+        return (self.pos // self.rows).astype(np.int32)
+
+    @classmethod
+    def of(cls, local: Int, cells: int, **rest: Grid) -> Crowd:
+        """A crowd from cells within each lattice (``local``); ``rest`` without ``occ``."""
+        b, agents = local.shape
+        pos = local.astype(np.int64) * b + np.arange(b, dtype=np.int64)[:, None]
+        occ = np.full(cells * b, -1, dtype=np.int32)
+        n = rest["hardship"].shape[1]
+        placed = np.ones((b, agents), dtype=bool)
+        placed[:, :n] = ~rest["inside"]
+        occ[pos[placed]] = np.broadcast_to(np.arange(agents, dtype=np.int32), (b, agents))[placed]
+        return cls(pos=pos, occ=occ.reshape(cells, b), **rest)
+
+
+def populate(lattice: Lattice, keys: UInt, citizens: int, police: int) -> Crowd:
+    """Scatter ``citizens`` and ``police`` at random over one lattice per key (no two in a cell).
+
+    Hardship and risk aversion are drawn from U(0, 1), as in Epstein (2002).
+    """
+    b, cells = len(keys), lattice.cells
+    agents = citizens + police
+    if agents > cells:
+        raise ValueError(f"{agents} agents do not fit in {cells} cells")
+    order = np.argsort(uniform(keys, SETUP, cells), axis=1, kind="stable")
+    draws = uniform(keys, SETUP + 1, 2 * citizens)
+    return Crowd.of(
+        order[:, :agents].astype(np.int32),
+        cells=cells,
+        inside=np.zeros((b, citizens), dtype=bool),
+        jail=np.zeros((b, citizens), dtype=np.int16),
+        active=np.zeros((b, citizens), dtype=bool),
+        hardship=np.ascontiguousarray(draws[:, :citizens]),
+        risk=np.ascontiguousarray(draws[:, citizens:]),
+        arrests=np.zeros(b, dtype=np.int64),
+    )
+
+
+def partners(lattice: Lattice, words: UInt) -> NDArray[np.int64]:
+    """Each cell's partner in this tick's pairing of its row, batch-wide, ``(cells * B,)``.
+
+    ``words`` holds two random words per row, ``(B, 2)``: the shift of the torus, the masks.
+    """
+    n = lattice.side
+    b = len(words)
+    masks = lattice.pairings[below(words[:, 1], len(lattice.pairings), 32)]
+    line = np.arange(n, dtype=np.int64)[:, None]
+    axes = []
+    for shift, mask in (
+        (below(words[:, 0], n, 0), masks[:, 0]),
+        (below(words[:, 0], n, 32), masks[:, 1]),
+    ):
+        axes.append((((line - shift) % n ^ mask) + shift) % n)  # (n, B)
+    x, y = axes
+    cells = y[:, None, :] * n + x[None, :, :]  # (n, n, B): row y, column x
+    cells *= b
+    cells += np.arange(b, dtype=np.int64)
+    return cells.reshape(-1)
+
+
+def move(lattice: Lattice, crowd: Crowd, words: UInt) -> None:
+    """Free agents whose partner cell is empty move there (in place)."""
+    n = crowd.citizens
+    target = partners(lattice, words)[crowd.pos]
+    flat = crowd.occ.reshape(-1)
+    free = flat[target] < 0
+    free[:, :n] &= ~crowd.inside
+    rows, agents = np.nonzero(free)
+    if len(rows) == 0:
+        return
+    flat[crowd.pos[rows, agents]] = -1
+    new = target[rows, agents]
+    flat[new] = agents
+    crowd.pos[rows, agents] = new
+
+
+def counts(lattice: Lattice, crowd: Crowd) -> tuple[Float, Float]:
+    """Police and other active citizens within each citizen's vision, ``(B, N)`` each."""
+    b, n, side = crowd.rows, crowd.citizens, lattice.side
+    grid = np.zeros(lattice.cells * b, dtype=np.uint16)
+    grid[crowd.pos[:, n:].reshape(-1)] = 256
+    grid[crowd.pos[:, :n][crowd.active]] = 1
+    seen = lattice.disk_sum(grid.reshape(side, side, b)).reshape(-1)
+    here = seen[crowd.pos[:, :n]]
+    police = (here >> 8).astype(np.float64)
+    actives = (here & 0xFF).astype(np.float64) - crowd.active
+    return police, actives
+
+
+@dataclass
+class Law:
+    """What a tick's decisions read, one value per lattice row (shapes ``(B,)``) or scalars."""
+
+    legitimacy: Float | float
+    k: float = 2.3
+    threshold: float = 0.1
+    max_jail: int = 30
+    hardship_shift: Float | float = 0.0  # added to every citizen's hardship (capped at 1)
+    grievance_shift: Float | float = 0.0  # added to every citizen's grievance (news of unrest)
+    extra_police: Float | float = 0.0  # police-equivalents added to C (foreign troops)
+    rounding: str = "round"  # "round" C / (A + 1) (Epstein's text, Mesa) or "floor" (NetLogo)
+
+
+def _column(value: Float | float) -> Float | float:
+    return value[:, None] if isinstance(value, np.ndarray) else value
+
+
+def decide(lattice: Lattice, crowd: Crowd, law: Law) -> None:
+    """Free citizens choose: active when grievance - risk * P(arrest) > threshold (in place)."""
+    police, actives = counts(lattice, crowd)
+    police += _column(law.extra_police)
+    actives += 1.0
+    police /= actives
+    (np.floor if law.rounding == "floor" else np.rint)(police, out=police)
+    police *= -law.k
+    np.exp(police, out=police)  # exp(-k round(C / (A + 1)))
+    grievance = crowd.hardship + _column(law.hardship_shift)
+    np.minimum(grievance, 1.0, out=grievance)
+    grievance *= 1.0 - _column(law.legitimacy)
+    grievance += _column(law.grievance_shift)
+    police -= 1.0
+    police *= crowd.risk  # -risk * P(arrest)
+    police += grievance
+    crowd.active = (police > law.threshold) & ~crowd.inside
+
+
+def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> None:
+    """Each officer jails one active citizen in vision, chosen at random (in place).
+
+    An active citizen's word of the tick gives its priority (high bits) and, if arrested,
+    its jail term (low 32 bits), uniform in ``0..max_jail - 1`` as NetLogo's ``random``.
+    """
+    crowd.arrests[:] = 0
+    rows, who = np.nonzero(crowd.active)
+    if len(rows) == 0:
+        return
+    b, n, v, side, cells = crowd.rows, crowd.citizens, lattice.vision, lattice.side, lattice.cells
+    cell_bits = max(1, (cells - 1).bit_length())
+    words = who.astype(np.uint64)
+    words += np.uint64((tick * STREAMS + ARREST) % (1 << 23)) << np.uint64(40)
+    words *= GOLDEN
+    words += keys[rows]
+    mix(words)
+    priority = words >> np.uint64(32 + cell_bits)
+    priority |= np.uint64(1)  # never zero: zero is "no one active here"
+    where = crowd.pos[rows, who]
+    grid = np.zeros(cells * b, dtype=np.uint32)
+    grid[where] = (priority << np.uint64(cell_bits)) | (where // b).astype(np.uint64)
+    running = lattice.row_max(grid.reshape(side, side, b))
+    cops = crowd.pos[:, n:] // b  # (B, M) cells within each lattice
+    cy, cx = cops // side, cops % side
+    best = np.zeros(cops.shape, dtype=np.uint32)
+    column = cx * b + np.arange(b)[:, None]
+    for dy, w in zip(range(-v, v + 1), lattice.widths, strict=True):
+        np.maximum(best, running[w].reshape(-1)[(cy + v + dy) * (side * b) + column], out=best)
+    crow, officer = np.nonzero(best)
+    if len(crow) == 0:
+        return
+    target = (best[crow, officer] & np.uint32((1 << cell_bits) - 1)).astype(np.int64)
+    target *= b
+    target += crow
+    # Officers who chose the same citizen: the lowest-numbered one makes the arrest.
+    order = np.lexsort((officer, target))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = target[order][1:] != target[order][:-1]
+    keep = order[first]
+    crow, officer, target = crow[keep], officer[keep], target[keep]
+    flat = crowd.occ.reshape(-1)
+    citizen = flat[target]
+    crowd.active[crow, citizen] = False
+    crowd.inside[crow, citizen] = True
+    term = np.zeros((b, n), dtype=np.uint64)
+    term[rows, who] = words
+    crowd.jail[crow, citizen] = below(term[crow, citizen], max(law.max_jail, 1), 0)
+    flat[crowd.pos[crow, n + officer]] = -1
+    flat[target] = n + officer
+    crowd.pos[crow, n + officer] = target
+    np.add.at(crowd.arrests, crow, 1)
+
+
+def release(crowd: Crowd) -> None:
+    """Jail terms count down; a citizen whose term is over goes back to its cell if empty."""
+    np.subtract(crowd.jail, 1, out=crowd.jail, where=crowd.jail > 0)
+    due = crowd.inside & (crowd.jail == 0)
+    if not due.any():
+        return
+    rows, who = np.nonzero(due)
+    flat = crowd.occ.reshape(-1)
+    where = crowd.pos[rows, who]
+    empty = flat[where] < 0
+    rows, who, where = rows[empty], who[empty], where[empty]
+    # Two citizens taken from one cell: the lower-numbered goes back first (nonzero's order).
+    where, first = np.unique(where, return_index=True)
+    rows, who = rows[first], who[first]
+    flat[where] = who
+    crowd.inside[rows, who] = False
+
+
+def tick(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, t: int) -> None:
+    """One tick of every lattice: move, decide, arrest, count down (in place).
+
+    ``keys`` are the rows' keys, ``t`` the tick's number within them (streams differ
+    by tick, so one key may serve many ticks).
+    """
+    move(lattice, crowd, bits(keys, (t * STREAMS + MOVE) % (1 << 23), 2))
+    decide(lattice, crowd, law)
+    arrest(lattice, crowd, law, keys, t)
+    release(crowd)
+
+
+@dataclass(frozen=True)
+class Rebellion:
+    """Epstein's civil violence on one lattice, on the NetLogo Rebellion model's settings."""
+
+    side: int = 40
+    density: float = 0.7
+    police: float = 0.04
+    vision: int = 7
+    legitimacy: float = 0.82
+    max_jail: int = 30
+    k: float = 2.3
+    threshold: float = 0.1
+    rounding: str = "round"
+
+    @property
+    def lattice(self) -> Lattice:
+        """The lattice."""
+        return Lattice(self.side, self.vision)
+
+    @property
+    def citizens(self) -> int:
+        """Citizens per lattice (NetLogo rounds the density's count down)."""
+        return int(self.density * self.side * self.side)
+
+    @property
+    def officers(self) -> int:
+        """Police officers per lattice."""
+        return int(self.police * self.side * self.side)
+
+
+def rebellion_keys(seed: int, replications: int, first: int = 0) -> UInt:
+    """The key of each replication of a rebellion run: ``SeedSequence(seed, spawn_key=(r,))``."""
+    return np.array(
+        [
+            np.random.SeedSequence(seed, spawn_key=(r,)).generate_state(1, np.uint64)[0]
+            for r in range(first, first + replications)
+        ],
+        dtype=np.uint64,
+    )
+
+
+def rebel(
+    settings: Rebellion,
+    ticks: int,
+    keys: UInt,
+    legitimacy: Float | None = None,
+) -> dict[str, NDArray[np.int64]]:
+    """Run ``len(keys)`` replications of the rebellion for ``ticks`` ticks.
+
+    Args:
+        settings: The model's settings.
+        ticks: How many ticks.
+        keys: One key per replication (:func:`rebellion_keys`).
+        legitimacy: The legitimacy at each tick, ``(ticks,)``; the settings' throughout if
+            not given.
+
+    Returns:
+        ``active``, ``jailed`` and ``quiet`` citizens and ``arrests``, ``(R, ticks + 1)``
+        (column 0 is the start).
+    """
+    lattice = settings.lattice
+    crowd = populate(lattice, keys, settings.citizens, settings.officers)
+    path = np.full(ticks, settings.legitimacy) if legitimacy is None else legitimacy
+    law = Law(
+        settings.legitimacy,
+        settings.k,
+        settings.threshold,
+        settings.max_jail,
+        rounding=settings.rounding,
+    )
+    out = {name: np.zeros((len(keys), ticks + 1), dtype=np.int64) for name in ("active", "jailed")}
+    out["arrests"] = np.zeros((len(keys), ticks + 1), dtype=np.int64)
+    for t in range(ticks):
+        law.legitimacy = float(path[t])
+        tick(lattice, crowd, law, keys, t)
+        out["active"][:, t + 1] = crowd.active.sum(axis=1)
+        out["jailed"][:, t + 1] = crowd.inside.sum(axis=1)
+        out["arrests"][:, t + 1] = crowd.arrests
+    out["quiet"] = settings.citizens - out["active"] - out["jailed"]
+    return out
