@@ -1,7 +1,10 @@
 """The patterns of DESIGN.md section 8, each on the bundled scenarios with 30 replications.
 
 Assertions are on medians across replications (paired by seed where two runs are
-compared), with the margins stated in each test.
+compared), with the margins stated in each test. Each pattern is checked twice: with the
+scripted uprising (``kazakhstan-2022`` and its counterfactuals) and with citizens whose
+uprising emerges from a price shock (``kazakhstan-2022-citizens``, 16 replications: a
+citizens' run costs more), the same counterfactuals applied to it.
 """
 
 from __future__ import annotations
@@ -10,17 +13,46 @@ import pandas as pd
 import pytest
 
 from influence_sim.drivers.runner import run
+from influence_sim.format.loading import load_scenario
+from influence_sim.format.scenario import Scenario
 
 R = 30
+R_CITIZENS = 16
 MEMBERS = ["kazakhstan", "kyrgyzstan", "tajikistan"]
 NON_MEMBERS = ["uzbekistan", "turkmenistan"]
 
 
-@pytest.fixture(scope="module")
-def runs():
-    same_calendar = ["calendar.start=2021-12-27"]
+def citizens(shocks: str = "own") -> Scenario:
+    """``kazakhstan-2022-citizens``: with its own shocks, none, or China's push added."""
+    scenario = load_scenario("kazakhstan-2022-citizens")
+    if shocks == "none":
+        return scenario.model_copy(update={"shocks": []})
+    if shocks == "push":
+        push = load_scenario("china-security-push")
+        offers = [shock for shock in push.shocks if shock.type == "set"]
+        return scenario.model_copy(update={"shocks": [*scenario.shocks, *offers]})
+    return scenario
+
+
+@pytest.fixture(scope="module", params=["scripted", "citizens"])
+def runs(request):
     trust = ["states.kazakhstan.opinion.china=0.4"]
+    never = ["alliances.csto.responds=never"]
+    if request.param == "citizens":
+        n = R_CITIZENS
+        return {
+            "n": n,
+            "emergent": True,
+            "baseline": run(citizens("none"), replications=n),
+            "kz": run(citizens(), replications=n),
+            "none": run(citizens(), replications=n, overrides=never),
+            "push": run(citizens("push"), replications=n),
+            "push_trust": run(citizens("push"), replications=n, overrides=trust),
+        }
+    same_calendar = ["calendar.start=2021-12-27"]
     return {
+        "n": R,
+        "emergent": False,
         "baseline": run("central-asia-2021", replications=R, seed=2022, overrides=same_calendar),
         "kz": run("kazakhstan-2022", replications=R),
         "none": run("no-csto-response", replications=R),
@@ -64,13 +96,19 @@ def test_2_uprising_request_and_intervention(runs):
     events = kz.tables["events"]
     asked = events[events["kind"] == "request"].groupby("replication")["step"].min()
     came = events[events["kind"] == "arrival"].groupby("replication")["step"].min()
-    assert len(asked) == R
+    if runs["emergent"]:  # the uprising emerges: it need not tip in every replication
+        assert len(asked) >= runs["n"] - 2, "asks in nearly every replication"
+    else:
+        assert len(asked) == runs["n"]
     accepted = events[events["kind"] == "accept"]["replication"].unique()
-    assert len(accepted) >= R - 2, "accepted in nearly every replication (a probability)"
+    assert len(accepted) >= runs["n"] - 2, "accepted in nearly every replication (a probability)"
     assert set(came.index) == set(accepted)
     assert ((came - asked.loc[came.index]) <= 1).all(), "troops arrive within a step"
-    # Unrest falls faster with troops than without (paired by seed).
-    assert kz.summary["steps_to_calm.kazakhstan"].median() + 1 < (
+    # Unrest falls faster with troops than without (paired by seed): by more than a step
+    # when scripted; with citizens, calm (below the threshold) comes a week sooner (2
+    # weeks against 3) and the gap is in how far it falls (below).
+    margin = 0 if runs["emergent"] else 1
+    assert kz.summary["steps_to_calm.kazakhstan"].median() + margin < (
         none.summary["steps_to_calm.kazakhstan"].median()
     )
 
@@ -78,7 +116,15 @@ def test_2_uprising_request_and_intervention(runs):
         frame = result.tables["states"].query("state == 'kazakhstan'")
         return frame.pivot(index="step", columns="replication", values="unrest")
 
-    assert (unrest(none) - unrest(kz)).loc[3].median() > 0.1
+    gap = unrest(none) - unrest(kz)
+    if runs["emergent"]:
+        # Citizens' unrest peaks in the week of 3-9 January either way (0.86); the troops
+        # act from the next week: summed over weeks 2-8 the paired gap was 0.39 (positive
+        # in 15 of 16 replications), 0.28 in week 4 alone.
+        assert gap.loc[2:8].sum().median() > 0.2
+        assert (gap.loc[2:8].sum() > 0).mean() >= 0.8
+    else:
+        assert gap.loc[3].median() > 0.1
     # Kazakhstan tilts toward Russia during the crisis.
     overall = median(kz, "kazakhstan", "russia")
     assert overall.loc[1:4].max() > overall.loc[0] + 0.15

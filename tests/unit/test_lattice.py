@@ -46,12 +46,11 @@ def test_disk_sum_and_max_match_a_brute_force_disk() -> None:
 def _consistent(crowd: lattice.Crowd) -> None:
     """Every free agent is where the occupancy grid says, and nobody else is anywhere."""
     local = crowd.local()
-    n = crowd.citizens
     for b in range(crowd.rows):
         occ = crowd.occ[:, b]
         placed = np.flatnonzero(occ >= 0)
         assert (local[b, occ[placed]] == placed).all()
-        free = np.r_[~crowd.inside[b], np.ones(local.shape[1] - n, dtype=bool)]
+        free = np.r_[~crowd.inside[b], crowd.duty[b]]
         assert (occ[local[b, free]] == np.flatnonzero(free)).all()
         assert not (crowd.active[b] & crowd.inside[b]).any()
 
@@ -107,8 +106,8 @@ def test_epstein_punctuated_bursts_on_the_standard_settings() -> None:
     active = rebel(STANDARD, 1000, rebellion_keys(7, 24))["active"][:, 1:]
     outbursts = ((active[:, 1:] >= 100) & (active[:, :-1] < 100)).sum(axis=1)
     quiet = (active < 20).mean(axis=1)
-    assert (outbursts >= 2).all()  # every run has several
-    assert np.median(outbursts) >= 4
+    assert (outbursts >= 3).mean() >= 0.9  # nearly every run has several
+    assert np.median(outbursts) >= 5
     assert np.median(quiet) > 0.6  # quiet most of the time
     assert (active.max(axis=1) >= 150).all()  # and the bursts are large
     # Punctuated, not a steady simmer: the median tick is quieter than a tenth of the mean.

@@ -212,6 +212,30 @@ def MapPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
+def CitizensPanel(model: InfluenceModel) -> None:
+    """The citizens of each region, beside the map (scenarios with ``unrest: citizens``)."""
+    from influence_sim.engine.population import snapshot
+    from influence_sim.viz.citizens import plot_citizens
+
+    update_counter.get()
+    if model.params.pop is None:
+        return
+    views = snapshot(model.state, model.params)
+    if not views:
+        solara.Markdown(
+            "**Citizens** are placed on the first day: press **Step** or **▶** to see them."
+        )
+        return
+    titles = [
+        f"{model.spec.states[model.state_keys[v.state]].title}: {v.region.replace('_', ' ')}"
+        if v.region != model.state_keys[v.state]
+        else model.spec.states[model.state_keys[v.state]].title
+        for v in views
+    ]
+    solara.FigureMatplotlib(plot_citizens(views, titles), format="png")
+
+
+@solara.component
 def EventsPanel(model: InfluenceModel) -> None:
     """What has happened so far."""
     update_counter.get()
@@ -236,6 +260,7 @@ page = SolaraViz(
     model,
     components=[
         (MapPanel, 0),
+        (CitizensPanel, 0),
         (TradeoffPanel, 0),
         (EconomyPanel, 0),
         (RegionPanel, 0),

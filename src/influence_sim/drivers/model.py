@@ -83,7 +83,9 @@ class InfluenceModel(mesa.Model):
         self.state = self.compiled.initial.copy()
         self.params = self.compiled.params.copy()
         self.noise = np.random.default_rng(sequence)
-        self.width = noise_width(self.params.n_states, self.params.n_powers)
+        self.width = noise_width(
+            self.params.n_states, self.params.n_powers, self.params.pop is not None
+        )
         self.recorder = Recorder(self.compiled, 1, record_every, replication)
         self.recorder.record(0, self.state)
         self.summary = Summary(self.compiled, self.params, self.state)

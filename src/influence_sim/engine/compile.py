@@ -10,6 +10,7 @@ Rates given per week (or per year) are scaled to the calendar's step here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ from influence_sim.engine.kernel import (
     salience_of,
     set_propensity,
 )
+from influence_sim.engine.lattice import Lattice
+from influence_sim.engine.population import PopParams, Setup, empty_citizens
 from influence_sim.engine.schedule import EconomyShocks, Schedule, StepShocks
 from influence_sim.engine.setters import TOOLS, scale, setters
 from influence_sim.engine.state import MEMBER, OUT
@@ -41,6 +44,7 @@ from influence_sim.format.shocks import (
     LoanShock,
     MigrationPolicyShock,
     OpinionShock,
+    PriceShock,
     SanctionsShock,
     SecurityRequestShock,
     SetShock,
@@ -98,7 +102,7 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
     params = _params(scenario, names)
     initial = _initial(scenario, names, params)
     _calibrate(scenario, reference, names, initial, params)
-    schedule = _schedule(scenario, scenario.timeline, names.si, names.pi, names.ai)
+    schedule = _schedule(scenario, scenario.timeline, names)
     return Compiled(
         scenario,
         scenario.timeline,
@@ -165,6 +169,75 @@ class _Names:
         return out
 
 
+def regions(scenario: Scenario) -> tuple[list[str], np.ndarray]:
+    """Every state's regions in order, and the state of each, ``(G,)``."""
+    names, owner = [], []
+    for s, state in enumerate(scenario.states):
+        for region in scenario.population.regions_of(state):
+            names.append(region)
+            owner.append(s)
+    return names, np.array(owner, dtype=np.int64)
+
+
+def _population(scenario: Scenario, names: _Names) -> PopParams:
+    """The citizens' structure and parameters, batch axis of 1."""
+    spec = scenario.population
+    timeline = scenario.timeline
+    lattice = Lattice(spec.side, spec.vision)
+    region_names, owner = regions(scenario)
+
+    def per_state(field: str, default: float) -> np.ndarray:
+        values = []
+        for state in names.states:
+            given = getattr(spec.states[state], field) if state in spec.states else None
+            values.append(default if given is None else given)
+        return np.array([values], dtype=np.float64)
+
+    police = per_state("police", spec.police)
+    ties = np.zeros((1, len(names.states), len(names.powers)))
+    for state, own in spec.states.items():
+        for power, share in own.ties.items():
+            ties[0, names.si[state], names.pi[power]] = share
+    weeks = timeline.step_days / 7.0
+    setup = Setup(
+        lattice=lattice,
+        citizens=int(spec.density * lattice.cells),
+        officers=int(np.rint(police.max() * lattice.cells))
+        + int(np.ceil(spec.troop_police * lattice.cells)),
+        ticks=timeline.step_days,
+        region_state=owner,
+        regions=tuple(region_names),
+        k=spec.arrest_constant,
+        threshold=spec.threshold,
+        max_jail=max(1, round(spec.max_jail.days_from(timeline.start, 1))),
+        rounding=spec.rounding,
+        meetings=spec.meetings,
+    )
+
+    def one(value: float) -> np.ndarray:
+        return np.array([float(value)])
+
+    return PopParams(
+        setup=setup,
+        legitimacy=per_state("legitimacy", spec.legitimacy),
+        police=police,
+        cohesion=per_state("elite_cohesion", 1.0),
+        ties=ties,
+        price_hardship=one(spec.price_hardship),
+        distress_hardship=one(spec.distress_hardship),
+        uprising_hardship=one(spec.uprising_hardship),
+        spread=one(spec.spread),
+        backlash=one(spec.backlash),
+        legitimacy_recovery=one(1.0 - (1.0 - spec.legitimacy_recovery) ** weeks),
+        cohesion_weight=one(spec.cohesion_weight),
+        troop_police=one(spec.troop_police),
+        opinion_spread=one(spec.opinion_spread),
+        confidence=one(spec.confidence),
+        convergence=one(spec.convergence),
+        tie_weight=one(spec.tie_weight),
+    )
+
+
 def _params(scenario: Scenario, names: _Names) -> Params:
     """The kernel's parameters, batch axis of 1."""
     timeline = scenario.timeline
@@ -217,6 +290,7 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         alliance_commitment=np.array([[a.commitment for a in alist]]).reshape(1, len(alist)),
         propensity=np.zeros((1, 2, s_n, p_n + 1)),
         dyn=dyn,
+        pop=_population(scenario, names) if scenario.population.citizens else None,
     )
 
 
@@ -277,6 +351,15 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
         invited=np.zeros((1, p_n, s_n), dtype=bool),
         armed=unrest < params.unrest_threshold,
         alarmed=np.zeros((1, p_n), dtype=bool),
+        legitimacy=(
+            params.pop.legitimacy
+            - params.pop.cohesion_weight[:, None] * (1.0 - params.pop.cohesion)
+            if params.pop is not None
+            else np.zeros((1, s_n))
+        ),
+        jailed=np.zeros((1, s_n)),
+        daily=np.zeros((1, s_n, 0)),
+        **empty_citizens(1, p_n),
     )
 
 
@@ -305,14 +388,12 @@ def _calibrate(
     params.opinion_ref = calibrated.params.opinion_ref.copy()
 
 
-def _schedule(
-    scenario: Scenario,
-    timeline: Timeline,
-    si: dict[str, int],
-    pi: dict[str, int],
-    ai: dict[str, int],
-) -> Schedule:
+def _schedule(scenario: Scenario, timeline: Timeline, names: _Names) -> Schedule:
+    si, pi, ai = names.si, names.pi, names.ai
     t_n, s_n = timeline.n_steps, len(si)
+    region_names, owner = regions(scenario)
+    days = timeline.step_days
+    price = np.zeros((t_n * days, len(region_names)))  # by day: citizens live day by day
     grievance = np.zeros((t_n, s_n))
     hold = np.zeros((t_n, s_n), dtype=bool)
     waiting = np.zeros((t_n, s_n), dtype=bool)
@@ -321,7 +402,15 @@ def _schedule(
     outside = np.zeros((t_n, s_n), dtype=bool)
     source = np.full((t_n, s_n), -1, dtype=np.int64)
     steps = [
-        StepShocks(grievance[t], hold[t], waiting[t], economy.step(t), internal[t], source[t])
+        StepShocks(
+            grievance[t],
+            hold[t],
+            waiting[t],
+            economy.step(t),
+            internal[t],
+            source[t],
+            price[t * days : (t + 1) * days],
+        )
         for t in range(t_n)
     ]
     for index, shock in enumerate(scenario.shocks):
@@ -330,9 +419,24 @@ def _schedule(
         here.applied.append(index)
         if isinstance(shock, _LASTING_ECONOMIC):
             economy.add(shock, timeline, si, pi)
-        elif isinstance(shock, UprisingShock):
+        elif isinstance(shock, UprisingShock | PriceShock):
             n = timeline.duration_steps(shock.duration, shock.at)
-            grievance[t : t + n, si[shock.state]] += shock.intensity
+            if isinstance(shock, UprisingShock):
+                grievance[t : t + n, si[shock.state]] += shock.intensity
+            else:
+                hit = [
+                    g
+                    for g, name in enumerate(region_names)
+                    if owner[g] == si[shock.state] and shock.region in (None, name)
+                ]
+                day = (
+                    (shock.at - timeline.start).days
+                    if isinstance(shock.at, date)
+                    else shock.at * days
+                )
+                begin = shock.at if isinstance(shock.at, date) else timeline.date_of(shock.at)
+                span = max(1, round(shock.duration.days_from(begin, days)))
+                price[day : day + span, hit] += shock.size
             # A request answers the trouble under way, and for as long again after it.
             seen = internal if shock.origin == "internal" else outside
             seen[t : t + 2 * n, si[shock.state]] = True

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import Dyn, Params, State, StepEvents, noise_width, step
+from influence_sim.engine.population import PopParams
 from influence_sim.engine.trajectory import Recorder, Trajectory
 
 NOISE_BLOCK = 32
@@ -86,10 +87,13 @@ def schedule_signature(compiled: Compiled) -> bytes:
             s.investment,
             s.capacity,
             s.sets,
+            s.price.tobytes(),
         )
         for s in compiled.schedule.steps
     ]
     structure = [getattr(compiled.params, name).tobytes() for name in STRUCTURE]
+    pop = compiled.params.pop
+    structure.append(pickle.dumps(pop.setup.signature() if pop is not None else None))
     return hashlib.sha256(pickle.dumps((steps, compiled.timeline, structure))).digest()
 
 
@@ -114,6 +118,19 @@ def stack(compiled: Sequence[Compiled], rows: NDArray[np.int64]) -> tuple[Params
         elif name == "dyn":
             fields[name] = Dyn(
                 **{key: take([getattr(c.params.dyn, key) for c in compiled]) for key in vars(value)}
+            )
+        elif name == "pop":
+            fields[name] = (
+                None
+                if value is None
+                else PopParams(
+                    setup=value.setup,
+                    **{
+                        key: take([getattr(c.params.pop, key) for c in compiled])
+                        for key in vars(value)
+                        if key != "setup"
+                    },
+                )
             )
         else:
             fields[name] = take([getattr(c.params, name) for c in compiled])
@@ -143,7 +160,8 @@ def simulate(
     Returns:
         The final state.
     """
-    noise = Noise(sequences, noise_width(params.n_states, params.n_powers))
+    width = noise_width(params.n_states, params.n_powers, params.pop is not None)
+    noise = Noise(sequences, width)
     for t in range(compiled.timeline.n_steps):
         events = step(state, params, compiled.schedule[t], noise.draw(t))
         for observe in observers:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from influence_sim.engine import economy
+from influence_sim.engine import economy, population
 from influence_sim.engine.requests import alliance_commitment_to, requests
 from influence_sim.engine.schedule import EconomyShocks, StepShocks
 from influence_sim.engine.state import (
@@ -60,15 +60,16 @@ __all__ = [
 ]
 
 
-def noise_width(n_states: int, n_powers: int) -> int:
+def noise_width(n_states: int, n_powers: int, citizens: bool = False) -> int:
     """How many standard normal draws one replication needs per step (fixed, whatever happens).
 
     One per state (unrest), one per state and power (opinion), one per power (its host
     economy), two per state (a decision on its request: troops to spare, willingness),
     two per state (an exponential variate for troops going home) and two per state
-    (another for freezing or leaving an alliance), in that order.
+    (another for freezing or leaving an alliance), in that order; with citizens, one more
+    whose bits key the citizens' counter-based draws of the step (``engine.lattice``).
     """
-    return n_states + n_states * n_powers + n_powers + 6 * n_states
+    return n_states + n_states * n_powers + n_powers + 6 * n_states + int(citizens)
 
 
 def alignment_of(reliance: Array, salience: Array) -> Array:
@@ -242,18 +243,25 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     d = params.dyn
     r, s_n = state.unrest.shape
     p_n = state.capacity.shape[1]
+    pop = params.pop
+    if pop is not None:
+        opinion_before, base_before = state.opinion.copy(), state.opinion_base.copy()
     forced = apply_shocks(state, params, shocks)
 
-    # Unrest and threat.
-    damping = (
-        d.unrest_decay[:, None]
-        + d.domestic_damping[:, None] * params.domestic_capacity
-        + d.foreign_damping[:, None] * sum_powers(state.deployed * params.reach)
-    )
-    grievance = d.grievance_gain[:, None] * shocks.grievance[None, :]
-    state.unrest += grievance * (1.0 - state.unrest) - np.minimum(damping, 1.0) * state.unrest
-    state.unrest += d.unrest_noise[:, None] * noise[:, :s_n]
-    np.clip(state.unrest, 0.0, 1.0, out=state.unrest)
+    # Unrest (from citizens, or scripted) and threat.
+    if pop is not None:
+        keys = population.region_keys(population.key_of(noise[:, -1]), pop.setup.n_regions)
+        population.unrest(state, params, shocks.grievance, shocks.price, keys)
+    else:
+        damping = (
+            d.unrest_decay[:, None]
+            + d.domestic_damping[:, None] * params.domestic_capacity
+            + d.foreign_damping[:, None] * sum_powers(state.deployed * params.reach)
+        )
+        grievance = d.grievance_gain[:, None] * shocks.grievance[None, :]
+        state.unrest += grievance * (1.0 - state.unrest) - np.minimum(damping, 1.0) * state.unrest
+        state.unrest += d.unrest_noise[:, None] * noise[:, :s_n]
+        np.clip(state.unrest, 0.0, 1.0, out=state.unrest)
     fading = ~shocks.threat_hold[None, :]
     state.threat -= fading * d.threat_decay[:, None] * state.threat
 
@@ -293,7 +301,14 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
         rise = d.posture_response[:, None, None] * np.maximum(0.0, ceiling - state.posture)
         state.posture += state.alarmed[:, :, None] * rise
 
-    # Opinion: drift to baseline, backlash against troops on the ground, noise.
+    # Opinion: drift to baseline, backlash against troops on the ground, noise; with
+    # citizens, theirs, and the state's is their mean.
+    if pop is not None:
+        moved = state.opinion - opinion_before
+        population.opinion(
+            state, params, moved, state.opinion_base - base_before, d.opinion_noise, keys
+        )
+        return events
     state.opinion += d.opinion_drift[:, None, None] * (state.opinion_base - state.opinion)
     state.opinion -= d.sovereignty_backlash[:, None, None] * state.deployed.transpose(0, 2, 1)
     opinion_noise = noise[:, s_n : s_n + s_n * p_n].reshape(r, s_n, p_n)

@@ -57,7 +57,7 @@ BLOCK = 8
 """Lattice sides are multiples of this (the movement pairs cells inside such blocks)."""
 
 # Streams: each tick's draws for one purpose use counters ``(stream << 40) + index``.
-MOVE, ARREST, OPINION_NOISE, OPINION_PAIR, SETUP = range(5)
+MOVE, ARREST, OPINION_NOISE, OPINION_PAIR, STAFF, SETUP = range(6)
 STREAMS = 8
 
 
@@ -228,6 +228,7 @@ class Crowd:
 
     pos: NDArray[np.int64]  # (B, N + M) cell of each agent (citizens first), batch-wide
     occ: Int  # (cells, B) agent in each cell, -1 when empty
+    duty: Bool  # (B, M) officers on duty (the others are off the lattice)
     inside: Bool  # (B, N) in jail, or released and waiting for a cell
     jail: NDArray[np.int16]  # (B, N) ticks of jail left
     active: Bool  # (B, N)
@@ -258,6 +259,7 @@ class Crowd:
         n = rest["hardship"].shape[1]
         placed = np.ones((b, agents), dtype=bool)
         placed[:, :n] = ~rest["inside"]
+        placed[:, n:] = rest["duty"]
         occ[pos[placed]] = np.broadcast_to(np.arange(agents, dtype=np.int32), (b, agents))[placed]
         return cls(pos=pos, occ=occ.reshape(cells, b), **rest)
 
@@ -276,6 +278,7 @@ def populate(lattice: Lattice, keys: UInt, citizens: int, police: int) -> Crowd:
     return Crowd.of(
         order[:, :agents].astype(np.int32),
         cells=cells,
+        duty=np.ones((b, police), dtype=bool),
         inside=np.zeros((b, citizens), dtype=bool),
         jail=np.zeros((b, citizens), dtype=np.int16),
         active=np.zeros((b, citizens), dtype=bool),
@@ -283,6 +286,40 @@ def populate(lattice: Lattice, keys: UInt, citizens: int, police: int) -> Crowd:
         risk=np.ascontiguousarray(draws[:, citizens:]),
         arrests=np.zeros(b, dtype=np.int64),
     )
+
+
+def staff(crowd: Crowd, wanted: NDArray[np.int64], keys: UInt, stream: int) -> None:
+    """Put the first ``wanted[b]`` officers of each row on duty, the rest off (in place).
+
+    An officer going off duty leaves the lattice; one coming on duty takes the cell it
+    last held if that is empty, else the first empty one of eight cells drawn at random,
+    else waits off duty for the next call.
+    """
+    b, m = crowd.duty.shape
+    n, cells = crowd.citizens, crowd.occ.shape[0]
+    want = np.arange(m)[None, :] < wanted[:, None]
+    flat = crowd.occ.reshape(-1)
+    rows, who = np.nonzero(crowd.duty & ~want)
+    flat[crowd.pos[rows, n + who]] = -1
+    crowd.duty &= want
+    rows, who = np.nonzero(want & ~crowd.duty)
+    if len(rows) == 0:
+        return
+    tries = below(bits(keys, stream, 8 * m).reshape(b, m, 8)[rows, who], cells, 0)
+    candidates = np.concatenate([crowd.pos[rows, n + who][:, None], tries * b + rows[:, None]], 1)
+    for k in range(candidates.shape[1]):
+        where = candidates[:, k]
+        empty = flat[where] < 0
+        # Two officers drawing one cell: the first in order takes it.
+        where, first = np.unique(where[empty], return_index=True)
+        r_k, w_k = rows[empty][first], who[empty][first]
+        flat[where] = n + w_k
+        crowd.pos[r_k, n + w_k] = where
+        crowd.duty[r_k, w_k] = True
+        left = ~crowd.duty[rows, who]
+        rows, who, candidates = rows[left], who[left], candidates[left]
+        if len(rows) == 0:
+            return
 
 
 def partners(lattice: Lattice, words: UInt) -> NDArray[np.int64]:
@@ -314,6 +351,7 @@ def move(lattice: Lattice, crowd: Crowd, words: UInt) -> None:
     flat = crowd.occ.reshape(-1)
     free = flat[target] < 0
     free[:, :n] &= ~crowd.inside
+    free[:, n:] &= crowd.duty
     rows, agents = np.nonzero(free)
     if len(rows) == 0:
         return
@@ -327,7 +365,7 @@ def counts(lattice: Lattice, crowd: Crowd) -> tuple[Float, Float]:
     """Police and other active citizens within each citizen's vision, ``(B, N)`` each."""
     b, n, side = crowd.rows, crowd.citizens, lattice.side
     grid = np.zeros(lattice.cells * b, dtype=np.uint16)
-    grid[crowd.pos[:, n:].reshape(-1)] = 256
+    grid[crowd.pos[:, n:][crowd.duty]] = 256
     grid[crowd.pos[:, :n][crowd.active]] = 1
     seen = lattice.disk_sum(grid.reshape(side, side, b)).reshape(-1)
     here = seen[crowd.pos[:, :n]]
@@ -346,7 +384,6 @@ class Law:
     max_jail: int = 30
     hardship_shift: Float | float = 0.0  # added to every citizen's hardship (capped at 1)
     grievance_shift: Float | float = 0.0  # added to every citizen's grievance (news of unrest)
-    extra_police: Float | float = 0.0  # police-equivalents added to C (foreign troops)
     rounding: str = "round"  # "round" C / (A + 1) (Epstein's text, Mesa) or "floor" (NetLogo)
 
 
@@ -357,7 +394,6 @@ def _column(value: Float | float) -> Float | float:
 def decide(lattice: Lattice, crowd: Crowd, law: Law) -> None:
     """Free citizens choose: active when grievance - risk * P(arrest) > threshold (in place)."""
     police, actives = counts(lattice, crowd)
-    police += _column(law.extra_police)
     actives += 1.0
     police /= actives
     (np.floor if law.rounding == "floor" else np.rint)(police, out=police)
@@ -402,6 +438,7 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
     column = cx * b + np.arange(b)[:, None]
     for dy, w in zip(range(-v, v + 1), lattice.widths, strict=True):
         np.maximum(best, running[w].reshape(-1)[(cy + v + dy) * (side * b) + column], out=best)
+    best[~crowd.duty] = 0
     crow, officer = np.nonzero(best)
     if len(crow) == 0:
         return

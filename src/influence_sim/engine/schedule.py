@@ -64,6 +64,7 @@ class StepShocks:
     economy: EconomyShocks
     internal: NDArray[np.bool_]  # (S,) an internal uprising is under way (none from outside)
     source: NDArray[np.int64]  # (S,) a named source of the trouble: a state, -(power + 2), or -1
+    price: NDArray[np.float64]  # (D, G) price rises in force each day in each region
     threat_set: list[tuple[int, float]] = field(default_factory=list)
     requests: list[tuple[int, int]] = field(default_factory=list)  # (state, alliance or -(p+2))
     interventions: list[tuple[int, int, float]] = field(
@@ -87,6 +88,7 @@ class StepShocks:
             EconomyShocks.none(n_powers, n_states),
             np.zeros(n_states, dtype=bool),
             np.full(n_states, -1, dtype=np.int64),
+            np.zeros((1, 0)),
             **events,
         )
 

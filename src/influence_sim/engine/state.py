@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from influence_sim.engine.population import PopParams
 from influence_sim.engine.schedule import StepShocks
 
 Array = NDArray[np.float64]
@@ -152,6 +153,7 @@ class Params:
     alliance_commitment: Array  # (B, A)
     propensity: Array  # (B, D, S, K) fixed effects: the starting reliance is the choice at start
     dyn: Dyn
+    pop: PopParams | None = None  # the citizens' parameters, when they drive unrest
 
     @property
     def n_states(self) -> int:
@@ -202,6 +204,20 @@ class State:
     invited: BoolArray  # (R, P, S) troops on the ground at the host's request
     armed: BoolArray  # (R, S) whether the government will ask when unrest passes its threshold
     alarmed: BoolArray  # (R, P) whether the power has reassessed its investments' security
+    legitimacy: Array  # (R, S) the government's in its citizens' eyes (citizens only)
+    jailed: Array  # (R, S) share of citizens in jail at the end of the step (citizens only)
+    daily: Array  # (R, S, D) the worst region's active share each day of the step (citizens)
+    # The citizens, G regions (none without citizens); see engine.population.
+    cells: NDArray[np.int32]  # (R, G, N + M) each citizen's and officer's cell
+    duty: BoolArray  # (R, G, M) officers on duty
+    inside: BoolArray  # (R, G, N) in jail (or waiting for a cell)
+    jail: NDArray[np.int16]  # (R, G, N) days of jail left
+    active: BoolArray  # (R, G, N) in open protest
+    hardship: Array  # (R, G, N) each citizen's own hardship
+    risk: Array  # (R, G, N) risk aversion
+    views: Array  # (R, G, N, P) favourability of each power
+    views_base: Array  # (R, G, N, P) the level each view drifts back to
+    tied: BoolArray  # (R, G, N, P) language or diaspora ties to the power
 
     @property
     def n_replications(self) -> int:
@@ -241,6 +257,6 @@ def _copy(obj: Any) -> Any:
 
 
 def _maybe_copy(value: Any) -> Any:
-    if isinstance(value, Dyn):
+    if isinstance(value, Dyn | PopParams):
         return _copy(value)
     return value

@@ -15,10 +15,21 @@ from typing import Any
 from influence_sim.errors import ScenarioError
 from influence_sim.format.parameters import Dynamics, default_source
 from influence_sim.format.paths import Path, covers, format_path, leaves, parse_path
+from influence_sim.format.population import Population
+from influence_sim.format.population import default_source as population_source
 from influence_sim.format.references import SOURCED_SECTIONS
 from influence_sim.format.scenario import Scenario
 
-ORDER = ("calendar", "states", "powers", "alliances", "shocks", "dynamics", "observation")
+ORDER = (
+    "calendar",
+    "states",
+    "powers",
+    "alliances",
+    "shocks",
+    "dynamics",
+    "population",
+    "observation",
+)
 """The sections that hold parameters, in the order they are listed."""
 
 LABEL_KEYS = frozenset({"title", "iso_a3", "label", "source"})
@@ -72,6 +83,11 @@ def _lookup(patterns: list[tuple[Path, str | None]], path: Path) -> str | None:
 
 
 def _default(scenario: Scenario, path: Path) -> str | None:
+    if path[0] == "population" and len(path) == 2:
+        name = str(path[1])
+        if getattr(scenario.population, name) != getattr(Population(), name):
+            return None
+        return population_source(name)
     if path[0] != "dynamics" or len(path) != 2:
         return None
     name = str(path[1])

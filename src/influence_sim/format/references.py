@@ -26,6 +26,7 @@ from influence_sim.format.shocks import (
     LoanShock,
     MigrationPolicyShock,
     OpinionShock,
+    PriceShock,
     SanctionsShock,
     SecurityRequestShock,
     SetShock,
@@ -47,11 +48,20 @@ _ECONOMIC = (
 )
 
 if TYPE_CHECKING:
+    from influence_sim.format.calendar import Timeline
     from influence_sim.format.scenario import Scenario
 
 SUM_TOLERANCE = 1e-6
 SETTABLE_SECTIONS = ("states", "powers", "alliances", "dynamics")
-SOURCED_SECTIONS = ("calendar", "states", "powers", "alliances", "dynamics", "observation")
+SOURCED_SECTIONS = (
+    "calendar",
+    "states",
+    "powers",
+    "alliances",
+    "dynamics",
+    "observation",
+    "population",
+)
 
 
 class _Errors:
@@ -111,9 +121,50 @@ def check_references(scenario: Scenario) -> list[InitErrorDetails]:
                 if member in seen:
                     err.add(("alliances", aid, "members", i), f"state '{member}' is listed twice")
                 seen.add(member)
+    _check_population(err, scenario)
     _check_shocks(err, scenario)
     _check_sources(err, scenario)
     return err.items
+
+
+def _check_population(err: _Errors, scenario: Scenario) -> None:
+    population = scenario.population
+    err.keys(("population", "states"), population.states, "state", scenario.states)
+    owners: dict[str, str] = {}
+    for sid, spec in population.states.items():
+        loc: Path = ("population", "states", sid)
+        err.keys((*loc, "ties"), spec.ties, "power", scenario.powers)
+        for i, region in enumerate(spec.regions):
+            if region in owners and owners[region] != sid:
+                err.add(
+                    (*loc, "regions", i),
+                    f"region '{region}' is also a region of '{owners[region]}'; regions need "
+                    "distinct names",
+                    region,
+                )
+            owners[region] = sid
+    if not population.citizens:
+        return
+    cells = population.side**2
+    police = [population.police] + [s.police for s in population.states.values() if s.police]
+    crowded = population.density + max(police) + population.troop_police
+    if crowded > 1:
+        err.add(
+            ("population", "density"),
+            f"citizens ({population.density:g}), police ({max(police):g}) and foreign troops "
+            f"({population.troop_police:g}) per cell come to {crowded:g}; at most one agent "
+            "fits in a cell",
+            population.density,
+        )
+    if population.vision >= population.side // 2:
+        err.add(
+            ("population", "vision"),
+            f"vision {population.vision} must be below half the lattice's side "
+            f"({population.side}), or citizens would see round the torus",
+            population.vision,
+        )
+    if int(population.density * cells) < 1:
+        err.add(("population", "density"), "no citizen fits on the lattice", population.density)
 
 
 def _check_ids(err: _Errors, scenario: Scenario) -> None:
@@ -146,19 +197,12 @@ def _check_shocks(err: _Errors, scenario: Scenario) -> None:
     actors = [*powers, *alliances]
     for i, shock in enumerate(scenario.shocks):
         loc: Path = ("shocks", i)
-        step = timeline.step_of(shock.at)
-        if not 0 <= step < timeline.n_steps:
-            first, last = timeline.start, timeline.date_of(timeline.n_steps)
-            err.add(
-                (*loc, "at"),
-                f"{timeline.describe(shock.at)} is outside the calendar, which runs from "
-                f"{first.isoformat()} to the day before {last.isoformat()} "
-                f"(steps 0 to {timeline.n_steps - 1})",
-                shock.at,
-            )
-        if isinstance(shock, UprisingShock | ExternalThreatShock | OpinionShock):
+        _check_when(err, timeline, loc, shock.at)
+        if isinstance(shock, UprisingShock | ExternalThreatShock | OpinionShock | PriceShock):
             err.name((*loc, "state"), shock.state, "state", states)
-        if isinstance(shock, UprisingShock) and shock.origin not in ORIGINS:
+        if isinstance(shock, PriceShock):
+            _check_region(err, scenario, loc, shock)
+        if isinstance(shock, UprisingShock | PriceShock) and shock.origin not in ORIGINS:
             err.name(
                 (*loc, "origin"),
                 shock.origin,
@@ -188,6 +232,29 @@ def _check_shocks(err: _Errors, scenario: Scenario) -> None:
             err.name((*loc, "state"), target, "state", states)
         if isinstance(shock, SetShock):
             _check_set(err, scenario, (*loc, "path"), shock)
+
+
+def _check_when(err: _Errors, timeline: Timeline, loc: Path, at: Any) -> None:
+    step = timeline.step_of(at)
+    if not 0 <= step < timeline.n_steps:
+        first, last = timeline.start, timeline.date_of(timeline.n_steps)
+        err.add(
+            (*loc, "at"),
+            f"{timeline.describe(at)} is outside the calendar, which runs from "
+            f"{first.isoformat()} to the day before {last.isoformat()} "
+            f"(steps 0 to {timeline.n_steps - 1})",
+            at,
+        )
+
+
+def _check_region(err: _Errors, scenario: Scenario, loc: Path, shock: PriceShock) -> None:
+    if shock.region is not None and shock.state in scenario.states:
+        err.name(
+            (*loc, "region"),
+            shock.region,
+            f"region of '{shock.state}' (population.states.{shock.state}.regions)",
+            scenario.population.regions_of(shock.state),
+        )
 
 
 def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> None:

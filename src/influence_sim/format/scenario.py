@@ -26,6 +26,7 @@ from influence_sim.arguments import MAX_REPLICATIONS, MAX_SEED
 from influence_sim.format.calendar import Duration, DurationField, PositiveDurationField, Timeline
 from influence_sim.format.fields import Name, NonNegative, Positive, Share, Signed, Spec
 from influence_sim.format.parameters import Dynamics
+from influence_sim.format.population import Population
 from influence_sim.format.shocks import Shock
 
 SELF = "self"
@@ -260,6 +261,11 @@ class Scenario(Spec):
     observation: Observation = Field(default_factory=Observation, description="Recording settings.")
     dynamics: Dynamics = Field(
         default_factory=Dynamics, description="Behavioural parameters (rates per week)."
+    )
+    population: Population = Field(
+        default_factory=Population,
+        description="Citizens whose protest and opinions emerge (unrest: citizens), or the "
+        "scripted unrest of uprising shocks (the default).",
     )
     sources: dict[str, str | None] = Field(
         default_factory=dict,

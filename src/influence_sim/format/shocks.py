@@ -58,6 +58,31 @@ class UprisingShock(ShockBase):
     )
 
 
+class PriceShock(ShockBase):
+    """A price rises for a while (LPG from 60 to 120 tenge a litre on 1 January 2022).
+
+    It adds hardship to every citizen of the state, or of one region
+    (``population.price_hardship`` per doubling); without citizens it does nothing.
+    """
+
+    type: Literal["price_shock"] = Field(description="A price rise that citizens feel.")
+    state: Name = Field(description="The state where the price rises.")
+    region: Name | None = Field(
+        None, description="The region it hits (population.states.<state>.regions); all if none."
+    )
+    size: Positive = Field(description="The rise as a share of the old price (1 = doubled).")
+    duration: PositiveDurationField = Field(
+        "2 weeks",
+        validate_default=True,
+        description="How long the higher price lasts, from its day (citizens live day by day).",
+    )
+    origin: Name = Field(
+        "internal",
+        description="Where the trouble that follows comes from, as those asked for troops see "
+        "it, as for an uprising: 'internal', 'armed_group', or a state or power.",
+    )
+
+
 class SecurityRequestShock(ShockBase):
     """A government asks an alliance or a power for troops (Tokayev to the CSTO, 5 January 2022)."""
 
@@ -249,6 +274,7 @@ class MigrationPolicyShock(ShockBase):
 
 Shock = Annotated[
     UprisingShock
+    | PriceShock
     | SecurityRequestShock
     | InterventionShock
     | WithdrawalShock

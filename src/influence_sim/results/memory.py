@@ -72,12 +72,19 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
     state_size = sum(
         value[0].nbytes for value in vars(compiled.initial).values() if hasattr(value, "nbytes")
     )
+    pop = compiled.params.pop
+    if pop is not None:  # citizens are placed at the first step: count them here
+        setup = pop.setup
+        n_c, m = setup.citizens, setup.officers
+        citizen = 4 + 1 + 2 + 1 + 8 + 8 + p_n * (8 + 8 + 1)  # cell, flags, term, draws, views
+        per_region = n_c * citizen + m * 5 + setup.lattice.cells * 60  # and a tick's grids
+        state_size += setup.n_regions * per_region
     # Summary columns: per state, alignment (final, peak, return) per option, five ties
     # and two reliances per power, unrest's two; per power two; the region per option.
     columns = s_n * (3 * k_n + 7 * p_n + 2) + 2 * p_n + k_n + s_n * len(compiled.alliances)
     running = n * (
         _STATE_COPIES * state_size
-        + 8 * _NOISE_BLOCK_STEPS * noise_width(s_n, p_n)
+        + 8 * _NOISE_BLOCK_STEPS * noise_width(s_n, p_n, pop is not None)
         + _GENERATOR
         + _SUMMARY
         + _SUMMARY_LONG_ROW * columns
