@@ -247,3 +247,50 @@ def test_9_why_russia_came_in_2022_and_not_in_2010(tmp_path, capsys):
         "shocks[0].origin=armed_group",
     )
     assert _declined(out) <= 2, out
+
+
+def test_10_people_not_a_script(tmp_path, capsys):
+    folder, out = command(tmp_path, capsys, "run", "kazakhstan-2022-citizens", "--replications", R)
+    asked = re.search(r"kazakhstan asked csto in (\d+) of 20 replications \(median step 1\)", out)
+    assert asked, out
+    assert int(asked.group(1)) >= 17, "nearly every replication"
+    result = RunResult.load(folder)
+    unrest = result.tables["states"].query("state == 'kazakhstan'")
+    assert unrest.groupby("step")["unrest"].median().loc[2] > 0.5, "3-9 January"
+    overall = medians(result, "kazakhstan", "russia")
+    assert overall.loc[0] == pytest.approx(0.39, abs=0.02)
+    assert overall.loc[1:4].max() == pytest.approx(0.66, abs=0.04)
+    folder, _ = command(
+        tmp_path,
+        capsys,
+        "compare",
+        "kazakhstan-2022-citizens",
+        "kazakhstan-2022-citizens",
+        "--set-b",
+        "alliances.csto.responds=never",
+        "--replications",
+        R,
+    )
+    assert (folder / "plots" / "comparison-kazakhstan-unrest.png").is_file()
+    runs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[:2] in ("a-", "b-"))
+    came, nobody = (RunResult.load(p) for p in runs)
+
+    def three_weeks_on(result: RunResult) -> float:
+        frame = result.tables["states"].query("state == 'kazakhstan' and step == 4")
+        return float(frame["unrest"].median())
+
+    assert three_weeks_on(came) < 0.05, "over with the troops"
+    assert three_weeks_on(nobody) == pytest.approx(0.25, abs=0.1), "about a quarter"
+    folder, _ = command(
+        tmp_path,
+        capsys,
+        "run",
+        "kazakhstan-2022-citizens",
+        "--set",
+        "population.spread=0.35",
+        "--replications",
+        "8",
+    )
+    spread = RunResult.load(folder).tables["states"].query("state == 'kazakhstan'")
+    by_step = spread.groupby("step")["unrest"].median()
+    assert by_step.iloc[-1] > 0.3, "it never ends"

@@ -49,14 +49,25 @@ def dashboard_log(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dashboard(dashboard_log):
+    yield from _serve(dashboard_log, [])
+
+
+@pytest.fixture(scope="module")
+def citizens_dashboard(tmp_path_factory):
+    yield from _serve(
+        tmp_path_factory.mktemp("citizens") / "server.log", ["kazakhstan-2022-citizens"]
+    )
+
+
+def _serve(where: Path, args: list[str]):
     if shutil.which(CHROMIUM) is None:
         pytest.skip(f"no browser: {CHROMIUM} is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
     port = _free_port()
-    log = dashboard_log.open("w")
+    log = where.open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "influence_sim", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "influence_sim", "dashboard", *args, "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -173,6 +184,27 @@ def test_the_dashboard_in_a_browser(dashboard):
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
     assert Path(ARTIFACTS / "dashboard-stepped.png").is_file()
     assert Path(ARTIFACTS / "dashboard-start.png").is_file()
+
+
+def test_the_citizens_are_shown_beside_the_map(citizens_dashboard):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(citizens_dashboard, wait_until="networkidle", timeout=90_000)
+        page.get_by_text("Events (step 0 of 156)").wait_for(timeout=60_000)
+        page.get_by_text("are placed on the first day").wait_for(timeout=30_000)
+        assert page.locator(".vue-grid-item img").count() == 1, "the map only, before a step"
+        step(page, 2)
+        assert page.get_by_text("are placed on the first day").count() == 0
+        assert page.get_by_text("request: kazakhstan → csto").count() >= 1, "it emerged"
+        images = page.locator(".vue-grid-item img")
+        assert images.count() == 7, "map, citizens, trade-off, economy, region, unrest, alignment"
+        _check_layout(page)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-citizens.png"), full_page=True)
+        browser.close()
 
 
 def test_the_dashboard_command_prints_one_line(dashboard_log):

@@ -88,6 +88,31 @@ def test_citizens_with_ties_take_russian_help_more_warmly():
     )
 
 
+@pytest.mark.parametrize(
+    ("spread", "almaty_joins", "lasts"), [(0.15, False, False), (0.35, True, True)]
+)
+def test_protest_spreads_between_regions_only_past_an_edge_and_then_lasts(
+    spread, almaty_joins, lasts
+):
+    """The bistability docs/ODD.md states: at the default it stays in Mangystau; past
+    about 0.3 it reaches Almaty and sustains itself, troops or not."""
+    scenario = load_scenario(NAME, overrides=[f"population.spread={spread}"])
+    peak = np.zeros((4, 3))
+    late = []
+
+    def observe(t, state, events):
+        share = state.active[:, :3].mean(axis=2)  # Kazakhstan's regions
+        if t <= 6:
+            np.maximum(peak, share, out=peak)
+        if t >= 40:
+            late.append(state.unrest[:, 0])
+
+    _run(scenario.with_overrides(["calendar.horizon=1 year"]), 4, observe=observe)
+    assert np.median(peak[:, 0]) > 0.3, "Mangystau rises either way"
+    assert (np.median(peak[:, 1]) > 0.5) == almaty_joins, peak
+    assert (np.mean(late) > 0.2) == lasts, np.mean(late)
+
+
 def test_public_opinion_is_the_citizens_mean(crisis):
     compiled, _, _, state = crisis["troops"]
     region_state = compiled.params.pop.setup.region_state

@@ -12,7 +12,13 @@ from pathlib import Path
 from influence_sim.drivers.runner import run
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SCENARIOS = ("central-asia-2021", "kazakhstan-2022", "no-csto-response", "china-security-push")
+SCENARIOS = (
+    "central-asia-2021",
+    "kazakhstan-2022",
+    "no-csto-response",
+    "china-security-push",
+    "kazakhstan-2022-citizens",
+)
 REPLICATIONS = 8
 SEED = 12345
 

@@ -214,13 +214,10 @@ def MapPanel(model: InfluenceModel) -> None:
 @solara.component
 def CitizensPanel(model: InfluenceModel) -> None:
     """The citizens of each region, beside the map (scenarios with ``unrest: citizens``)."""
-    from influence_sim.engine.population import snapshot
     from influence_sim.viz.citizens import plot_citizens
 
     update_counter.get()
-    if model.params.pop is None:
-        return
-    views = snapshot(model.state, model.params)
+    views = model.citizens()
     if not views:
         solara.Markdown(
             "**Citizens** are placed on the first day: press **Step** or **▶** to see them."
@@ -256,11 +253,12 @@ def EventsPanel(model: InfluenceModel) -> None:
 
 scenario = resolve(SCENARIO)
 model = DashboardModel(SCENARIO)
+citizens = [(CitizensPanel, 0)] if scenario.population.citizens else []
 page = SolaraViz(
     model,
     components=[
         (MapPanel, 0),
-        (CitizensPanel, 0),
+        *citizens,
         (TradeoffPanel, 0),
         (EconomyPanel, 0),
         (RegionPanel, 0),

@@ -21,6 +21,7 @@ from influence_sim.drivers.agents import PowerAgent, StateAgent
 from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.ensemble import seed_sequence
 from influence_sim.engine.kernel import alignment_of, noise_width, step
+from influence_sim.engine.population import RegionView, snapshot
 from influence_sim.engine.trajectory import Recorder, Trajectory
 from influence_sim.format.loading import Overrides, override_list, resolve_scenario
 from influence_sim.format.scenario import MAX_STEPS, Scenario
@@ -114,6 +115,14 @@ class InfluenceModel(mesa.Model):
     def trajectory(self) -> Trajectory:
         """What this model has recorded so far."""
         return self.recorder.trajectory
+
+    def citizens(self) -> list[RegionView]:
+        """Each region's citizens now (quiet, protesting, jailed, police), for a dashboard.
+
+        Empty without citizens (``population.unrest: scripted``) and before the first
+        step (they are placed on the first day).
+        """
+        return snapshot(self.state, self.params)
 
     @property
     def regional_alignment(self) -> dict[str, float]:

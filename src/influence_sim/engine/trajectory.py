@@ -38,8 +38,11 @@ RECORDED = (
     "resentment",
     "diversion",
     "memory",
+    "legitimacy",
+    "jailed",
 )
-"""The state arrays a trajectory keeps."""
+"""The state arrays a trajectory keeps (``legitimacy`` and ``jailed`` are zero without
+citizens)."""
 
 WHY_LEFT = {ORDER_RESTORED: "order restored", HOST_ASKS: "the host asks them to leave"}
 """The detail of a withdrawal the situation decided (a scripted one has none)."""

@@ -122,6 +122,9 @@ def build_tables(
     state_frame["external_threat"] = trajectory["threat"].ravel()
     state_frame["security_salience"] = trajectory["salience"].ravel()
     state_frame["economic_distress"] = trajectory["distress"].ravel()
+    if compiled.params.pop is not None:  # citizens: the government's legitimacy, the jailed
+        state_frame["legitimacy"] = trajectory["legitimacy"].ravel()
+        state_frame["jailed"] = trajectory["jailed"].ravel()
     pair: Axes = [
         ("replication", replications),
         ("step", steps),
