@@ -37,6 +37,7 @@ with a counter for each draw, so a row's draws never depend on which rows share 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -107,6 +108,25 @@ def below(words: UInt, n: int | NDArray[np.int64], shift: int = 32) -> NDArray[n
     return ((low * np.asarray(n, dtype=np.uint64)) >> np.uint64(32)).astype(np.int64)
 
 
+_SCRATCH = threading.local()
+
+
+def scratch(tag: object, shape: tuple[int, ...], dtype: np.dtype | type) -> Grid:
+    """A work buffer for ``tag``, reused while its shape and type stay the same (per thread).
+
+    The hot loops' temporaries are large and short-lived; fresh ones cost a page fault per
+    page every tick. Valid until the next request for the same tag.
+    """
+    buffers = getattr(_SCRATCH, "buffers", None)
+    if buffers is None:
+        buffers = _SCRATCH.buffers = {}
+    key = (tag, shape, np.dtype(dtype).str)
+    out = buffers.get(key)
+    if out is None:
+        out = buffers[key] = np.empty(shape, dtype=dtype)
+    return out
+
+
 @dataclass(frozen=True)
 class Lattice:
     """A torus of ``side x side`` cells and a vision radius."""
@@ -154,9 +174,10 @@ class Lattice:
 
         Grids keep the batch last: every slice then runs over whole batches, the
         contiguous axis, which is many times faster than short rows of one lattice.
+        The copy is a scratch buffer, valid until the next call.
         """
         v, n = self.vision, self.side
-        out = np.empty((n + 2 * v, n + 2 * v, *grid.shape[2:]), dtype=grid.dtype)
+        out = scratch("pad", (n + 2 * v, n + 2 * v, *grid.shape[2:]), grid.dtype)
         out[v : v + n, v : v + n] = grid
         out[:v, v : v + n] = grid[n - v :]
         out[v + n :, v : v + n] = grid[:v]
@@ -171,28 +192,32 @@ class Lattice:
         ``combine`` is ``np.maximum`` (windows may overlap) or ``np.add`` (they may not).
         """
         v, n = self.vision, self.side
-        width = padded.shape[1]
+        rows, width, *batch = padded.shape
         spans = {1: padded}
         size = 1
         while 2 * size <= 2 * v + 1:
             prev = spans[size]
-            spans[2 * size] = combine(prev[:, : width - 2 * size + 1], prev[:, size:])
+            into = scratch(("span", 2 * size), (rows, width - 2 * size + 1, *batch), padded.dtype)
+            spans[2 * size] = combine(prev[:, : width - 2 * size + 1], prev[:, size:], out=into)
             size *= 2
         out: dict[int, Grid] = {}
         for w in sorted(set(self.widths)):
             start, length = v - w, 2 * w + 1
             top = 1 << (length.bit_length() - 1)
             part = spans[top][:, start : start + n]
-            if combine is np.maximum:
-                if top < length:
+            if top < length:
+                into = scratch(("part", w), (rows, n, *batch), padded.dtype)
+                if combine is np.maximum:
                     rest = start + length - top
-                    part = np.maximum(part, spans[top][:, rest : rest + n])
-            else:
-                done = top
-                while done < length:
-                    piece = 1 << ((length - done).bit_length() - 1)
-                    part = part + spans[piece][:, start + done : start + done + n]
-                    done += piece
+                    part = np.maximum(part, spans[top][:, rest : rest + n], out=into)
+                else:
+                    np.copyto(into, part)
+                    part = into
+                    done = top
+                    while done < length:
+                        piece = 1 << ((length - done).bit_length() - 1)
+                        part += spans[piece][:, start + done : start + done + n]
+                        done += piece
             out[w] = part
         return out
 
@@ -204,8 +229,9 @@ class Lattice:
         """
         v, n = self.vision, self.side
         rows = self._windows(self.pad(grid), np.add)
-        out = np.zeros_like(grid)
-        for dy, w in zip(range(-v, v + 1), self.widths, strict=True):
+        out = scratch("disk", grid.shape, grid.dtype)
+        np.copyto(out, rows[self.widths[0]][:n])
+        for dy, w in zip(range(-v + 1, v + 1), self.widths[1:], strict=True):
             out += rows[w][v + dy : v + dy + n]
         return out
 
@@ -364,7 +390,8 @@ def move(lattice: Lattice, crowd: Crowd, words: UInt) -> None:
 def counts(lattice: Lattice, crowd: Crowd) -> tuple[Float, Float]:
     """Police and other active citizens within each citizen's vision, ``(B, N)`` each."""
     b, n, side = crowd.rows, crowd.citizens, lattice.side
-    grid = np.zeros(lattice.cells * b, dtype=np.uint16)
+    grid = scratch("counts", (lattice.cells * b,), np.uint16)
+    grid.fill(0)
     grid[crowd.pos[:, n:][crowd.duty]] = 256
     grid[crowd.pos[:, :n][crowd.active]] = 1
     seen = lattice.disk_sum(grid.reshape(side, side, b)).reshape(-1)
@@ -429,7 +456,8 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
     priority = words >> np.uint64(32 + cell_bits)
     priority |= np.uint64(1)  # never zero: zero is "no one active here"
     where = crowd.pos[rows, who]
-    grid = np.zeros(cells * b, dtype=np.uint32)
+    grid = scratch("arrest", (cells * b,), np.uint32)
+    grid.fill(0)
     grid[where] = (priority << np.uint64(cell_bits)) | (where // b).astype(np.uint64)
     running = lattice.row_max(grid.reshape(side, side, b))
     cops = crowd.pos[:, n:] // b  # (B, M) cells within each lattice
@@ -455,9 +483,9 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
     citizen = flat[target]
     crowd.active[crow, citizen] = False
     crowd.inside[crow, citizen] = True
-    term = np.zeros((b, n), dtype=np.uint64)
-    term[rows, who] = words
-    crowd.jail[crow, citizen] = below(term[crow, citizen], max(law.max_jail, 1), 0)
+    # The arrested citizen's word (actives are in row-major order: a sorted lookup).
+    word = words[np.searchsorted(rows * n + who, crow * n + citizen)]
+    crowd.jail[crow, citizen] = below(word, max(law.max_jail, 1), 0)
     flat[crowd.pos[crow, n + officer]] = -1
     flat[target] = n + officer
     crowd.pos[crow, n + officer] = target

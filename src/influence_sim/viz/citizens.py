@@ -37,7 +37,8 @@ def plot_citizens(
     columns = min(n, 4)
     rows = -(-n // columns)
     if figure is None:
-        figure = Figure(figsize=(2.6 * columns, 2.9 * rows + 0.5), layout="constrained")
+        # Small inches, so that the text stays readable when a panel scales it down.
+        figure = Figure(figsize=(1.9 * columns, 2.15 * rows + 0.4), layout="constrained")
     cmap = ListedColormap([CELL_COLOURS[k][0] for k in (EMPTY, QUIET, ACTIVE, POLICE)])
     axes = figure.subplots(rows, columns, squeeze=False)
     for ax in axes.ravel():
@@ -45,10 +46,10 @@ def plot_citizens(
     for ax, view, title in zip(axes.ravel(), views, titles, strict=False):
         ax.imshow(view.grid, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
         ax.set_title(
-            f"{title}\n{view.active} protesting, {view.jailed} jailed", fontsize=9, loc="left"
+            f"{title}\n{view.active} protesting, {view.jailed} jailed", fontsize=8, loc="left"
         )
     handles = [
         Patch(facecolor=c, edgecolor="#999999", label=label) for c, label in CELL_COLOURS.values()
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return figure
