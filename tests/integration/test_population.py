@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from influence_sim import load_scenario
@@ -198,3 +199,38 @@ def test_bad_population_settings_are_clear_errors(override, words):
     message = str(info.value)
     for word in words:
         assert word in message, message
+
+
+def test_a_sweep_point_with_citizens_does_not_depend_on_the_points_beside_it(tmp_path):
+    """Point A beside B (more police: another lattice set-up, its own batch) and beside C
+    (another legitimacy: the same set-up, one batch with A) gives A the same runs."""
+    import yaml
+
+    from influence_sim.experiments.sweep import run_sweep
+    from tests.conftest import SCENARIOS
+
+    a = {"population.legitimacy": 0.8, "population.states.kazakhstan.police": 0.055}
+    b = {"population.legitimacy": 0.8, "population.states.kazakhstan.police": 0.065}
+    c = {"population.legitimacy": 0.78, "population.states.kazakhstan.police": 0.055}
+    metrics = []
+    for name, points in (("ab", [a, b]), ("ac", [a, c])):
+        spec = {
+            "name": name,
+            "title": "Citizens in a sweep",
+            "base": str(SCENARIOS / f"{NAME}.yaml"),
+            "parameters": {path: {"values": [0.0]} for path in a},
+            "sampler": {"method": "list", "points": points},
+            "replications": 2,
+            "seed": 3,
+            "record": {"metrics": "all"},
+        }
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(spec))
+        metrics.append(run_sweep(path, out=tmp_path / name, workers=1).metrics)
+    first = [
+        m[m["point"] == 0].drop(columns=[c for c in m if c.startswith("population.")])
+        for m in metrics
+    ]
+    pd.testing.assert_frame_equal(first[0].reset_index(drop=True), first[1].reset_index(drop=True))
+    for m in metrics:
+        assert (m["point"] == 1).any(), "the other point ran"
