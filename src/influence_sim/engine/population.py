@@ -57,6 +57,7 @@ from influence_sim.engine.lattice import (
     staff,
     tick,
     uniform,
+    workspace,
 )
 
 if TYPE_CHECKING:
@@ -285,14 +286,15 @@ def unrest(
     share = crowd.active.reshape(r, g, n).mean(axis=2)
     arrests = np.zeros((r, g))
     daily = np.zeros((r, s_n, setup.ticks))
-    for t in range(setup.ticks):
-        law.grievance_shift = (spread * (share @ others.T) / count).reshape(-1)
-        shift = other + price[t][None, :] * pop.price_hardship[:, None]
-        law.hardship_shift = np.broadcast_to(shift, (r, g)).reshape(-1)
-        tick(lattice, crowd, law, keys, t)
-        share = crowd.active.reshape(r, g, n).mean(axis=2)
-        arrests += crowd.arrests.reshape(r, g)
-        np.maximum.at(daily[:, :, t].T, rs, share.T)
+    with workspace():  # the ticks reuse their work buffers
+        for t in range(setup.ticks):
+            law.grievance_shift = (spread * (share @ others.T) / count).reshape(-1)
+            shift = other + price[t][None, :] * pop.price_hardship[:, None]
+            law.hardship_shift = np.broadcast_to(shift, (r, g)).reshape(-1)
+            tick(lattice, crowd, law, keys, t)
+            share = crowd.active.reshape(r, g, n).mean(axis=2)
+            arrests += crowd.arrests.reshape(r, g)
+            np.maximum.at(daily[:, :, t].T, rs, share.T)
     state.daily = daily
     # A state's unrest is its worst region's on its worst day (a government that loses a
     # city is in crisis however calm the rest and however short the day); jailed and
