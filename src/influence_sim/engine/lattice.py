@@ -498,7 +498,7 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
     rows, who = where2(crowd.active)
     if len(rows) == 0:
         return
-    b, n, v, side, cells = crowd.rows, crowd.citizens, lattice.vision, lattice.side, lattice.cells
+    b, n, side, cells = crowd.rows, crowd.citizens, lattice.side, lattice.cells
     cell_bits = max(1, (cells - 1).bit_length())
     words = who.astype(np.uint64)
     words += np.uint64((tick * STREAMS + ARREST) % (1 << 23)) << np.uint64(40)
@@ -525,7 +525,7 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
         seen = running[w].reshape(-1)[base[None] + (rows_of * (side * k))[:, None, None]]
         np.maximum(best, seen.max(axis=0), out=best)
     best[~crowd.duty[busy]] = 0
-    crow, officer = where2(best)
+    crow, officer = where2(best > 0)
     if len(crow) == 0:
         return
     target = (best[crow, officer] & np.uint32((1 << cell_bits) - 1)).astype(np.int64)
