@@ -70,7 +70,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    batch, ticks, mesa_models, mesa_steps = (64, 50, 1, 10) if args.quick else (512, 200, 3, 50)
+    # 256 lattices at once: the grids stay in cache (512 is about 5% slower, 1024 15%).
+    batch, ticks, mesa_models, mesa_steps = (64, 50, 1, 10) if args.quick else (256, 400, 3, 50)
     settings = Rebellion()
     per = settings.citizens
     agents = per + settings.officers

@@ -176,14 +176,6 @@ class Lattice:
         return tuple(int(np.floor(np.sqrt(v * v - dy * dy) + 1e-9)) for dy in range(-v, v + 1))
 
     @cached_property
-    def rows_by_width(self) -> dict[int, NDArray[np.int64]]:
-        """The padded rows ``vision + dy`` of the disk, grouped by their half-width."""
-        out: dict[int, list[int]] = {}
-        for dy, w in zip(range(-self.vision, self.vision + 1), self.widths, strict=True):
-            out.setdefault(w, []).append(self.vision + dy)
-        return {w: np.array(rows, dtype=np.int64) for w, rows in out.items()}
-
-    @cached_property
     def in_vision(self) -> int:
         """Cells within vision, the agent's own included (149 at vision 7)."""
         return sum(2 * w + 1 for w in self.widths)
@@ -263,6 +255,16 @@ class Lattice:
         np.copyto(out, rows[self.widths[0]][:n])
         for dy, w in zip(range(-v + 1, v + 1), self.widths[1:], strict=True):
             out += rows[w][v + dy : v + dy + n]
+        return out
+
+    def disk_max(self, grid: NDArray[np.uint32]) -> NDArray[np.uint32]:
+        """The maximum over each cell's disk of vision, ``(side, side, B)``."""
+        v, n = self.vision, self.side
+        rows = self.row_max(grid)
+        out = scratch("disk max", grid.shape, grid.dtype)
+        np.copyto(out, rows[self.widths[0]][:n])
+        for dy, w in zip(range(-v + 1, v + 1), self.widths[1:], strict=True):
+            np.maximum(out, rows[w][v + dy : v + dy + n], out=out)
         return out
 
     def row_max(self, grid: NDArray[np.uint32]) -> dict[int, Grid]:
@@ -427,8 +429,11 @@ def move(lattice: Lattice, crowd: Crowd, words: UInt) -> None:
     crowd.pos.reshape(-1)[agents] = cells
 
 
-def counts(lattice: Lattice, crowd: Crowd) -> tuple[Float, Float]:
-    """Police and other active citizens within each citizen's vision, ``(B, N)`` each."""
+def sightings(lattice: Lattice, crowd: Crowd) -> NDArray[np.uint16]:
+    """What each citizen sees, ``(B, N)``: 256 x officers + other protesters within vision.
+
+    A scratch buffer, valid until the next call.
+    """
     b, n, side = crowd.rows, crowd.citizens, lattice.side
     grid = scratch("counts", (lattice.cells * b,), np.uint16)
     grid.fill(0)
@@ -436,13 +441,8 @@ def counts(lattice: Lattice, crowd: Crowd) -> tuple[Float, Float]:
     grid[crowd.pos[:, :n][crowd.active]] = 1
     seen = lattice.disk_sum(grid.reshape(side, side, b)).reshape(-1)
     here = np.take(seen, crowd.pos[:, :n], out=scratch("here", (b, n), np.uint16))
-    police = scratch("police", (b, n), np.float64)
-    actives = scratch("actives", (b, n), np.float64)
-    np.copyto(actives, here & 0xFF)
-    actives -= crowd.active
-    here >>= 8
-    np.copyto(police, here)
-    return police, actives
+    here -= crowd.active  # not oneself
+    return here
 
 
 @dataclass
@@ -463,21 +463,24 @@ def _column(value: Float | float) -> Float | float:
 
 
 @functools.lru_cache(maxsize=16)
-def _deterrence(k: float) -> Float:
-    """``exp(-k m)`` for every whole ``m`` a count can give (at most 255 officers in view)."""
-    m = np.arange(256, dtype=np.float64)
-    m *= -k
-    return np.exp(m)
+def deterrence(k: float, rounding: str) -> Float:
+    """``exp(-k round(C / (A + 1)))`` for every sighting ``256 C + A`` (:func:`sightings`)."""
+    police, actives = np.divmod(np.arange(1 << 16, dtype=np.float64), 256.0)
+    actives += 1.0
+    police /= actives
+    (np.floor if rounding == "floor" else np.rint)(police, out=police)
+    police *= -k
+    return np.exp(police)
 
 
 def decide(lattice: Lattice, crowd: Crowd, law: Law) -> None:
     """Free citizens choose: active when grievance - risk * P(arrest) > threshold (in place)."""
-    police, actives = counts(lattice, crowd)
-    actives += 1.0
-    police /= actives
-    (np.floor if law.rounding == "floor" else np.rint)(police, out=police)
-    # exp(-k round(C / (A + 1))) from a table of the whole numbers C / (A + 1) can round to.
-    police = np.take(_deterrence(law.k), police.astype(np.intp), out=police)
+    # exp(-k round(C / (A + 1))), looked up by what each citizen sees.
+    police = np.take(
+        deterrence(law.k, law.rounding),
+        sightings(lattice, crowd),
+        out=scratch("police", crowd.hardship.shape, np.float64),
+    )
     grievance = crowd.hardship + _column(law.hardship_shift)
     np.minimum(grievance, 1.0, out=grievance)
     grievance *= 1.0 - _column(law.legitimacy)
@@ -516,14 +519,11 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
     grid = scratch("arrest", (cells * k,), np.uint32)
     grid.fill(0)
     grid[where * k + slot[rows]] = (priority << np.uint64(cell_bits)) | where.astype(np.uint64)
-    running = lattice.row_max(grid.reshape(side, side, k))
+    seen = lattice.disk_max(grid.reshape(side, side, k)).reshape(-1)
     cops = crowd.pos[busy, n:] // b  # (K, M) cells within each lattice
-    cy, cx = cops // side, cops % side
-    best = np.zeros(cops.shape, dtype=np.uint32)
-    base = cy * (side * k) + cx * k + np.arange(k)[:, None]  # the officer's row, unpadded
-    for w, rows_of in lattice.rows_by_width.items():  # the disk's rows of one half-width
-        seen = running[w].reshape(-1)[base[None] + (rows_of * (side * k))[:, None, None]]
-        np.maximum(best, seen.max(axis=0), out=best)
+    cops *= k
+    cops += np.arange(k)[:, None]
+    best = seen[cops]
     best[~crowd.duty[busy]] = 0
     crow, officer = where2(best > 0)
     if len(crow) == 0:
