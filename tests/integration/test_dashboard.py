@@ -7,6 +7,7 @@ slider, steps the model and checks that the page follows; it keeps a screenshot 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -138,14 +139,22 @@ def _check_layout(page) -> None:
             )
 
 
-def test_the_dashboard_in_a_browser(dashboard):
+@contextlib.contextmanager
+def browser_page(url: str):
+    """A page of the headless browser at ``url``, loaded; closed after the block."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(dashboard, wait_until="networkidle", timeout=90_000)
+        page.goto(url, wait_until="networkidle", timeout=90_000)
+        yield page
+        browser.close()
+
+
+def test_the_dashboard_in_a_browser(dashboard):
+    with browser_page(dashboard) as page:
         page.get_by_text("Model Parameters").wait_for(timeout=60_000)
         page.get_by_text("Events (step 0 of 156)").wait_for(timeout=60_000)
         assert page.get_by_text("Russia: security capacity").is_visible()
@@ -180,20 +189,13 @@ def test_the_dashboard_in_a_browser(dashboard):
         assert page.get_by_text("decline: russia → kazakhstan").count() >= 1
         assert page.get_by_text("accept: russia → kazakhstan").count() == 0
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
-        browser.close()
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
     assert Path(ARTIFACTS / "dashboard-stepped.png").is_file()
     assert Path(ARTIFACTS / "dashboard-start.png").is_file()
 
 
 def test_the_citizens_are_shown_beside_the_map(citizens_dashboard):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(citizens_dashboard, wait_until="networkidle", timeout=90_000)
+    with browser_page(citizens_dashboard) as page:
         page.get_by_text("Events (step 0 of 156)").wait_for(timeout=60_000)
         page.get_by_text("are placed on the first day").wait_for(timeout=30_000)
         assert page.locator(".vue-grid-item img").count() == 1, "the map only, before a step"
@@ -204,7 +206,6 @@ def test_the_citizens_are_shown_beside_the_map(citizens_dashboard):
         assert images.count() == 7, "map, citizens, trade-off, economy, region, unrest, alignment"
         _check_layout(page)
         page.screenshot(path=str(ARTIFACTS / "dashboard-citizens.png"), full_page=True)
-        browser.close()
 
 
 def test_the_dashboard_command_prints_one_line(dashboard_log):

@@ -245,12 +245,13 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     p_n = state.capacity.shape[1]
     pop = params.pop
     if pop is not None:
+        keys = population.region_keys(population.key_of(noise[:, -1]), pop.setup.n_regions)
+        population.place(state, params, keys)  # on the first day, before any of its news
         opinion_before, base_before = state.opinion.copy(), state.opinion_base.copy()
     forced = apply_shocks(state, params, shocks)
 
     # Unrest (from citizens, or scripted) and threat.
     if pop is not None:
-        keys = population.region_keys(population.key_of(noise[:, -1]), pop.setup.n_regions)
         population.unrest(state, params, shocks.grievance, shocks.price, keys)
     else:
         damping = (

@@ -39,7 +39,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from influence_sim.engine.lattice import (
-    GOLDEN,
     OPINION_NOISE,
     OPINION_PAIR,
     SETUP,
@@ -48,7 +47,6 @@ from influence_sim.engine.lattice import (
     Crowd,
     Lattice,
     Law,
-    below,
     bits,
     key_of,
     mix,
@@ -175,8 +173,16 @@ def _rows(values: Array, region_state: IntArray, r: int) -> Array:
     return np.broadcast_to(values[:, region_state], (r, len(region_state))).reshape(-1)
 
 
-def _born(state: State, pop: PopParams, keys: NDArray[np.uint64], opinion: Array) -> None:
-    """Place the citizens and police of every region and give them their views."""
+def place(state: State, params: Params, keys: NDArray[np.uint64]) -> None:
+    """On the first day, place every region's citizens and police and give them views.
+
+    Views centre on the state's opinion before the day's news (the news then reaches
+    them as it reaches everyone). Does nothing once they are placed.
+    """
+    pop = params.pop
+    if pop is None or state.cells.shape[1] == pop.setup.n_regions:
+        return
+    opinion = state.opinion
     setup = pop.setup
     r = opinion.shape[0]
     g, n, m = setup.n_regions, setup.citizens, setup.officers
@@ -256,8 +262,6 @@ def unrest(
     setup = pop.setup
     r, s_n = state.unrest.shape
     g = setup.n_regions
-    if state.cells.shape[1] != g:
-        _born(state, pop, keys, state.opinion)
     crowd = _crowd(state, setup)
     rs = setup.region_state
     lattice = setup.lattice
@@ -385,26 +389,6 @@ def _meet(state: State, pop: PopParams, keys: NDArray[np.uint64], views: Array) 
         views += np.where(close, mu * gap, 0.0)
 
 
-__all__ = [
-    "ACTIVE",
-    "EMPTY",
-    "GOLDEN",
-    "POLICE",
-    "POP_STATE",
-    "QUIET",
-    "PopParams",
-    "RegionView",
-    "Setup",
-    "below",
-    "empty_citizens",
-    "key_of",
-    "opinion",
-    "region_keys",
-    "snapshot",
-    "unrest",
-]
-
-
 EMPTY, QUIET, ACTIVE, POLICE = 0, 1, 2, 3
 """What a cell of :class:`RegionView`'s grid holds."""
 
@@ -451,3 +435,22 @@ def snapshot(state: State, params: Params, replication: int = 0) -> list[RegionV
             )
         )
     return out
+
+
+__all__ = [
+    "ACTIVE",
+    "EMPTY",
+    "POLICE",
+    "POP_STATE",
+    "QUIET",
+    "PopParams",
+    "RegionView",
+    "Setup",
+    "empty_citizens",
+    "key_of",
+    "opinion",
+    "place",
+    "region_keys",
+    "snapshot",
+    "unrest",
+]

@@ -37,3 +37,12 @@ class Spec(BaseModel):
         use_attribute_docstrings=False,
         str_max_length=10_000,
     )
+
+
+def field_source(model: type[BaseModel], name: str) -> str | None:
+    """The source a model's field gives for its default (``json_schema_extra["source"]``)."""
+    field = model.model_fields.get(name)
+    if field is None or not isinstance(field.json_schema_extra, dict):
+        return None
+    source = field.json_schema_extra.get("source")
+    return source if isinstance(source, str) else None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from influence_sim.format.fields import NonNegative, Positive, Share, Spec
+from influence_sim.format.fields import NonNegative, Positive, Share, Spec, field_source
 
 _CAL = "Calibration, not a measurement: chosen so the model shows pattern {} (DESIGN.md §8)."
 
@@ -480,8 +480,4 @@ class Dynamics(Spec):
 
 def default_source(name: str) -> str | None:
     """The source of a dynamics parameter's default value."""
-    field = Dynamics.model_fields.get(name)
-    if field is None or not isinstance(field.json_schema_extra, dict):
-        return None
-    source = field.json_schema_extra.get("source")
-    return source if isinstance(source, str) else None
+    return field_source(Dynamics, name)

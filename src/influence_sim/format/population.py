@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, Strict, field_validator
 
 from influence_sim.format.calendar import PositiveDurationField
-from influence_sim.format.fields import Name, NonNegative, Positive, Share, Spec
+from influence_sim.format.fields import Name, NonNegative, Positive, Share, Spec, field_source
 
 EPSTEIN = (
     "Epstein (2002), 'Modeling civil violence: An agent-based computational approach', PNAS 99 "
@@ -212,8 +212,4 @@ class Population(Spec):
 
 def default_source(name: str) -> str | None:
     """The source of a population setting's default value."""
-    field = Population.model_fields.get(name)
-    if field is None or not isinstance(field.json_schema_extra, dict):
-        return None
-    source = field.json_schema_extra.get("source")
-    return source if isinstance(source, str) else None
+    return field_source(Population, name)
