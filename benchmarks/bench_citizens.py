@@ -5,7 +5,7 @@
 
 Both run Epstein's standard settings (NetLogo's Rebellion model: a 40 x 40 torus, citizen
 density 0.7, police 0.04, vision 7, legitimacy 0.82, jail up to 30 ticks, k 2.3,
-threshold 0.1) on one core: ours as many lattices at once (``engine.lattice.rebel``),
+threshold 0.1) on one core: ours as many lattices at once (``engine.civil.rebel``),
 Mesa's one model at a time (``mesa.examples.advanced.epstein_civil_violence``, whose
 neighbourhood is a von Neumann diamond of radius 7, 112 cells, where ours is NetLogo's
 disk, 149). Rates are citizen-steps and agent-steps (citizens and police) per second;
@@ -21,7 +21,7 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, whatever numpy links to
 
-from influence_sim.engine.lattice import Rebellion, rebel, rebellion_keys
+from influence_sim.engine.civil import Rebellion, rebel, rebellion_keys
 
 
 def timed(label: str, func):

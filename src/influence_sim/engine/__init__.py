@@ -8,6 +8,7 @@ from influence_sim._lazy import exports
 __all__ = [
     "Compiled",
     "Params",
+    "Rebellion",
     "Recorder",
     "Schedule",
     "State",
@@ -16,6 +17,8 @@ __all__ = [
     "Trajectory",
     "apply_shocks",
     "compile_scenario",
+    "rebel",
+    "rebellion_keys",
     "replicate",
     "run_ensemble",
     "seed_sequence",
@@ -39,5 +42,8 @@ _NAMES = {
     "simulate": "ensemble",
     "replicate": "ensemble",
     "seed_sequence": "ensemble",
+    "Rebellion": "civil",
+    "rebel": "civil",
+    "rebellion_keys": "civil",
 }
 __getattr__, __dir__ = exports(__name__, _NAMES)

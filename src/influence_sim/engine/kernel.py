@@ -67,7 +67,7 @@ def noise_width(n_states: int, n_powers: int, citizens: bool = False) -> int:
     economy), two per state (a decision on its request: troops to spare, willingness),
     two per state (an exponential variate for troops going home) and two per state
     (another for freezing or leaving an alliance), in that order; with citizens, one more
-    whose bits key the citizens' counter-based draws of the step (``engine.lattice``).
+    whose bits key the citizens' counter-based draws of the step (``engine.draws``).
     """
     return n_states + n_states * n_powers + n_powers + 6 * n_states + int(citizens)
 

@@ -1,6 +1,6 @@
 """The population layer: citizens whose protest and opinions emerge (``docs/ODD.md``).
 
-Each region of each state is one lattice of :mod:`influence_sim.engine.lattice`. A step
+Each region of each state is one lattice of :mod:`influence_sim.engine.civil`. A step
 runs as many ticks as it has days: citizens move, decide to protest or not (Epstein's
 rule), police arrest, jail terms run. What the state sees:
 
@@ -38,25 +38,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from influence_sim.engine.lattice import (
+from influence_sim.engine.civil import (
     OPINION_NOISE,
     OPINION_PAIR,
     SETUP,
     STAFF,
     STREAMS,
     Crowd,
-    Lattice,
     Law,
-    bits,
-    key_of,
-    mix,
     partners,
     populate,
     staff,
     tick,
-    uniform,
-    workspace,
 )
+from influence_sim.engine.draws import bits, key_of, mix, uniform
+from influence_sim.engine.lattice import Lattice, workspace
 
 if TYPE_CHECKING:
     from influence_sim.engine.state import Params, State

@@ -1,8 +1,8 @@
 """Figures of runs, maps and sweeps: ``plot_*(..., ax=None)`` return their Axes.
 
 The only layer that imports matplotlib (with the dashboard). Modules: :mod:`.plotting`
-(a run over time), :mod:`.maps` (the region), :mod:`.sweeps` (a sweep), :mod:`.files`
-(figures written to image files).
+(a run over time), :mod:`.maps` (the region), :mod:`.citizens` (the citizens of each
+region, now), :mod:`.sweeps` (a sweep), :mod:`.files` (figures written to image files).
 """
 
 from influence_sim._lazy import exports
@@ -18,6 +18,7 @@ __all__ = [
     "plot_against",
     "plot_alignment",
     "plot_alignment_grid",
+    "plot_citizens",
     "plot_comparison",
     "plot_economy",
     "plot_heatmap",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 _NAMES = {
+    "plot_citizens": "citizens",
     "colour_of": "plotting",
     "focus_state": "plotting",
     "mark_events": "plotting",

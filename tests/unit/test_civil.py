@@ -1,4 +1,4 @@
-"""The population's lattice kernel: its bookkeeping, its randomness, and Epstein's patterns.
+"""The citizens' kernel (engine.civil, lattice, draws): bookkeeping, randomness, Epstein's patterns.
 
 The patterns are Epstein (2002), "Modeling civil violence: An agent-based computational
 approach", PNAS 99 (suppl. 3), on the NetLogo Rebellion model's settings: a 40 x 40 torus,
@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from influence_sim.engine import lattice
-from influence_sim.engine.lattice import Lattice, Law, Rebellion, rebel, rebellion_keys
+from influence_sim.engine import civil, draws
+from influence_sim.engine.civil import Law, Rebellion, rebel, rebellion_keys
+from influence_sim.engine.lattice import Lattice
 
 STANDARD = Rebellion()
 
@@ -39,7 +40,7 @@ def test_disk_sum_and_max_match_a_brute_force_disk() -> None:
     assert (disk.disk_max(values) == best).all()
 
 
-def _consistent(crowd: lattice.Crowd) -> None:
+def _consistent(crowd: civil.Crowd) -> None:
     """Every free agent is where the occupancy grid says, and nobody else is anywhere."""
     local = crowd.local()
     for b in range(crowd.rows):
@@ -55,12 +56,12 @@ def test_agents_never_share_a_cell_and_jail_terms_are_netlogos() -> None:
     settings = Rebellion(side=24, legitimacy=0.7)
     grid = settings.lattice
     keys = rebellion_keys(3, 6)
-    crowd = lattice.populate(grid, keys, settings.citizens, settings.officers)
+    crowd = civil.populate(grid, keys, settings.citizens, settings.officers)
     law = Law(settings.legitimacy)
     arrested = 0
     for t in range(80):
         before = crowd.inside.copy()
-        lattice.tick(grid, crowd, law, keys, t)
+        civil.tick(grid, crowd, law, keys, t)
         _consistent(crowd)
         arrested += crowd.arrests.sum()
         assert (crowd.jail >= 0).all()
@@ -82,14 +83,14 @@ def test_a_replication_does_not_depend_on_its_batch() -> None:
 
 def test_counter_draws_are_uniform_and_independent_of_the_other_keys() -> None:
     keys = rebellion_keys(5, 4)
-    draws = lattice.uniform(keys, 3, 200_000)
-    assert (lattice.uniform(keys[2:3], 3, 200_000) == draws[2:3]).all()
-    assert abs(draws.mean() - 0.5) < 0.002
-    counts = np.histogram(draws, bins=20, range=(0, 1))[0]
-    expected = draws.size / 20
+    values = draws.uniform(keys, 3, 200_000)
+    assert (draws.uniform(keys[2:3], 3, 200_000) == values[2:3]).all()
+    assert abs(values.mean() - 0.5) < 0.002
+    counts = np.histogram(values, bins=20, range=(0, 1))[0]
+    expected = values.size / 20
     assert ((counts - expected) ** 2 / expected).sum() < 60  # chi2, 19 dof: p ~ 1e-6
-    assert abs(np.corrcoef(draws[0, :-1], draws[0, 1:])[0, 1]) < 0.01
-    assert abs(np.corrcoef(draws[0], draws[1])[0, 1]) < 0.01
+    assert abs(np.corrcoef(values[0, :-1], values[0, 1:])[0, 1]) < 0.01
+    assert abs(np.corrcoef(values[0], values[1])[0, 1]) < 0.01
 
 
 def test_a_side_that_is_not_a_multiple_of_eight_is_refused() -> None:
