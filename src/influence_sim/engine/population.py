@@ -210,6 +210,13 @@ def place(state: State, params: Params, keys: NDArray[np.uint64]) -> None:
         setattr(state, name, value.reshape(r, g, *value.shape[1:]))
 
 
+def _citizens(params: Params) -> PopParams:
+    """The batch's citizens' parameters; an error if it has none."""
+    if params.pop is None:
+        raise ValueError("this batch has no citizens (population.unrest is 'scripted')")
+    return params.pop
+
+
 def _rows_scalar(values: Array, rows: int) -> Array:
     """A ``(B,)`` parameter as one value per lattice row (``B`` is 1 or the replications)."""
     if len(values) == 1:
@@ -253,8 +260,7 @@ def unrest(
         price: The price rises in force on each day of the step, per region, ``(D, G)``.
         keys: The lattices' keys of this step, ``(R * G,)`` (:func:`region_keys`).
     """
-    pop = params.pop
-    assert pop is not None
+    pop = _citizens(params)
     setup = pop.setup
     r, s_n = state.unrest.shape
     g = setup.n_regions
@@ -335,8 +341,7 @@ def opinion(
         noise_weight: The standard deviation of a citizen's change in a step, ``(B,)``.
         keys: The lattices' keys of this step, ``(R * G,)``.
     """
-    pop = params.pop
-    assert pop is not None
+    pop = _citizens(params)
     setup = pop.setup
     d = params.dyn
     rs = setup.region_state
