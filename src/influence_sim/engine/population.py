@@ -11,7 +11,7 @@ rule), police arrest, jail terms run. What the state sees:
   citizens active in its other regions the tick before);
 - **legitimacy** per state, pulled toward its level (less an elite split) at
   ``legitimacy_recovery`` a week, and lowered by repression (``backlash`` times the share
-  of citizens jailed that step);
+  of citizens arrested that step);
 - **police**: the state's own officers on the lattice, and foreign troops deployed there
   as more officers (``troop_police`` per cell for a power's whole force, times its reach:
   language and bases), who count in every citizen's ``C`` and make arrests, as the

@@ -154,7 +154,7 @@ class Population(Spec):
     )
     backlash: NonNegative = _param(
         0.005,
-        "Legitimacy lost per unit share of citizens jailed in a week (repression's backlash).",
+        "Legitimacy lost per unit share of citizens arrested in a week (repression's backlash).",
         "Estimate, in the direction of Lichbach (1987) 'Deterrence or escalation?'; not fitted.",
     )
     legitimacy_recovery: Share = _param(
