@@ -28,22 +28,51 @@ def _run(scenario, replications=R, seed=None, observe=None):
     return compiled, run_ensemble(compiled, replications, seed, observers=observers)
 
 
+CRISIS = 20
+"""The crisis runs: the scenario's seed and 20 replications, as docs/ODD.md quotes them."""
+
+
 @pytest.fixture(scope="module")
 def crisis():
     """The emergent crisis and its counterfactual without troops, with each day's unrest."""
     out = {}
     for name, overrides in (("troops", []), ("none", ["alliances.csto.responds=never"])):
         days: list[np.ndarray] = []
-        states = []
+        states = {}
 
         def observe(t, state, events, days=days, states=states):
             days.append(state.daily[:, 0].copy())  # Kazakhstan's worst region, each day
-            if t == 5:
-                states.append(state.copy())
+            if t in (2, 3, 5):
+                states[t] = state.copy()
 
-        compiled, trajectory = _run(load_scenario(NAME, overrides=overrides), observe=observe)
-        out[name] = (compiled, trajectory, np.concatenate(days, axis=1), states[0])
+        scenario = load_scenario(NAME, overrides=overrides)
+        compiled, trajectory = _run(scenario, CRISIS, observe=observe)
+        out[name] = (compiled, trajectory, np.concatenate(days, axis=1), states)
     return out
+
+
+def test_the_figures_odd_quotes_for_the_crisis(crisis):
+    """docs/ODD.md, Population: a tenth of Mangystau protesting by 3 January, a peak of
+    0.86 in the week of 3-9 January, 19 of 20 requests, calm 7 days after the peak with the
+    troops against 18.5 without, 18% of Mangystau jailed at the end of the crisis week."""
+    compiled, trajectory, daily, states = crisis["troops"]
+    daily_none = crisis["none"][2]
+    assert np.median(np.argmax(daily >= 0.1, axis=1)) == 7  # day 7 is 3 January
+    assert np.median(trajectory["unrest"][:, 2, 0]) == pytest.approx(0.86, abs=0.02)
+    asked = {e[0] for e in trajectory.events if e[2] == "request" and e[3] == "kazakhstan"}
+    assert len(asked) == 19
+    calm = [np.argmax(d[np.argmax(d) :] < 0.1) for d in daily]
+    calm_none = [np.argmax(d[np.argmax(d) :] < 0.1) for d in daily_none]
+    assert np.median(calm) == pytest.approx(7, abs=1)
+    assert np.median(calm_none) == pytest.approx(18.5, abs=1.5)
+    mangystau = compiled.params.pop.setup.regions.index("mangystau")
+    jailed = states[2].inside[:, mangystau].mean(axis=1)
+    assert np.median(jailed) == pytest.approx(0.18, abs=0.01)
+    # docs/classroom.md: the police nearly double when the troops arrive (56 of their own).
+    own = states[2].duty[:, mangystau].sum(axis=1)
+    assert (own == 56).all()
+    with_troops = np.median(states[3].duty[:, mangystau].sum(axis=1))
+    assert 1.6 * 56 <= with_troops <= 2 * 56, with_troops
 
 
 def test_the_uprising_emerges_within_days_of_the_price_shock(crisis):
@@ -60,11 +89,11 @@ def test_the_government_asks_and_order_returns_sooner_with_troops(crisis):
     _, with_troops, daily, _ = crisis["troops"]
     daily_none = crisis["none"][2]
     asked = {e[0] for e in with_troops.events if e[2] == "request" and e[3] == "kazakhstan"}
-    assert len(asked) >= R - 1
+    assert len(asked) >= CRISIS - 1
     steps = {e[1] for e in with_troops.events if e[2] == "request" and e[3] == "kazakhstan"}
     assert max(steps) <= 1, "in the week of 3-9 January"
     arrived = [e for e in with_troops.events if e[2] == "arrival" and e[3] == "russia"]
-    assert len(arrived) >= R - 2
+    assert len(arrived) >= CRISIS - 2
     # Days from the peak until the worst region is below a tenth in open protest.
     calm = [np.argmax(d[np.argmax(d) :] < 0.1) for d in daily]
     calm_none = [np.argmax(d[np.argmax(d) :] < 0.1) for d in daily_none]
@@ -115,7 +144,8 @@ def test_protest_spreads_between_regions_only_past_an_edge_and_then_lasts(
 
 
 def test_public_opinion_is_the_citizens_mean(crisis):
-    compiled, _, _, state = crisis["troops"]
+    compiled, _, _, states = crisis["troops"]
+    state = states[5]
     region_state = compiled.params.pop.setup.region_state
     for s in range(len(compiled.states)):
         mine = state.views[:, region_state == s]
@@ -142,6 +172,8 @@ def test_quiet_time_protest_follows_the_protest_tracker():
     mean = dict(zip(compiled.states, trajectory["unrest"][:, 2:].mean(axis=(0, 1)), strict=True))
     calm = max(mean["tajikistan"], mean["uzbekistan"], mean["turkmenistan"])
     assert min(mean["kyrgyzstan"], mean["kazakhstan"]) > 3 * calm, mean
+    assert mean["kazakhstan"] == pytest.approx(0.0025, abs=0.0003)
+    assert mean["kyrgyzstan"] == pytest.approx(0.0023, abs=0.0003)
     assert max(mean.values()) < 0.01, "and every state is quiet"
 
 
@@ -181,6 +213,18 @@ def test_a_price_shock_without_citizens_changes_nothing():
     _, b = _run(none, 3)
     for name, array in a.arrays.items():
         np.testing.assert_array_equal(array, b.arrays[name], err_msg=name)
+
+
+def test_a_price_shock_by_date_and_by_step_is_the_same_shock():
+    """At a step's first day, by date or by step number; lasting a week or seven days."""
+    base = load_scenario(NAME).with_overrides(["calendar.horizon=8 weeks"])
+    runs = []
+    for at, duration in (("2022-01-03", "1 week"), ("1", "7 days")):
+        scenario = base.with_overrides([f"shocks[0].at={at}", f"shocks[0].duration={duration}"])
+        runs.append(_run(scenario, 3)[1])
+    for name, array in runs[0].arrays.items():
+        np.testing.assert_array_equal(array, runs[1].arrays[name], err_msg=name)
+    assert runs[0]["unrest"][:, 2, 0].max() > 0.3, "the shock did act"
 
 
 @pytest.mark.parametrize(

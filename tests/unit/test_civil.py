@@ -109,6 +109,9 @@ def test_epstein_punctuated_bursts_on_the_standard_settings() -> None:
     assert (active.max(axis=1) >= 150).all()  # and the bursts are large
     # Punctuated, not a steady simmer: the median tick is quieter than a tenth of the mean.
     assert np.median(active) <= 0.1 * active.mean()
+    # The figures docs/ODD.md quotes for these 24 runs: median 8 outbursts, quiet 77%.
+    assert np.median(outbursts) == pytest.approx(8, abs=1)
+    assert np.median(quiet) == pytest.approx(0.77, abs=0.02)
 
 
 def test_epstein_a_slow_decline_of_legitimacy_brings_smaller_outbursts() -> None:
@@ -117,7 +120,19 @@ def test_epstein_a_slow_decline_of_legitimacy_brings_smaller_outbursts() -> None
     keys = rebellion_keys(7, 24)
     slow = np.r_[np.full(50, 0.82), np.linspace(0.82, 0.62, 200), np.full(50, 0.62)]
     sudden = np.r_[np.full(50, 0.82), np.full(250, 0.62)]
-    peak_slow = rebel(STANDARD, 300, keys, slow)["active"][:, 50:].max(axis=1)
-    peak_sudden = rebel(STANDARD, 300, keys, sudden)["active"][:, 50:].max(axis=1)
+    slow_active = rebel(STANDARD, 300, keys, slow)["active"][:, 50:]
+    sudden_active = rebel(STANDARD, 300, keys, sudden)["active"][:, 50:]
+    peak_slow, peak_sudden = slow_active.max(axis=1), sudden_active.max(axis=1)
     assert (peak_sudden > peak_slow).mean() >= 0.9  # run by run, with the same keys
     assert peak_sudden.mean() >= 1.15 * peak_slow.mean()
+    # docs/ODD.md: 23 of 24 paired runs, 541 against 674 protesters on average...
+    assert (peak_sudden > peak_slow).sum() == 23
+    assert peak_slow.mean() == pytest.approx(541, abs=10)
+    assert peak_sudden.mean() == pytest.approx(674, abs=10)
+
+    # ...and the count of outbursts is *not* fewer after the slow fall (0.92 against 0.83).
+    def outbursts(active: np.ndarray) -> float:
+        return float(((active[:, 1:] >= 100) & (active[:, :-1] < 100)).sum(axis=1).mean())
+
+    assert outbursts(slow_active) == pytest.approx(0.92, abs=0.05)
+    assert outbursts(sudden_active) == pytest.approx(0.83, abs=0.05)

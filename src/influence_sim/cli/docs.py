@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from influence_sim.format.bundled import bundled_files
 from influence_sim.format.explain import changed, format_markdown, parameters
+from influence_sim.format.fields import field_source
 from influence_sim.format.loading import load_scenario
-from influence_sim.format.parameters import Dynamics, default_source
+from influence_sim.format.parameters import Dynamics
 from influence_sim.format.population import Population
-from influence_sim.format.population import default_source as population_source
 from influence_sim.format.yamlio import read_yaml_file
 
 BASELINE = "central-asia-2021"
@@ -71,20 +73,10 @@ def render() -> str:
     rows = [p for p in parameters(baseline) if not p.path.startswith(("dynamics.", "population."))]
     out.append(format_markdown(rows) + "\n")
     out.append("## Behavioural parameters (`dynamics`)\n")
-    out.append("| parameter | default | meaning | source |\n|---|---|---|---|")
-    for name, field in Dynamics.model_fields.items():
-        source = (default_source(name) or "").replace("|", "\\|")
-        out.append(f"| `{name}` | {field.default} | {field.description} | {source} |")
-    out.append("")
+    out.extend(_defaults_table(Dynamics, "parameter"))
     out.append("## The population's settings (`population`)\n")
     out.append(POPULATION_INTRO)
-    out.append("| setting | default | meaning | source |\n|---|---|---|---|")
-    for name, field in Population.model_fields.items():
-        if name in ("unrest", "states"):
-            continue
-        source = (population_source(name) or "").replace("|", "\\|")
-        out.append(f"| `{name}` | {field.default} | {field.description} | {source} |")
-    out.append("")
+    out.extend(_defaults_table(Population, "setting", skip=("unrest", "states")))
     for stem, path in files.items():
         if stem == BASELINE:
             continue
@@ -100,6 +92,16 @@ def render() -> str:
             out.append(format_markdown(parameters(scenario)) + "\n")
     out.extend(_calibrated())
     return "\n".join(out).rstrip() + "\n"
+
+
+def _defaults_table(model: type[BaseModel], word: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """A Markdown table of a section's fields: default, meaning and the default's source."""
+    out = [f"| {word} | default | meaning | source |", "|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        if name not in skip:
+            source = (field_source(model, name) or "").replace("|", "\\|")
+            out.append(f"| `{name}` | {field.default} | {field.description} | {source} |")
+    return [*out, ""]
 
 
 def _calibrated() -> list[str]:

@@ -324,7 +324,7 @@ def arrest(lattice: Lattice, crowd: Crowd, law: Law, keys: UInt, tick: int) -> N
     flat[crowd.pos[crow, n + officer]] = -1
     flat[target] = n + officer
     crowd.pos[crow, n + officer] = target
-    np.add.at(crowd.arrests, crow, 1)
+    crowd.arrests[:] = np.bincount(crow, minlength=b)
 
 
 def release(crowd: Crowd) -> None:

@@ -111,33 +111,26 @@ def stack(compiled: Sequence[Compiled], rows: NDArray[np.int64]) -> tuple[Params
     def take(values: list[np.ndarray]) -> np.ndarray:
         return np.concatenate([v[:1] for v in values])[rows]
 
-    fields: dict[str, Any] = {}
-    for name, value in vars(first.params).items():
-        if name in STRUCTURE:
-            fields[name] = value
-        elif name == "dyn":
-            fields[name] = Dyn(
-                **{key: take([getattr(c.params.dyn, key) for c in compiled]) for key in vars(value)}
-            )
-        elif name == "pop":
-            fields[name] = (
-                None
-                if value is None
-                else PopParams(
-                    setup=value.setup,
-                    **{
-                        key: take([getattr(c.params.pop, key) for c in compiled])
-                        for key in vars(value)
-                        if key != "setup"
-                    },
-                )
-            )
-        else:
-            fields[name] = take([getattr(c.params, name) for c in compiled])
+    def rows_of(holders: list[Any], like: Any) -> dict[str, Any]:
+        """Array fields row by row, groups (``dyn``, ``pop``) field by field, the rest as is.
+
+        The rest: alliance structure (no batch axis), the citizens' set-up, no citizens.
+        """
+        out: dict[str, Any] = {}
+        for name, value in vars(like).items():
+            if name in STRUCTURE or not isinstance(value, np.ndarray | Dyn | PopParams):
+                out[name] = value
+            elif isinstance(value, np.ndarray):
+                out[name] = take([getattr(h, name) for h in holders])
+            else:
+                out[name] = type(value)(**rows_of([getattr(h, name) for h in holders], value))
+        return out
+
+    params = Params(**rows_of([c.params for c in compiled], first.params))
     state = {
         name: take([getattr(c.initial, name) for c in compiled]) for name in vars(first.initial)
     }
-    return Params(**fields), State(**state)
+    return params, State(**state)
 
 
 def simulate(

@@ -125,23 +125,11 @@ class PopParams:
     tie_weight: Array
 
 
-POP_STATE = (
-    "cells",
-    "duty",
-    "inside",
-    "jail",
-    "active",
-    "hardship",
-    "risk",
-    "views",
-    "views_base",
-    "tied",
-)
-"""The citizens' arrays in :class:`~influence_sim.engine.state.State`, ``(R, G, ...)``."""
-
-
 def empty_citizens(replications: int, n_powers: int) -> dict[str, np.ndarray]:
-    """The citizens' arrays of a run without citizens: no region."""
+    """The citizens' arrays of :class:`~influence_sim.engine.state.State` with no region.
+
+    ``(R, G, ...)`` each; :func:`place` fills them on the first day of a run with citizens.
+    """
     shape = (replications, 0, 0)
     return {
         "cells": np.zeros(shape, dtype=np.int32),
@@ -442,7 +430,6 @@ __all__ = [
     "ACTIVE",
     "EMPTY",
     "POLICE",
-    "POP_STATE",
     "QUIET",
     "PopParams",
     "RegionView",

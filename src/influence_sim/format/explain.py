@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from influence_sim.errors import ScenarioError
-from influence_sim.format.parameters import Dynamics, default_source
+from influence_sim.format.fields import field_source
+from influence_sim.format.parameters import Dynamics
 from influence_sim.format.paths import Path, covers, format_path, leaves, parse_path
 from influence_sim.format.population import Population
-from influence_sim.format.population import default_source as population_source
 from influence_sim.format.references import SOURCED_SECTIONS
 from influence_sim.format.scenario import Scenario
 
@@ -31,6 +33,9 @@ ORDER = (
     "observation",
 )
 """The sections that hold parameters, in the order they are listed."""
+
+DEFAULTED: dict[str, BaseModel] = {"dynamics": Dynamics(), "population": Population()}
+"""Sections whose fields give the source of their own defaults, at their defaults."""
 
 LABEL_KEYS = frozenset({"title", "iso_a3", "label", "source"})
 """Fields that name or describe things rather than set the model: they need no source."""
@@ -83,17 +88,14 @@ def _lookup(patterns: list[tuple[Path, str | None]], path: Path) -> str | None:
 
 
 def _default(scenario: Scenario, path: Path) -> str | None:
-    if path[0] == "population" and len(path) == 2:
-        name = str(path[1])
-        if getattr(scenario.population, name) != getattr(Population(), name):
-            return None
-        return population_source(name)
-    if path[0] != "dynamics" or len(path) != 2:
+    """The source a section's model gives a default, if the scenario keeps that default."""
+    defaults = DEFAULTED.get(str(path[0]))
+    name = str(path[-1])
+    if defaults is None or len(path) != 2 or name not in type(defaults).model_fields:
         return None
-    name = str(path[1])
-    if getattr(scenario.dynamics, name) != Dynamics.model_fields[name].default:
+    if getattr(getattr(scenario, str(path[0])), name) != getattr(defaults, name):
         return None
-    return default_source(name)
+    return field_source(type(defaults), name)
 
 
 def format_table(params: list[Parameter], width: int = 100) -> str:

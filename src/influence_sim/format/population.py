@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, Strict, field_validator
 
 from influence_sim.format.calendar import PositiveDurationField
-from influence_sim.format.fields import Name, NonNegative, Positive, Share, Spec, field_source
+from influence_sim.format.fields import Name, NonNegative, Positive, Share, Spec
 
 EPSTEIN = (
     "Epstein (2002), 'Modeling civil violence: An agent-based computational approach', PNAS 99 "
@@ -208,8 +208,3 @@ class Population(Spec):
         """The regions of a state (its own name when it lists none)."""
         spec = self.states.get(state)
         return list(spec.regions) if spec is not None and spec.regions else [state]
-
-
-def default_source(name: str) -> str | None:
-    """The source of a population setting's default value."""
-    return field_source(Population, name)
