@@ -38,11 +38,17 @@ RECORDED = (
     "resentment",
     "diversion",
     "memory",
-    "legitimacy",
-    "jailed",
 )
-"""The state arrays a trajectory keeps (``legitimacy`` and ``jailed`` are zero without
-citizens)."""
+"""The state arrays every trajectory keeps."""
+
+CITIZENS_RECORDED = ("legitimacy", "jailed")
+"""The state arrays a trajectory also keeps when citizens drive unrest."""
+
+
+def recorded(compiled: Compiled) -> tuple[str, ...]:
+    """The state arrays a run of ``compiled`` keeps."""
+    return RECORDED + (CITIZENS_RECORDED if compiled.params.pop is not None else ())
+
 
 WHY_LEFT = {ORDER_RESTORED: "order restored", HOST_ASKS: "the host asks them to leave"}
 """The detail of a withdrawal the situation decided (a scripted one has none)."""
@@ -91,7 +97,7 @@ class Recorder:
             steps,
             {
                 name: np.zeros((replications, len(steps), *getattr(initial, name).shape[1:]))
-                for name in RECORDED
+                for name in recorded(compiled)
             },
         )
 

@@ -51,13 +51,13 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
     generator).
     """
     from influence_sim.engine.kernel import noise_width
-    from influence_sim.engine.trajectory import RECORDED, record_steps
+    from influence_sim.engine.trajectory import record_steps, recorded
 
     n = replications
     rows = len(record_steps(compiled.timeline.n_steps, every))
     s_n, p_n = len(compiled.states), len(compiled.powers)
     k_n = p_n + 1
-    per_state = sum(getattr(compiled.initial, name)[0].size for name in RECORDED)
+    per_state = sum(getattr(compiled.initial, name)[0].size for name in recorded(compiled))
     trajectory = 8 * n * rows * per_state
     tables = (
         n
