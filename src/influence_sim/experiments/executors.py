@@ -6,11 +6,11 @@ import contextlib
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from influence_sim.errors import InfluenceSimError
 from influence_sim.experiments.chunks import (
@@ -18,11 +18,20 @@ from influence_sim.experiments.chunks import (
     watch_parent,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 def executor_for(
     kind: str, workers: int | None, scheduler: str | None
 ) -> contextlib.AbstractContextManager[Executor]:
-    """A context manager giving the executor of a kind: ``local`` or ``dask``."""
+    """A context manager giving the executor of a kind: ``local`` or ``dask``.
+
+    ``local`` with one worker runs the chunks in this process, one after another: a pool
+    of one would only add a process's start-up and its imports to the same work.
+    """
+    if kind == "local" and (workers or os.cpu_count() or 1) == 1:
+        return InProcess()
     if kind == "local":
         # An explicit context, never the global start method (mesa.batch_run changes it).
         # forkserver (spawn off Linux) is safe in threaded processes such as notebooks, and
@@ -66,6 +75,23 @@ def _dask(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
             Client(cluster) as client,
         ):
             yield client.get_executor()
+
+
+class InProcess(Executor):
+    """An executor that runs each task when it is submitted, in this process.
+
+    An exception the task raises is kept in its future, as a pool's would be; an
+    interruption (``KeyboardInterrupt``) is not caught, and stops the sweep at once.
+    """
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
 
 
 def chunk_result(future: Future[ChunkReport], folder: Path) -> ChunkReport:

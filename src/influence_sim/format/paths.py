@@ -7,6 +7,7 @@ the same as ``shocks[1].intensity``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ Path = tuple[str | int, ...]
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+@functools.lru_cache(maxsize=4096)  # a sweep checks the same paths at every point
 def parse_path(text: str) -> Path:
     """Split ``a.b[2].c`` into ``("a", "b", 2, "c")``.
 

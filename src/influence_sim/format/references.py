@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from influence_sim.errors import one_of, suggest
-from influence_sim.format.paths import Path, covers, format_path, get_path, leaves, parse_path
+from influence_sim.format.paths import Path, format_path, get_path, leaves, parse_path
 from influence_sim.format.settable import MESSAGE, settable
 from influence_sim.format.shocks import (
     CapacityChangeShock,
@@ -312,9 +312,6 @@ def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> 
 
 def _check_sources(err: _Errors, scenario: Scenario) -> None:
     data = scenario.model_dump(mode="python", include=set(SOURCED_SECTIONS))
-    known: set[Path] = set()
-    for path, _ in leaves(data):
-        known.update(path[:n] for n in range(1, len(path) + 1))
     for key in scenario.sources:
         try:
             path = parse_path(key)
@@ -323,9 +320,8 @@ def _check_sources(err: _Errors, scenario: Scenario) -> None:
             continue
         if path and path[0] == "shocks":
             err.add(("sources", key), "a shock's source goes in its own 'source' field", key)
-        elif path not in known and (
-            "*" not in path or not any(covers(path, k) for k in known if len(k) == len(path))
-        ):
+        elif not _has_parameter(data, path):
+            known = {p[:n] for p, _ in leaves(data) for n in range(1, len(p) + 1)}
             names = [format_path(p) for p in known if len(p) == len(path)]
             err.add(
                 ("sources", key),
@@ -333,3 +329,19 @@ def _check_sources(err: _Errors, scenario: Scenario) -> None:
                 key,
                 suggest(key, names),
             )
+
+
+def _has_parameter(node: Any, path: Path) -> bool:
+    """Whether ``path`` (``*`` for any one key) leads to a parameter or a group holding one."""
+    if not path:
+        below = node.values() if isinstance(node, dict) else node
+        return not isinstance(node, dict | list) or any(_has_parameter(c, ()) for c in below)
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        children = list(node.values()) if head == "*" else [node[head]] if head in node else []
+    elif isinstance(node, list):
+        inside = isinstance(head, int) and 0 <= head < len(node)
+        children = node if head == "*" else [node[head]] if inside else []
+    else:
+        return False
+    return any(_has_parameter(child, rest) for child in children)
