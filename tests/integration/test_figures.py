@@ -87,6 +87,18 @@ def test_figures_say_what_their_bands_hold(tmp_path, user_run):
     assert "noise only" in caption
 
 
+def test_a_helper_process_draws_the_same_files(tmp_path, user_run):
+    serial = viz.save_standard_plots(user_run, tmp_path / "serial")
+    helper = viz.files.figure_helper()
+    if helper is None:
+        pytest.skip("one core: no helper process")
+    with helper:
+        parallel = viz.save_standard_plots(user_run, tmp_path / "parallel", helper=helper)
+    assert [p.name for p in serial] == [p.name for p in parallel]
+    for one, other in zip(serial, parallel, strict=True):
+        assert one.read_bytes() == other.read_bytes(), one.name
+
+
 def test_format_and_dpi_reach_every_figure(tmp_path, capsys):
     out = tmp_path / "runs"
     argv = ["run", "kazakhstan-2022", "--replications", "2", "--out", str(out), "--quiet"]

@@ -147,26 +147,31 @@ def _explain(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from influence_sim.cli.report import describe
     from influence_sim.drivers.runner import run
+    from influence_sim.viz.files import close_helper, figure_helper, save_standard_plots
 
-    result = run(
-        find_scenario(args.file),
-        seed=args.seed,
-        replications=args.replications,
-        driver=args.driver,
-        overrides=args.set,
-        record_every=args.record_every,
-        progress=not args.quiet,
-        command=command_line(),
-        posterior=args.posterior,
-    )
-    from influence_sim.viz import save_standard_plots
+    # Half the figures are drawn in a second process, which starts while the run computes.
+    helper = None if args.no_plots else figure_helper()
+    try:
+        result = run(
+            find_scenario(args.file),
+            seed=args.seed,
+            replications=args.replications,
+            driver=args.driver,
+            overrides=args.set,
+            record_every=args.record_every,
+            progress=not args.quiet,
+            command=command_line(),
+            posterior=args.posterior,
+        )
 
-    def draw(done: RunResult, plots: Path) -> object:
-        return save_standard_plots(done, plots, format=args.format, dpi=args.dpi)
+        def draw(done: RunResult, plots: Path) -> object:
+            return save_standard_plots(done, plots, format=args.format, dpi=args.dpi, helper=helper)
 
-    folder = result.save(
-        args.out, draw=None if args.no_plots else draw, csv=True if args.csv else None
-    )
+        folder = result.save(
+            args.out, draw=None if args.no_plots else draw, csv=True if args.csv else None
+        )
+    finally:
+        close_helper(helper)
     print(folder)
     for line in describe(result):
         print(f"  {line}")

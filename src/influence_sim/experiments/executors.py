@@ -85,6 +85,7 @@ class InProcess(Executor):
     """
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn`` now; its future is done when this returns."""
         future: Future[T] = Future()
         future.set_running_or_notify_cancel()
         try:

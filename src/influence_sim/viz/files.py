@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,8 +82,55 @@ def band_caption(result: RunResult) -> str:
     )
 
 
+def figure_helper() -> Executor | None:
+    """A process that draws some of a run's figures beside this one, or None on one core.
+
+    Start it before the run: its Python and matplotlib load while the run computes, so
+    the figures it takes cost no start-up when they are drawn. Shut it down after use
+    (it is an ``Executor``: ``with figure_helper() as helper``).
+    """
+    if (os.cpu_count() or 1) < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pool.submit(_ready)
+    except OSError:  # no process can be started here: draw in this one
+        return None
+    return pool
+
+
+def close_helper(helper: Executor | None) -> None:
+    """Stop a figure helper now, whether or not it is busy (after an error, or when done)."""
+    if helper is None:
+        return
+    for process in list((getattr(helper, "_processes", None) or {}).values()):
+        process.terminate()
+    helper.shutdown(wait=True, cancel_futures=True)
+
+
+def _ready() -> None:
+    """Load what drawing needs (in the helper, while the run computes)."""
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+
+
+def _save_grid(result: RunResult, kind: str, path: Path, dpi: int) -> Path:
+    """Draw one of the figures of every state and save it as ``path``."""
+    grid = plot_alignment_grid if kind == "alignment" else plot_unrest_grid
+    grid(result, caption=band_caption(result)).savefig(path, dpi=dpi)
+    return path
+
+
 def save_standard_plots(
-    result: RunResult, folder: Path, *, format: str = "png", dpi: int = DPI
+    result: RunResult,
+    folder: Path,
+    *,
+    format: str = "png",
+    dpi: int = DPI,
+    helper: Executor | None = None,
 ) -> list[Path]:
     """Draw the standard figures of a run into ``folder``.
 
@@ -90,11 +139,30 @@ def save_standard_plots(
         folder: Where the files go (created).
         format: ``png``, ``svg`` or ``pdf``.
         dpi: Resolution (of PNG files, and of rasters inside the others).
+        helper: Another process (``figure_helper``) to draw the two figures of every
+            state while this one draws the rest; the files are the same either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     state = focus_state(result)
     few = len(result.scenario.states) <= MAX_PANELS
+    grids: list[Path] = []
+    drawing: list[Future[Path]] = []  # the helper's, started first: they take longest
+    if few:
+        for kind, name in (("alignment", "alignment-all"), ("unrest", "unrest")):
+            path = folder / f"{name}.{format}"
+            grids.append(path)
+            if helper is not None:
+                drawing.append(helper.submit(_save_grid, result, kind, path, dpi))
+            else:
+                _save_grid(result, kind, path, dpi)
+    else:
+        log.warning(
+            "%d states: more than %d, so the map and the figures of every state are left "
+            "out; regional and focus-state figures are drawn (plot_* draws any state)",
+            len(result.scenario.states),
+            MAX_PANELS,
+        )
     figures = {
         "map": lambda ax: plot_map(result, ax=ax),
         f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax),
@@ -108,18 +176,6 @@ def save_standard_plots(
         caption = None if name == "map" else band_caption(result)
         path = folder / f"{name}.{format}"
         written.append(save_figure(path, draw, caption=caption, dpi=dpi))
-    if few:
-        for name, grid in (
-            ("alignment-all", plot_alignment_grid(result, caption=band_caption(result))),
-            ("unrest", plot_unrest_grid(result, caption=band_caption(result))),
-        ):
-            grid.savefig(folder / f"{name}.{format}", dpi=dpi)
-            written.append(folder / f"{name}.{format}")
-    else:
-        log.warning(
-            "%d states: more than %d, so the map and the figures of every state are left "
-            "out; regional and focus-state figures are drawn (plot_* draws any state)",
-            len(result.scenario.states),
-            MAX_PANELS,
-        )
-    return written
+    for future in drawing:
+        future.result()
+    return written + grids
