@@ -228,8 +228,15 @@ def test_worlds_that_decide_differently_stay_paired_draw_for_draw():
     has bit-identical unrest in both worlds throughout."""
     refused = run("kyrgyzstan-2010", replications=R)
     helped = run("kyrgyzstan-2010", replications=R, overrides=["shocks[0].origin=armed_group"])
-    kinds = set(refused.tables["events"]["kind"]) ^ set(helped.tables["events"]["kind"])
-    assert {"decline", "accept", "freeze"} <= kinds  # the two worlds did differ
+    # The two worlds did differ: declined (but for a chance yes) and members freezing,
+    # against accepted every time and no one freezing.
+    refusals = refused.tables["events"]["kind"].value_counts()
+    answers = helped.tables["events"]["kind"].value_counts()
+    assert refusals["decline"] >= 0.9 * R
+    assert refusals["freeze"] > 0
+    assert answers["accept"] == R
+    assert "freeze" not in answers
+    assert "decline" not in answers
 
     def unrest(result):
         frame = result.tables["states"]

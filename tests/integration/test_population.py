@@ -52,19 +52,20 @@ def crisis():
 
 
 def test_the_figures_odd_quotes_for_the_crisis(crisis):
-    """docs/ODD.md, Population: a tenth of Mangystau protesting by 3 January, a peak of
-    0.86 in the week of 3-9 January, 19 of 20 requests, calm 7 days after the peak with the
-    troops against 18.5 without, 18% of Mangystau jailed at the end of the crisis week."""
+    """docs/ODD.md, Population: a tenth of Mangystau protesting by 2-3 January (median day
+    6.5), a peak of 0.86 in the week of 3-9 January, 19 of 20 requests, calm 7 days after
+    the peak with the troops against 18 without, 18% of Mangystau jailed at the end of the
+    crisis week."""
     compiled, trajectory, daily, states = crisis["troops"]
     daily_none = crisis["none"][2]
-    assert np.median(np.argmax(daily >= 0.1, axis=1)) == 7  # day 7 is 3 January
+    assert np.median(np.argmax(daily >= 0.1, axis=1)) == 6.5  # day 6 is 2 January, 7 the 3rd
     assert np.median(trajectory["unrest"][:, 2, 0]) == pytest.approx(0.86, abs=0.02)
     asked = {e[0] for e in trajectory.events if e[2] == "request" and e[3] == "kazakhstan"}
     assert len(asked) == 19
     calm = [np.argmax(d[np.argmax(d) :] < 0.1) for d in daily]
     calm_none = [np.argmax(d[np.argmax(d) :] < 0.1) for d in daily_none]
     assert np.median(calm) == pytest.approx(7, abs=1)
-    assert np.median(calm_none) == pytest.approx(18.5, abs=1.5)
+    assert np.median(calm_none) == pytest.approx(18, abs=1.5)
     mangystau = compiled.params.pop.setup.regions.index("mangystau")
     jailed = states[2].inside[:, mangystau].mean(axis=1)
     assert np.median(jailed) == pytest.approx(0.18, abs=0.01)
@@ -79,7 +80,12 @@ def test_the_uprising_emerges_within_days_of_the_price_shock(crisis):
     compiled, _, daily, _ = crisis["troops"]
     shock = (load_scenario(NAME).shocks[0].at - compiled.timeline.start).days  # 1 January
     assert shock == 5
-    assert (daily[:, :shock] < 0.05).all(), "quiet before the price rises"
+    # Quiet before the price rises, but for Epstein's chance outbursts (one run of 20 has
+    # one, a twelfth of a region for a day; docs/ODD.md, Population).
+    before = daily[:, :shock].max(axis=1)
+    assert (before < 0.05).sum() >= len(daily) - 1, "quiet before the price rises"
+    assert (before < 0.1).all()
+    assert np.median(before) < 0.02
     first = np.argmax(daily >= 0.1, axis=1)
     assert (daily.max(axis=1) >= 0.5).mean() >= 0.9, "open protest in nearly every run"
     assert (first - shock <= 3).mean() >= 0.9, "within three days of the rise"
@@ -165,15 +171,17 @@ def test_meetings_draw_neighbours_opinions_together():
 
 def test_quiet_time_protest_follows_the_protest_tracker():
     """Without shocks, the states with most protest per head in CAPT (Kyrgyzstan,
-    Kazakhstan) have more than three times the unrest of the others. The model does not
-    separate Kyrgyzstan from Kazakhstan (0.0023 and 0.0025 over eight runs)."""
+    Kazakhstan) have more than three times the unrest of the others, and Kyrgyzstan more
+    than Kazakhstan, as in CAPT (351 protests for 6.7 million people against 520 for 19
+    million): 0.0057 against 0.0021 over these eight runs, 0.0047 against 0.0019 over 32
+    (seeds 5 to 8). Quiet-time protest comes in rare bursts, so eight runs are noisy."""
     quiet = load_scenario(NAME).model_copy(update={"shocks": []})
     compiled, trajectory = _run(quiet, 8, seed=5)
     mean = dict(zip(compiled.states, trajectory["unrest"][:, 2:].mean(axis=(0, 1)), strict=True))
     calm = max(mean["tajikistan"], mean["uzbekistan"], mean["turkmenistan"])
     assert min(mean["kyrgyzstan"], mean["kazakhstan"]) > 3 * calm, mean
-    assert mean["kazakhstan"] == pytest.approx(0.0025, abs=0.0003)
-    assert mean["kyrgyzstan"] == pytest.approx(0.0023, abs=0.0003)
+    assert mean["kazakhstan"] == pytest.approx(0.0021, abs=0.0003)
+    assert mean["kyrgyzstan"] == pytest.approx(0.0057, abs=0.0005)
     assert max(mean.values()) < 0.01, "and every state is quiet"
 
 

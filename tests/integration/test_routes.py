@@ -163,7 +163,7 @@ def _batch(iterations: int, **extra):
 
 def test_batch_run_equals_ensemble_replications_0_1_2():
     from influence_sim.engine.compile import compile_scenario
-    from influence_sim.engine.ensemble import replicate, seed_sequence, simulate
+    from influence_sim.engine.ensemble import replicate, replication_keys, simulate
     from influence_sim.results.metrics import overall_alignment
 
     frame = _batch(3)
@@ -181,7 +181,7 @@ def test_batch_run_equals_ensemble_replications_0_1_2():
         if done == steps:
             kept["alignment"] = overall_alignment(now).copy()
 
-    simulate(compiled, params, state, [seed_sequence(spec.seed, r) for r in range(3)], [observe])
+    simulate(compiled, params, state, replication_keys(spec.seed, 0, 3), [observe])
     kz, russia = compiled.states.index("kazakhstan"), compiled.powers.index("russia")
     np.testing.assert_array_equal(
         frame["alignment_russia"].to_numpy(), kept["alignment"][:, kz, russia]

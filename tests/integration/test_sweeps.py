@@ -438,6 +438,7 @@ def test_a_sweep_records_targets_as_a_run_measures_them(tmp_path):
     """Each run's target values, stacked with other points in chunks, are those of the same
     point and seed run alone (measured while it runs, :class:`Watch`)."""
     from influence_sim.engine.compile import compile_scenario
+    from influence_sim.engine.draws import stream_keys
     from influence_sim.engine.ensemble import replicate, simulate
     from influence_sim.experiments.watch import Watch
     from influence_sim.format.loading import load_scenario
@@ -471,8 +472,8 @@ def test_a_sweep_records_targets_as_a_run_measures_them(tmp_path):
     quantities = [spec.targets[0].quantity, spec.targets[1].quantity, spec.targets[1].minus]
     watch = Watch(compiled, quantities, 4)
     watch(0, state, None)
-    sequences = [np.random.SeedSequence(5, spawn_key=(point, r)) for r in range(4)]
-    simulate(compiled, compiled.params.copy(), state, sequences, [watch])
+    keys = stream_keys(5, [[point, r] for r in range(4)])
+    simulate(compiled, compiled.params.copy(), state, keys, [watch])
     accepted, peak, start = watch.values()
     row = metrics.loc[point]
     np.testing.assert_array_equal(row["target.accepted"].to_numpy(), accepted)
@@ -518,7 +519,7 @@ def test_levels_cross_with_ranges_paired_by_seed(tmp_path, capsys):
     metric = "final_alignment.kazakhstan.russia"
     assert gdp[metric].tolist() == equal[metric].tolist(), "common random numbers"
     assert gdp["final_regional.russia"].tolist() != equal["final_regional.russia"].tolist()
-    assert "spawn_key=(pair, replication)" in result.manifest["seed_derivation"]
+    assert "stream_keys(seed, (pair, replication))" in result.manifest["seed_derivation"]
 
     # The acceptance case: does the CSTO answer, crossed with Russia's capacity (a grid)
     spec = {

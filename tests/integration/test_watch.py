@@ -7,7 +7,7 @@ import pytest
 
 from influence_sim import load_scenario, run
 from influence_sim.engine.compile import compile_scenario
-from influence_sim.engine.ensemble import replicate, seed_sequence, simulate
+from influence_sim.engine.ensemble import replicate, replication_keys, simulate
 from influence_sim.experiments.check import _quantity
 from influence_sim.experiments.observed import history_changes
 from influence_sim.experiments.watch import Watch
@@ -32,8 +32,7 @@ def test_online_and_table_values_agree_for_every_bundled_target(path):
     state = replicate(compiled.initial, R)
     watch = Watch(compiled, quantities, R)
     watch(0, state, None)
-    sequences = [seed_sequence(seed, r) for r in range(R)]
-    simulate(compiled, compiled.params.copy(), state, sequences, [watch])
+    simulate(compiled, compiled.params.copy(), state, replication_keys(seed, 0, R), [watch])
     result = run(scenario, replications=R, seed=seed)
     for quantity, online in zip(quantities, watch.values(), strict=True):
         if quantity.history is not None:
@@ -81,9 +80,7 @@ def test_every_kind_of_quantity_agrees_online_and_in_tables():
     state = replicate(compiled.initial, n)
     watch = Watch(compiled, quantities, n)
     watch(0, state, None)
-    simulate(
-        compiled, compiled.params.copy(), state, [seed_sequence(3, r) for r in range(n)], [watch]
-    )
+    simulate(compiled, compiled.params.copy(), state, replication_keys(3, 0, n), [watch])
     result = run(scenario, replications=n, seed=3)
     for quantity, online in zip(quantities, watch.values(), strict=True):
         tables = _quantity(quantity, result).to_numpy()
@@ -119,9 +116,7 @@ def test_a_target_is_its_quantity_less_its_minus_on_both_routes():
     state = replicate(compiled.initial, R)
     watch = Watch(compiled, [target.quantity, target.minus], R)
     watch(0, state, None)
-    simulate(
-        compiled, compiled.params.copy(), state, [seed_sequence(4, r) for r in range(R)], [watch]
-    )
+    simulate(compiled, compiled.params.copy(), state, replication_keys(4, 0, R), [watch])
     online, minus = watch.values()
     tables = _value(target, run(scenario, replications=R, seed=4)).to_numpy()
     np.testing.assert_allclose(online - minus, tables, rtol=1e-12, atol=1e-12)

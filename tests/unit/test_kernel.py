@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from influence_sim import load_scenario
 from influence_sim.engine.compile import compile_scenario, scale
-from influence_sim.engine.ensemble import Noise, run_ensemble, seed_sequence
+from influence_sim.engine.draws import normals, stream_keys
+from influence_sim.engine.ensemble import Noise, replication_keys, run_ensemble
 from influence_sim.engine.kernel import choice, noise_width
 from influence_sim.format.parameters import Dynamics
 from tests.conftest import SCENARIOS
@@ -94,10 +95,32 @@ def test_noise_has_a_fixed_shape_and_one_stream_per_replication():
     width = noise_width(5, 2)
     # unrest, opinion, host economies, decisions, going home, freezing or leaving
     assert width == 5 + 5 * 2 + 2 + 2 * 5 + 2 * 5 + 2 * 5
-    noise = Noise([seed_sequence(7, r) for r in range(2, 4)], width)
-    draws = np.stack([noise.draw(t).copy() for t in range(40)], axis=1)  # (2, 40, 27)
-    alone = np.random.default_rng(seed_sequence(7, 3)).standard_normal((40, width))
-    np.testing.assert_array_equal(draws[1], alone)
+    noise = Noise(replication_keys(7, 2, 2), width)
+    draws = np.stack([noise.draw(t).normal(0, width) for t in range(40)], axis=1)  # (2, 40, 27)
+    alone = Noise(replication_keys(7, 3, 1), width)
+    np.testing.assert_array_equal(
+        draws[1], np.stack([alone.draw(t).normal(0, width)[0] for t in range(40)])
+    )
+    # A number is the same whichever others are drawn with it: rows, columns, parts.
+    step = noise.draw(9)
+    np.testing.assert_array_equal(step.normal(3, 8, np.array([1])), draws[1:, 9, 3:8])
+    np.testing.assert_array_equal(step.part(17).normal(1, 2), draws[:, 9, 18:19])
+    assert len(np.unique(draws)) == draws.size
+
+
+def test_noise_keys_are_distinct_and_the_numbers_standard_normal():
+    keys = stream_keys(1, np.stack([np.arange(1_000_000) // 1000, np.arange(1_000_000) % 1000], 1))
+    assert len(np.unique(keys)) == len(keys)
+    assert not np.isin(keys, replication_keys(1, 0, 1000)).any()  # (r,) is not (p, r)
+    z = normals(keys[:200_000], 0, 10).ravel()  # two million numbers
+    se = 1 / np.sqrt(z.size)
+    assert abs(z.mean()) < 4 * se
+    assert abs(z.var() - 1) < 4 * np.sqrt(2) * se
+    assert abs(np.mean(z**4) - 3) < 4 * np.sqrt(96) * se  # kurtosis: the tails are normal
+    assert abs(np.mean(np.abs(z) > 3) - 0.0026998) < 4 * np.sqrt(0.0027 / z.size)
+    even, odd = z.reshape(-1, 2).T  # a Box-Muller pair is independent
+    assert abs(np.corrcoef(even, odd)[0, 1]) < 4 * np.sqrt(2) * se
+    assert abs(np.corrcoef(even**2, odd**2)[0, 1]) < 4 * np.sqrt(2) * se
 
 
 def test_a_daily_calendar_tells_the_same_story():

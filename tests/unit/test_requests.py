@@ -8,6 +8,7 @@ import pytest
 from influence_sim import load_scenario
 from influence_sim.drivers.runner import run
 from influence_sim.engine.compile import compile_scenario
+from influence_sim.engine.draws import GivenNoise
 from influence_sim.engine.ensemble import replicate
 from influence_sim.engine.kernel import noise_width, step
 from influence_sim.engine.requests import (
@@ -81,7 +82,7 @@ def _one_step_with_request(compiled, state, params):
     csto = compiled.alliances.index("csto")
     shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers), requests=[(kz, csto)])
     noise = np.zeros((state.n_replications, noise_width(params.n_states, params.n_powers)))
-    return step(state, params, shocks, noise), kz
+    return step(state, params, shocks, GivenNoise(noise)), kz
 
 
 def test_troops_already_there_answer_a_request_even_without_free_capacity():
@@ -140,7 +141,7 @@ def test_the_alliance_asked_follows_each_rows_commitments():
     state.armed[:, kz] = True
     shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers))
     noise = np.zeros((2, noise_width(params.n_states, params.n_powers)))
-    events = step(state, params, shocks, noise)
+    events = step(state, params, shocks, GivenNoise(noise))
     assert events.requested[0, kz] == russia
     assert events.requested[1, kz] == china
 
@@ -166,7 +167,7 @@ def test_a_frozen_member_is_promised_nothing_and_asks_no_alliance():
     state.armed[:, kz] = True
     shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers))
     noise = np.zeros((2, noise_width(len(compiled.states), len(compiled.powers))))
-    events = step(state, compiled.params.copy(), shocks, noise)
+    events = step(state, compiled.params.copy(), shocks, GivenNoise(noise))
     assert events.asked[0, kz] == csto
     assert events.asked[1, kz] == -1  # the SCO sends no troops: nobody to ask
 
@@ -185,7 +186,9 @@ def test_troops_are_sized_to_the_trouble_against_the_hosts_forces():
     own = compiled.params.domestic_capacity[0, kz]
     state.unrest[:, kz] = [0.25 * own, 0.5 * own, 0.99]  # a quarter, half, beyond its forces
     shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers), requests=[(kz, csto)])
-    step(state, compiled.params.copy(), shocks, _request_noise(compiled, 3, 5.0))  # yes; all stay
+    step(
+        state, compiled.params.copy(), shocks, GivenNoise(_request_noise(compiled, 3, 5.0))
+    )  # yes; all stay
     on_way = state.pending[:, russia, kz] >= 0
     size = np.where(on_way, state.pending_size[:, russia, kz], state.deployed[:, russia, kz])
     troops = compiled.params.tools[0, russia, 0]
@@ -206,7 +209,7 @@ def _invited(replications: int, *, mission: bool, opinion: float):
     width = noise_width(len(compiled.states), len(compiled.powers))
     noise = np.random.default_rng(11).standard_normal((replications, width))
     shocks = StepShocks.quiet(len(compiled.states), len(compiled.powers))
-    events = step(state, compiled.params.copy(), shocks, noise)
+    events = step(state, compiled.params.copy(), shocks, GivenNoise(noise))
     return events.withdrawn[:, russia, kz], events.left[:, russia, kz], compiled.params.dyn
 
 

@@ -19,7 +19,8 @@ import numpy as np
 from influence_sim import arguments
 from influence_sim.drivers.agents import PowerAgent, StateAgent
 from influence_sim.engine.compile import Compiled, compile_scenario
-from influence_sim.engine.ensemble import seed_sequence
+from influence_sim.engine.draws import StepNoise
+from influence_sim.engine.ensemble import replication_keys, seed_sequence
 from influence_sim.engine.kernel import alignment_of, noise_width, step
 from influence_sim.engine.population import RegionView, snapshot
 from influence_sim.engine.trajectory import Recorder, Trajectory
@@ -83,7 +84,7 @@ class InfluenceModel(mesa.Model):
         self.compiled: Compiled = compile_scenario(self.spec)
         self.state = self.compiled.initial.copy()
         self.params = self.compiled.params.copy()
-        self.noise = np.random.default_rng(sequence)
+        self.noise_key = replication_keys(self.seed, replication, 1)
         self.width = noise_width(
             self.params.n_states, self.params.n_powers, self.params.pop is not None
         )
@@ -137,7 +138,7 @@ class InfluenceModel(mesa.Model):
         if t >= self.n_steps:
             self.running = False
             return
-        noise = self.noise.standard_normal(self.width)[None, :]
+        noise = StepNoise(self.noise_key, t, self.width)
         events = step(self.state, self.params, self.compiled.schedule[t], noise)
         self.recorder.events(t, events)
         self.recorder.record(t + 1, self.state)

@@ -1,10 +1,10 @@
 """The ensemble driver: the kernel over many replications at once.
 
-Replication ``r`` of a run with seed ``seed`` draws its noise from
-``numpy.random.SeedSequence(seed, spawn_key=(r,))``, whichever driver runs it and
-however the replications are split, so results are bit-identical between the
+Replication ``r`` of a run with seed ``seed`` draws its noise from a counter-based
+stream keyed by ``stream_keys(seed, (r,))`` (``engine.draws``), whichever driver runs
+it and however the replications are split, so results are bit-identical between the
 Mesa driver, the ensemble, and any partition of the ensemble into parts. A sweep
-gives run ``(point, replication)`` the key ``(point, replication)``.
+gives run ``(point, replication)`` the spawn key ``(point, replication)``.
 """
 
 from __future__ import annotations
@@ -18,41 +18,41 @@ import numpy as np
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
+from influence_sim.engine.draws import StepNoise, UInt, stream_keys
 from influence_sim.engine.kernel import Dyn, Params, State, StepEvents, noise_width, step
 from influence_sim.engine.population import PopParams
 from influence_sim.engine.trajectory import Recorder, Trajectory
-
-NOISE_BLOCK = 32
-"""Steps of noise drawn at a time per replication (the stream is the same for any block)."""
 
 Observer = Callable[[int, State, StepEvents], None]
 """Called after each step with the number of steps done, the state and the step's events."""
 
 
 def seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
-    """The seed sequence of one replication of a run: the same for every driver."""
+    """A replication's seed sequence, for generators outside the kernel (Mesa's own ``rng``)."""
     return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
+def replication_keys(seed: int, first: int, replications: int) -> UInt:
+    """The noise keys of replications ``first`` to ``first + replications - 1`` of a run."""
+    return stream_keys(seed, np.arange(first, first + replications)[:, None])
+
+
 class Noise:
-    """Standard normal draws for a batch of replications, each from its own generator.
+    """The kernel's standard normal numbers for a batch of runs, step by step.
 
     Args:
-        sequences: One seed sequence per replication.
-        width: Draws per replication per step.
+        keys: One key per run (``replication_keys``, or ``stream_keys`` with a sweep's
+            spawn keys).
+        width: Numbers per run per step (``kernel.noise_width``).
     """
 
-    def __init__(self, sequences: Sequence[np.random.SeedSequence], width: int) -> None:
-        self.generators = [np.random.default_rng(s) for s in sequences]
-        self.block = np.empty((len(self.generators), NOISE_BLOCK, width))
+    def __init__(self, keys: UInt, width: int) -> None:
+        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        self.width = width
 
-    def draw(self, t: int) -> NDArray[np.float64]:
-        """The draws for step ``t`` (steps must be drawn in order), ``(R, width)``."""
-        offset = t % NOISE_BLOCK
-        if offset == 0:
-            for row, generator in zip(self.block, self.generators, strict=True):
-                generator.standard_normal(out=row)
-        return self.block[:, offset]
+    def draw(self, t: int) -> StepNoise:
+        """The numbers of step ``t``, drawn where the step reads them."""
+        return StepNoise(self.keys, t, self.width)
 
 
 def replicate(state: State, replications: int) -> State:
@@ -137,7 +137,7 @@ def simulate(
     compiled: Compiled,
     params: Params,
     state: State,
-    sequences: Sequence[np.random.SeedSequence],
+    keys: UInt,
     observers: Sequence[Observer] = (),
 ) -> State:
     """Step a batch through the whole calendar, in place; the lowest-level driver.
@@ -147,14 +147,14 @@ def simulate(
         params: Parameters with a batch axis of 1 or of the batch's size; changed by
             ``set`` shocks, so pass a copy.
         state: The batch's starting state; changed in place.
-        sequences: One seed sequence per replication.
+        keys: One noise key per replication (``replication_keys``).
         observers: Called after every step.
 
     Returns:
         The final state.
     """
     width = noise_width(params.n_states, params.n_powers, params.pop is not None)
-    noise = Noise(sequences, width)
+    noise = Noise(keys, width)
     for t in range(compiled.timeline.n_steps):
         events = step(state, params, compiled.schedule[t], noise.draw(t))
         for observe in observers:
@@ -198,6 +198,6 @@ def run_ensemble(
         recorder.events(done - 1, events)
         recorder.record(done, now)
 
-    sequences = [seed_sequence(seed, r) for r in range(first, first + replications)]
-    simulate(compiled, params, state, sequences, [record, *observers])
+    keys = replication_keys(seed, first, replications)
+    simulate(compiled, params, state, keys, [record, *observers])
     return recorder.trajectory

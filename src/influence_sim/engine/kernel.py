@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from influence_sim.engine import economy, population
+from influence_sim.engine import economy, fused, population
+from influence_sim.engine.draws import StepNoise
 from influence_sim.engine.requests import alliance_commitment_to, requests
 from influence_sim.engine.schedule import EconomyShocks, StepShocks
 from influence_sim.engine.state import (
@@ -51,6 +52,7 @@ __all__ = [
     "alignment_of",
     "apply_shocks",
     "choice",
+    "dense",
     "noise_width",
     "posture_ceiling",
     "salience_of",
@@ -67,7 +69,8 @@ def noise_width(n_states: int, n_powers: int, citizens: bool = False) -> int:
     economy), two per state (a decision on its request: troops to spare, willingness),
     two per state (an exponential variate for troops going home) and two per state
     (another for freezing or leaving an alliance), in that order; with citizens, one more
-    whose bits key the citizens' counter-based draws of the step (``engine.draws``).
+    whose place gives the word that keys the citizens' draws of the step. The numbers
+    are counter-based (``engine.draws``): a step draws only those it reads.
     """
     return n_states + n_states * n_powers + n_powers + 6 * n_states + int(citizens)
 
@@ -228,14 +231,14 @@ def apply_shocks(
     return shocks.interventions, shocks.withdrawals
 
 
-def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> StepEvents:
+def step(state: State, params: Params, shocks: StepShocks, noise: StepNoise) -> StepEvents:
     """Advance every replication by one step, in place.
 
     Args:
         state: The state of every replication; changed in place.
         params: The parameters (``set`` shocks change them in place).
         shocks: What the schedule applies this step.
-        noise: Standard normal draws, ``(R, noise_width)``; the same shape every step.
+        noise: The step's standard normal numbers, ``noise_width`` per replication.
 
     Returns:
         What happened this step.
@@ -245,7 +248,8 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     p_n = state.capacity.shape[1]
     pop = params.pop
     if pop is not None:
-        keys = population.region_keys(population.key_of(noise[:, -1]), pop.setup.n_regions)
+        width = noise_width(s_n, p_n, citizens=True)
+        keys = population.region_keys(noise.word(width - 1), pop.setup.n_regions)
         population.place(state, params, keys)  # on the first day, before any of its news
         opinion_before, base_before = state.opinion.copy(), state.opinion_base.copy()
     forced = apply_shocks(state, params, shocks)
@@ -261,14 +265,48 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
         )
         grievance = d.grievance_gain[:, None] * shocks.grievance[None, :]
         state.unrest += grievance * (1.0 - state.unrest) - np.minimum(damping, 1.0) * state.unrest
-        state.unrest += d.unrest_noise[:, None] * noise[:, :s_n]
+        state.unrest += d.unrest_noise[:, None] * noise.normal(0, s_n)
         np.clip(state.unrest, 0.0, 1.0, out=state.unrest)
     fading = ~shocks.threat_hold[None, :]
     state.threat -= fading * d.threat_decay[:, None] * state.threat
 
     # Requests, decisions, arrivals.
     decisions = s_n + s_n * p_n + p_n
-    events = requests(state, params, shocks, forced, noise[:, decisions : decisions + 6 * s_n])
+    events = requests(state, params, shocks, forced, noise.part(decisions))
+
+    host_noise = noise.normal(s_n + s_n * p_n, decisions)
+    opinion_noise = (
+        None if pop is not None else noise.normal(s_n, decisions - p_n).reshape(r, s_n, p_n)
+    )
+    if fused.enabled():  # the same stages, compiled (engine.fused)
+        commit = alliance_commitment_to(params, state.membership)
+        fused.after_requests(state, params, shocks.economy, commit, host_noise, opinion_noise)
+    else:
+        dense(state, params, shocks.economy, host_noise, opinion_noise)
+
+    # With citizens, opinion is theirs, and the state's is their mean.
+    if pop is not None:
+        moved = state.opinion - opinion_before
+        population.opinion(
+            state, params, moved, state.opinion_base - base_before, d.opinion_noise, keys
+        )
+    return events
+
+
+def dense(
+    state: State,
+    params: Params,
+    shocks: EconomyShocks,
+    host_noise: Array,
+    opinion_noise: Array | None,
+) -> None:
+    """Everything a step does after the requests, in place: the numpy reference.
+
+    Memories and credibility, the economy, salience, the choice and the move toward it,
+    posture, and opinion (``opinion_noise``, ``(R, S, P)``; None with citizens, whose
+    opinion is theirs). ``engine.fused`` does the same in one compiled loop.
+    """
+    d = params.dyn
 
     # Memories of refusals and help fade slowly.
     state.memory -= d.memory_decay[:, None, None] * state.memory
@@ -279,7 +317,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     )
 
     # The economy: host economies, coercion's memory, trade, migrants, investment, debt.
-    economy.advance(state, params, shocks.economy, noise[:, s_n + s_n * p_n : decisions])
+    economy.advance(state, params, shocks, host_noise)
 
     # Salience of security, then reliance toward the logit choice, each domain at the
     # speed its own crisis sets.
@@ -290,7 +328,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
     crisis = d.crisis_adjustment[:, None, None] * np.stack([security, economic], axis=1)
     weekly = np.minimum(1.0, adjustment + crisis)  # (R, D, S)
     rate = 1.0 - (1.0 - weekly) ** d.step_weeks[:, None, None]
-    step_toward = choice(state, params, shocks.economy)
+    step_toward = choice(state, params, shocks)
     step_toward -= state.reliance
     step_toward *= rate[..., None]
     state.reliance += step_toward
@@ -302,17 +340,10 @@ def step(state: State, params: Params, shocks: StepShocks, noise: Array) -> Step
         rise = d.posture_response[:, None, None] * np.maximum(0.0, ceiling - state.posture)
         state.posture += state.alarmed[:, :, None] * rise
 
-    # Opinion: drift to baseline, backlash against troops on the ground, noise; with
-    # citizens, theirs, and the state's is their mean.
-    if pop is not None:
-        moved = state.opinion - opinion_before
-        population.opinion(
-            state, params, moved, state.opinion_base - base_before, d.opinion_noise, keys
-        )
-        return events
+    # Opinion: drift to baseline, backlash against troops on the ground, noise.
+    if opinion_noise is None:
+        return
     state.opinion += d.opinion_drift[:, None, None] * (state.opinion_base - state.opinion)
     state.opinion -= d.sovereignty_backlash[:, None, None] * state.deployed.transpose(0, 2, 1)
-    opinion_noise = noise[:, s_n : s_n + s_n * p_n].reshape(r, s_n, p_n)
     state.opinion += d.opinion_noise[:, None, None] * opinion_noise
     np.clip(state.opinion, -1.0, 1.0, out=state.opinion)
-    return events

@@ -51,7 +51,7 @@ from influence_sim.engine.civil import (
     staff,
     tick,
 )
-from influence_sim.engine.draws import bits, key_of, mix, uniform
+from influence_sim.engine.draws import bits, mix, uniform
 from influence_sim.engine.lattice import Lattice, workspace
 
 if TYPE_CHECKING:
@@ -435,7 +435,6 @@ __all__ = [
     "RegionView",
     "Setup",
     "empty_citizens",
-    "key_of",
     "opinion",
     "place",
     "region_keys",

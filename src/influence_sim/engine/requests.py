@@ -9,9 +9,11 @@ home as the situation decides, and members that freeze or leave an alliance.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+from influence_sim.engine.draws import StepNoise
 from influence_sim.engine.schedule import StepShocks
 from influence_sim.engine.state import (
     AGAINST,
@@ -80,7 +82,7 @@ def exponential(draws: Array) -> Array:
 
 
 def requests(
-    state: State, params: Params, shocks: StepShocks, forced: Forced, draws: Array
+    state: State, params: Params, shocks: StepShocks, forced: Forced, draws: StepNoise
 ) -> StepEvents:
     """Withdrawals, requests and answers, deployments, arrivals, reassessment, order restored.
 
@@ -91,23 +93,23 @@ def requests(
         params: The parameters.
         shocks: This step's shocks (scripted requests, whether trouble is internal).
         forced: The forced interventions and withdrawals ``apply_shocks`` returned.
-        draws: Standard normal draws, ``(R, 6 S)``, in a fixed shape drawn whether
-            anything happens or not, so that paired runs stay paired: per state, whether
-            the power can spare troops, whether it is willing, then two pairs whose
-            squares make an exponential variate each (troops going home, a member
-            freezing or leaving).
+        draws: The stage's standard normal numbers, ``6 S`` per replication, each in a
+            fixed place whether it is read or not, so that paired runs stay paired: per
+            state, whether the power can spare troops, whether it is willing, then two
+            pairs whose squares make an exponential variate each (troops going home, a
+            member freezing or leaving). Only those a step reads are drawn.
     """
     s_n = params.n_states
     interventions, withdrawals = forced
     withdrawn = withdraw(state, withdrawals)
     ask = who_asks(state, params, shocks)
-    requested, accepted, declined, reasons = answer(state, params, ask, shocks, draws[:, : 2 * s_n])
+    requested, accepted, declined, reasons = answer(state, params, ask, shocks, draws)
     intervene(state, params, interventions)
     arrived = arrive(state)
     newly = reassess(state, arrived)
     restored = restore_order(state, params)
-    left = go_home(state, params, draws[:, 2 * s_n : 4 * s_n])
-    frozen, exited = reconsider(state, params, draws[:, 4 * s_n : 6 * s_n])
+    left = go_home(state, params, draws.part(2 * s_n))
+    frozen, exited = reconsider(state, params, draws.part(4 * s_n))
     return StepEvents(
         ask,
         requested,
@@ -159,9 +161,13 @@ def who_asks(state: State, params: Params, shocks: StepShocks) -> IntArray:
 
 
 def answer(
-    state: State, params: Params, ask: IntArray, shocks: StepShocks, draws: Array
+    state: State, params: Params, ask: IntArray, shocks: StepShocks, draws: StepNoise
 ) -> tuple[IntArray, BoolArray, BoolArray, IntArray]:
     """The lead power's answer to each request (``(R, S)`` each).
+
+    A replication's requests are answered in the order of its states, each seeing what
+    the ones before it left (troops promised, a refusal's cost): the first request of
+    every replication at once, then the second, and so on.
 
     Returns who decides, accepted, declined, and the reasons (bits of ``REASONS``).
     """
@@ -172,123 +178,149 @@ def answer(
     asking = ask != -1
     if not asking.any():
         return requested, accepted, declined, reasons
-    d = params.dyn
     s_n = params.n_states
+    rows = np.nonzero(asking.any(axis=1))[0]
+    drawn = np.zeros((ask.shape[0], 2 * s_n))  # per state: troops to spare, then willing
+    drawn[rows] = draws.normal(0, 2 * s_n, rows)  # only where someone asks
     free = state.capacity - state.deployed.sum(axis=2)  # (R, P)
     commit_to = alliance_commitment_to(params, state.membership)  # once, not per asker
     ally = allies(params, state.membership)  # (R, P, S), likewise
-    for ri, s in zip(*np.nonzero(asking), strict=True):
-        b = ri if params.alliance_commitment.shape[0] > 1 else 0
-        target = int(ask[ri, s])
-        lead, commitment, responds, deploys = _terms(params, state, target, b, ri, s, commit_to)
+    rank = np.cumsum(asking, axis=1) - 1  # the k-th request of its replication
+    for k in range(int(rank[asking].max()) + 1):
+        ri, s = np.nonzero(asking & (rank == k))
+        b = ri if params.alliance_commitment.shape[0] > 1 else np.zeros_like(ri)
+        lead, commitment, responds, deploys = _terms(params, state, ask[ri, s], b, ri, s, commit_to)
         requested[ri, s] = lead
-        if state.deployed[ri, lead, s] > 0 or state.pending[ri, lead, s] >= 0:
-            # Troops already there or on the way answer the request: nothing new is sent,
-            # and nothing is declined; from now on they are there at its request.
-            accepted[ri, s] = True
-            if state.pending[ri, lead, s] >= 0:
-                state.pending_requested[ri, lead, s] = True
-            else:
-                state.mission[ri, lead, s] = True
-                state.invited[ri, lead, s] = True
-            continue
-        can = deploys and params.tools[b, lead, TROOPS] > 0 and free[ri, lead] > 0
-        if responds == RESPONDS_AUTO:
-            internal = bool(shocks.internal[s])
-            ties = tie(state, ally, ri, lead, int(shocks.source[s]))
-            terms = weigh(state, params, b, ri, lead, s, commitment, internal, ties)
-            spare, will = decision_scores(float(free[ri, lead]), terms, params, b)
-            spare_ok = bool(spare + draws[ri, s] > 0)
-            willing = bool(will + draws[ri, s_n + s] > 0)
-            yes = can and spare_ok and willing
-            reasons[ri, s] = reason_bits(terms, spare_ok and can)
-        else:
-            yes = can and responds == RESPONDS_ALWAYS
-        if yes:
-            size = float(free[ri, lead] * d.deployment_share[b] * params.tools[b, lead, TROOPS])
-            size *= need(state, params, b, ri, s)
-            accepted[ri, s] = True
-            if size > 0:  # nothing to send where there is no trouble at all
-                state.pending[ri, lead, s] = params.deploy_delay[b, lead]
-                state.pending_size[ri, lead, s] = size
-                state.pending_requested[ri, lead, s] = True
-                free[ri, lead] -= size
-        else:
-            declined[ri, s] = True
-            refused(state, params, ally[ri], ri, b, lead, s)
+        # Troops already there or on the way answer the request: nothing new is sent,
+        # and nothing is declined; from now on they are there at its request.
+        on_way = state.pending[ri, lead, s] >= 0
+        there = (state.deployed[ri, lead, s] > 0) | on_way
+        state.pending_requested[ri[on_way], lead[on_way], s[on_way]] = True
+        here = there & ~on_way
+        state.mission[ri[here], lead[here], s[here]] = True
+        state.invited[ri[here], lead[here], s[here]] = True
+        accepted[ri[there], s[there]] = True
+        new = ~there
+        ri, s, b, lead, responds = ri[new], s[new], b[new], lead[new], responds[new]
+        commitment, deploys = commitment[new], deploys[new]
+        can = deploys & (params.tools[b, lead, TROOPS] > 0) & (free[ri, lead] > 0)
+        yes = can & (responds == RESPONDS_ALWAYS)
+        auto = responds == RESPONDS_AUTO
+        if auto.any():
+            a_ri, a_s, a_b, a_lead = ri[auto], s[auto], b[auto], lead[auto]
+            ties = tie(state, ally, a_ri, a_lead, shocks.source[a_s])
+            internal = shocks.internal[a_s]
+            terms = weigh(state, params, a_b, a_ri, a_lead, a_s, commitment[auto], internal, ties)
+            spare, will = decision_scores(free[a_ri, a_lead], terms, params, a_b)
+            spare_ok = spare + drawn[a_ri, a_s] > 0
+            willing = will + drawn[a_ri, s_n + a_s] > 0
+            yes[auto] = can[auto] & spare_ok & willing
+            reasons[a_ri, a_s] = reason_bits(terms, spare_ok & can[auto])
+        accepted[ri[yes], s[yes]] = True
+        _send(state, params, free, (ri[yes], b[yes], lead[yes], s[yes]))
+        no = ~yes
+        declined[ri[no], s[no]] = True
+        refused(state, params, ally, (ri[no], b[no], lead[no], s[no]))
     return requested, accepted, declined, reasons
 
 
-def refused(
-    state: State, params: Params, ally: BoolArray, ri: int, b: int, power: int, s: int
-) -> None:
+Rows = tuple[IntArray, IntArray, IntArray, IntArray]
+"""Replications, their parameter rows, powers and states: one answer per entry."""
+
+
+def _send(state: State, params: Params, free: Array, where: Rows) -> None:
+    """Troops promised (sized to the trouble) set off, after the power's delay."""
+    ri, b, lead, s = where
+    size = free[ri, lead] * params.dyn.deployment_share[b] * params.tools[b, lead, TROOPS]
+    size *= need(state, params, b, ri, s)
+    send = size > 0  # nothing to send where there is no trouble at all
+    at = (ri[send], lead[send], s[send])
+    state.pending[at] = params.deploy_delay[b[send], lead[send]]
+    state.pending_size[at] = size[send]
+    state.pending_requested[at] = True
+    free[ri[send], lead[send]] -= size[send]
+
+
+def refused(state: State, params: Params, ally: BoolArray, where: Rows) -> None:
     """What a refusal costs the power: credibility, the requester's opinion, memory."""
     d = params.dyn
-    loss, opinion, memory = d.credibility_loss[b], d.refusal_opinion[b], d.refusal_memory[b]
-    witnessed(state, params, ally, (ri, b, power, s), -float(loss), -opinion, -float(memory))
+    b = where[1]
+    witnessed(
+        state,
+        params,
+        ally,
+        where,
+        -d.credibility_loss[b],
+        -d.refusal_opinion[b],
+        -d.refusal_memory[b],
+    )
 
 
 def witnessed(
     state: State,
     params: Params,
     ally: BoolArray,
-    where: tuple[int, int, int, int],
-    credibility: float,
-    opinion: float,
-    memory: float,
+    where: Rows,
+    credibility: Array,
+    opinion: Array,
+    memory: Array,
 ) -> None:
     """What a power's answer to state ``s`` leaves: a refusal (< 0) or order restored (> 0).
 
-    ``where`` is (replication, parameter row, power, state); ``ally`` the replication's
-    ``(P, S)``. **Credibility** moves in every state's eyes: allies fully, others in part
-    (:func:`perceived`), the state answered ``requester_weight`` times as much as an ally
-    (at most the whole way). The answered state's **opinion** of the power moves by
-    ``opinion``. **Memory**, a lasting shift of utility: the answered state keeps
-    ``memory`` in full; every other state in proportion to how alike its situation is (1
-    less the gap between its security reliance on the power and the requester's), times
-    ``bystander_weight`` for the power's allies and that times ``nonmember_weight`` for
-    the rest.
+    ``where`` is (replications, parameter rows, powers, states), one entry per answer
+    and no replication twice; ``ally`` is ``allies`` of the batch, ``(R, P, S)``; the
+    changes are one per entry. **Credibility** moves in every state's eyes: allies fully,
+    others in part (:func:`perceived`), the state answered ``requester_weight`` times as
+    much as an ally (at most the whole way). The answered state's **opinion** of the
+    power moves by ``opinion``. **Memory**, a lasting shift of utility: the answered
+    state keeps ``memory`` in full; every other state in proportion to how alike its
+    situation is (1 less the gap between its security reliance on the power and the
+    requester's), times ``bystander_weight`` for the power's allies and that times
+    ``nonmember_weight`` for the rest.
     """
     ri, b, power, s = where
+    if ri.size == 0:
+        return
     d = params.dyn
-    seen = perceived(params, ally, power, b)
-    seen[s] *= float(d.requester_weight[b])
-    seen = np.minimum(1.0, abs(credibility) * seen)
-    cred = state.credibility[ri, power]
-    if credibility >= 0:
-        cred += seen * (1.0 - cred)
-    else:
-        cred -= seen * cred
+    n = np.arange(ri.size)
+    seen = perceived(params, ally[ri, power], b)  # (n, S)
+    seen[n, s] *= d.requester_weight[b]
+    seen = np.minimum(1.0, np.abs(credibility)[:, None] * seen)
+    cred = state.credibility[ri, power]  # (n, S)
+    up = credibility >= 0
+    cred[up] += seen[up] * (1.0 - cred[up])
+    cred[~up] -= seen[~up] * cred[~up]
+    state.credibility[ri, power] = cred
     state.opinion[ri, s, power] += opinion
-    reliance = state.reliance[ri, SECURITY, :, power]  # (S,)
-    alike = 1.0 - np.abs(reliance - reliance[s])
-    kept = alike * perceived(params, ally, power, b) * float(d.bystander_weight[b])
-    kept[s] = 1.0
-    state.memory[ri, :, power] += memory * kept
+    reliance = state.reliance[ri, SECURITY, :, power]  # (n, S)
+    alike = 1.0 - np.abs(reliance - reliance[n, s][:, None])
+    kept = alike * perceived(params, ally[ri, power], b) * d.bystander_weight[b][:, None]
+    kept[n, s] = 1.0
+    state.memory[ri, :, power] += memory[:, None] * kept
 
 
-def need(state: State, params: Params, b: int, ri: int, s: int) -> float:
-    """How much of the force a power would send state ``s`` needs, in [0, 1].
+def need(state: State, params: Params, b: IntArray, ri: IntArray, s: IntArray) -> Array:
+    """How much of the force a power would send each state ``s`` needs, in [0, 1].
 
     The trouble (unrest, or an external threat, whichever is greater) against the host's
     own forces: all of it when the trouble is as large as they are, less when they are
     stronger (``docs/ODD.md``, Requests).
     """
-    trouble = max(float(state.unrest[ri, s]), float(state.threat[ri, s]))
-    own = float(params.domestic_capacity[b, s])
-    return 1.0 if trouble >= own else trouble / own
+    trouble = np.maximum(state.unrest[ri, s], state.threat[ri, s])
+    own = params.domestic_capacity[b, s]
+    return np.divide(trouble, own, out=np.ones_like(trouble), where=trouble < own)
 
 
 def weigh(
     state: State,
     params: Params,
-    b: int,
-    ri: int,
-    lead: int,
-    s: int,
-    commitment: float,
-    internal: bool,
-    ties: float = 0.0,
+    b: Any,
+    ri: Any,
+    lead: Any,
+    s: Any,
+    commitment: Any,
+    internal: Any,
+    ties: Any = 0.0,
 ) -> Array:
     """What a lead power weighs in answering state ``s``: one term per entry of ``REASONS``.
 
@@ -296,60 +328,73 @@ def weigh(
     decided apart (the second entry is 0 here). The power is willing when the sum plus
     noise of spread ``decision_spread`` is positive (``docs/ODD.md``, Requests).
     ``internal``: whether the trouble is an internal conflict; ``ties``: how closely the
-    power is tied to its source (:func:`tie`).
+    power is tied to its source (:func:`tie`). Each argument after ``params`` is one
+    value, or an array of them (one request each): ``(len(REASONS),)`` or ``(n, len(REASONS))``.
     """
+    one = np.ndim(ri) == 0
+    b, ri, lead, s = (np.atleast_1d(np.asarray(v, dtype=np.int64)) for v in (b, ri, lead, s))
+    commitment, ties = np.atleast_1d(commitment), np.atleast_1d(ties)
+    internal = np.atleast_1d(np.asarray(internal, dtype=float))
     d = params.dyn
     gdp = params.gdp[b, s]
     own = state.investment[ri, lead, s]
-    rivals = state.investment[ri, :, s].sum() - own
-    terms = np.zeros(len(REASONS))
-    terms[0] = commitment - d.acceptance_commitment[b]
-    terms[2] = d.stake_investment[b] * min(1.0, own / gdp)
-    terms[3] = d.stake_rival[b] * min(1.0, rivals / gdp)
-    terms[4] = d.stake_elite[b] * params.elite[b, s, lead]
-    terms[5] = -d.cost_internal[b] * float(internal)
-    terms[6] = -d.cost_stuck[b] * state.unrest[ri, s] * (1.0 - params.reach[b, lead, s])
-    terms[7] = -d.cost_hostility[b] * max(0.0, -state.opinion[ri, s, lead])
-    terms[8] = -d.cost_ties[b] * ties
-    terms[9] = d.stake_audience[b] * audience(state, params, b, ri, lead, s)
-    return terms
+    rivals = state.investment[ri, :, s].sum(axis=1) - own
+    terms = np.zeros((ri.size, len(REASONS)))
+    terms[:, 0] = commitment - d.acceptance_commitment[b]
+    terms[:, 2] = d.stake_investment[b] * np.minimum(1.0, own / gdp)
+    terms[:, 3] = d.stake_rival[b] * np.minimum(1.0, rivals / gdp)
+    terms[:, 4] = d.stake_elite[b] * params.elite[b, s, lead]
+    terms[:, 5] = -d.cost_internal[b] * internal
+    terms[:, 6] = -d.cost_stuck[b] * state.unrest[ri, s] * (1.0 - params.reach[b, lead, s])
+    terms[:, 7] = -d.cost_hostility[b] * np.maximum(0.0, -state.opinion[ri, s, lead])
+    terms[:, 8] = -d.cost_ties[b] * ties
+    terms[:, 9] = d.stake_audience[b] * audience(state, params, b, ri, lead, s)
+    return terms[0] if one else terms
 
 
-def audience(state: State, params: Params, b: int, ri: int, lead: int, s: int) -> float:
-    """The power's other allies watching its answer to ``s``, in [0, 1].
+def audience(
+    state: State, params: Params, b: IntArray, ri: IntArray, lead: IntArray, s: IntArray
+) -> Array:
+    """The power's other allies watching its answer to ``s``, in [0, 1], one per request.
 
     The regional weight of the other states that are members in good standing of an
     alliance it leads, as a share of all the other states' weight.
     """
-    leads = params.alliance_lead == lead
-    watching = (state.membership[ri][leads] == MEMBER).any(axis=0)  # (S,)
-    watching[s] = False
-    weights = params.weights[b]
-    rest = 1.0 - float(weights[s])
-    return float(weights[watching].sum()) / rest if rest > 0 else 0.0
+    n = np.arange(ri.size)
+    leads = params.alliance_lead[None, :] == lead[:, None]  # (n, A)
+    watching = ((state.membership[ri] == MEMBER) & leads[:, :, None]).any(axis=1)  # (n, S)
+    watching[n, s] = False
+    weights = params.weights[b]  # (n, S)
+    rest = 1.0 - weights[n, s]
+    total = np.where(watching, weights, 0.0).sum(axis=1)
+    return np.divide(total, rest, out=np.zeros_like(total), where=rest > 0)
 
 
-def tie(state: State, ally: BoolArray, ri: int, lead: int, source: int) -> float:
-    """How closely a power is tied to the source of a state's trouble, in [0, 1].
+def tie(state: State, ally: BoolArray, ri: IntArray, lead: IntArray, source: IntArray) -> Array:
+    """How closely a power is tied to the source of a state's trouble, in [0, 1], per request.
 
     A state behind the trouble: 1 if it is the power's ally, else its security reliance
     on the power (a client). The power itself: 1. Another power, an armed group, or an
     internal conflict: 0.
     """
-    if source >= 0:
-        return max(float(ally[ri, lead, source]), float(state.reliance[ri, SECURITY, source, lead]))
-    return 1.0 if source == -(lead + 2) else 0.0
+    state_source = np.maximum(source, 0)
+    client = np.maximum(
+        ally[ri, lead, state_source].astype(float),
+        state.reliance[ri, SECURITY, state_source, lead],
+    )
+    return np.where(source >= 0, client, np.where(source == -(lead + 2), 1.0, 0.0))
 
 
-def decision_scores(free: float, terms: Array, params: Params, b: int) -> tuple[float, float]:
+def decision_scores(free: Any, terms: Array, params: Params, b: Any) -> tuple[Any, Any]:
     """The two probit scores of a decision: troops to spare, and willing.
 
     Each is compared with a standard normal draw (``answer``) or turned into a
-    probability (:func:`acceptance_probability`): one formula for both.
+    probability (:func:`acceptance_probability`): one formula for both. ``free`` and
+    ``b`` are one value (``terms`` ``(len(REASONS),)``) or one per request.
     """
     d = params.dyn
-    spare = (free - float(d.acceptance_capacity[b])) / float(d.capacity_spread[b])
-    willing = float(terms.sum()) / float(d.decision_spread[b])
+    spare = (free - d.acceptance_capacity[b]) / d.capacity_spread[b]
+    willing = terms.sum(axis=-1) / d.decision_spread[b]
     return spare, willing
 
 
@@ -364,39 +409,49 @@ def acceptance_probability(free: float, terms: Array, params: Params, b: int = 0
         return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
     spare, willing = decision_scores(free, terms, params, b)
-    return normal_cdf(spare) * normal_cdf(willing)
+    return normal_cdf(float(spare)) * normal_cdf(float(willing))
 
 
-def reason_bits(terms: Array, spare: bool) -> int:
-    """The two largest stakes (for) and two largest costs (against), and the troops to spare."""
-    bits = 1 << 1 if spare else 1 << (AGAINST + 1)
-    order = np.argsort(terms, kind="stable")
-    for i in order[::-1][:2]:
-        if terms[i] > 0:
-            bits |= 1 << int(i)
-    for i in order[:2]:
-        if terms[i] < 0:
-            bits |= 1 << (AGAINST + int(i))
+def reason_bits(terms: Array, spare: BoolArray) -> IntArray:
+    """The two largest stakes (for) and two largest costs (against), and the troops to spare.
+
+    ``terms`` ``(n, len(REASONS))``, ``spare`` ``(n,)``: one mask of bits per request.
+    """
+    n = np.arange(len(terms))
+    bits = np.where(spare, 1 << 1, 1 << (AGAINST + 1)).astype(np.int64)
+    order = np.argsort(terms, axis=1, kind="stable")
+    for i in (order[:, -1], order[:, -2]):
+        bits |= np.where(terms[n, i] > 0, np.left_shift(1, i), 0)
+    for i in (order[:, 0], order[:, 1]):
+        bits |= np.where(terms[n, i] < 0, np.left_shift(1, AGAINST + i), 0)
     return bits
 
 
 def _terms(
-    params: Params, state: State, target: int, b: int, ri: int, s: int, commit_to: Array
-) -> tuple[int, float, int, bool]:
-    """Who decides a request, the commitment at stake, the policy, whether troops can go.
+    params: Params,
+    state: State,
+    target: IntArray,
+    b: IntArray,
+    ri: IntArray,
+    s: IntArray,
+    commit_to: Array,
+) -> tuple[IntArray, Array, IntArray, BoolArray]:
+    """Who decides each request, the commitment at stake, the policy, whether troops can go.
 
-    An alliance owes nothing to a state that has frozen its membership or left.
+    A request to an alliance (``target >= 0``) is decided by its lead, which owes
+    nothing to a state that has frozen its membership or left; a request to a power
+    directly (``-(power + 2)``) by that power, at its strongest commitment.
     """
-    if target >= 0:
-        standing = state.membership[ri, target, s] == MEMBER
-        return (
-            int(params.alliance_lead[target]),
-            float(params.alliance_commitment[b, target]) if standing else 0.0,
-            int(params.alliance_responds[target]),
-            bool(params.alliance_deploys[target]),
-        )
-    lead = -target - 2  # a request to a power directly: its strongest commitment counts
-    return lead, float(commit_to[ri, lead, s]), RESPONDS_AUTO, True
+    alliance = target >= 0
+    a = np.where(alliance, target, 0)
+    direct = -target - 2
+    lead = np.where(alliance, params.alliance_lead[a], direct)
+    standing = state.membership[ri, a, s] == MEMBER
+    pledged = np.where(standing, params.alliance_commitment[b, a], 0.0)
+    commitment = np.where(alliance, pledged, commit_to[ri, np.where(alliance, 0, direct), s])
+    responds = np.where(alliance, params.alliance_responds[a], RESPONDS_AUTO)
+    deploys = np.where(alliance, params.alliance_deploys[a], True)
+    return lead, commitment, responds, deploys
 
 
 def intervene(state: State, params: Params, interventions: list[tuple[int, int, float]]) -> None:
@@ -447,36 +502,44 @@ def restore_order(state: State, params: Params) -> BoolArray:
     restored = state.mission & (state.unrest < params.unrest_threshold)[:, None, :]
     if restored.any():
         ally = allies(params, state.membership)
-        for ri, p, s in zip(*np.nonzero(restored), strict=True):
-            b = ri if params.credibility0.shape[0] > 1 else 0
-            gain, thanks, memory = (
-                d.credibility_gain[b],
-                d.intervention_gratitude[b],
-                d.help_memory[b],
-            )
-            witnessed(state, params, ally[ri], (ri, b, p, s), float(gain), thanks, float(memory))
+        ri, p, s = np.nonzero(restored)
+        rank = _rank_in_replication(ri)  # one at a time per replication, in order
+        for k in range(int(rank.max()) + 1):
+            mine = rank == k
+            b = ri[mine] if params.credibility0.shape[0] > 1 else np.zeros_like(ri[mine])
+            where = (ri[mine], b, p[mine], s[mine])
+            gain, thanks = d.credibility_gain[b], d.intervention_gratitude[b]
+            witnessed(state, params, ally, where, gain, thanks, d.help_memory[b])
         state.mission &= ~restored
     return restored
 
 
-def go_home(state: State, params: Params, draws: Array) -> IntArray:
+def _rank_in_replication(ri: IntArray) -> IntArray:
+    """For sorted replication numbers, each entry's place among its replication's (0 first)."""
+    first = np.searchsorted(ri, ri, side="left")
+    return np.arange(ri.size) - first
+
+
+def go_home(state: State, params: Params, draws: StepNoise) -> IntArray:
     """Troops the host invited go home as the situation decides; returns why, ``(R, P, S)``.
 
     A hazard per week of ``withdrawal_rate`` once order is restored, plus
     ``withdrawal_hostility`` times the host public's hostility to the power (the host
     asks them to leave); they leave when the state's exponential variate (one per state
-    and step, from ``draws``, ``(R, 2 S)``) is below the step's cumulative hazard.
+    and step, from ``draws``' first ``2 S`` numbers) is below the step's cumulative hazard.
     Troops that came uninvited stay until a scripted withdrawal.
     """
     left = np.zeros(state.deployed.shape, dtype=np.int64)
     here = state.invited & (state.deployed > 0)
     if not here.any():
         return left
-    d = params.dyn
+    d, s_n = params.dyn, params.n_states
     hostility = np.maximum(0.0, -state.opinion.transpose(0, 2, 1))  # (R, P, S)
     hazard = d.withdrawal_hostility[:, None, None] * hostility
     hazard += d.withdrawal_rate[:, None, None] * ~state.mission
-    go = here & (exponential(draws)[:, None, :] < hazard)
+    rows = np.nonzero(here.any(axis=(1, 2)))[0]
+    go = np.zeros_like(here)
+    go[rows] = here[rows] & (exponential(draws.normal(0, 2 * s_n, rows))[:, None, :] < hazard[rows])
     if go.any():
         left[go] = np.where(state.mission[go], HOST_ASKS, ORDER_RESTORED)
         state.deployed[go] = 0.0
@@ -485,22 +548,22 @@ def go_home(state: State, params: Params, draws: Array) -> IntArray:
     return left
 
 
-def reconsider(state: State, params: Params, draws: Array) -> tuple[BoolArray, BoolArray]:
+def reconsider(state: State, params: Params, draws: StepNoise) -> tuple[BoolArray, BoolArray]:
     """Members that freeze their participation in an alliance, and frozen ones that leave.
 
     Each alliance's members in good standing freeze, and its frozen members leave, at a
     hazard per week of ``exit_rate`` times the grievance the state holds against the
     alliance's lead (its remembered refusals beyond the help it remembers) times
     1 + ``exit_alternatives`` times its security reliance on other powers (alternatives on
-    offer). One exponential variate per state and step decides (from ``draws``,
-    ``(R, 2 S)``); only the replications where someone holds a grievance are worked out.
+    offer). One exponential variate per state and step decides (from ``draws``' first
+    ``2 S`` numbers); only the replications where someone holds a grievance are worked out.
 
     Returns:
         Newly frozen and newly left, ``(R, A, S)`` each.
     """
     frozen = np.zeros(state.membership.shape, dtype=bool)
     exited = np.zeros(state.membership.shape, dtype=bool)
-    p_n = params.n_powers
+    p_n, s_n = params.n_powers, params.n_states
     for a, lead in enumerate(params.alliance_lead):
         standing = state.membership[:, a]  # (R, S)
         rows = np.nonzero(((standing > OUT) & (state.memory[:, :, lead] < 0)).any(axis=1))[0]
@@ -513,20 +576,20 @@ def reconsider(state: State, params: Params, draws: Array) -> tuple[BoolArray, B
         hazard = params.dyn.exit_rate[b, None] * grievance
         hazard *= 1.0 + params.dyn.exit_alternatives[b, None] * alternatives
         here = standing[rows]
-        go = (here > OUT) & (exponential(draws[rows]) < hazard)
+        go = (here > OUT) & (exponential(draws.normal(0, 2 * s_n, rows)) < hazard)
         frozen[rows, a] = go & (here == MEMBER)
         exited[rows, a] = go & (here == FROZEN)
         state.membership[rows, a] = here - go
     return frozen, exited
 
 
-def perceived(params: Params, ally: BoolArray, power: int, b: int) -> Array:
-    """How much of what a power does each state takes in, ``(S,)``.
+def perceived(params: Params, ally: BoolArray, b: IntArray) -> Array:
+    """How much of what a power does each state takes in, ``(n, S)``, one row per answer.
 
     Its allies fully, the others ``nonmember_weight`` of it (for credibility, and for the
-    memories of refusal and help). ``ally`` is one replication's ``(P, S)``.
+    memories of refusal and help). ``ally`` is each answer's ``(n, S)`` row of ``allies``.
     """
-    return np.where(ally[power], 1.0, float(params.dyn.nonmember_weight[b]))
+    return np.where(ally, 1.0, params.dyn.nonmember_weight[b][:, None])
 
 
 def default_alliance(params: Params, membership: IntArray) -> IntArray:

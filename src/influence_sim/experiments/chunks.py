@@ -7,8 +7,8 @@ A part is written under a temporary name and renamed when whole, and its size an
 SHA-256 go back to the main process, which journals them
 (:mod:`influence_sim.experiments.folder`). ``--resume`` runs only the chunks that are not
 done and whole,
-and since run ``(point, replication)`` draws from
-``SeedSequence(seed, spawn_key=(point, replication))`` the tables are the same
+and since run ``(point, replication)`` draws from the noise stream keyed by
+``stream_keys(seed, (point, replication))`` (``engine.draws``) the tables are the same
 however the work was split, whichever executor ran it.
 
 Runs of different points are stacked into one batch of the kernel when their
@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from influence_sim.engine.compile import Compiled, compile_scenario
+from influence_sim.engine.draws import stream_keys
 from influence_sim.engine.ensemble import schedule_signature, simulate, stack
 from influence_sim.engine.kernel import State, StepEvents
 from influence_sim.errors import InfluenceSimError, ScenarioError
@@ -165,6 +166,14 @@ def _key(task: ChunkTask, point: int, replication: int) -> tuple[int, ...]:
     if task.common_noise:
         return (replication,)
     return (point if task.pairs is None else task.pairs[point], replication)
+
+
+def _spawn_keys(task: ChunkTask, points: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """Every run's spawn key (``_key``) as rows of one array, ``(runs, length)``."""
+    if task.common_noise:
+        return reps[:, None]
+    pairs = points if task.pairs is None else np.array([task.pairs[int(p)] for p in points])
+    return np.stack([pairs, reps], axis=1)
 
 
 def _units(
@@ -366,11 +375,8 @@ def _run_group(
         if every:
             observers.append(_series_observer(batch[0], points, reps, every, series))
             observers[-1](0, state, None)
-        sequences = [
-            np.random.SeedSequence(task.seed, spawn_key=_key(task, int(p), int(r)))
-            for p, r in zip(points, reps, strict=True)
-        ]
-        simulate(batch[0], params, state, sequences, observers)
+        keys = stream_keys(task.seed, _spawn_keys(task, points, reps))
+        simulate(batch[0], params, state, keys, observers)
         frame = summary.frame()
         targets = {} if watched is None else _target_values(watched, frame)
         if task.metrics is not None:

@@ -148,8 +148,8 @@ class Comparison:
                 "overrides_a": self.overrides_a,
                 "overrides_b": self.overrides_b,
                 "seed": self.a.seed,
-                "seed_derivation": "numpy.random.SeedSequence(seed, spawn_key=(replication,)), "
-                "the same for a and b",
+                "seed_derivation": "influence_sim.engine.draws.stream_keys(seed, "
+                "(replication,)), the same for a and b",
                 "replications": self.a.replications,
                 "state": self.state,
                 "difference": "b minus a, paired by replication",

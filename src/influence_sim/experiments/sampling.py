@@ -79,7 +79,7 @@ def sample(spec: SweepSpec) -> pd.DataFrame:
     With levels (words, true/false) among the values, each combination of levels is
     crossed with one design over the other parameters, and a ``pair`` column numbers
     that design's rows: the points of a pair differ only in their levels, and their runs
-    share their noise (``SeedSequence(seed, spawn_key=(pair, replication))``).
+    share their noise (the stream keyed by ``(seed, (pair, replication))``).
     """
     levels = {p: list(spec.parameters[p].values) for p in categorical_paths(spec)}  # type: ignore[union-attr]
     if isinstance(spec.base, list):  # the base scenarios: a factor like a switch

@@ -188,7 +188,23 @@ def resume_sweep(
     with writer_lock(path):
         check_setup(path, manifest)
         check_spec_hash(path, manifest, spec)
+        _warn_of_another_kernel(manifest)
         return _finish(path, manifest, spec, executor, workers, scheduler, progress)
+
+
+def _warn_of_another_kernel(manifest: dict[str, Any]) -> None:
+    """Say so when the chunks still to run will not run on the kernel the others ran on."""
+    from influence_sim.engine import fused
+
+    then = manifest.get("versions", {}).get("kernel")
+    if then is not None and then != fused.kernel_name():
+        log.warning(
+            "this sweep's chunks so far ran on the %s kernel, the rest will run on %s: "
+            "their runs agree to 1e-12, not bit for bit (set INFLUENCE_SIM_KERNEL to "
+            "run on the same kernel)",
+            then,
+            fused.kernel_name(),
+        )
 
 
 def _finish(
@@ -424,18 +440,18 @@ def _execute(
 
 
 def _derivation(spec: SweepSpec, paired: bool) -> str:
-    """How a run's seed sequence is made, as the manifest records it."""
+    """How a run's noise key is made, as the manifest records it."""
     if spec.noise == "common":
         return (
-            "numpy.random.SeedSequence(seed, spawn_key=(replication,)), the same for every "
-            "point (common random numbers), as influence-sim run"
+            "influence_sim.engine.draws.stream_keys(seed, (replication,)), the same for "
+            "every point (common random numbers), as influence-sim run"
         )
     if paired:
         return (
-            "numpy.random.SeedSequence(seed, spawn_key=(pair, replication)), pair: the "
+            "influence_sim.engine.draws.stream_keys(seed, (pair, replication)), pair: the "
             "point's values other than its levels (common random numbers across levels)"
         )
-    return "numpy.random.SeedSequence(seed, spawn_key=(point, replication))"
+    return "influence_sim.engine.draws.stream_keys(seed, (point, replication))"
 
 
 def _native(value: Any) -> Any:

@@ -340,8 +340,10 @@ def _has_parameter(node: Any, path: Path) -> bool:
     if isinstance(node, dict):
         children = list(node.values()) if head == "*" else [node[head]] if head in node else []
     elif isinstance(node, list):
-        inside = isinstance(head, int) and 0 <= head < len(node)
-        children = node if head == "*" else [node[head]] if inside else []
+        if head == "*":
+            children = node
+        else:
+            children = [node[head]] if isinstance(head, int) and 0 <= head < len(node) else []
     else:
         return False
     return any(_has_parameter(child, rest) for child in children)

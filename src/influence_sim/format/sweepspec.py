@@ -227,9 +227,9 @@ class SweepSpec(Spec):
         description="Replications of each point."
     )
     seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = Field(
-        description="Run (point, replication) draws from SeedSequence(seed, spawn_key=(point, "
-        "replication)); with levels (words) among the values, from (pair, replication), the "
-        "pair being the point's values other than the levels."
+        description="Run (point, replication) draws its noise from the stream keyed by (seed, "
+        "(point, replication)); with levels (words) among the values, by (seed, (pair, "
+        "replication)), the pair being the point's values other than the levels."
     )
     posterior: str | None = Field(
         None,
@@ -241,11 +241,11 @@ class SweepSpec(Spec):
     )
     noise: Literal["per-point", "common"] = Field(
         "per-point",
-        description="per-point: run (point, replication) draws from SeedSequence(seed, "
-        "spawn_key=(point, replication)) (or (pair, replication) with levels); common: from "
-        "SeedSequence(seed, spawn_key=(replication,)), as replication r of `influence-sim "
-        "run` does, so every point's replication r shares its noise (common random numbers "
-        "across all points, and a point's runs equal a run with its values as overrides).",
+        description="per-point: run (point, replication) draws from the stream keyed by (seed, "
+        "(point, replication)) (or (pair, replication) with levels); common: by (seed, "
+        "(replication,)), as replication r of `influence-sim run` does, so every point's "
+        "replication r shares its noise (common random numbers across all points, and a "
+        "point's runs equal a run with its values as overrides).",
     )
     record: Record = Field(default_factory=Record, description="What to keep.")
     chunk_size: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = Field(

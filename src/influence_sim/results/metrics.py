@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from influence_sim.engine import fused
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import Params, State, alignment_of
 from influence_sim.engine.state import MEMBER
@@ -91,19 +92,39 @@ class Summary:
         r, s, k = align.shape
         self.start = align.copy()
         self.peak_alignment = align.copy()
+        self.final: NDArray[np.float64] = align.copy()  # moved in place by the fast path
         self.unrest = _FirstAfterPeak((r, s))
         self.departure = _FirstAfterPeak((r, s, k))
         self.update(0, initial)
 
     def update(self, step: int, state: State) -> None:
         """Take in the state after ``step`` steps."""
+        self.last = state
+        self.last_step = step
+        if fused.enabled() and step > 0:  # the same, compiled (engine.fused)
+            fused.summary_update(
+                step,
+                state,
+                {
+                    "threshold": self.threshold,
+                    "tolerance": RETURN_TOLERANCE,
+                    "start": self.start,
+                    "peak_alignment": self.peak_alignment,
+                    "final": self.final,
+                    "unrest_peak": self.unrest.peak,
+                    "unrest_peak_step": self.unrest.peak_step,
+                    "unrest_found": self.unrest.found,
+                    "gap_peak": self.departure.peak,
+                    "gap_peak_step": self.departure.peak_step,
+                    "gap_found": self.departure.found,
+                },
+            )
+            return
         align = overall_alignment(state)
         np.maximum(self.peak_alignment, align, out=self.peak_alignment)
         self.unrest.update(step, state.unrest, state.unrest < self.threshold / 2)
         gap = np.abs(align - self.start)
         self.departure.update(step, gap, gap <= RETURN_TOLERANCE)
-        self.last = state
-        self.last_step = step
         self.final = align
 
     def frame(self) -> pd.DataFrame:

@@ -1,0 +1,216 @@
+"""The fast path: a step's dense stages as one compiled loop over replications.
+
+With numba installed (``pip install 'influence-sim[fast]'``, and in the ``dev`` extra),
+``kernel.step`` hands everything after the requests to :mod:`._fused`, one compiled
+loop per step instead of some two hundred numpy operations; the requests, the shocks
+and the citizens stay in numpy. The numpy kernel is the reference: the two agree to
+rounding (1e-12, with the same events; ``tests/unit/test_fused.py``), not bit for bit,
+so one process uses one of them for every run, whichever driver (both drivers stay
+bit-identical with each other), and a run's manifest says which (``kernel``).
+
+``INFLUENCE_SIM_KERNEL=numpy`` uses the reference even where numba is installed;
+``=numba`` refuses to run without it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from influence_sim.errors import InfluenceSimError
+
+if TYPE_CHECKING:  # the kernel's types; at run time the kernel imports this module
+    from influence_sim.engine.schedule import EconomyShocks
+    from influence_sim.engine.state import Params, State
+
+Array = NDArray[np.float64]
+
+ENV = "INFLUENCE_SIM_KERNEL"
+"""The environment variable that picks the kernel: ``auto`` (the default), ``numba``, ``numpy``."""
+
+DYN = (
+    "memory_decay",
+    "credibility_recovery",
+    "host_reversion",
+    "host_noise",
+    "resentment_gain",
+    "resentment_decay",
+    "diversification_rate",
+    "diversification_decay",
+    "trade_capacity_elasticity",
+    "trade_adjustment",
+    "trade_economy_elasticity",
+    "migrant_elasticity",
+    "migrant_adjustment",
+    "investment_depreciation",
+    "investment_growth",
+    "debt_amortization",
+    "distress_gain",
+    "salience_unrest",
+    "salience_threat",
+    "economic_salience",
+    "adjustment_rate",
+    "crisis_adjustment",
+    "step_weeks",
+    "offer_weight",
+    "vulnerability_weight",
+    "opinion_weight",
+    "elite_weight",
+    "resentment_weight",
+    "compliance",
+    "dependence_cost",
+    "temperature",
+    "posture_response",
+    "opinion_drift",
+    "sovereignty_backlash",
+    "opinion_noise",
+)
+"""The behavioural parameters the compiled loop reads, as the columns of one matrix."""
+
+
+@cache
+def kernel_name() -> str:
+    """``numba <version>`` when the fast path runs in this process, else ``numpy``.
+
+    Raises:
+        InfluenceSimError: ``INFLUENCE_SIM_KERNEL`` is not ``auto``, ``numba`` or
+            ``numpy``, or is ``numba`` without numba installed.
+    """
+    wanted = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if wanted not in ("auto", "numba", "numpy"):
+        raise InfluenceSimError(
+            f"{ENV}={wanted!r}: expected 'auto' (numba when installed), 'numba' or 'numpy'"
+        )
+    if wanted == "numpy":
+        return "numpy"
+    if importlib.util.find_spec("numba") is None:
+        if wanted == "numba":
+            raise InfluenceSimError(
+                f"{ENV}=numba but numba is not installed: pip install 'influence-sim[fast]'"
+            )
+        return "numpy"
+    from importlib.metadata import version
+
+    return f"numba {version('numba')}"
+
+
+def enabled() -> bool:
+    """Whether ``kernel.step`` takes the fast path in this process."""
+    return kernel_name() != "numpy"
+
+
+@cache
+def _compiled() -> Any:
+    from influence_sim.engine import _fused
+
+    return _fused
+
+
+def after_requests(
+    state: State,
+    params: Params,
+    shocks: EconomyShocks,
+    commit: Array,
+    host_noise: Array,
+    opinion_noise: Array | None,
+) -> None:
+    """Everything ``kernel.step`` does after the requests, in place, in one compiled loop.
+
+    Args:
+        state: Changed in place.
+        params: Read only.
+        shocks: The economic shocks in force.
+        commit: ``requests.alliance_commitment_to`` of the state's memberships.
+        host_noise: The host economies' standard normals, ``(R, P)``.
+        opinion_noise: Opinion's, ``(R, S, P)``; None with citizens (their opinion is
+            theirs, moved after this).
+    """
+    d = params.dyn
+    dyn = np.stack([np.asarray(getattr(d, name), dtype=np.float64) for name in DYN], axis=1)
+    scripted = opinion_noise is not None
+    noise = opinion_noise if opinion_noise is not None else np.zeros((1, 1, 1))
+    _compiled().after_requests(
+        state.memory,
+        state.credibility,
+        state.capacity,
+        state.econ,
+        state.posture,
+        state.investment,
+        state.trade,
+        state.trade_volume,
+        state.remittances,
+        state.migrants,
+        state.host,
+        state.debt,
+        state.diversion,
+        state.resentment,
+        state.distress,
+        state.reliance,
+        state.salience,
+        state.unrest,
+        state.threat,
+        state.opinion,
+        state.opinion_base,
+        state.deployed,
+        state.alarmed,
+        params.credibility0,
+        params.econ_ref,
+        params.trade_base,
+        params.remittance_base,
+        params.routes,
+        params.gdp,
+        params.opinion_ref,
+        params.host_trend,
+        params.reach,
+        params.elite,
+        params.domestic_capacity,
+        params.salience0,
+        params.propensity,
+        params.tools.max(axis=2),
+        commit,
+        dyn,
+        shocks.route_cut,
+        shocks.trade_cut,
+        shocks.coercion,
+        shocks.access,
+        shocks.finance_cut,
+        shocks.credit,
+        np.ascontiguousarray(host_noise),
+        np.ascontiguousarray(noise),
+        scripted,
+    )
+
+
+def summary_update(step: int, state: State, arrays: dict[str, Any]) -> None:
+    """``results.metrics.Summary.update``'s arrays moved in one compiled loop.
+
+    ``arrays`` holds the summary's running arrays by name (the names of its arguments
+    below); ``final`` is written in place.
+    """
+    _compiled().summary_update(
+        step,
+        state.reliance,
+        state.salience,
+        state.unrest,
+        arrays["threshold"],
+        arrays["tolerance"],
+        arrays["start"],
+        arrays["peak_alignment"],
+        arrays["final"],
+        arrays["unrest_peak"],
+        arrays["unrest_peak_step"],
+        arrays["unrest_found"],
+        arrays["gap_peak"],
+        arrays["gap_peak_step"],
+        arrays["gap_found"],
+    )
+
+
+def normals(keys: NDArray[np.uint64], first: int, n: int) -> Array:
+    """``engine.draws.normals``, compiled: the same numbers to rounding."""
+    return _compiled().normals(np.ascontiguousarray(keys, dtype=np.uint64), first, n)

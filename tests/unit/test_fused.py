@@ -1,0 +1,119 @@
+"""The fast path (numba) against the numpy reference: the same runs to 1e-12, the same events."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from influence_sim.engine import fused
+from influence_sim.engine.compile import compile_scenario
+from influence_sim.engine.ensemble import replicate, replication_keys, simulate, stack
+from influence_sim.engine.state import StepEvents
+from influence_sim.format.loading import load_scenario
+from influence_sim.results.metrics import Summary
+from tests.conftest import BUNDLED, SCENARIOS
+
+pytest.importorskip("numba")
+
+TOLERANCE = 1e-12
+
+
+def _run(compiled, params, state, keys, fast: bool, monkeypatch) -> tuple[object, list, object]:
+    monkeypatch.setattr(fused, "enabled", lambda: fast)
+    seen: list[dict[str, np.ndarray]] = []
+    summary = Summary(compiled, params, state)
+
+    def observe(done, now, events: StepEvents) -> None:
+        seen.append(
+            {
+                f.name: np.array(getattr(events, f.name))
+                for f in fields(events)
+                if f.name != "shocks"
+            }
+        )
+
+    def metrics(done, now, events) -> None:
+        summary.update(done, now)
+
+    simulate(compiled, params.copy(), state, keys, [observe, metrics])
+    return state, seen, summary.frame()
+
+
+def _agree(compiled, params, first, keys, monkeypatch) -> None:
+    reference, their, expected = _run(compiled, params, first.copy(), keys, False, monkeypatch)
+    fast, mine, summary = _run(compiled, params, first.copy(), keys, True, monkeypatch)
+    pd.testing.assert_frame_equal(summary, expected, check_exact=False, rtol=0, atol=TOLERANCE)
+    moved = 0
+    for name in vars(reference):
+        want, got = getattr(reference, name), getattr(fast, name)
+        if want.dtype.kind == "f":
+            np.testing.assert_allclose(got, want, rtol=0, atol=TOLERANCE, err_msg=name)
+            moved += int(not np.array_equal(want, first.__dict__[name]))
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=name)
+    assert moved > 10  # the runs went somewhere: the comparison is not of two starts
+    assert len(mine) == len(their) == compiled.timeline.n_steps
+    for step, (a, b) in enumerate(zip(their, mine, strict=True)):
+        for name in a:
+            np.testing.assert_array_equal(b[name], a[name], err_msg=f"{name} at step {step}")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_the_fast_path_agrees_with_the_reference_on_every_bundled_scenario(path, monkeypatch):
+    compiled = compile_scenario(load_scenario(path))
+    replications = 2 if compiled.params.pop is not None else 24
+    first = replicate(compiled.initial, replications)
+    keys = replication_keys(compiled.scenario.seed, 0, replications)
+    _agree(compiled, compiled.params, first, keys, monkeypatch)
+
+
+def test_the_fast_path_agrees_at_random_sweep_points(monkeypatch):
+    """Parameters differ row by row (a stacked batch), as in a sweep."""
+    base = SCENARIOS / "kazakhstan-2022.yaml"
+    reference = load_scenario(base)
+    rng = np.random.default_rng(16)
+    ranges = {
+        "powers.russia.security_capacity": (0.1, 1.0),
+        "powers.china.economic_capacity": (0.1, 1.0),
+        "dynamics.temperature": (0.1, 0.6),
+        "dynamics.adjustment_rate": (0.05, 0.5),
+        "dynamics.crisis_adjustment": (0.0, 0.5),
+        "dynamics.host_noise": (0.0, 0.05),
+        "dynamics.opinion_noise": (0.0, 0.05),
+        "dynamics.trade_capacity_elasticity": (0.0, 2.0),
+        "dynamics.migrant_elasticity": (0.0, 2.0),
+    }
+    compiled = []
+    for _ in range(12):
+        overrides = [f"{k}={rng.uniform(*v):.6f}" for k, v in ranges.items()]
+        compiled.append(compile_scenario(load_scenario(base, overrides), reference))
+    rows = np.repeat(np.arange(len(compiled)), 3)
+    params, first = stack(compiled, rows)
+    keys = replication_keys(7, 0, len(rows))
+    _agree(compiled[0], params, first, keys, monkeypatch)
+
+
+def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(request, monkeypatch, caplog):
+    request.addfinalizer(fused.kernel_name.cache_clear)  # after monkeypatch restores the env
+    from influence_sim.errors import InfluenceSimError
+    from influence_sim.experiments.sweep import _warn_of_another_kernel
+    from influence_sim.results.runs import versions
+
+    assert versions()["kernel"] == fused.kernel_name()
+    assert fused.kernel_name().startswith("numba ")  # installed with the dev extra
+    _warn_of_another_kernel({"versions": {"kernel": fused.kernel_name()}})
+    assert not caplog.records
+    _warn_of_another_kernel({"versions": {"kernel": "numpy"}})
+    assert "ran on the numpy kernel" in caplog.text
+    assert "agree to 1e-12, not bit for bit" in caplog.text
+    for value, name in (("numpy", "numpy"), ("NumPy ", "numpy"), ("", fused.kernel_name())):
+        monkeypatch.setenv(fused.ENV, value)
+        fused.kernel_name.cache_clear()
+        assert fused.kernel_name() == name
+    monkeypatch.setenv(fused.ENV, "fortran")
+    fused.kernel_name.cache_clear()
+    with pytest.raises(InfluenceSimError, match="expected 'auto'"):
+        fused.kernel_name()
