@@ -69,8 +69,12 @@ figures: $(STAMP)
 	$(BIN)/python -m influence_sim.cli.docs figure docs/images/kazakhstan-2022.png
 
 # Benchmarks print ratios measured in one run; BENCH_ARGS=--quick for a smoke test.
+# (bench_recovery.py, the coverage of calibrations, runs apart: it runs whole calibrations.)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_drivers.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_startup.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_sweep.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_citizens.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,16 +10,29 @@ one process, are the point.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 import mesa
 
 from influence_sim import load_scenario
 from influence_sim.drivers.model import InfluenceModel
+from influence_sim.engine import fused
 from influence_sim.engine.compile import compile_scenario
-from influence_sim.engine.ensemble import replicate, seed_sequence, simulate
+from influence_sim.engine.ensemble import replicate, replication_keys, simulate
 from influence_sim.format.bundled import find_scenario
 from influence_sim.results.metrics import Summary
+
+
+@contextlib.contextmanager
+def reference_kernel():
+    """Run the numpy reference in this process, even with the fast path installed."""
+    enabled = fused.enabled
+    fused.enabled = lambda: False
+    try:
+        yield
+    finally:
+        fused.enabled = enabled
 
 
 def timed(label: str, func):
@@ -49,12 +62,11 @@ def main() -> None:
         """n replications at once, keeping summary metrics only (no trajectory)."""
         state = replicate(compiled.initial, n)
         summary = Summary(compiled, compiled.params, state)
-        sequences = [seed_sequence(scenario.seed, r) for r in range(n)]
         simulate(
             compiled,
             compiled.params.copy(),
             state,
-            sequences,
+            replication_keys(scenario.seed, 0, n),
             [lambda done, now, events: summary.update(done, now)],
         )
         return summary.frame()
@@ -71,8 +83,15 @@ def main() -> None:
     def ensemble_big():
         return summaries(big)
 
-    _, big_s = timed(f"ensemble, {big:,} replications at once", ensemble_big)
+    summaries(2)  # load the compiled kernel first (once per process)
+    label = f"ensemble, {big:,} replications at once"
+    _, big_s = timed(f"{label} ({fused.kernel_name()})", ensemble_big)
     big_rate = big * steps / big_s
+    reference_rate = None
+    if fused.enabled():
+        with reference_kernel():
+            _, ref_s = timed(f"{label} (numpy)", ensemble_big)
+        reference_rate = big * steps / ref_s
 
     def batch():
         return mesa.batch_run(
@@ -94,6 +113,9 @@ def main() -> None:
     print()
     print(f"Mesa driver:         {mesa_rate:14,.0f} replication-steps/s")
     print(f"ensemble at {big:>6,}: {big_rate:14,.0f} replication-steps/s")
+    if reference_rate is not None:
+        print(f"numpy reference:     {reference_rate:14,.0f} replication-steps/s")
+        print(f"fast path / numpy reference:    {big_rate / reference_rate:8,.1f}x")
     print(f"ensemble / Mesa driver:         {big_rate / mesa_rate:8,.0f}x")
     print(f"ensemble / mesa.batch_run:      {batch_s / ens_s:8,.0f}x  (target: at least 100x)")
 
