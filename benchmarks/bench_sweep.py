@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-batch-run", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true", help="part 1 only")
     args = parser.parse_args()
     base = str(scenario_dir() / "kazakhstan-2022.yaml")
     capacities = [round(0.1 * i, 1) for i in range(1, 11)]
@@ -136,6 +137,8 @@ def main() -> None:
                 f"  sweep / batch_run:                           {batch_s / sweep_s:9.0f}x "
                 "(target: at least 100x)\n"
             )
+        if args.skip_scale:
+            return
         sizes = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
         print(
             f"2. replications of Kazakhstan 2022 (156 steps), summary metrics, "

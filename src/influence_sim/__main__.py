@@ -2,6 +2,6 @@
 
 import sys
 
-from influence_sim.cli.commands import main
+from influence_sim.cli.commands import entry
 
-sys.exit(main())
+sys.exit(entry())

@@ -234,8 +234,10 @@ class RunResult:
             directory: Where to create the folder.
             draw: Draws figures into the folder's ``plots/`` before it appears, such as
                 ``influence_sim.viz.save_standard_plots`` (what ``influence-sim run``
-                draws); called with this result and the ``plots/`` folder. Results know
-                nothing of figures, so none are drawn by default.
+                draws); called with this result and the ``plots/`` folder, before the
+                tables are written. If it returns a callable (figures still being drawn
+                elsewhere: ``viz.files.start_standard_plots``), that is called after
+                them. Results know nothing of figures, so none are drawn by default.
             name: The folder's name (default: ``<name>-<timestamp>-<hash>``).
             csv: Write every table as CSV too (True), none (False), or only those of at
                 most ``CSV_MAX_ROWS`` rows (None, the default). Parquet is always written.
@@ -259,6 +261,7 @@ class RunResult:
         import pyarrow.parquet as pq
 
         manifest = self.provenance()
+        pending = draw(self, folder / "plots") if draw is not None else None
         (folder / "scenario.yaml").write_text(dump_scenario(self.scenario), encoding="utf-8")
         if self.scenario.is_departure:  # the calibrated world the overrides depart from
             text = dump_scenario(self.scenario.reference)
@@ -270,8 +273,8 @@ class RunResult:
             pq.write_table(table, folder / f"{table_name}.parquet")
             if csv or (csv is None and len(frame) <= CSV_MAX_ROWS):
                 frame.to_csv(folder / f"{table_name}.csv", index=False)
-        if draw is not None:
-            draw(self, folder / "plots")
+        if callable(pending):  # figures another process is drawing meanwhile
+            pending()
         # The data, not the figures: `influence-sim plot` may draw those again.
         manifest["files"] = digests(folder, skip_folders=("plots",))
         with open(folder / "manifest.json", "w", encoding="utf-8") as out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import BrokenExecutor, Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,16 +112,54 @@ def close_helper(helper: Executor | None) -> None:
 
 
 def _ready() -> None:
-    """Load what drawing needs (in the helper, while the run computes)."""
+    """Load what drawing needs (in the helper, while the run computes).
+
+    Then exempt it from the garbage collector's passes (``cli.commands.settle``): the
+    helper is a process of its own, and draws a quarter faster.
+    """
+    import gc
+
     import matplotlib.backends.backend_agg
     import matplotlib.figure  # noqa: F401
 
+    gc.freeze()
 
-def _save_grid(result: RunResult, kind: str, path: Path, dpi: int) -> Path:
-    """Draw one of the figures of every state and save it as ``path``."""
-    grid = plot_alignment_grid if kind == "alignment" else plot_unrest_grid
-    grid(result, caption=band_caption(result)).savefig(path, dpi=dpi)
-    return path
+
+HELPER_FIGURES = ("alignment-all", "unrest", "map")
+"""The standard figures a helper process draws (the slowest: a third of the work or so)."""
+
+
+def _standard_names(result: RunResult) -> list[str]:
+    """The standard figures of a run, in the order they are listed."""
+    state = focus_state(result)
+    names = [f"alignment-{state}", f"tradeoff-{state}", f"economy-{state}", "regional"]
+    if len(result.scenario.states) <= MAX_PANELS:
+        return ["map", *names, "alignment-all", "unrest"]
+    log.warning(
+        "%d states: more than %d, so the map and the figures of every state are left "
+        "out; regional and focus-state figures are drawn (plot_* draws any state)",
+        len(result.scenario.states),
+        MAX_PANELS,
+    )
+    return names
+
+
+def _save_standard(result: RunResult, name: str, path: Path, dpi: int) -> Path:
+    """Draw one of the standard figures (by its name) and save it as ``path``."""
+    if name in ("alignment-all", "unrest"):
+        grid = plot_alignment_grid if name == "alignment-all" else plot_unrest_grid
+        grid(result, caption=band_caption(result)).savefig(path, dpi=dpi)
+        return path
+    state = focus_state(result)
+    draw = {
+        "map": lambda ax: plot_map(result, ax=ax),
+        f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax),
+        f"tradeoff-{state}": lambda ax: plot_tradeoff(result, state, ax=ax),
+        f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax),
+        "regional": lambda ax: plot_regional(result, ax=ax),
+    }[name]
+    caption = None if name == "map" else band_caption(result)
+    return save_figure(path, draw, caption=caption, dpi=dpi)
 
 
 def save_standard_plots(
@@ -139,43 +177,48 @@ def save_standard_plots(
         folder: Where the files go (created).
         format: ``png``, ``svg`` or ``pdf``.
         dpi: Resolution (of PNG files, and of rasters inside the others).
-        helper: Another process (``figure_helper``) to draw the two figures of every
-            state while this one draws the rest; the files are the same either way.
+        helper: Another process (``figure_helper``) to draw some of the figures
+            (``HELPER_FIGURES``) while this one draws the rest; the files are the same
+            either way.
+    """
+    return start_standard_plots(result, folder, format=format, dpi=dpi, helper=helper)()
+
+
+def start_standard_plots(
+    result: RunResult,
+    folder: Path,
+    *,
+    format: str = "png",
+    dpi: int = DPI,
+    helper: Executor | None = None,
+) -> Callable[[], list[Path]]:
+    """Hand the helper its figures now; returns the function that draws the rest and waits.
+
+    So that this process can do other work (write the tables) while the helper draws;
+    ``save_standard_plots`` is the two at once. Arguments as there.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    state = focus_state(result)
-    few = len(result.scenario.states) <= MAX_PANELS
-    grids: list[Path] = []
-    drawing: list[Future[Path]] = []  # the helper's, started first: they take longest
-    if few:
-        for kind, name in (("alignment", "alignment-all"), ("unrest", "unrest")):
-            path = folder / f"{name}.{format}"
-            grids.append(path)
-            if helper is not None:
-                drawing.append(helper.submit(_save_grid, result, kind, path, dpi))
-            else:
-                _save_grid(result, kind, path, dpi)
-    else:
-        log.warning(
-            "%d states: more than %d, so the map and the figures of every state are left "
-            "out; regional and focus-state figures are drawn (plot_* draws any state)",
-            len(result.scenario.states),
-            MAX_PANELS,
-        )
-    figures = {
-        "map": lambda ax: plot_map(result, ax=ax),
-        f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax),
-        f"tradeoff-{state}": lambda ax: plot_tradeoff(result, state, ax=ax),
-        f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax),
-        "regional": lambda ax: plot_regional(result, ax=ax),
-    }
-    if not few:  # a map and panels of every state would be illegible, and slow
-        del figures["map"]
-    for name, draw in figures.items():
-        caption = None if name == "map" else band_caption(result)
-        path = folder / f"{name}.{format}"
-        written.append(save_figure(path, draw, caption=caption, dpi=dpi))
-    for future in drawing:
-        future.result()
-    return written + grids
+    names = _standard_names(result)
+    paths = {name: folder / f"{name}.{format}" for name in names}
+    away: dict[str, Future[Path]] = {}
+    for name in names:
+        if helper is None or name not in HELPER_FIGURES:
+            continue
+        try:
+            away[name] = helper.submit(_save_standard, result, name, paths[name], dpi)
+        except (BrokenExecutor, RuntimeError):  # the helper died or cannot start: here
+            break
+
+    def finish() -> list[Path]:
+        for name in names:
+            if name not in away:
+                _save_standard(result, name, paths[name], dpi)
+        for name, future in away.items():
+            try:
+                future.result()
+            except BrokenExecutor:  # the helper died (killed, out of memory): draw here
+                log.warning("the figure helper stopped; drawing %s here", paths[name].name)
+                _save_standard(result, name, paths[name], dpi)
+        return [paths[name] for name in names]
+
+    return finish
