@@ -5,10 +5,11 @@ Word ``i`` of stream ``s`` under key ``k`` is SplitMix64's output at ``k + ((s <
 never depend on which rows share its batch, nor on which other draws are made.
 
 Each run has a key (:func:`stream_keys`, from the seed and the run's spawn key); the
-kernel's standard normal number ``j`` of step ``t`` is drawn from words ``2 c`` and
-``2 c + 1`` of stream 0, ``c = t * width + j`` (:class:`StepNoise`), so a step draws only
-the numbers it reads (a decision's only where a request is answered) and a million runs
-cost a million keys, not a million generators. The citizens' layer keys its draws per
+kernel's standard normal number ``j`` of step ``t`` is number ``c = t * width + j`` of
+the key's normals (:func:`normals`: numbers ``2 i`` and ``2 i + 1`` are the Box-Muller
+pair of word ``i`` of stream 0; :class:`StepNoise`), so a step draws only the numbers it
+reads (a decision's only where a request is answered) and a million runs cost a million
+keys, not a million generators. The citizens' layer keys its draws per
 lattice and step (``engine.population.region_keys``).
 """
 
