@@ -272,3 +272,20 @@ def test_many_states_fall_back_to_aggregate_figures(tmp_path, caplog):
     assert "regional" in names
     assert not {"map", "alignment-all", "unrest"} & names
     assert "15 states: more than 12" in caplog.text
+
+
+def test_figures_are_drawn_here_when_the_helper_dies(tmp_path):
+    from influence_sim.viz import files
+
+    helper = files.figure_helper()
+    if helper is None:
+        pytest.skip("one core: no helper process")
+    result = run("kazakhstan-2022", replications=2)
+    for process in list(helper._processes.values()):  # type: ignore[attr-defined]
+        process.kill()
+        process.join()
+    with helper:
+        written = files.save_standard_plots(result, tmp_path, helper=helper)
+    assert len(written) == 7
+    assert {p.name for p in written} == {p.name for p in tmp_path.iterdir()}
+    assert all(p.stat().st_size > 10_000 for p in written)

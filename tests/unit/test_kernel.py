@@ -149,3 +149,23 @@ def test_the_kernels_parameters_are_the_formats():
     # The decision's weights do not depend on the step; the three hazards are per week.
     assert len(scaled) == 26
     assert scaled["withdrawal_rate"] == scaled["exit_rate"] == "linear"
+
+
+def test_a_point_shares_its_bases_schedule_only_when_it_would_compile_the_same():
+    from influence_sim.engine.ensemble import schedule_signature
+
+    base = KZ
+    reference = compile_scenario(load_scenario(base))
+    for overrides, shared in (
+        (["powers.russia.security_capacity=0.3"], True),
+        (["dynamics.temperature=0.2"], True),
+        (["shocks[0].intensity=0.4"], False),
+        (["shocks[1].at=2022-01-12"], False),
+        (["calendar.horizon=2 years"], False),
+        (["alliances.csto.lead=china"], False),
+    ):
+        point = load_scenario(base, overrides)
+        compiled = compile_scenario(point, reference)
+        alone = compile_scenario(point, load_scenario(base))
+        assert (compiled.schedule is reference.schedule) == shared, overrides
+        assert schedule_signature(compiled) == schedule_signature(alone), overrides
