@@ -11,6 +11,7 @@ from influence_sim import load_scenario
 from influence_sim.drivers.agents import PowerAgent, StateAgent
 from influence_sim.drivers.model import InfluenceModel
 from influence_sim.drivers.runner import run
+from influence_sim.engine import fused
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import run_ensemble
 from tests.conftest import BUNDLED, DATA, ROOT
@@ -23,7 +24,9 @@ R = 3
     [*BUNDLED, DATA / "six-states-three-powers.yaml", DATA / "every-economic-shock.yaml"],
     ids=lambda p: p.stem,
 )
-def test_mesa_and_ensemble_are_bit_identical(path):
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "numpy-reference"])
+def test_mesa_and_ensemble_are_bit_identical(path, fast, monkeypatch):
+    monkeypatch.setattr(fused, "enabled", lambda: fast)  # either kernel, both drivers
     scenario = load_scenario(path)
     compiled = compile_scenario(scenario)
     ensemble = run_ensemble(compiled, R, scenario.seed)
