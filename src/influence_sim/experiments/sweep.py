@@ -430,7 +430,13 @@ def _execute(
                     for future in finished:
                         index = in_flight.pop(future)
                         report = chunk_result(future, folder)
-                        record_chunk(folder, index, report.parts or {})
+                        try:
+                            record_chunk(folder, index, report.parts or {})
+                        except InfluenceSimError as exc:  # the journal's write refused
+                            raise InfluenceSimError(
+                                f"{exc}; the finished chunks are kept: resume with "
+                                f"--resume {folder}"
+                            ) from None
                         bar.update(report.ok + report.failed)
             except BaseException:
                 stop_workers(pool, in_flight)
