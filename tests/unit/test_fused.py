@@ -117,3 +117,19 @@ def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(request, monkey
     fused.kernel_name.cache_clear()
     with pytest.raises(InfluenceSimError, match="expected 'auto'"):
         fused.kernel_name()
+
+
+def test_parameters_of_mixed_batch_sizes_go_to_the_reference(monkeypatch):
+    """Shared behaviour (one row) with per-replication capacities: numpy broadcasts it;
+    the compiled loop, which reads one row of everything, must not run on it."""
+    compiled = compile_scenario(load_scenario(SCENARIOS / "kazakhstan-2022.yaml"))
+    params = compiled.params.copy()
+    params.gdp = np.repeat(params.gdp, 4, axis=0) * np.array([[1.0], [0.5], [2.0], [1.5]])
+    assert not fused.fits(params)
+    assert fused.fits(compiled.params)
+    first = replicate(compiled.initial, 4)
+    keys = replication_keys(3, 0, 4)
+    reference, _, _ = _run(compiled, params, first.copy(), keys, False, monkeypatch)
+    fast, _, _ = _run(compiled, params, first.copy(), keys, True, monkeypatch)
+    for name in vars(reference):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(reference, name), name)

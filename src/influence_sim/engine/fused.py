@@ -104,6 +104,36 @@ def enabled() -> bool:
     return kernel_name() != "numpy"
 
 
+_BATCHED = (
+    "credibility0",
+    "econ_ref",
+    "trade_base",
+    "remittance_base",
+    "routes",
+    "gdp",
+    "opinion_ref",
+    "host_trend",
+    "reach",
+    "elite",
+    "domestic_capacity",
+    "salience0",
+    "propensity",
+    "tools",
+)
+
+
+def fits(params: Params) -> bool:
+    """Whether every parameter array the compiled loop reads has one batch size.
+
+    The loop reads row ``r`` of every parameter (or row 0 of all): parameters built
+    with some arrays per replication and others shared (numpy broadcasts them) go to
+    the reference instead of being read at the wrong row.
+    """
+    rows = {int(getattr(params.dyn, name).shape[0]) for name in DYN}
+    rows |= {int(getattr(params, name).shape[0]) for name in _BATCHED}
+    return len(rows) == 1
+
+
 @cache
 def _compiled() -> Any:
     from influence_sim.engine import _fused

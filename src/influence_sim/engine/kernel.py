@@ -278,7 +278,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: StepNoise) -> 
     opinion_noise = (
         None if pop is not None else noise.normal(s_n, decisions - p_n).reshape(r, s_n, p_n)
     )
-    if fused.enabled():  # the same stages, compiled (engine.fused)
+    if fused.enabled() and fused.fits(params):  # the same stages, compiled (engine.fused)
         commit = alliance_commitment_to(params, state.membership)
         fused.after_requests(state, params, shocks.economy, commit, host_noise, opinion_noise)
     else:
