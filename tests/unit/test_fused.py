@@ -133,3 +133,13 @@ def test_parameters_of_mixed_batch_sizes_go_to_the_reference(monkeypatch):
     fast, _, _ = _run(compiled, params, first.copy(), keys, True, monkeypatch)
     for name in vars(reference):
         np.testing.assert_array_equal(getattr(fast, name), getattr(reference, name), name)
+
+
+def test_the_compiled_normals_are_the_reference_numbers():
+    from influence_sim.engine.draws import normals, stream_keys
+
+    keys = stream_keys(9, np.arange(2_000)[:, None])
+    for first, n in ((0, 17), (3, 5), (101, 10), (100, 1), (7, 30)):
+        np.testing.assert_allclose(
+            fused.normals(keys, first, n), normals(keys, first, n), rtol=0, atol=TOLERANCE
+        )

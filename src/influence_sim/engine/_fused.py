@@ -18,49 +18,50 @@ import math
 import numba
 import numpy as np
 
+from influence_sim.engine.fused import DYN
+
 HOST_FLOOR = 0.05
 MAX_WELCOME = 2.0
 TINY = 1e-12
 DAYS_PER_YEAR = 365.25
 
-# Columns of the matrix of behavioural parameters (``fused.DYN``, in that order).
-(
-    MEMORY_DECAY,
-    CREDIBILITY_RECOVERY,
-    HOST_REVERSION,
-    HOST_NOISE,
-    RESENTMENT_GAIN,
-    RESENTMENT_DECAY,
-    DIVERSIFICATION_RATE,
-    DIVERSIFICATION_DECAY,
-    TRADE_CAPACITY_ELASTICITY,
-    TRADE_ADJUSTMENT,
-    TRADE_ECONOMY_ELASTICITY,
-    MIGRANT_ELASTICITY,
-    MIGRANT_ADJUSTMENT,
-    INVESTMENT_DEPRECIATION,
-    INVESTMENT_GROWTH,
-    DEBT_AMORTIZATION,
-    DISTRESS_GAIN,
-    SALIENCE_UNREST,
-    SALIENCE_THREAT,
-    ECONOMIC_SALIENCE,
-    ADJUSTMENT_RATE,
-    CRISIS_ADJUSTMENT,
-    STEP_WEEKS,
-    OFFER_WEIGHT,
-    VULNERABILITY_WEIGHT,
-    OPINION_WEIGHT,
-    ELITE_WEIGHT,
-    RESENTMENT_WEIGHT,
-    COMPLIANCE,
-    DEPENDENCE_COST,
-    TEMPERATURE,
-    POSTURE_RESPONSE,
-    OPINION_DRIFT,
-    SOVEREIGNTY_BACKLASH,
-    OPINION_NOISE,
-) = range(35)
+# Columns of the matrix of behavioural parameters, by name: the matrix is built from
+# ``fused.DYN``, so a column cannot be read for another parameter.
+MEMORY_DECAY = DYN.index("memory_decay")
+CREDIBILITY_RECOVERY = DYN.index("credibility_recovery")
+HOST_REVERSION = DYN.index("host_reversion")
+HOST_NOISE = DYN.index("host_noise")
+RESENTMENT_GAIN = DYN.index("resentment_gain")
+RESENTMENT_DECAY = DYN.index("resentment_decay")
+DIVERSIFICATION_RATE = DYN.index("diversification_rate")
+DIVERSIFICATION_DECAY = DYN.index("diversification_decay")
+TRADE_CAPACITY_ELASTICITY = DYN.index("trade_capacity_elasticity")
+TRADE_ADJUSTMENT = DYN.index("trade_adjustment")
+TRADE_ECONOMY_ELASTICITY = DYN.index("trade_economy_elasticity")
+MIGRANT_ELASTICITY = DYN.index("migrant_elasticity")
+MIGRANT_ADJUSTMENT = DYN.index("migrant_adjustment")
+INVESTMENT_DEPRECIATION = DYN.index("investment_depreciation")
+INVESTMENT_GROWTH = DYN.index("investment_growth")
+DEBT_AMORTIZATION = DYN.index("debt_amortization")
+DISTRESS_GAIN = DYN.index("distress_gain")
+SALIENCE_UNREST = DYN.index("salience_unrest")
+SALIENCE_THREAT = DYN.index("salience_threat")
+ECONOMIC_SALIENCE = DYN.index("economic_salience")
+ADJUSTMENT_RATE = DYN.index("adjustment_rate")
+CRISIS_ADJUSTMENT = DYN.index("crisis_adjustment")
+STEP_WEEKS = DYN.index("step_weeks")
+OFFER_WEIGHT = DYN.index("offer_weight")
+VULNERABILITY_WEIGHT = DYN.index("vulnerability_weight")
+OPINION_WEIGHT = DYN.index("opinion_weight")
+ELITE_WEIGHT = DYN.index("elite_weight")
+RESENTMENT_WEIGHT = DYN.index("resentment_weight")
+COMPLIANCE = DYN.index("compliance")
+DEPENDENCE_COST = DYN.index("dependence_cost")
+TEMPERATURE = DYN.index("temperature")
+POSTURE_RESPONSE = DYN.index("posture_response")
+OPINION_DRIFT = DYN.index("opinion_drift")
+SOVEREIGNTY_BACKLASH = DYN.index("sovereignty_backlash")
+OPINION_NOISE = DYN.index("opinion_noise")
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 _inline = numba.njit(inline="always", error_model="numpy")  # no function of its own to load
@@ -124,7 +125,7 @@ def after_requests(  # noqa: C901, PLR0912, PLR0915 - one compiled loop, as the 
     domestic_capacity,
     salience0,
     propensity,
-    ceiling,
+    tools,
     commit,
     dyn,
     route_cut,
@@ -306,8 +307,11 @@ def after_requests(  # noqa: C901, PLR0912, PLR0915 - one compiled loop, as the 
         # Alarmed powers raise their posture (with the opinion before this step's news).
         for p in range(p_n):
             if alarmed[r, p]:
+                ceiling = tools[b, p, 0]  # the highest posture its tools allow
+                for t in range(1, tools.shape[2]):
+                    ceiling = _max(ceiling, tools[b, p, t])
                 for s in range(s_n):
-                    top = ceiling[b, p] * (1.0 + opinion[r, s, p]) / 2
+                    top = ceiling * (1.0 + opinion[r, s, p]) / 2
                     rise = d[POSTURE_RESPONSE] * _max(0.0, top - posture[r, p, s])
                     posture[r, p, s] += rise
         if not scripted_opinion:

@@ -104,7 +104,32 @@ def enabled() -> bool:
     return kernel_name() != "numpy"
 
 
-_BATCHED = (
+_STATE = (
+    "memory",
+    "credibility",
+    "capacity",
+    "econ",
+    "posture",
+    "investment",
+    "trade",
+    "trade_volume",
+    "remittances",
+    "migrants",
+    "host",
+    "debt",
+    "diversion",
+    "resentment",
+    "distress",
+    "reliance",
+    "salience",
+    "unrest",
+    "threat",
+    "opinion",
+    "opinion_base",
+    "deployed",
+    "alarmed",
+)
+_PARAMS = (
     "credibility0",
     "econ_ref",
     "trade_base",
@@ -120,6 +145,9 @@ _BATCHED = (
     "propensity",
     "tools",
 )
+_SHOCKS = ("route_cut", "trade_cut", "coercion", "access", "finance_cut", "credit")
+"""What the compiled loop reads, by the names of its arguments (passed by keyword, so a
+name that is not an argument, or an argument left out, is an error, not a shifted read)."""
 
 
 def fits(params: Params) -> bool:
@@ -130,7 +158,7 @@ def fits(params: Params) -> bool:
     the reference instead of being read at the wrong row.
     """
     rows = {int(getattr(params.dyn, name).shape[0]) for name in DYN}
-    rows |= {int(getattr(params, name).shape[0]) for name in _BATCHED}
+    rows |= {int(getattr(params, name).shape[0]) for name in _PARAMS}
     return len(rows) == 1
 
 
@@ -162,85 +190,48 @@ def after_requests(
     """
     d = params.dyn
     dyn = np.stack([np.asarray(getattr(d, name), dtype=np.float64) for name in DYN], axis=1)
-    scripted = opinion_noise is not None
-    noise = opinion_noise if opinion_noise is not None else np.zeros((1, 1, 1))
+    arrays = {name: getattr(state, name) for name in _STATE}
+    arrays |= {name: getattr(params, name) for name in _PARAMS}
+    arrays |= {name: getattr(shocks, name) for name in _SHOCKS}
     _compiled().after_requests(
-        state.memory,
-        state.credibility,
-        state.capacity,
-        state.econ,
-        state.posture,
-        state.investment,
-        state.trade,
-        state.trade_volume,
-        state.remittances,
-        state.migrants,
-        state.host,
-        state.debt,
-        state.diversion,
-        state.resentment,
-        state.distress,
-        state.reliance,
-        state.salience,
-        state.unrest,
-        state.threat,
-        state.opinion,
-        state.opinion_base,
-        state.deployed,
-        state.alarmed,
-        params.credibility0,
-        params.econ_ref,
-        params.trade_base,
-        params.remittance_base,
-        params.routes,
-        params.gdp,
-        params.opinion_ref,
-        params.host_trend,
-        params.reach,
-        params.elite,
-        params.domestic_capacity,
-        params.salience0,
-        params.propensity,
-        params.tools.max(axis=2),
-        commit,
-        dyn,
-        shocks.route_cut,
-        shocks.trade_cut,
-        shocks.coercion,
-        shocks.access,
-        shocks.finance_cut,
-        shocks.credit,
-        np.ascontiguousarray(host_noise),
-        np.ascontiguousarray(noise),
-        scripted,
-    )
-
-
-def summary_update(step: int, state: State, arrays: dict[str, Any]) -> None:
-    """``results.metrics.Summary.update``'s arrays moved in one compiled loop.
-
-    ``arrays`` holds the summary's running arrays by name (the names of its arguments
-    below); ``final`` is written in place.
-    """
-    _compiled().summary_update(
-        step,
-        state.reliance,
-        state.salience,
-        state.unrest,
-        arrays["threshold"],
-        arrays["tolerance"],
-        arrays["start"],
-        arrays["peak_alignment"],
-        arrays["final"],
-        arrays["unrest_peak"],
-        arrays["unrest_peak_step"],
-        arrays["unrest_found"],
-        arrays["gap_peak"],
-        arrays["gap_peak_step"],
-        arrays["gap_found"],
+        **arrays,
+        commit=commit,
+        dyn=dyn,
+        host_noise=np.ascontiguousarray(host_noise),
+        opinion_noise=np.ascontiguousarray(
+            np.zeros((1, 1, 1)) if opinion_noise is None else opinion_noise
+        ),
+        scripted_opinion=opinion_noise is not None,
     )
 
 
 def normals(keys: NDArray[np.uint64], first: int, n: int) -> Array:
     """``engine.draws.normals``, compiled: the same numbers to rounding."""
     return _compiled().normals(np.ascontiguousarray(keys, dtype=np.uint64), first, n)
+
+
+def summary_update(step: int, state: State, summary: Any, tolerance: float) -> None:
+    """``results.metrics.Summary.update``, compiled: its running arrays moved in place.
+
+    ``summary`` is the ``Summary`` (its ``threshold``, ``start``, ``peak_alignment``,
+    ``final``, and the ``unrest`` and ``departure`` trackers' ``peak``, ``peak_step`` and
+    ``found``).
+    """
+    unrest, departure = summary.unrest, summary.departure
+    _compiled().summary_update(
+        step,
+        state.reliance,
+        state.salience,
+        state.unrest,
+        summary.threshold,
+        tolerance,
+        summary.start,
+        summary.peak_alignment,
+        summary.final,
+        unrest.peak,
+        unrest.peak_step,
+        unrest.found,
+        departure.peak,
+        departure.peak_step,
+        departure.found,
+    )

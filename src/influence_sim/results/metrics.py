@@ -102,23 +102,7 @@ class Summary:
         self.last = state
         self.last_step = step
         if fused.enabled() and step > 0:  # the same, compiled (engine.fused)
-            fused.summary_update(
-                step,
-                state,
-                {
-                    "threshold": self.threshold,
-                    "tolerance": RETURN_TOLERANCE,
-                    "start": self.start,
-                    "peak_alignment": self.peak_alignment,
-                    "final": self.final,
-                    "unrest_peak": self.unrest.peak,
-                    "unrest_peak_step": self.unrest.peak_step,
-                    "unrest_found": self.unrest.found,
-                    "gap_peak": self.departure.peak,
-                    "gap_peak_step": self.departure.peak_step,
-                    "gap_found": self.departure.found,
-                },
-            )
+            fused.summary_update(step, state, self, RETURN_TOLERANCE)
             return
         align = overall_alignment(state)
         np.maximum(self.peak_alignment, align, out=self.peak_alignment)
