@@ -173,15 +173,18 @@ def test_quiet_time_protest_follows_the_protest_tracker():
     """Without shocks, the states with most protest per head in CAPT (Kyrgyzstan,
     Kazakhstan) have more than three times the unrest of the others, and Kyrgyzstan more
     than Kazakhstan, as in CAPT (351 protests for 6.7 million people against 520 for 19
-    million): 0.0057 against 0.0021 over these eight runs, 0.0047 against 0.0019 over 32
-    (seeds 5 to 8). Quiet-time protest comes in rare bursts, so eight runs are noisy."""
+    million): 0.0047 against 0.0019 over 32 runs (seeds 5 to 8, as docs/ODD.md quotes).
+    Quiet-time protest comes in rare bursts, so fewer runs are noisy (eight: 0.0057
+    against 0.0021)."""
     quiet = load_scenario(NAME).model_copy(update={"shocks": []})
-    compiled, trajectory = _run(quiet, 8, seed=5)
-    mean = dict(zip(compiled.states, trajectory["unrest"][:, 2:].mean(axis=(0, 1)), strict=True))
+    runs = [_run(quiet, 8, seed=seed) for seed in (5, 6, 7, 8)]
+    states = runs[0][0].states
+    unrest = np.concatenate([trajectory["unrest"][:, 2:] for _, trajectory in runs])
+    mean = dict(zip(states, unrest.mean(axis=(0, 1)), strict=True))
     calm = max(mean["tajikistan"], mean["uzbekistan"], mean["turkmenistan"])
     assert min(mean["kyrgyzstan"], mean["kazakhstan"]) > 3 * calm, mean
-    assert mean["kazakhstan"] == pytest.approx(0.0021, abs=0.0003)
-    assert mean["kyrgyzstan"] == pytest.approx(0.0057, abs=0.0005)
+    assert mean["kazakhstan"] == pytest.approx(0.0019, abs=0.0002)
+    assert mean["kyrgyzstan"] == pytest.approx(0.0047, abs=0.0003)
     assert max(mean.values()) < 0.01, "and every state is quiet"
 
 
