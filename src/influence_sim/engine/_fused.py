@@ -18,15 +18,52 @@ import math
 import numba
 import numpy as np
 
-from influence_sim.engine.fused import DYN
-
 HOST_FLOOR = 0.05
 MAX_WELCOME = 2.0
 TINY = 1e-12
 DAYS_PER_YEAR = 365.25
 
-# Columns of the matrix of behavioural parameters, by name: the matrix is built from
-# ``fused.DYN``, so a column cannot be read for another parameter.
+DYN = (
+    "memory_decay",
+    "credibility_recovery",
+    "host_reversion",
+    "host_noise",
+    "resentment_gain",
+    "resentment_decay",
+    "diversification_rate",
+    "diversification_decay",
+    "trade_capacity_elasticity",
+    "trade_adjustment",
+    "trade_economy_elasticity",
+    "migrant_elasticity",
+    "migrant_adjustment",
+    "investment_depreciation",
+    "investment_growth",
+    "debt_amortization",
+    "distress_gain",
+    "salience_unrest",
+    "salience_threat",
+    "economic_salience",
+    "adjustment_rate",
+    "crisis_adjustment",
+    "step_weeks",
+    "offer_weight",
+    "vulnerability_weight",
+    "opinion_weight",
+    "elite_weight",
+    "resentment_weight",
+    "compliance",
+    "dependence_cost",
+    "temperature",
+    "posture_response",
+    "opinion_drift",
+    "sovereignty_backlash",
+    "opinion_noise",
+)
+"""The behavioural parameters the compiled loop reads, as the columns of one matrix."""
+
+# Their columns, by name: the matrix is built from ``DYN``, so a column cannot be read
+# for another parameter.
 MEMORY_DECAY = DYN.index("memory_decay")
 CREDIBILITY_RECOVERY = DYN.index("credibility_recovery")
 HOST_REVERSION = DYN.index("host_reversion")

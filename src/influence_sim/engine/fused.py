@@ -33,45 +33,6 @@ Array = NDArray[np.float64]
 ENV = "INFLUENCE_SIM_KERNEL"
 """The environment variable that picks the kernel: ``auto`` (the default), ``numba``, ``numpy``."""
 
-DYN = (
-    "memory_decay",
-    "credibility_recovery",
-    "host_reversion",
-    "host_noise",
-    "resentment_gain",
-    "resentment_decay",
-    "diversification_rate",
-    "diversification_decay",
-    "trade_capacity_elasticity",
-    "trade_adjustment",
-    "trade_economy_elasticity",
-    "migrant_elasticity",
-    "migrant_adjustment",
-    "investment_depreciation",
-    "investment_growth",
-    "debt_amortization",
-    "distress_gain",
-    "salience_unrest",
-    "salience_threat",
-    "economic_salience",
-    "adjustment_rate",
-    "crisis_adjustment",
-    "step_weeks",
-    "offer_weight",
-    "vulnerability_weight",
-    "opinion_weight",
-    "elite_weight",
-    "resentment_weight",
-    "compliance",
-    "dependence_cost",
-    "temperature",
-    "posture_response",
-    "opinion_drift",
-    "sovereignty_backlash",
-    "opinion_noise",
-)
-"""The behavioural parameters the compiled loop reads, as the columns of one matrix."""
-
 
 @cache
 def kernel_name() -> str:
@@ -157,7 +118,7 @@ def fits(params: Params) -> bool:
     with some arrays per replication and others shared (numpy broadcasts them) go to
     the reference instead of being read at the wrong row.
     """
-    rows = {int(getattr(params.dyn, name).shape[0]) for name in DYN}
+    rows = {int(getattr(params.dyn, name).shape[0]) for name in _compiled().DYN}
     rows |= {int(getattr(params, name).shape[0]) for name in _PARAMS}
     return len(rows) == 1
 
@@ -189,7 +150,8 @@ def after_requests(
             theirs, moved after this).
     """
     d = params.dyn
-    dyn = np.stack([np.asarray(getattr(d, name), dtype=np.float64) for name in DYN], axis=1)
+    names = _compiled().DYN
+    dyn = np.stack([np.asarray(getattr(d, name), dtype=np.float64) for name in names], axis=1)
     arrays = {name: getattr(state, name) for name in _STATE}
     arrays |= {name: getattr(params, name) for name in _PARAMS}
     arrays |= {name: getattr(shocks, name) for name in _SHOCKS}
