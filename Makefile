@@ -23,14 +23,15 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/influence-sim run $(SCENARIO) --out $(OUT)
 
-# The whole test suite, with the linters, the type checker and the layers' contracts. The dashboard's browser
-# test drives Debian's chromium; where it is missing and apt-get may be used, install it.
+# The whole test suite, with the linters, the type checker and the layers' contracts, the tests spread over
+# the cores (at most four processes). The dashboard's browser test drives Debian's chromium; where it is
+# missing and apt-get may be used, install it.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 browser:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
