@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import jsonschema
@@ -660,3 +661,70 @@ def test_a_list_with_levels_pairs_its_points_and_keeps_numbers_numeric():
     frame = sample(spec)
     assert frame[PAIR].tolist() == [0, 0, 1, 1], "the same capacity, another level: a pair"
     assert frame[capacity].dtype == float
+
+
+class _KernelPerChunk(Executor):
+    """Runs chunks here, each on the kernel ``kernels[index]`` picks, as a cluster's
+    workers with and without numba would."""
+
+    def __init__(self, kernels: dict[int, str]) -> None:
+        self.kernels = kernels
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        from influence_sim.engine import fused
+
+        future: Future = Future()
+        old = os.environ.get(fused.ENV)
+        os.environ[fused.ENV] = self.kernels[args[0].index]
+        fused.kernel_name.cache_clear()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        finally:
+            if old is None:
+                del os.environ[fused.ENV]
+            else:
+                os.environ[fused.ENV] = old
+            fused.kernel_name.cache_clear()
+        return future
+
+
+def test_each_chunk_records_the_kernel_it_ran_on(tmp_path, caplog):
+    """A manifest must not name the main process's kernel for chunks run elsewhere."""
+    import pyarrow.parquet as pq
+
+    from influence_sim.engine import fused
+    from influence_sim.experiments.folder import part_kernel
+
+    here = fused.kernel_name()
+    assert here.startswith("numba "), "the dev extra installs numba"
+    spec, base = load_sweep(sweep_file(tmp_path))  # 9 points x 4 = 36 runs, chunks of 7: 6
+    everywhere_numpy = run_sweep(
+        (spec, base),
+        out=tmp_path / "numpy",
+        executor=_KernelPerChunk(dict.fromkeys(range(6), "numpy")),
+    )
+    assert everywhere_numpy.manifest["versions"]["kernel"] == "numpy"  # not this process's
+    assert everywhere_numpy.manifest["kernels"] == {"numpy": 6}
+    assert not caplog.records
+
+    picks = {i: ("numpy", "numba")[i % 2] for i in range(6)}
+    mixed = run_sweep((spec, base), out=tmp_path / "mixed", executor=_KernelPerChunk(picks))
+    assert mixed.manifest["versions"]["kernel"] == "mixed"
+    assert mixed.manifest["kernels"] == {here: 3, "numpy": 3}
+    assert f"more than one kernel ({here}: 3 chunks, numpy: 3 chunks)" in caplog.text
+    for index, pick in picks.items():
+        meta = pq.read_schema(mixed.folder / "runs" / f"part-{index:05d}.parquet").metadata
+        kernel = json.loads(meta[b"influence_sim"])["versions"]["kernel"]
+        assert kernel == ("numpy" if pick == "numpy" else here)
+        # what a resume reads for a chunk written but not journaled
+        assert part_kernel(mixed.folder, f"runs/part-{index:05d}.parquet") == kernel
+    # The chunks run on numpy are the all-numpy sweep's, bit for bit; the others agree
+    # to rounding (tests/unit/test_fused.py).
+    metrics = mixed.metrics.set_index(["point", "replication"])
+    reference = everywhere_numpy.metrics.set_index(["point", "replication"])
+    runs = np.arange(36)
+    on_numpy = pd.MultiIndex.from_arrays([runs // 4, runs % 4], names=["point", "replication"])[
+        np.isin(runs // 7, [0, 2])
+    ]
+    pd.testing.assert_frame_equal(metrics.loc[on_numpy], reference.loc[on_numpy], check_exact=True)
+    pd.testing.assert_frame_equal(metrics, reference, check_exact=False, rtol=0, atol=1e-9)

@@ -96,19 +96,30 @@ def test_the_fast_path_agrees_at_random_sweep_points(monkeypatch):
     _agree(compiled[0], params, first, keys, monkeypatch)
 
 
-def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(request, monkeypatch, caplog):
+def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(
+    request, monkeypatch, caplog, tmp_path
+):
     request.addfinalizer(fused.kernel_name.cache_clear)  # after monkeypatch restores the env
     from influence_sim.errors import InfluenceSimError
+    from influence_sim.experiments.folder import record_chunk
     from influence_sim.experiments.sweep import _warn_of_another_kernel
     from influence_sim.results.runs import versions
 
     assert versions()["kernel"] == fused.kernel_name()
     assert fused.kernel_name().startswith("numba ")  # installed with the dev extra
-    _warn_of_another_kernel({"versions": {"kernel": fused.kernel_name()}})
+    _warn_of_another_kernel(tmp_path, {"versions": {"kernel": fused.kernel_name()}})
     assert not caplog.records
-    _warn_of_another_kernel({"versions": {"kernel": "numpy"}})
+    _warn_of_another_kernel(tmp_path, {"versions": {"kernel": "numpy"}})  # no journal yet
     assert "ran on the numpy kernel" in caplog.text
     assert "agree to 1e-12, not bit for bit" in caplog.text
+    caplog.clear()
+    # The journal's kernels (where the chunks ran) outrank the main process's.
+    record_chunk(tmp_path, 0, {}, fused.kernel_name())
+    _warn_of_another_kernel(tmp_path, {"versions": {"kernel": "numpy"}})
+    assert not caplog.records
+    record_chunk(tmp_path, 1, {}, "numpy")
+    _warn_of_another_kernel(tmp_path, {"versions": {"kernel": fused.kernel_name()}})
+    assert f"ran on the {fused.kernel_name()} and numpy kernels, the rest" in caplog.text
     for value, name in (("numpy", "numpy"), ("NumPy ", "numpy"), ("", fused.kernel_name())):
         monkeypatch.setenv(fused.ENV, value)
         fused.kernel_name.cache_clear()

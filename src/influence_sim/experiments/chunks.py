@@ -21,6 +21,7 @@ compiling is then a point with a particle.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -111,6 +112,7 @@ class ChunkReport:
     ok: int
     failed: int
     parts: dict[str, dict[str, Any]] | None = None
+    kernel: str | None = None  # the kernel it ran on (engine.fused.kernel_name), where it ran
 
 
 def part_name(kind: str, index: int) -> str:
@@ -119,7 +121,14 @@ def part_name(kind: str, index: int) -> str:
 
 
 def run_chunk(task: ChunkTask) -> ChunkReport:
-    """Run one chunk and write its parts; the function every executor calls."""
+    """Run one chunk and write its parts; the function every executor calls.
+
+    Its parts' provenance names the kernel this process runs (a worker of a cluster may
+    run another than the main process's), and so does its report.
+    """
+    from influence_sim.engine import fused
+
+    kernel = fused.kernel_name()
     runs = np.arange(task.start, task.stop)
     points, reps = runs // task.replications, runs % task.replications
     posterior = _posterior(task)
@@ -143,9 +152,18 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
         runs_frame["particle"] = particles
     metric_frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     metric_frame = _fail_non_finite(runs_frame, metric_frame)
-    parts = _write_parts(task, runs_frame, metric_frame, series)
+    parts = _write_parts(
+        task, _meta_with_kernel(task.meta, kernel), runs_frame, metric_frame, series
+    )
     failed = int((runs_frame["status"] == "failed").sum())
-    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
+    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts, kernel)
+
+
+def _meta_with_kernel(meta: str, kernel: str) -> str:
+    """The parts' provenance (JSON), with the kernel that ran them in ``versions.kernel``."""
+    provenance = json.loads(meta)
+    provenance["versions"] = {**provenance.get("versions", {}), "kernel": kernel}
+    return json.dumps(provenance)
 
 
 def _posterior(task: ChunkTask) -> Any:
@@ -281,20 +299,21 @@ def _fail_non_finite(runs_frame: pd.DataFrame, metric_frame: pd.DataFrame) -> pd
 
 def _write_parts(
     task: ChunkTask,
+    meta: str,
     runs_frame: pd.DataFrame,
     metric_frame: pd.DataFrame,
     series: list[pd.DataFrame],
 ) -> dict[str, Any]:
-    """Write the chunk's parts, the ``runs`` part last; returns their digests."""
+    """Write the chunk's parts (provenance ``meta``), the ``runs`` part last; their digests."""
     folder = Path(task.folder)
     parts = {}
     if task.timeseries_every:
         frame = pd.concat(series, ignore_index=True) if series else pd.DataFrame()
-        parts.update(_write(folder, part_name("timeseries", task.index), frame, task.meta))
+        parts.update(_write(folder, part_name("timeseries", task.index), frame, meta))
     if not metric_frame.empty:
         metric_frame = metric_frame.sort_values(["point", "replication"])
-    parts.update(_write(folder, part_name("metrics", task.index), metric_frame, task.meta))
-    parts.update(_write(folder, part_name("runs", task.index), runs_frame, task.meta))
+    parts.update(_write(folder, part_name("metrics", task.index), metric_frame, meta))
+    parts.update(_write(folder, part_name("runs", task.index), runs_frame, meta))
     return parts
 
 
