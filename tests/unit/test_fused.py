@@ -120,6 +120,7 @@ def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(
     record_chunk(tmp_path, 1, {}, "numpy")
     _warn_of_another_kernel(tmp_path, {"versions": {"kernel": fused.kernel_name()}})
     assert f"ran on the {fused.kernel_name()} and numpy kernels, the rest" in caplog.text
+
     for value, name in (("numpy", "numpy"), ("NumPy ", "numpy"), ("", fused.kernel_name())):
         monkeypatch.setenv(fused.ENV, value)
         fused.kernel_name.cache_clear()
@@ -128,6 +129,23 @@ def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(
     fused.kernel_name.cache_clear()
     with pytest.raises(InfluenceSimError, match="expected 'auto'"):
         fused.kernel_name()
+
+
+def test_a_manifest_counts_chunks_journaled_without_a_kernel_as_it_said(tmp_path, caplog):
+    """A sweep journaled before chunks recorded their kernel, then resumed."""
+    from influence_sim.experiments.folder import record_chunk
+    from influence_sim.experiments.sweep import _record_kernels
+
+    manifest = {"versions": {"kernel": "numba 0.1"}}
+    record_chunk(tmp_path, 0, {}, None)  # as the old journal had it
+    record_chunk(tmp_path, 1, {}, "numba 0.1")
+    _record_kernels(tmp_path, manifest)
+    assert manifest == {"versions": {"kernel": "numba 0.1"}, "kernels": {"numba 0.1": 2}}
+    record_chunk(tmp_path, 2, {}, "numpy")
+    _record_kernels(tmp_path, manifest)
+    assert manifest["kernels"] == {"numba 0.1": 2, "numpy": 1}
+    assert manifest["versions"]["kernel"] == "mixed"
+    assert "numba 0.1: 2 chunks, numpy: 1 chunks" in caplog.text
 
 
 def test_parameters_of_mixed_batch_sizes_go_to_the_reference(monkeypatch):

@@ -224,11 +224,14 @@ def _record_kernels(folder: Path, manifest: dict[str, Any]) -> None:
     run another kernel than the main process); ``versions.kernel`` is their kernel when
     they share one, else ``mixed``.
     """
-    counts: dict[str, int] = {}
-    for kernel in journal_kernels(folder).values():
-        counts[kernel] = counts.get(kernel, 0) + 1
-    if not counts:  # journaled before chunks recorded their kernel: as the manifest says
+    recorded = journal_kernels(folder)
+    if not recorded:  # journaled before chunks recorded their kernel: as the manifest says
         return
+    before = manifest.get("versions", {}).get("kernel", "unknown")
+    counts: dict[str, int] = {}
+    for index in read_journal(folder):  # a chunk journaled without one: the manifest's
+        kernel = recorded.get(index, before)
+        counts[kernel] = counts.get(kernel, 0) + 1
     manifest["kernels"] = dict(sorted(counts.items()))
     manifest.setdefault("versions", {})["kernel"] = (
         next(iter(counts)) if len(counts) == 1 else "mixed"
