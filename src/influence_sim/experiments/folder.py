@@ -125,36 +125,41 @@ def record_chunk(
         raise storage_error(path, exc) from None
 
 
-def read_journal(folder: Path) -> dict[int, dict[str, dict[str, Any]]]:
-    """Finished chunks by index; a torn last line (a kill mid-write) is ignored."""
+def _journal_entries(folder: Path) -> Iterator[dict[str, Any]]:
+    """The journal's lines as JSON objects; a torn last line (a kill mid-write) is skipped."""
     path = folder / JOURNAL
-    out: dict[int, dict[str, dict[str, Any]]] = {}
     if not path.is_file():
-        return out
+        return
     with open(path, encoding="utf-8", errors="replace") as journal:
         for line in journal:
             try:
                 entry = json.loads(line)
-                out[int(entry["chunk"])] = dict(entry["parts"])
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 continue
+            if isinstance(entry, dict):
+                yield entry
+
+
+def read_journal(folder: Path) -> dict[int, dict[str, dict[str, Any]]]:
+    """Finished chunks by index: their parts' digests."""
+    out: dict[int, dict[str, dict[str, Any]]] = {}
+    for entry in _journal_entries(folder):
+        try:
+            out[int(entry["chunk"])] = dict(entry["parts"])
+        except (ValueError, KeyError, TypeError):
+            continue
     return out
 
 
 def journal_kernels(folder: Path) -> dict[int, str]:
     """The kernel each journaled chunk ran on (chunks journaled without one are left out)."""
-    path = folder / JOURNAL
     out: dict[int, str] = {}
-    if not path.is_file():
-        return out
-    with open(path, encoding="utf-8", errors="replace") as journal:
-        for line in journal:
-            try:
-                entry = json.loads(line)
-                if isinstance(entry.get("kernel"), str):
-                    out[int(entry["chunk"])] = entry["kernel"]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                continue
+    for entry in _journal_entries(folder):
+        try:
+            if isinstance(entry.get("kernel"), str):
+                out[int(entry["chunk"])] = entry["kernel"]
+        except (ValueError, KeyError, TypeError):
+            continue
     return out
 
 
