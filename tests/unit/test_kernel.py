@@ -169,3 +169,6 @@ def test_a_point_shares_its_bases_schedule_only_when_it_would_compile_the_same()
         alone = compile_scenario(point, load_scenario(base))
         assert (compiled.schedule is reference.schedule) == shared, overrides
         assert schedule_signature(compiled) == schedule_signature(alone), overrides
+        digests: dict[int, bytes] = {}  # as a sweep's chunk signs its points: the same
+        for item in (reference, compiled, alone):
+            assert schedule_signature(item, digests) == schedule_signature(item), overrides

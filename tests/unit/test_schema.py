@@ -158,3 +158,26 @@ def test_reliance_self_takes_the_rest_or_must_close_the_sum(write):
 def test_scenario_is_plain_pydantic_from_python():
     scenario = load_scenario(BASELINE)
     assert Scenario.model_validate(scenario.model_dump()) == scenario
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_a_point_skips_only_the_sources_check_it_cannot_fail(path):
+    """``with_overrides`` skips checking the sources when plain values replace plain
+    values (a sweep's point); the full check must then find nothing either, and an
+    override that adds a key is checked in full."""
+    from influence_sim.format.paths import format_path, leaves
+    from influence_sim.format.references import check_references
+
+    scenario = load_scenario(path)
+    data = scenario.model_dump(mode="python", include={"states", "powers", "dynamics"})
+    numbers = [(p, v) for p, v in leaves(data) if isinstance(v, float) and 0 < v < 1]
+    assert len(numbers) > 20
+    for i, (where, value) in enumerate(numbers[:: max(1, len(numbers) // 25)]):
+        text = format_path(where)
+        point = scenario.with_overrides([f"{text}={value * (0.5 + i % 3 * 0.2):.6f}"])
+        assert check_references(point) == [], text
+        assert point.sources[text].startswith("Override on the command line"), text
+    # A mapping emptied: its source names no parameter any more, and is refused.
+    for group in ("states.kazakhstan.elite_affinity", "powers.russia.reach"):
+        with pytest.raises(ScenarioError, match=f"no parameter '{group}' to give a source"):
+            scenario.with_overrides([f"{group}={{}}"])

@@ -29,7 +29,7 @@ from influence_sim.engine.kernel import (
 from influence_sim.engine.lattice import Lattice
 from influence_sim.engine.population import PopParams, Setup, empty_citizens
 from influence_sim.engine.schedule import EconomyShocks, Schedule, StepShocks
-from influence_sim.engine.setters import TOOLS, scale, setters
+from influence_sim.engine.setters import SCALING, TOOLS, scale, setters
 from influence_sim.engine.state import MEMBER, OUT
 from influence_sim.errors import ScenarioError
 from influence_sim.format.calendar import Timeline
@@ -77,8 +77,7 @@ class Compiled:
 
 def _dyn(dynamics: Dynamics, step_days: int) -> Dyn:
     values = {
-        name: np.array([scale(name, float(getattr(dynamics, name)), step_days)])
-        for name in Dynamics.model_fields
+        name: np.array([scale(name, float(getattr(dynamics, name)), step_days)]) for name in SCALING
     }
     return Dyn(**values, step_weeks=np.array([step_days / 7.0]))
 

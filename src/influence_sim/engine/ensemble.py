@@ -68,12 +68,32 @@ STRUCTURE = ("alliance_lead", "alliance_members", "alliance_deploys", "alliance_
 """Parameters without a batch axis: who leads and belongs, the same for every row."""
 
 
-def schedule_signature(compiled: Compiled) -> bytes:
+def schedule_signature(compiled: Compiled, digests: dict[int, bytes] | None = None) -> bytes:
     """A digest of a compiled scenario's calendar, shocks and structure.
 
     Scenarios with the same signature differ only in parameters with a batch axis and in
     their starting state, so they can run as rows of one batch (``stack``).
+
+    Args:
+        compiled: The compiled scenario.
+        digests: Where digests of schedules already hashed are kept by the schedule's
+            ``id``, for a caller that signs many scenarios sharing one schedule (a
+            sweep's points) while they are all alive.
     """
+    key = id(compiled.schedule)
+    steps = None if digests is None else digests.get(key)
+    if steps is None:
+        steps = _steps_digest(compiled)
+        if digests is not None:
+            digests[key] = steps
+    structure = [getattr(compiled.params, name).tobytes() for name in STRUCTURE]
+    pop = compiled.params.pop
+    structure.append(pickle.dumps(pop.setup.signature() if pop is not None else None))
+    return hashlib.sha256(pickle.dumps((steps, compiled.timeline, structure))).digest()
+
+
+def _steps_digest(compiled: Compiled) -> bytes:
+    """A digest of a compiled scenario's shocks, step by step."""
     steps = [
         (
             s.grievance.tobytes(),
@@ -91,10 +111,7 @@ def schedule_signature(compiled: Compiled) -> bytes:
         )
         for s in compiled.schedule.steps
     ]
-    structure = [getattr(compiled.params, name).tobytes() for name in STRUCTURE]
-    pop = compiled.params.pop
-    structure.append(pickle.dumps(pop.setup.signature() if pop is not None else None))
-    return hashlib.sha256(pickle.dumps((steps, compiled.timeline, structure))).digest()
+    return hashlib.sha256(pickle.dumps(steps)).digest()
 
 
 def stack(compiled: Sequence[Compiled], rows: NDArray[np.int64]) -> tuple[Params, State]:

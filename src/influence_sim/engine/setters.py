@@ -21,11 +21,14 @@ from influence_sim.format.shocks import SetShock
 
 TOOLS: tuple[str, ...] = get_args(SecurityTool)
 
+SCALING = {name: scaling(name) for name in Dynamics.model_fields}
+"""How each behavioural parameter scales with the step, in the order of ``Dynamics``."""
+
 
 def scale(name: str, value: float, step_days: int) -> float:
     """A behavioural parameter in the kernel's per-step units."""
     weeks = step_days / 7.0
-    kind = scaling(name) if name in Dynamics.model_fields else None
+    kind = SCALING.get(name)
     if weeks == 1.0 and kind != "yearly":
         return value  # exactly as given, not 1 - (1 - r) ** 1
     if kind == "rate":

@@ -368,8 +368,9 @@ def _write(folder: Path, name: str, frame: pd.DataFrame, meta: str) -> dict[str,
 def _stackable(compiled: dict[int, Compiled]) -> list[list[int]]:
     """Units grouped so that each group shares one schedule of shocks."""
     groups: dict[bytes, list[int]] = {}
+    digests: dict[int, bytes] = {}  # points compiled against one base share its schedule
     for point, item in compiled.items():
-        groups.setdefault(schedule_signature(item), []).append(point)
+        groups.setdefault(schedule_signature(item, digests), []).append(point)
     return list(groups.values())
 
 

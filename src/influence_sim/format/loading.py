@@ -26,7 +26,7 @@ from influence_sim.errors import InfluenceSimError, Problem, ScenarioError, desc
 from influence_sim.format.bundled import DEFAULT_SCENARIO, bundled_name, find_scenario
 from influence_sim.format.paths import Path, covers, format_path, parse_path
 from influence_sim.format.references import SOURCED_SECTIONS
-from influence_sim.format.scenario import Scenario
+from influence_sim.format.scenario import SOURCES_HOLD, Scenario
 from influence_sim.format.validation import problems_from
 from influence_sim.format.yamlio import Marks, Origin, read_yaml_file, read_yaml_text
 
@@ -263,12 +263,17 @@ def override_list(overrides: Overrides) -> list[str]:
     return changes
 
 
-def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) -> None:
+def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) -> bool:
     """Apply ``path=value`` overrides in place; values are read as YAML.
+
+    Returns:
+        Whether the data kept its shape: every override replaced a value that was neither
+        a mapping nor a list with another such value (no key or entry added or removed).
 
     Raises:
         ScenarioError: If an override is malformed or its path cannot be reached.
     """
+    kept = True
     for text in override_list(overrides):
         where = f"--set {text}"
         key, sep, raw = text.partition("=")
@@ -284,7 +289,7 @@ def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) ->
         if path[0] == "extends":
             raise ScenarioError.single("'extends' cannot be overridden", file=where)
         value, _ = read_yaml_text(raw, where) if raw.strip() else (None, {})
-        _set(data, path, value, where)
+        kept = _set(data, path, value, where) and kept
         # Whether the value was written in the file or left at its default, the override
         # is its source: the same text (so the same hash) from a file and from a Scenario.
         if path[0] in SOURCED_SECTIONS and len(path) > 1:
@@ -294,16 +299,24 @@ def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) ->
         for old in [p for p in marks if p[: len(path)] == path]:
             del marks[old]
         marks[path] = Origin(where)
+    return kept
 
 
-def _set(data: Any, path: Path, value: Any, where: str) -> None:
+def _set(data: Any, path: Path, value: Any, where: str) -> bool:
+    """Set ``path`` to ``value``; whether it replaced a plain value with another.
+
+    A plain value is neither a mapping nor a list.
+    """
+    plain = not isinstance(value, dict | list)
     node = data
     for depth, part in enumerate(path):
         last = depth == len(path) - 1
         here = format_path(path[: depth + 1])
         if isinstance(node, dict):
             if last:
+                kept = part in node and not isinstance(node[part], dict | list) and plain
                 node[part] = value
+                return kept
             else:
                 node = node.setdefault(part, {})
         elif isinstance(node, list):
@@ -312,7 +325,9 @@ def _set(data: Any, path: Path, value: Any, where: str) -> None:
                     f"'{here}' is not an entry of a list of {len(node)}", file=where
                 )
             if last:
+                kept = not isinstance(node[part], dict | list) and plain
                 node[part] = value
+                return kept
             else:
                 node = node[part]
         else:
@@ -321,17 +336,28 @@ def _set(data: Any, path: Path, value: Any, where: str) -> None:
                 f"{describe_value(node)}, not a mapping or a list",
                 file=where,
             )
+    return False  # an empty path sets nothing (parse_path refuses one)
 
 
-def validate_data(data: dict[str, Any], marks: Marks, display: str) -> Scenario:
+def validate_data(
+    data: dict[str, Any], marks: Marks, display: str, *, sources_hold: bool = False
+) -> Scenario:
     """Validate resolved scenario data, turning pydantic's errors into a ScenarioError.
+
+    Args:
+        data: The scenario's data.
+        marks: Where each value was written, for the messages.
+        display: The file's name, for the messages.
+        sources_hold: Skip checking that every ``sources`` key names a parameter: set by
+            ``Scenario.with_overrides`` when the data is a valid scenario's with plain
+            values replaced (the keys and what they name are unchanged; a sweep's point).
 
     Raises:
         ScenarioError: With one problem per invalid field, in file order.
     """
     data = {k: v for k, v in data.items() if k != "extends"}
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={SOURCES_HOLD: True} if sources_hold else None)
     except ValidationError as exc:
         problems = problems_from(exc, data, marks, display)
     except RecursionError:

@@ -87,8 +87,12 @@ class _Errors:
             self.name((*loc, key), key, kind, choices)
 
 
-def check_references(scenario: Scenario) -> list[InitErrorDetails]:
-    """Every cross-reference problem in a scenario, each at its field path."""
+def check_references(scenario: Scenario, *, sources: bool = True) -> list[InitErrorDetails]:
+    """Every cross-reference problem in a scenario, each at its field path.
+
+    ``sources=False`` leaves out whether every ``sources`` key names a parameter (see
+    ``loading.validate_data``).
+    """
     err = _Errors()
     states, powers, alliances = scenario.states, scenario.powers, scenario.alliances
     _check_ids(err, scenario)
@@ -104,15 +108,7 @@ def check_references(scenario: Scenario) -> list[InitErrorDetails]:
     for pid, power in powers.items():
         for field in ("reach", "posture", "investment", "trade", "remittances", "routes", "debt"):
             err.keys(("powers", pid, field), getattr(power, field), "state", states)
-    for field in ("trade", "remittances", "routes"):
-        for sid in states:
-            total = sum(getattr(p, field).get(sid, 0.0) for p in powers.values())
-            if total > 1 + SUM_TOLERANCE:
-                err.add(
-                    ("powers",),
-                    f"the {field} shares of state '{sid}' sum to {total:.3f} over all powers; "
-                    "they are shares of one whole and must sum to at most 1",
-                )
+    _check_power_sums(err, scenario)
     for aid, alliance in alliances.items():
         err.name(("alliances", aid, "lead"), alliance.lead, "power", powers)
         seen: set[str] = set()
@@ -123,8 +119,22 @@ def check_references(scenario: Scenario) -> list[InitErrorDetails]:
                 seen.add(member)
     _check_population(err, scenario)
     _check_shocks(err, scenario)
-    _check_sources(err, scenario)
+    if sources:
+        _check_sources(err, scenario)
     return err.items
+
+
+def _check_power_sums(err: _Errors, scenario: Scenario) -> None:
+    """Trade, remittance and route shares of each state sum to at most 1 over the powers."""
+    for field in ("trade", "remittances", "routes"):
+        for sid in scenario.states:
+            total = sum(getattr(p, field).get(sid, 0.0) for p in scenario.powers.values())
+            if total > 1 + SUM_TOLERANCE:
+                err.add(
+                    ("powers",),
+                    f"the {field} shares of state '{sid}' sum to {total:.3f} over all powers; "
+                    "they are shares of one whole and must sum to at most 1",
+                )
 
 
 def _check_population(err: _Errors, scenario: Scenario) -> None:

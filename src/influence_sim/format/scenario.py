@@ -17,6 +17,7 @@ from pydantic import (
     PrivateAttr,
     Strict,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,10 @@ from influence_sim.format.fields import Name, NonNegative, Positive, Share, Sign
 from influence_sim.format.parameters import Dynamics
 from influence_sim.format.population import Population
 from influence_sim.format.shocks import Shock
+
+SOURCES_HOLD = "sources_hold"
+"""Validation context key: the data is a valid scenario's with plain values replaced, so
+its ``sources`` keys still name parameters and need not be checked again (a sweep's points)."""
 
 SELF = "self"
 """The reliance key for what a state provides for itself (hedging, multi-vector policy)."""
@@ -278,10 +283,11 @@ class Scenario(Spec):
     _calibrated_on: Scenario | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _check_references(self) -> Self:
+    def _check_references(self, info: ValidationInfo) -> Self:
         from influence_sim.format.references import check_references
 
-        errors = check_references(self)
+        sources = not (info.context or {}).get(SOURCES_HOLD, False)
+        errors = check_references(self, sources=sources)
         if errors:
             raise ValidationError.from_exception_data("Scenario", errors)
         return self
@@ -344,8 +350,10 @@ class Scenario(Spec):
             return self
         data: dict[str, Any] = self.to_data()
         marks: dict[Any, Any] = {}
-        apply_overrides(data, marks, changes)
-        return validate_data(data, marks, self.name).departing_from(self)
+        kept = apply_overrides(data, marks, changes)
+        # Plain values replaced in a valid scenario: its sources still name parameters.
+        changed = validate_data(data, marks, self.name, sources_hold=kept)
+        return changed.departing_from(self)
 
     def to_data(self) -> dict[str, Any]:
         """The scenario as plain data (dates stay dates), ready for YAML."""
