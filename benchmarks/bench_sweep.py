@@ -6,7 +6,9 @@
 1. The same 2,000-run sweep (Russia's security capacity x China's economic capacity,
    10 x 10 points x 20 replications of Kazakhstan 2022) through ``influence-sim sweep``
    with one worker (the whole command, start-up included) and through
-   ``mesa.batch_run(InfluenceModel)`` in one process.
+   ``mesa.batch_run(InfluenceModel)`` in one process; then 2,000 runs at 2,000 points
+   (a Latin hypercube, one replication each), whose extra time over the grid is what
+   checking and compiling 1,900 more points costs.
 2. N replications of the 156-step Kazakhstan 2022 scenario with summary metrics, on all
    cores: total time and peak resident memory (sampled from /proc: the largest process
    and all the sweep's processes together), at two sizes, to show that memory does not
@@ -137,6 +139,22 @@ def main() -> None:
                 f"  sweep / batch_run:                           {batch_s / sweep_s:9.0f}x "
                 "(target: at least 100x)\n"
             )
+        points = {
+            **grid,
+            "name": "bench-points",
+            "parameters": {
+                "powers.russia.security_capacity": [0.1, 1.0],
+                "powers.china.economic_capacity": [0.1, 1.0],
+            },
+            "sampler": {"method": "lhs", "n": runs},
+            "replications": 1,
+        }
+        points_s, _, _ = sweep_command(points, folder, 1)
+        print(
+            f"  the same number of runs at {runs:,} points       {points_s:9.2f} s: "
+            f"{(points_s - sweep_s) / (runs - 100) * 1e3:.2f} ms a point more "
+            "(checked, compiled, stacked)\n"
+        )
         if args.skip_scale:
             return
         sizes = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
