@@ -676,7 +676,7 @@ class _KernelPerChunk(Executor):
         future: Future = Future()
         old = os.environ.get(fused.ENV)
         os.environ[fused.ENV] = self.kernels[args[0].index]
-        fused.kernel_name.cache_clear()
+        fused.forget()
         try:
             future.set_result(fn(*args, **kwargs))
         finally:
@@ -684,7 +684,7 @@ class _KernelPerChunk(Executor):
                 del os.environ[fused.ENV]
             else:
                 os.environ[fused.ENV] = old
-            fused.kernel_name.cache_clear()
+            fused.forget()
         return future
 
 

@@ -99,7 +99,7 @@ def test_the_fast_path_agrees_at_random_sweep_points(monkeypatch):
 def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(
     request, monkeypatch, caplog, tmp_path
 ):
-    request.addfinalizer(fused.kernel_name.cache_clear)  # after monkeypatch restores the env
+    request.addfinalizer(fused.forget)  # after monkeypatch restores the env
     from influence_sim.errors import InfluenceSimError
     from influence_sim.experiments.folder import record_chunk
     from influence_sim.experiments.sweep import _warn_of_another_kernel
@@ -123,12 +123,20 @@ def test_the_kernel_is_named_and_a_resume_on_another_one_is_said(
 
     for value, name in (("numpy", "numpy"), ("NumPy ", "numpy"), ("", fused.kernel_name())):
         monkeypatch.setenv(fused.ENV, value)
-        fused.kernel_name.cache_clear()
+        fused.forget()
         assert fused.kernel_name() == name
     monkeypatch.setenv(fused.ENV, "fortran")
-    fused.kernel_name.cache_clear()
+    fused.forget()
     with pytest.raises(InfluenceSimError, match="expected 'auto'"):
         fused.kernel_name()
+    # Chosen once per process: a later change is said (once), not followed.
+    monkeypatch.delenv(fused.ENV)
+    fused.forget()
+    chosen = fused.kernel_name()
+    caplog.clear()
+    monkeypatch.setenv(fused.ENV, "numpy")
+    assert fused.kernel_name() == fused.kernel_name() == chosen
+    assert caplog.text.count(f"already runs the {chosen} kernel and keeps it") == 1
 
 
 def test_a_manifest_counts_chunks_journaled_without_a_kernel_as_it_said(tmp_path, caplog):

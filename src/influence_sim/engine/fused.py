@@ -15,6 +15,7 @@ bit-identical with each other), and a run's manifest says which (``kernel``).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -30,19 +31,59 @@ if TYPE_CHECKING:  # the kernel's types; at run time the kernel imports this mod
 
 Array = NDArray[np.float64]
 
+log = logging.getLogger(__name__)
+
 ENV = "INFLUENCE_SIM_KERNEL"
 """The environment variable that picks the kernel: ``auto`` (the default), ``numba``, ``numpy``."""
 
 
-@cache
+_CHOSEN: tuple[str, str | None] | None = None
+"""The kernel this process runs, and the value of ``INFLUENCE_SIM_KERNEL`` it was chosen by."""
+
+
 def kernel_name() -> str:
     """``numba <version>`` when the fast path runs in this process, else ``numpy``.
+
+    Chosen once, at the first use, from ``INFLUENCE_SIM_KERNEL``: a process runs one
+    kernel for every run. Changing the variable afterwards (in a notebook, say) changes
+    nothing, and a warning says so.
 
     Raises:
         InfluenceSimError: ``INFLUENCE_SIM_KERNEL`` is not ``auto``, ``numba`` or
             ``numpy``, or is ``numba`` without numba installed.
     """
-    wanted = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    global _CHOSEN
+    raw = os.environ.get(ENV)
+    if _CHOSEN is None:
+        _CHOSEN = (_choose(raw), raw)
+    elif raw != _CHOSEN[1]:
+        _said_changed(raw, _CHOSEN[0])
+    return _CHOSEN[0]
+
+
+def forget() -> None:
+    """Choose the kernel again at the next use (tests, and workers that run many kernels)."""
+    global _CHOSEN
+    _CHOSEN = None
+    _said_changed.cache_clear()
+
+
+@cache
+def _said_changed(raw: str | None, kernel: str) -> None:
+    """Warn, once per value, that the variable changed after the kernel was chosen."""
+    log.warning(
+        "%s is now %r, but this process already runs the %s kernel and keeps it (one "
+        "kernel per process: runs on the two agree to 1e-12, not bit for bit); set it "
+        "before the first run, or in a new process",
+        ENV,
+        raw,
+        kernel,
+    )
+
+
+def _choose(raw: str | None) -> str:
+    """The kernel ``INFLUENCE_SIM_KERNEL=raw`` picks (None: unset)."""
+    wanted = (raw or "auto").strip().lower() or "auto"
     if wanted not in ("auto", "numba", "numpy"):
         raise InfluenceSimError(
             f"{ENV}={wanted!r}: expected 'auto' (numba when installed), 'numba' or 'numpy'"
