@@ -724,7 +724,7 @@ def test_each_chunk_records_the_kernel_it_ran_on(tmp_path, caplog):
     reference = everywhere_numpy.metrics.set_index(["point", "replication"])
     runs = np.arange(36)
     on_numpy = pd.MultiIndex.from_arrays([runs // 4, runs % 4], names=["point", "replication"])[
-        np.isin(runs // 7, [0, 2])
+        runs // 7 % 2 == 0  # the chunks run on numpy: 0, 2 and 4
     ]
     pd.testing.assert_frame_equal(metrics.loc[on_numpy], reference.loc[on_numpy], check_exact=True)
     pd.testing.assert_frame_equal(metrics, reference, check_exact=False, rtol=0, atol=1e-9)
