@@ -153,7 +153,7 @@ def test_a_manifest_counts_chunks_journaled_without_a_kernel_as_it_said(tmp_path
     _record_kernels(tmp_path, manifest)
     assert manifest["kernels"] == {"numba 0.1": 2, "numpy": 1}
     assert manifest["versions"]["kernel"] == "mixed"
-    assert "numba 0.1: 2 chunks, numpy: 1 chunks" in caplog.text
+    assert "numba 0.1: 2 chunks, numpy: 1 chunk)" in caplog.text
 
 
 def test_parameters_of_mixed_batch_sizes_go_to_the_reference(monkeypatch):

@@ -241,7 +241,9 @@ def _record_kernels(folder: Path, manifest: dict[str, Any]) -> None:
             "this sweep's chunks ran on more than one kernel (%s): runs on different "
             "kernels agree to 1e-12, not bit for bit; to have one, give every worker the "
             "same INFLUENCE_SIM_KERNEL (and numba, for the fast path)",
-            ", ".join(f"{k}: {n} chunks" for k, n in manifest["kernels"].items()),
+            ", ".join(
+                f"{k}: {n} chunk{'' if n == 1 else 's'}" for k, n in manifest["kernels"].items()
+            ),
         )
 
 
