@@ -102,8 +102,13 @@ def _choose(raw: str | None) -> str:
 
 
 def enabled() -> bool:
-    """Whether ``kernel.step`` takes the fast path in this process."""
-    return kernel_name() != "numpy"
+    """Whether ``kernel.step`` takes the fast path in this process.
+
+    Read several times a step, so it reads the choice without looking at the
+    environment again; ``kernel_name`` (once a run, for its manifest) says if it changed.
+    """
+    chosen = _CHOSEN[0] if _CHOSEN is not None else kernel_name()
+    return chosen != "numpy"
 
 
 _STATE = (
