@@ -156,20 +156,29 @@ def test_a_manifest_counts_chunks_journaled_without_a_kernel_as_it_said(tmp_path
     assert "numba 0.1: 2 chunks, numpy: 1 chunk)" in caplog.text
 
 
-def test_parameters_of_mixed_batch_sizes_go_to_the_reference(monkeypatch):
-    """Shared behaviour (one row) with per-replication capacities: numpy broadcasts it;
-    the compiled loop, which reads one row of everything, must not run on it."""
+def test_parameters_of_mixed_batch_sizes_are_refused():
+    """Shared behaviour (one row) with per-replication GDP: both kernels read a run's row
+    of every parameter by one rule (the compiled loop, and the request stage of both), so
+    a mix would read some at another run's row; the batch is refused, not run."""
+    from influence_sim.engine.ensemble import batch_rows
+    from influence_sim.errors import InfluenceSimError
+
     compiled = compile_scenario(load_scenario(SCENARIOS / "kazakhstan-2022.yaml"))
     params = compiled.params.copy()
     params.gdp = np.repeat(params.gdp, 4, axis=0) * np.array([[1.0], [0.5], [2.0], [1.5]])
-    assert not fused.fits(params)
-    assert fused.fits(compiled.params)
     first = replicate(compiled.initial, 4)
-    keys = replication_keys(3, 0, 4)
-    reference, _, _ = _run(compiled, params, first.copy(), keys, False, monkeypatch)
-    fast, _, _ = _run(compiled, params, first.copy(), keys, True, monkeypatch)
-    for name in vars(reference):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(reference, name), name)
+    with pytest.raises(InfluenceSimError, match=r"with 1 and 4 rows in one batch \(.*gdp: 4\)"):
+        simulate(compiled, params, first, replication_keys(3, 0, 4))
+    assert batch_rows(compiled.params) == 1
+    rows = np.array([0, 1, 1, 0])
+    other = compile_scenario(
+        load_scenario(SCENARIOS / "kazakhstan-2022.yaml", ["states.kazakhstan.gdp=190"])
+    )
+    stacked, state = stack([compiled, other], rows)
+    assert batch_rows(stacked) == 4
+    simulate(compiled, stacked.copy(), state, replication_keys(3, 0, 4))  # one row each: runs
+    with pytest.raises(InfluenceSimError, match="4 rows for a batch of 2 replications"):
+        simulate(compiled, stacked, replicate(compiled.initial, 2), replication_keys(3, 0, 2))
 
 
 def test_the_compiled_normals_are_the_reference_numbers():

@@ -22,6 +22,7 @@ from influence_sim.engine.draws import StepNoise, UInt, stream_keys
 from influence_sim.engine.kernel import Dyn, Params, State, StepEvents, noise_width, step
 from influence_sim.engine.population import PopParams
 from influence_sim.engine.trajectory import Recorder, Trajectory
+from influence_sim.errors import InfluenceSimError
 
 Observer = Callable[[int, State, StepEvents], None]
 """Called after each step with the number of steps done, the state and the step's events."""
@@ -150,6 +151,39 @@ def stack(compiled: Sequence[Compiled], rows: NDArray[np.int64]) -> tuple[Params
     return params, State(**state)
 
 
+def batch_rows(params: Params) -> int:
+    """How many rows a batch's parameters have: 1 (shared by every run) or one per run.
+
+    Every array with a batch axis (the parameters, ``dyn``'s and ``pop``'s, not the
+    alliance structure) must have the same number of rows, as ``stack`` and
+    ``Compiled.params`` make them: the kernel picks a run's row of every parameter
+    by one rule, so a mix would read some parameters at another run's row.
+
+    Raises:
+        InfluenceSimError: If some arrays are shared (one row) and others are not.
+    """
+    rows: dict[int, str] = {}
+
+    def walk(holder: Any, prefix: str) -> None:
+        for name, value in vars(holder).items():
+            if name in STRUCTURE:
+                continue
+            if isinstance(value, np.ndarray):
+                rows.setdefault(int(value.shape[0]), prefix + name)
+            elif isinstance(value, Dyn | PopParams):
+                walk(value, f"{prefix}{name}.")
+
+    walk(params, "")
+    if len(rows) > 1:
+        (a, first), (b, second) = sorted(rows.items())[:2]
+        raise InfluenceSimError(
+            f"parameters with {a} and {b} rows in one batch ({first}: {a}, {second}: {b}); "
+            "every parameter must have one row (shared by all runs) or one per run: build "
+            "the batch with engine.ensemble.stack, or repeat the shared ones"
+        )
+    return next(iter(rows), 1)
+
+
 def simulate(
     compiled: Compiled,
     params: Params,
@@ -161,15 +195,25 @@ def simulate(
 
     Args:
         compiled: The compiled scenario (its schedule and calendar).
-        params: Parameters with a batch axis of 1 or of the batch's size; changed by
-            ``set`` shocks, so pass a copy.
+        params: Parameters, all with one row or all with one row per replication
+            (``batch_rows``); changed by ``set`` shocks, so pass a copy.
         state: The batch's starting state; changed in place.
         keys: One noise key per replication (``replication_keys``).
         observers: Called after every step.
 
     Returns:
         The final state.
+
+    Raises:
+        InfluenceSimError: If the parameters' rows are mixed, or are neither 1 nor the
+            batch's replications.
     """
+    rows = batch_rows(params)
+    if rows not in (1, state.n_replications):
+        raise InfluenceSimError(
+            f"parameters with {rows} rows for a batch of {state.n_replications} replications: "
+            "expected 1 (shared) or one per replication"
+        )
     width = noise_width(params.n_states, params.n_powers, params.pop is not None)
     noise = Noise(keys, width)
     for t in range(compiled.timeline.n_steps):

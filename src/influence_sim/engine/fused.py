@@ -157,18 +157,6 @@ _SHOCKS = ("route_cut", "trade_cut", "coercion", "access", "finance_cut", "credi
 name that is not an argument, or an argument left out, is an error, not a shifted read)."""
 
 
-def fits(params: Params) -> bool:
-    """Whether every parameter array the compiled loop reads has one batch size.
-
-    The loop reads row ``r`` of every parameter (or row 0 of all): parameters built
-    with some arrays per replication and others shared (numpy broadcasts them) go to
-    the reference instead of being read at the wrong row.
-    """
-    rows = {int(getattr(params.dyn, name).shape[0]) for name in _compiled().DYN}
-    rows |= {int(getattr(params, name).shape[0]) for name in _PARAMS}
-    return len(rows) == 1
-
-
 @cache
 def _compiled() -> Any:
     from influence_sim.engine import _fused

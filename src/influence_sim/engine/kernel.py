@@ -236,7 +236,8 @@ def step(state: State, params: Params, shocks: StepShocks, noise: StepNoise) -> 
 
     Args:
         state: The state of every replication; changed in place.
-        params: The parameters (``set`` shocks change them in place).
+        params: The parameters, all with one row or all with one per replication
+            (``ensemble.batch_rows``); ``set`` shocks change them in place.
         shocks: What the schedule applies this step.
         noise: The step's standard normal numbers, ``noise_width`` per replication.
 
@@ -278,7 +279,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: StepNoise) -> 
     opinion_noise = (
         None if pop is not None else noise.normal(s_n, decisions - p_n).reshape(r, s_n, p_n)
     )
-    if fused.enabled() and fused.fits(params):  # the same stages, compiled (engine.fused)
+    if fused.enabled():  # the same stages, compiled (engine.fused)
         commit = alliance_commitment_to(params, state.membership)
         fused.after_requests(state, params, shocks.economy, commit, host_noise, opinion_noise)
     else:
