@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from influence_sim import load_scenario
 from influence_sim.engine.compile import compile_scenario, scale
-from influence_sim.engine.draws import normals, stream_keys
-from influence_sim.engine.ensemble import Noise, replication_keys, run_ensemble
+from influence_sim.engine.draws import StepNoise, normals, stream_keys
+from influence_sim.engine.ensemble import replication_keys, run_ensemble
 from influence_sim.engine.kernel import choice, noise_width
 from influence_sim.format.parameters import Dynamics
 from tests.conftest import SCENARIOS
@@ -95,14 +95,13 @@ def test_noise_has_a_fixed_shape_and_one_stream_per_replication():
     width = noise_width(5, 2)
     # unrest, opinion, host economies, decisions, going home, freezing or leaving
     assert width == 5 + 5 * 2 + 2 + 2 * 5 + 2 * 5 + 2 * 5
-    noise = Noise(replication_keys(7, 2, 2), width)
-    draws = np.stack([noise.draw(t).normal(0, width) for t in range(40)], axis=1)  # (2, 40, 27)
-    alone = Noise(replication_keys(7, 3, 1), width)
+    keys, alone = replication_keys(7, 2, 2), replication_keys(7, 3, 1)
+    draws = np.stack([StepNoise(keys, t, width).normal(0, width) for t in range(40)], axis=1)
     np.testing.assert_array_equal(
-        draws[1], np.stack([alone.draw(t).normal(0, width)[0] for t in range(40)])
+        draws[1], np.stack([StepNoise(alone, t, width).normal(0, width)[0] for t in range(40)])
     )
     # A number is the same whichever others are drawn with it: rows, columns, parts.
-    step = noise.draw(9)
+    step = StepNoise(keys, 9, width)
     np.testing.assert_array_equal(step.normal(3, 8, np.array([1])), draws[1:, 9, 3:8])
     np.testing.assert_array_equal(step.part(17).normal(1, 2), draws[:, 9, 18:19])
     assert len(np.unique(draws)) == draws.size

@@ -38,24 +38,6 @@ def replication_keys(seed: int, first: int, replications: int) -> UInt:
     return stream_keys(seed, np.arange(first, first + replications)[:, None])
 
 
-class Noise:
-    """The kernel's standard normal numbers for a batch of runs, step by step.
-
-    Args:
-        keys: One key per run (``replication_keys``, or ``stream_keys`` with a sweep's
-            spawn keys).
-        width: Numbers per run per step (``kernel.noise_width``).
-    """
-
-    def __init__(self, keys: UInt, width: int) -> None:
-        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        self.width = width
-
-    def draw(self, t: int) -> StepNoise:
-        """The numbers of step ``t``, drawn where the step reads them."""
-        return StepNoise(self.keys, t, self.width)
-
-
 def replicate(state: State, replications: int) -> State:
     """The first replication's state repeated ``replications`` times."""
     out = state.copy()
@@ -215,9 +197,9 @@ def simulate(
             "expected 1 (shared) or one per replication"
         )
     width = noise_width(params.n_states, params.n_powers, params.pop is not None)
-    noise = Noise(keys, width)
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
     for t in range(compiled.timeline.n_steps):
-        events = step(state, params, compiled.schedule[t], noise.draw(t))
+        events = step(state, params, compiled.schedule[t], StepNoise(keys, t, width))
         for observe in observers:
             observe(t + 1, state, events)
     return state
