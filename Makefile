@@ -13,8 +13,6 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "influence-sim needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@echo "compiling the fast path once (numba caches it for every later run)"
-	@$(BIN)/python -c "from influence_sim import run; run('kazakhstan-2022', replications=2)"
 	@touch $@
 
 setup: $(STAMP)

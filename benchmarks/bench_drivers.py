@@ -10,29 +10,16 @@ one process, are the point.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
 
 import mesa
 
 from influence_sim import load_scenario
 from influence_sim.drivers.model import InfluenceModel
-from influence_sim.engine import fused
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, replication_keys, simulate
 from influence_sim.format.bundled import find_scenario
 from influence_sim.results.metrics import Summary
-
-
-@contextlib.contextmanager
-def reference_kernel():
-    """Run the numpy reference in this process, even with the fast path installed."""
-    enabled = fused.enabled
-    fused.enabled = lambda: False
-    try:
-        yield
-    finally:
-        fused.enabled = enabled
 
 
 def timed(label: str, func):
@@ -49,6 +36,7 @@ def main() -> None:
     parser.add_argument("--scenario", default="kazakhstan-2022")
     args = parser.parse_args()
     mesa_models, big, runs = (5, 1_000, 100) if args.quick else (30, 10_000, 2_000)
+    many = 10 * big  # in batches of ``big``, one after another, in this process
 
     scenario = load_scenario(find_scenario(args.scenario))
     compiled = compile_scenario(scenario)
@@ -83,15 +71,14 @@ def main() -> None:
     def ensemble_big():
         return summaries(big)
 
-    summaries(2)  # load the compiled kernel first (once per process)
-    label = f"ensemble, {big:,} replications at once"
-    _, big_s = timed(f"{label} ({fused.kernel_name()})", ensemble_big)
+    _, big_s = timed(f"ensemble, {big:,} replications at once", ensemble_big)
     big_rate = big * steps / big_s
-    reference_rate = None
-    if fused.enabled():
-        with reference_kernel():
-            _, ref_s = timed(f"{label} (numpy)", ensemble_big)
-        reference_rate = big * steps / ref_s
+
+    def ensemble_many():
+        for _ in range(many // big):
+            summaries(big)
+
+    _, many_s = timed(f"ensemble, {many:,} replications, {big:,} at a time", ensemble_many)
 
     def batch():
         return mesa.batch_run(
@@ -113,9 +100,7 @@ def main() -> None:
     print()
     print(f"Mesa driver:         {mesa_rate:14,.0f} replication-steps/s")
     print(f"ensemble at {big:>6,}: {big_rate:14,.0f} replication-steps/s")
-    if reference_rate is not None:
-        print(f"numpy reference:     {reference_rate:14,.0f} replication-steps/s")
-        print(f"fast path / numpy reference:    {big_rate / reference_rate:8,.1f}x")
+    print(f"ensemble, {many:,} runs: {many * steps / many_s:11,.0f} replication-steps/s")
     print(f"ensemble / Mesa driver:         {big_rate / mesa_rate:8,.0f}x")
     print(f"ensemble / mesa.batch_run:      {batch_s / ens_s:8,.0f}x  (target: at least 100x)")
 

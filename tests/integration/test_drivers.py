@@ -11,7 +11,6 @@ from influence_sim import load_scenario
 from influence_sim.drivers.agents import PowerAgent, StateAgent
 from influence_sim.drivers.model import InfluenceModel
 from influence_sim.drivers.runner import run
-from influence_sim.engine import fused
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import run_ensemble
 from tests.conftest import BUNDLED, DATA, ROOT
@@ -24,9 +23,7 @@ R = 3
     [*BUNDLED, DATA / "six-states-three-powers.yaml", DATA / "every-economic-shock.yaml"],
     ids=lambda p: p.stem,
 )
-@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "numpy-reference"])
-def test_mesa_and_ensemble_are_bit_identical(path, fast, monkeypatch):
-    monkeypatch.setattr(fused, "enabled", lambda: fast)  # either kernel, both drivers
+def test_mesa_and_ensemble_are_bit_identical(path):
     scenario = load_scenario(path)
     compiled = compile_scenario(scenario)
     ensemble = run_ensemble(compiled, R, scenario.seed)

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import jsonschema
@@ -663,68 +662,28 @@ def test_a_list_with_levels_pairs_its_points_and_keeps_numbers_numeric():
     assert frame[capacity].dtype == float
 
 
-class _KernelPerChunk(Executor):
-    """Runs chunks here, each on the kernel ``kernels[index]`` picks, as a cluster's
-    workers with and without numba would."""
+def test_a_sweep_folder_of_the_compiled_kernel_still_loads_and_resumes(tmp_path):
+    """Folders written while a compiled kernel existed name it in the journal and the
+    manifest (``kernel``, ``kernels``); they load, and a resume finishes them."""
+    from influence_sim.experiments.sweep import resume_sweep
 
-    def __init__(self, kernels: dict[int, str]) -> None:
-        self.kernels = kernels
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        from influence_sim.engine import fused
-
-        future: Future = Future()
-        old = os.environ.get(fused.ENV)
-        os.environ[fused.ENV] = self.kernels[args[0].index]
-        fused.forget()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        finally:
-            if old is None:
-                del os.environ[fused.ENV]
-            else:
-                os.environ[fused.ENV] = old
-            fused.forget()
-        return future
-
-
-def test_each_chunk_records_the_kernel_it_ran_on(tmp_path, caplog):
-    """A manifest must not name the main process's kernel for chunks run elsewhere."""
-    import pyarrow.parquet as pq
-
-    from influence_sim.engine import fused
-    from influence_sim.experiments.folder import part_kernel
-
-    here = fused.kernel_name()
-    assert here.startswith("numba "), "the dev extra installs numba"
     spec, base = load_sweep(sweep_file(tmp_path))  # 9 points x 4 = 36 runs, chunks of 7: 6
-    everywhere_numpy = run_sweep(
-        (spec, base),
-        out=tmp_path / "numpy",
-        executor=_KernelPerChunk(dict.fromkeys(range(6), "numpy")),
-    )
-    assert everywhere_numpy.manifest["versions"]["kernel"] == "numpy"  # not this process's
-    assert everywhere_numpy.manifest["kernels"] == {"numpy": 6}
-    assert not caplog.records
-
-    picks = {i: ("numpy", "numba")[i % 2] for i in range(6)}
-    mixed = run_sweep((spec, base), out=tmp_path / "mixed", executor=_KernelPerChunk(picks))
-    assert mixed.manifest["versions"]["kernel"] == "mixed"
-    assert mixed.manifest["kernels"] == {here: 3, "numpy": 3}
-    assert f"more than one kernel ({here}: 3 chunks, numpy: 3 chunks)" in caplog.text
-    for index, pick in picks.items():
-        meta = pq.read_schema(mixed.folder / "runs" / f"part-{index:05d}.parquet").metadata
-        kernel = json.loads(meta[b"influence_sim"])["versions"]["kernel"]
-        assert kernel == ("numpy" if pick == "numpy" else here)
-        # what a resume reads for a chunk written but not journaled
-        assert part_kernel(mixed.folder, f"runs/part-{index:05d}.parquet") == kernel
-    # The chunks run on numpy are the all-numpy sweep's, bit for bit; the others agree
-    # to rounding (tests/unit/test_fused.py).
-    metrics = mixed.metrics.set_index(["point", "replication"])
-    reference = everywhere_numpy.metrics.set_index(["point", "replication"])
-    runs = np.arange(36)
-    on_numpy = pd.MultiIndex.from_arrays([runs // 4, runs % 4], names=["point", "replication"])[
-        runs // 7 % 2 == 0  # the chunks run on numpy: 0, 2 and 4
-    ]
-    pd.testing.assert_frame_equal(metrics.loc[on_numpy], reference.loc[on_numpy], check_exact=True)
-    pd.testing.assert_frame_equal(metrics, reference, check_exact=False, rtol=0, atol=1e-9)
+    whole = run_sweep((spec, base), out=tmp_path / "whole")
+    old = run_sweep((spec, base), out=tmp_path / "old")
+    journal = old.folder / "chunks.jsonl"
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    stamped = [{**e, "kernel": "numba 0.60.0"} for e in entries if e["chunk"] != 5]
+    journal.write_text("".join(json.dumps(e, sort_keys=True) + "\n" for e in stamped))
+    for kind in ("runs", "metrics"):
+        (old.folder / kind / "part-00005.parquet").unlink()
+    manifest = json.loads((old.folder / "manifest.json").read_text())
+    manifest["status"] = "running"
+    manifest.pop("journal")
+    manifest["versions"]["kernel"] = "numba 0.60.0"
+    manifest["kernels"] = {"numba 0.60.0": 5}
+    (old.folder / "manifest.json").write_text(json.dumps(manifest))
+    resumed = resume_sweep(old.folder)
+    assert resumed.manifest["status"] == "complete"
+    pd.testing.assert_frame_equal(resumed.metrics, whole.metrics, check_exact=True)
+    loaded = SweepResult.load(old.folder)
+    pd.testing.assert_frame_equal(loaded.runs, whole.runs, check_exact=True)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from influence_sim.engine import fused
-
 UInt = NDArray[np.uint64]
 Float = NDArray[np.float64]
 
@@ -120,8 +118,6 @@ class StepNoise:
         """Columns ``lo`` to ``hi - 1`` of every run, or of ``rows`` only, ``(runs, hi - lo)``."""
         keys = self.keys if rows is None else self.keys[rows]
         first = self.step * self.width + self.offset + lo
-        if fused.enabled():  # the same numbers, compiled
-            return fused.normals(keys, first, hi - lo)
         return normals(keys, first, hi - lo)
 
     def part(self, lo: int) -> StepNoise:

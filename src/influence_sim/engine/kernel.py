@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from influence_sim.engine import economy, fused, population
+from influence_sim.engine import economy, population
 from influence_sim.engine.draws import StepNoise
 from influence_sim.engine.requests import alliance_commitment_to, requests
 from influence_sim.engine.schedule import EconomyShocks, StepShocks
@@ -279,11 +279,7 @@ def step(state: State, params: Params, shocks: StepShocks, noise: StepNoise) -> 
     opinion_noise = (
         None if pop is not None else noise.normal(s_n, decisions - p_n).reshape(r, s_n, p_n)
     )
-    if fused.enabled():  # the same stages, compiled (engine.fused)
-        commit = alliance_commitment_to(params, state.membership)
-        fused.after_requests(state, params, shocks.economy, commit, host_noise, opinion_noise)
-    else:
-        dense(state, params, shocks.economy, host_noise, opinion_noise)
+    dense(state, params, shocks.economy, host_noise, opinion_noise)
 
     # With citizens, opinion is theirs, and the state's is their mean.
     if pop is not None:
@@ -305,7 +301,7 @@ def dense(
 
     Memories and credibility, the economy, salience, the choice and the move toward it,
     posture, and opinion (``opinion_noise``, ``(R, S, P)``; None with citizens, whose
-    opinion is theirs). ``engine.fused`` does the same in one compiled loop.
+    opinion is theirs).
     """
     d = params.dyn
 

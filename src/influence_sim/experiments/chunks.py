@@ -21,7 +21,6 @@ compiling is then a point with a particle.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import traceback
@@ -112,7 +111,6 @@ class ChunkReport:
     ok: int
     failed: int
     parts: dict[str, dict[str, Any]] | None = None
-    kernel: str | None = None  # the kernel it ran on (engine.fused.kernel_name), where it ran
 
 
 def part_name(kind: str, index: int) -> str:
@@ -121,14 +119,7 @@ def part_name(kind: str, index: int) -> str:
 
 
 def run_chunk(task: ChunkTask) -> ChunkReport:
-    """Run one chunk and write its parts; the function every executor calls.
-
-    Its parts' provenance names the kernel this process runs (a worker of a cluster may
-    run another than the main process's), and so does its report.
-    """
-    from influence_sim.engine import fused
-
-    kernel = fused.kernel_name()
+    """Run one chunk and write its parts; the function every executor calls."""
     runs = np.arange(task.start, task.stop)
     points, reps = runs // task.replications, runs % task.replications
     posterior = _posterior(task)
@@ -152,18 +143,9 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
         runs_frame["particle"] = particles
     metric_frame = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     metric_frame = _fail_non_finite(runs_frame, metric_frame)
-    parts = _write_parts(
-        task, _meta_with_kernel(task.meta, kernel), runs_frame, metric_frame, series
-    )
+    parts = _write_parts(task, task.meta, runs_frame, metric_frame, series)
     failed = int((runs_frame["status"] == "failed").sum())
-    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts, kernel)
-
-
-def _meta_with_kernel(meta: str, kernel: str) -> str:
-    """The parts' provenance (JSON), with the kernel that ran them in ``versions.kernel``."""
-    provenance = json.loads(meta)
-    provenance["versions"] = {**provenance.get("versions", {}), "kernel": kernel}
-    return json.dumps(provenance)
+    return ChunkReport(task.index, len(runs_frame) - failed, failed, parts)
 
 
 def _posterior(task: ChunkTask) -> Any:

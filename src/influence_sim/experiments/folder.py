@@ -7,7 +7,7 @@ Layout (``docs/sweeps.md``)::
     base-scenario.yaml   the base as written (the calibrated world)
     reference-scenario.yaml  the world the base departs from, if it was made by overrides
     points.parquet       the sampled points
-    chunks.jsonl         one line per finished chunk: each part's size and SHA-256, the kernel
+    chunks.jsonl         one line per finished chunk: each part's size and SHA-256
     runs/ metrics/ timeseries/   one Parquet part per chunk
     sweep.lock           while a process writes the folder: its PID and host
 
@@ -103,17 +103,12 @@ def check_setup(folder: Path, manifest: dict[str, Any]) -> None:
 # The journal of finished chunks.
 
 
-def record_chunk(
-    folder: Path, index: int, parts: dict[str, dict[str, Any]], kernel: str | None
-) -> None:
-    """Append one finished chunk's parts, their digests and its kernel to the journal (and sync).
+def record_chunk(folder: Path, index: int, parts: dict[str, dict[str, Any]]) -> None:
+    """Append one finished chunk's parts and their digests to the journal (and sync).
 
-    ``kernel`` is the kernel the chunk ran on, in the process that ran it
-    (``engine.fused.kernel_name``; None where it is not known).
+    Journals of earlier versions also name each chunk's kernel; readers ignore it.
     """
     entry: dict[str, Any] = {"chunk": index, "parts": parts}
-    if kernel is not None:
-        entry["kernel"] = kernel
     line = json.dumps(entry, sort_keys=True) + "\n"
     path = folder / JOURNAL
     try:
@@ -149,31 +144,6 @@ def read_journal(folder: Path) -> dict[int, dict[str, dict[str, Any]]]:
         except (ValueError, KeyError, TypeError):
             continue
     return out
-
-
-def journal_kernels(folder: Path) -> dict[int, str]:
-    """The kernel each journaled chunk ran on (chunks journaled without one are left out)."""
-    out: dict[int, str] = {}
-    for entry in _journal_entries(folder):
-        try:
-            if isinstance(entry.get("kernel"), str):
-                out[int(entry["chunk"])] = entry["kernel"]
-        except (ValueError, KeyError, TypeError):
-            continue
-    return out
-
-
-def part_kernel(folder: Path, name: str) -> str | None:
-    """The kernel a part's provenance names (``versions.kernel``), if it can be read."""
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(folder / name)
-        meta = json.loads((schema.metadata or {}).get(b"influence_sim", b"{}"))
-        kernel = meta["versions"]["kernel"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return kernel if isinstance(kernel, str) else None
 
 
 # Chunks: what each should hold, and whether it does.

@@ -45,8 +45,6 @@ from influence_sim.experiments.folder import (
     check_setup,
     chunk_problem,
     clean_temporary,
-    journal_kernels,
-    part_kernel,
     read_journal,
     read_manifest,
     record_chunk,
@@ -190,61 +188,7 @@ def resume_sweep(
     with writer_lock(path):
         check_setup(path, manifest)
         check_spec_hash(path, manifest, spec)
-        _warn_of_another_kernel(path, manifest)
         return _finish(path, manifest, spec, executor, workers, scheduler, progress)
-
-
-def _warn_of_another_kernel(folder: Path, manifest: dict[str, Any]) -> None:
-    """Say so when the chunks still to run will not run on the kernel the others ran on.
-
-    The kernels so far are the journal's (each chunk's, where it ran), or, for a sweep
-    journaled before chunks recorded theirs, the manifest's.
-    """
-    from influence_sim.engine import fused
-
-    then = set(journal_kernels(folder).values())
-    if not then and manifest.get("versions", {}).get("kernel") is not None:
-        then = {manifest["versions"]["kernel"]}
-    now_kernel = fused.kernel_name()
-    if then and then != {now_kernel}:
-        log.warning(
-            "this sweep's chunks so far ran on the %s kernel%s, the rest will run on %s here: "
-            "their runs agree to 1e-12, not bit for bit (set INFLUENCE_SIM_KERNEL to "
-            "run on the same kernel)",
-            " and ".join(sorted(then)),
-            "s" if len(then) > 1 else "",
-            now_kernel,
-        )
-
-
-def _record_kernels(folder: Path, manifest: dict[str, Any]) -> None:
-    """Record in the manifest the kernels the chunks ran on, and warn if more than one.
-
-    ``kernels`` counts the chunks per kernel (from the journal: a cluster's workers may
-    run another kernel than the main process); ``versions.kernel`` is their kernel when
-    they share one, else ``mixed``.
-    """
-    recorded = journal_kernels(folder)
-    if not recorded:  # journaled before chunks recorded their kernel: as the manifest says
-        return
-    before = manifest.get("versions", {}).get("kernel", "unknown")
-    counts: dict[str, int] = {}
-    for index in read_journal(folder):  # a chunk journaled without one: the manifest's
-        kernel = recorded.get(index, before)
-        counts[kernel] = counts.get(kernel, 0) + 1
-    manifest["kernels"] = dict(sorted(counts.items()))
-    manifest.setdefault("versions", {})["kernel"] = (
-        next(iter(counts)) if len(counts) == 1 else "mixed"
-    )
-    if len(counts) > 1:
-        log.warning(
-            "this sweep's chunks ran on more than one kernel (%s): runs on different "
-            "kernels agree to 1e-12, not bit for bit; to have one, give every worker the "
-            "same INFLUENCE_SIM_KERNEL (and numba, for the fast path)",
-            ", ".join(
-                f"{k}: {n} chunk{'' if n == 1 else 's'}" for k, n in manifest["kernels"].items()
-            ),
-        )
 
 
 def _finish(
@@ -264,7 +208,6 @@ def _finish(
         return SweepResult.load(folder)  # nothing to do: the record stays as it was
     _execute(folder, manifest, spec, layout, todo, executor, workers, scheduler, progress)
     manifest["status"] = "complete"
-    _record_kernels(folder, manifest)
     manifest["failed"] = count_failed(folder)
     manifest["finished"] = now().isoformat()
     manifest["journal"] = digest(folder / JOURNAL)
@@ -369,7 +312,7 @@ def _chunks_to_run(folder: Path, layout: Layout, spec: SweepSpec) -> list[int]:
         if problem == "not finished":
             adopted = adopt_unrecorded(folder, index, layout, kinds)
             if adopted is not None:  # written, but the main process died before journaling
-                record_chunk(folder, index, adopted, part_kernel(folder, part_name("runs", index)))
+                record_chunk(folder, index, adopted)
                 continue
             if any((folder / part_name(k, index)).exists() for k in PARTS):
                 log.warning(
@@ -472,7 +415,7 @@ def _execute(
                         index = in_flight.pop(future)
                         report = chunk_result(future, folder)
                         try:
-                            record_chunk(folder, index, report.parts or {}, report.kernel)
+                            record_chunk(folder, index, report.parts or {})
                         except InfluenceSimError as exc:  # the journal's write refused
                             raise InfluenceSimError(
                                 f"{exc}; the finished chunks are kept: resume with "

@@ -14,7 +14,6 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from influence_sim.engine import fused
 from influence_sim.errors import InfluenceSimError
 
 if TYPE_CHECKING:
@@ -35,8 +34,6 @@ _POWERS_ROW = 124
 # step's words and numbers while they are drawn: five 8-byte values per number), and the
 # summary metrics.
 _NOISE_PER_NUMBER = 40
-# The fast path's compiler and code, loaded once per process (measured: 130 MiB).
-_FAST_PATH = 140 * 2**20
 _STATE_COPIES = 3
 _SUMMARY = 800
 _SUMMARY_LONG_ROW = 24  # a row of the long summary: value, replication, four codes
@@ -91,8 +88,7 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
         + _SUMMARY
         + _SUMMARY_LONG_ROW * columns
     )
-    fast = _FAST_PATH if fused.enabled() else 0
-    return int(trajectory + tables + running + fast)
+    return int(trajectory + tables + running)
 
 
 def available_bytes() -> int | None:

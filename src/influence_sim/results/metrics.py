@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from influence_sim.engine import fused
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import Params, State, alignment_of
 from influence_sim.engine.state import MEMBER
@@ -92,7 +91,7 @@ class Summary:
         r, s, k = align.shape
         self.start = align.copy()
         self.peak_alignment = align.copy()
-        self.final: NDArray[np.float64] = align.copy()  # moved in place by the fast path
+        self.final: NDArray[np.float64] = align.copy()
         self.unrest = _FirstAfterPeak((r, s))
         self.departure = _FirstAfterPeak((r, s, k))
         self.update(0, initial)
@@ -101,9 +100,6 @@ class Summary:
         """Take in the state after ``step`` steps."""
         self.last = state
         self.last_step = step
-        if fused.enabled() and step > 0:  # the same, compiled (engine.fused)
-            fused.summary_update(step, state, self, RETURN_TOLERANCE)
-            return
         align = overall_alignment(state)
         np.maximum(self.peak_alignment, align, out=self.peak_alignment)
         self.unrest.update(step, state.unrest, state.unrest < self.threshold / 2)

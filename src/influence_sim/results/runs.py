@@ -57,16 +57,10 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def versions() -> dict[str, str]:
-    """The versions of Python, the package and its main dependencies, and the kernel.
-
-    ``kernel`` is ``numpy`` (the reference) or ``numba <version>`` (the fast path,
-    ``engine.fused``): the two agree to 1e-12, not bit for bit.
-    """
+    """The versions of Python, the package and its main dependencies."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from influence_sim.engine import fused
-
-    out = {"python": platform.python_version(), "kernel": fused.kernel_name()}
+    out = {"python": platform.python_version()}
     for name in ("influence-sim", "numpy", "pandas", "mesa", "pydantic", "pyarrow", "matplotlib"):
         try:
             out[name] = version(name)
