@@ -8,8 +8,6 @@ being initialised).
 from __future__ import annotations
 
 import importlib
-import sys
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -35,17 +33,3 @@ def exports(
         return sorted(names)
 
     return get, listing
-
-
-def moved(old: str, new: str) -> None:
-    """Make module ``old`` an alias of ``new``, warning that the old path is deprecated.
-
-    Called by the thin modules left at the paths of the first release; they go in the
-    next one.
-    """
-    warnings.warn(
-        f"{old} has moved to {new}; import it from there (the old path goes in the next release)",
-        DeprecationWarning,
-        stacklevel=4,
-    )
-    sys.modules[old] = importlib.import_module(new)

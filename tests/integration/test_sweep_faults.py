@@ -452,8 +452,3 @@ def test_an_edited_spec_is_refused_by_its_hash_even_without_file_checksums(sweep
     spec.write_text(spec.read_text().replace("chunk_size: 7", "chunk_size: 5"))
     assert main(["sweep", "--resume", str(sweep), "--quiet"]) == 1
     assert "hash to another value than the manifest's spec_sha256" in capsys.readouterr().err
-
-
-def test_run_sweep_resume_still_works_and_says_it_is_deprecated(sweep):
-    with pytest.warns(DeprecationWarning, match="use resume_sweep"):
-        run_sweep("", resume=sweep, executor=ThreadPoolExecutor(1))

@@ -61,50 +61,14 @@ def test_every_exported_name_resolves(layer):
 
 
 @pytest.mark.parametrize(
-    ("old", "new"),
-    [
-        ("plotting", "viz"),
-        ("docs", "cli.docs"),
-        ("bundled", "format.bundled"),
-        ("sweep", "experiments.sweep"),
-        ("model", "drivers.model"),
-        ("sensitivity", "experiments.sensitivity"),
-        ("ensemble", "engine.ensemble"),
-        ("compile", "engine.compile"),
-        ("analysis", "results.metrics"),
-        ("runner", "drivers.runner"),
-        ("loading", "format.loading"),
-    ],
-)
-def test_old_paths_still_work_and_say_where_things_went(old, new):
-    code = (
-        "import warnings, importlib\n"
-        "warnings.simplefilter('always')\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        f"    old = importlib.import_module('influence_sim.{old}')\n"
-        f"new = importlib.import_module('influence_sim.{new}')\n"
-        "assert old is new\n"
-        "print([str(w.message) for w in caught if w.category is DeprecationWarning])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert f"influence_sim.{old} has moved to influence_sim.{new}" in done.stdout
-
-
-def test_the_first_release_plotting_names_are_all_still_there():
-    """``influence_sim.plotting`` was one module; its public names now live across viz."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import influence_sim.plotting as old
-    first_release = [
-        "focus_state", "colour_of", "mark_events", "plot_alignment", "plot_tradeoff",
-        "plot_regional", "plot_unrest", "paired_difference", "plot_comparison",
-        "plot_alignment_grid", "save_standard_plots", "map_outlines", "alignment_at",
-        "plot_map", "animate_map",
-    ]  # fmt: skip
-    for name in first_release:
-        assert callable(getattr(old, name)), name
+    "old",
+    ["plotting", "docs", "bundled", "sweep", "model", "sensitivity", "ensemble", "compile",
+     "analysis", "runner", "loading"],
+)  # fmt: skip
+def test_the_paths_before_the_first_release_are_gone(old):
+    """Never released, so moved without shims (STYLE: before the first release, no shims)."""
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"influence_sim.{old}")
 
 
 def test_the_settable_table_and_the_compiler_agree():

@@ -101,7 +101,6 @@ def run_sweep(
     scheduler: str | None = None,
     progress: bool = False,
     command: list[str] | None = None,
-    resume: str | os.PathLike[str] | None = None,
 ) -> SweepResult:
     """Run a sweep into a new folder and return its results.
 
@@ -115,28 +114,12 @@ def run_sweep(
         scheduler: A dask scheduler's address, to use an existing cluster.
         progress: Show a progress bar with runs per second and time left.
         command: The command line, for the manifest.
-        resume: Deprecated: use :func:`resume_sweep`.
 
     Raises:
         ScenarioError: For a bad sweep file.
         InfluenceSimError: For a sweep too large for memory, or a folder that cannot be
             written (full disk, read-only folder).
     """
-    if resume is not None:
-        import warnings
-
-        warnings.warn(
-            "run_sweep(..., resume=folder) is deprecated; use resume_sweep(folder)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return resume_sweep(
-            resume,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-        )
     workers = arguments.optional_whole("run_sweep()", "workers", workers, minimum=1, maximum=4096)
     progress = arguments.flag("run_sweep()", "progress", progress)
     if isinstance(source, tuple):

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from influence_sim.format.fields import NonNegative, Positive, Share, Spec, field_source
+from influence_sim.format.fields import NonNegative, Positive, Share, Spec
 
 _CAL = "Calibration, not a measurement: chosen so the model shows pattern {} (DESIGN.md §8)."
 
@@ -476,8 +476,3 @@ class Dynamics(Spec):
         _CAL.format(5),
         per_step="sqrt",
     )
-
-
-def default_source(name: str) -> str | None:
-    """The source of a dynamics parameter's default value."""
-    return field_source(Dynamics, name)

@@ -1,5 +1,0 @@
-"""Deprecated path of :mod:`influence_sim.experiments.sweep`, kept for one release."""
-
-from influence_sim._lazy import moved
-
-moved(__name__, "influence_sim.experiments.sweep")
