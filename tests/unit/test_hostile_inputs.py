@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from influence_sim.cli.commands import main
+from influence_sim.format.yamlio import MAX_BYTES
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"
@@ -287,6 +289,45 @@ def test_oversized_file_is_refused_before_reading(write, capsys):
     code, err = _run(capsys, str(path))
     assert code == 1
     assert "scenario files are limited to 1,000,000" in err
+
+
+LOADERS = [
+    prefix + name
+    for prefix in ("", "C")  # PyYAML's own, and libyaml's where it has them
+    for name in ("BaseLoader", "SafeLoader", "FullLoader", "Loader", "UnsafeLoader")
+    if hasattr(yaml, prefix + name)
+]
+
+
+def test_pyyaml_never_sees_more_than_the_cap(write, capsys, monkeypatch):
+    """A 54 MB file is refused by its size: neither telling what it holds (scenario,
+    sweep, targets) nor anything else hands PyYAML more than the cap."""
+    parsed: list[int] = []
+    for name in LOADERS:  # every loader PyYAML has, and so every loader built on one
+        cls = getattr(yaml, name)
+
+        def record(self, stream, *, _init=cls.__init__):
+            parsed.append(len(stream) if isinstance(stream, str | bytes) else -1)
+            if not 0 <= parsed[-1] <= MAX_BYTES:
+                raise AssertionError(f"PyYAML was given {parsed[-1]:,} characters")
+            _init(self, stream)
+
+        monkeypatch.setattr(cls, "__init__", record)
+    small = write("mini.yaml", _minimal())
+    assert _run(capsys, str(small))[0] == 0
+    assert parsed, "the recorder saw no parse: it would not see a large one either"
+    parsed.clear()
+    big = write("big.yaml", "")
+    with open(big, "w", encoding="utf-8") as out:
+        out.write("name: x\n")
+        out.writelines(["# x  \n"] * 9_000_000)  # 54 MB
+    code, err = _run(capsys, str(big))
+    assert code == 1
+    assert f"{big}: the file is 54,000,008 bytes; scenario files are limited to 1,000,000" in err
+    assert parsed == []
+    assert main(["validate", str(big), "--set", "seed=1"]) == 1
+    assert "scenario files are limited to 1,000,000" in capsys.readouterr().err
+    assert parsed == []
 
 
 def test_missing_file_and_folder(tmp_path, capsys):

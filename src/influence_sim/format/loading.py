@@ -15,7 +15,8 @@ import dataclasses
 import json
 import numbers
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -24,14 +25,28 @@ from pydantic import ValidationError
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError, describe_value
 from influence_sim.format.bundled import DEFAULT_SCENARIO, bundled_name, find_scenario
+from influence_sim.format.names import Unknown, named, unknown_name
 from influence_sim.format.paths import Path, covers, format_path, parse_path
 from influence_sim.format.references import SOURCED_SECTIONS
 from influence_sim.format.scenario import SOURCES_HOLD, Scenario
 from influence_sim.format.validation import problems_from
-from influence_sim.format.yamlio import Marks, Origin, read_yaml_file, read_yaml_text
+from influence_sim.format.yamlio import MAX_BYTES, Marks, Origin, read_yaml_file, read_yaml_text
 
 MAX_EXTENDS = 16
 """The longest chain of ``extends`` followed."""
+
+_ROUTE: ContextVar[str] = ContextVar("overrides_from", default="overrides")
+"""How messages name where an override was given: the API's ``overrides``, or ``--set``."""
+
+
+@contextlib.contextmanager
+def overrides_from(route: str) -> Iterator[None]:
+    """Name overrides given meanwhile by ``route`` in messages (the command line's ``--set``)."""
+    token = _ROUTE.set(route)
+    try:
+        yield
+    finally:
+        _ROUTE.reset(token)
 
 
 def load_scenario(path: str | os.PathLike[str], overrides: Overrides = ()) -> Scenario:
@@ -64,8 +79,9 @@ def _validate_with_overrides(
     if not changes:
         return validate_data(data, marks, display)
     written = copy.deepcopy(data), dict(marks)
-    apply_overrides(data, marks, changes)
-    changed = validate_data(data, marks, display)
+    unknown: list[tuple[Unknown, str]] = []
+    apply_overrides(data, marks, changes, unknown)
+    changed = validate_overridden(data, marks, display, unknown)
     try:
         reference = validate_data(*written, display)
     except ScenarioError:
@@ -204,8 +220,9 @@ def override_text(path: str, value: Any) -> str:
     """One override as ``path=value`` text, the value written so YAML reads it back as is."""
     if isinstance(value, str):
         # Plain where YAML reads it back as the same text (never -> 'never'), else quoted.
-        try:
-            plain = yaml.safe_load(value) == value and "\n" not in value
+        try:  # a text too long to be read back stays one, to be refused as too long
+            plain = len(value) <= MAX_BYTES and yaml.safe_load(value) == value
+            plain = plain and "\n" not in value
         except yaml.YAMLError:
             plain = False
         text = value if plain else json.dumps(value)
@@ -263,8 +280,20 @@ def override_list(overrides: Overrides) -> list[str]:
     return changes
 
 
-def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) -> bool:
+def apply_overrides(
+    data: dict[str, Any],
+    marks: Marks,
+    overrides: Overrides,
+    unknown: list[tuple[Unknown, str]] | None = None,
+) -> bool:
     """Apply ``path=value`` overrides in place; values are read as YAML.
+
+    Args:
+        data: The scenario's data, changed in place.
+        marks: Where each value was written; an override's values are marked as its own.
+        overrides: ``path=value`` texts, or a mapping of paths to values.
+        unknown: Where to note each name in a path that named no entry when it was
+            applied, with the override (see :func:`validate_overridden`).
 
     Returns:
         Whether the data kept its shape: every override replaced a value that was neither
@@ -275,7 +304,7 @@ def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) ->
     """
     kept = True
     for text in override_list(overrides):
-        where = f"--set {text}"
+        where = f"{_ROUTE.get()} {text}"
         key, sep, raw = text.partition("=")
         if not sep or not key.strip():
             raise ScenarioError.single(
@@ -288,7 +317,14 @@ def apply_overrides(data: dict[str, Any], marks: Marks, overrides: Overrides) ->
             raise ScenarioError.single(str(exc), file=where) from None
         if path[0] == "extends":
             raise ScenarioError.single("'extends' cannot be overridden", file=where)
+        if len(raw) > MAX_BYTES:
+            raise ScenarioError.single(
+                f"the value is more than {MAX_BYTES:,} characters of YAML",
+                file=f"{_ROUTE.get()} {key.strip()}=...",
+            )
         value, _ = read_yaml_text(raw, where) if raw.strip() else (None, {})
+        if unknown is not None and (found := unknown_name(data, path)) is not None:
+            unknown.append((found, where))  # reported only if the scenario is not valid
         kept = _set(data, path, value, where) and kept
         # Whether the value was written in the file or left at its default, the override
         # is its source: the same text (so the same hash) from a file and from a Scenario.
@@ -363,6 +399,30 @@ def validate_data(
     except RecursionError:
         problems = [Problem("the document is nested too deeply", file=display)]
     raise ScenarioError(problems)
+
+
+def validate_overridden(
+    data: dict[str, Any],
+    marks: Marks,
+    display: str,
+    unknown: Sequence[tuple[Unknown, str]],
+    *,
+    sources_hold: bool = False,
+) -> Scenario:
+    """Validate data that overrides changed, as :func:`validate_data`.
+
+    A name in an override's path that named no entry (``powers.rusia.security_capacity``)
+    made one holding a single field: if the scenario is not valid, the problems inside
+    that entry (its other fields, missing) are given as the unknown name and the name
+    meant, where the override was written.
+
+    Raises:
+        ScenarioError: With one problem per invalid field, or unknown name.
+    """
+    try:
+        return validate_data(data, marks, display, sources_hold=sources_hold)
+    except ScenarioError as exc:
+        raise named(exc, unknown) from None
 
 
 def resolve_scenario(

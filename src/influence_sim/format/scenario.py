@@ -343,16 +343,21 @@ class Scenario(Spec):
         Raises:
             ScenarioError: If an override is malformed or makes the scenario invalid.
         """
-        from influence_sim.format.loading import apply_overrides, override_list, validate_data
+        from influence_sim.format.loading import (
+            apply_overrides,
+            override_list,
+            validate_overridden,
+        )
 
         changes = override_list(overrides)
         if not changes:
             return self
         data: dict[str, Any] = self.to_data()
         marks: dict[Any, Any] = {}
-        kept = apply_overrides(data, marks, changes)
+        unknown: list[Any] = []  # unknown names in the paths: see validate_overridden
+        kept = apply_overrides(data, marks, changes, unknown)
         # Plain values replaced in a valid scenario: its sources still name parameters.
-        changed = validate_data(data, marks, self.name, sources_hold=kept)
+        changed = validate_overridden(data, marks, self.name, unknown, sources_hold=kept)
         return changed.departing_from(self)
 
     def to_data(self) -> dict[str, Any]:

@@ -6,16 +6,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
 from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
-from influence_sim.format.loading import load_scenario, resolve_scenario
+from influence_sim.format.loading import load_scenario, overrides_from, resolve_scenario
+from influence_sim.format.names import path_problem
+from influence_sim.format.paths import parse_path
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import DistributionParameter, RangeParameter, SweepSpec
 from influence_sim.format.validation import problems_from
-from influence_sim.format.yamlio import read_yaml_file
+from influence_sim.format.yamlio import read_yaml_file, top_keys
 
 
 def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
@@ -42,13 +43,15 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
     where = marks.get(("base",))
     line = where.line if where else None
     bases: list[Scenario] = []
+    overridden: list[dict[str, Any]] = []  # each base with the sweep's overrides, as data
     resolved: list[str] = []
     for given in spec.bases:
         base_file = file.parent / given
         try:
             base_path = base_file if base_file.is_file() else find_scenario(given)
             bases.append(load_scenario(base_path))
-            load_scenario(base_path, spec.overrides)
+            with overrides_from("the sweep's overrides"):
+                overridden.append(load_scenario(base_path, spec.overrides).to_data())
         except InfluenceSimError as exc:
             first = exc.problems[0] if isinstance(exc, ScenarioError) else str(exc)
             raise ScenarioError(
@@ -58,30 +61,43 @@ def load_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Scenario]:
     if isinstance(spec.base, list):  # files beside the sweep file, made absolute
         spec = spec.model_copy(update={"base": resolved})
     base = bases[0]
-    problems = [p for b in bases for p in _probe_parameters(spec, b, display, marks)]
+    problems = [
+        p
+        for b, data in zip(bases, overridden, strict=True)
+        for p in _probe_parameters(spec, b, data, display, marks)
+    ]
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(list(dict.fromkeys(problems)))  # once, whatever the bases
     return spec, base
 
 
-def _probe_parameters(spec: SweepSpec, base: Scenario, display: str, marks: Any) -> list[Problem]:
-    """Each parameter tried on a base at the ends of its range (or each of its values)."""
+def _probe_parameters(
+    spec: SweepSpec, base: Scenario, data: dict[str, Any], display: str, marks: Any
+) -> list[Problem]:
+    """Each parameter's path checked on a base, then tried at the ends of its range.
+
+    A path that names no parameter (an unknown name or field) is reported as the path's
+    mistake, never as its values'. ``data`` is the base with the sweep's overrides.
+    """
     problems = []
     for name, parameter in spec.parameters.items():
+        origin = marks.get(("parameters", name))
+        line, field = origin.line if origin else None, f"parameters.{name}"
+        wrong: tuple[str, str | None] | None
+        try:
+            wrong = path_problem(data, parse_path(name))
+        except ValueError as exc:
+            wrong = (str(exc), None)
+        if wrong is not None:
+            problems.append(Problem(wrong[0], display, line, path=field, hint=wrong[1]))
+            continue
         for value in _probes(parameter):
             try:
                 resolve_scenario(base, [*spec.overrides, f"{name}={value!r}"])
             except ScenarioError as exc:
-                origin = marks.get(("parameters", name))
-                problems.append(
-                    Problem(
-                        f"{value!r} is not a valid value here: {exc.problems[0].message}",
-                        file=display,
-                        line=origin.line if origin else None,
-                        path=f"parameters.{name}",
-                        hint=exc.problems[0].hint,
-                    )
-                )
+                first = exc.problems[0]
+                message = f"{value!r} is not a valid value here: {first.message}"
+                problems.append(Problem(message, display, line, path=field, hint=first.hint))
                 break
     return problems
 
@@ -106,23 +122,14 @@ def file_kind(name: str | os.PathLike[str]) -> str:
     A bundled name is a sweep if a bundled sweep has it; a file that cannot be read as
     YAML is called a scenario (loading it as one then reports what is wrong with it).
     """
-    if is_sweep_file(name):
-        keys = _top_keys(Path(name)) if Path(name).is_file() else set()
+    if not Path(name).is_file():
+        return "sweep" if is_sweep_file(name) else "scenario"
+    keys = top_keys(Path(name))  # read once, at most the cap
+    if not SWEEP_KEYS.isdisjoint(keys):
         return "calibration" if {"history_matching", "abc", "targets"} & keys else "sweep"
-    keys = _top_keys(Path(name)) if Path(name).is_file() else set()
     if {"targets", "scenario"} <= keys:
         return "targets"
     return "scenario"
-
-
-def _top_keys(path: Path) -> set[str]:
-    try:  # the top level's keys only: no value is built, so no value can fail here
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-        return set()
-    if not isinstance(node, yaml.MappingNode):
-        return set()
-    return {key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
 
 
 def is_sweep_file(name: str | os.PathLike[str]) -> bool:
@@ -136,7 +143,7 @@ def is_sweep_file(name: str | os.PathLike[str]) -> bool:
         return (
             bundled_name(path) is None and bundled_name(path, scenario_dir() / "sweeps") is not None
         )
-    return not SWEEP_KEYS.isdisjoint(_top_keys(path))
+    return not SWEEP_KEYS.isdisjoint(top_keys(path))
 
 
 def _with_targets(spec: SweepSpec, file: Path, display: str, marks: Any) -> SweepSpec:

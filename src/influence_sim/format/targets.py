@@ -40,7 +40,7 @@ from influence_sim.errors import InfluenceSimError, ScenarioError, one_of
 from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
 from influence_sim.format.fields import Name, Number, Spec
 from influence_sim.format.validation import problems_from
-from influence_sim.format.yamlio import read_yaml_file
+from influence_sim.format.yamlio import read_capped, read_yaml_file
 
 Step = Annotated[int, Strict(), Field(ge=0)] | dt.date
 
@@ -272,4 +272,6 @@ def target_text(name: str | os.PathLike[str]) -> str:
         InfluenceSimError: If there is no such file.
     """
     load_targets(name)
-    return (bundled_name(name, targets_dir()) or Path(name)).read_text()
+    file = bundled_name(name, targets_dir()) or Path(name)
+    text = read_capped(file, str(name)).decode("utf-8")  # the file just checked, capped
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text gave it

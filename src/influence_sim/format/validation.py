@@ -107,7 +107,7 @@ def _message(
     if kind in ("missing", "too_short"):
         return _missing(kind, path, ctx), None
     if kind == "extra_forbidden":
-        allowed = _fields_at(root, path[:-1], data)
+        allowed = fields_at(root, path[:-1], data)
         if allowed is None:
             return f"unknown field '{name}'", None
         return f"unknown field '{name}'; expected {one_of(allowed)}", suggest(name, allowed)
@@ -140,7 +140,7 @@ def _message(
     return message, None
 
 
-def _fields_at(root: type[BaseModel], path: Path, data: Any) -> list[str] | None:
+def fields_at(root: type[BaseModel], path: Path, data: Any) -> list[str] | None:
     """The field names allowed at a path, if the path ends at a model."""
     current: Any = root
     node = data

@@ -9,6 +9,7 @@ map from each field path to where it stands in the file.
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from dataclasses import dataclass
@@ -90,9 +91,21 @@ def read_yaml_file(path: FilePath, display: str) -> tuple[Any, Marks]:
     Raises:
         ScenarioError: If the file cannot be read or is not safe, plain YAML.
     """
+    return read_yaml_bytes(read_capped(path, display), display)
+
+
+def read_capped(path: FilePath, display: str) -> bytes:
+    """A file's bytes, refused if it is too large, a folder, or not a regular file.
+
+    Every read of a user's YAML goes through here: nothing more than :data:`MAX_BYTES`
+    (and one byte to tell) is read, even if the file grows meanwhile.
+
+    Raises:
+        ScenarioError: If the file cannot be read, is larger than the cap, or is not a file.
+    """
     try:
         if path.is_dir():
-            raise ScenarioError.single("is a folder, not a scenario file", file=display)
+            raise ScenarioError.single(_what_folder(path), file=display)
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             # A device (/dev/zero) never ends and a pipe may never be written: never read.
@@ -107,12 +120,60 @@ def read_yaml_file(path: FilePath, display: str) -> tuple[Any, Marks]:
                 file=display,
             )
         with open(path, "rb") as stream:  # at most the cap, even if the file grows
-            raw = stream.read(MAX_BYTES + 1)
+            return stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError.single("no such file", file=display) from None
     except OSError as exc:
         raise ScenarioError.single(f"cannot read the file: {exc.strerror}", file=display) from None
-    return read_yaml_bytes(raw, display)
+
+
+_OPENED_BY = {
+    "sweep": "a sweep's results folder: open it with SweepResult.load(folder) (or "
+    "influence-sim analyze FOLDER); its sweep file is spec.yaml inside it",
+    "calibration": "a calibration's folder: open it with Calibration.load(folder), or finish "
+    "it with influence-sim calibrate --resume FOLDER",
+    "comparison": "a comparison's folder: each run in it opens with RunResult.load(folder)",
+    "run": "a run's results folder: open it with RunResult.load(folder); its scenario is "
+    "scenario.yaml inside it",
+}
+
+
+def _what_folder(path: FilePath) -> str:
+    """Why a folder is not a file here, and which call opens it, if it is a results folder."""
+    kind = None
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        kind = manifest.get("kind", "run" if "replications" in manifest else None)
+    except (OSError, ValueError, AttributeError):
+        pass
+    if kind in _OPENED_BY:
+        return f"is {_OPENED_BY[kind]}"
+    return "is a folder, not a scenario file"
+
+
+def top_keys(path: FilePath) -> set[str]:
+    """The keys of a YAML file's top-level mapping; none if it cannot be read as one.
+
+    Only the nodes are composed (no value is built, so no value can fail here), from at
+    most :data:`MAX_BYTES` of the file: a larger one has no keys, and reading it then
+    refuses it by its size.
+    """
+    try:
+        raw = read_capped(path, str(path))
+        if len(raw) > MAX_BYTES or b"\x00" in raw:
+            return set()
+        loader = _Loader(raw.decode("utf-8-sig"))
+    except (ScenarioError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    try:
+        node = loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return set()
+    finally:
+        loader.dispose()
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    return {key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
 
 
 def read_yaml_bytes(raw: bytes, display: str) -> tuple[Any, Marks]:
