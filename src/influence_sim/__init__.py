@@ -12,8 +12,11 @@ Typical use::
     result.save("results")          # a results folder (figures: draw=viz.save_standard_plots)
 
 The simulation entry points (``run``, ``RunResult``, ``InfluenceModel``, ``compare``,
-``load_sweep``, ``run_sweep``, ``resume_sweep``, ``SweepResult``) are imported on first
-use, so that importing the package to read a scenario stays light.
+``load_sweep``, ``run_sweep``, ``resume_sweep``, ``SweepResult``, ``check``, ``calibrate``,
+``Calibration``) are imported on first use, so that importing the package to read a
+scenario stays light. The layers below are ``format`` (the files), ``engine`` (the
+model), ``results``, ``drivers``, ``viz``, ``sweeps``, ``calibration``, ``analysis``
+and ``integrations``.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -23,15 +26,18 @@ from influence_sim.format.loading import dump_scenario, load_scenario, parse_sce
 from influence_sim.format.scenario import Scenario
 
 if TYPE_CHECKING:
+    from influence_sim.analysis.compare import Comparison, compare
+    from influence_sim.calibration.calibrate import Calibration, calibrate
+    from influence_sim.calibration.check import check
     from influence_sim.drivers.model import InfluenceModel
     from influence_sim.drivers.runner import run
-    from influence_sim.experiments.compare import Comparison, compare
-    from influence_sim.experiments.sweep import SweepResult, load_sweep, resume_sweep, run_sweep
     from influence_sim.results.runs import RunResult
+    from influence_sim.sweeps.sweep import SweepResult, load_sweep, resume_sweep, run_sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Calibration",
     "Comparison",
     "InfluenceModel",
     "InfluenceSimError",
@@ -41,6 +47,8 @@ __all__ = [
     "ScenarioError",
     "SweepResult",
     "__version__",
+    "calibrate",
+    "check",
     "compare",
     "dump_scenario",
     "load_scenario",
@@ -55,12 +63,15 @@ _LAZY = {
     "run": "influence_sim.drivers.runner",
     "RunResult": "influence_sim.results.runs",
     "InfluenceModel": "influence_sim.drivers.model",
-    "compare": "influence_sim.experiments.compare",
-    "Comparison": "influence_sim.experiments.compare",
-    "load_sweep": "influence_sim.experiments.sweep",
-    "run_sweep": "influence_sim.experiments.sweep",
-    "resume_sweep": "influence_sim.experiments.sweep",
-    "SweepResult": "influence_sim.experiments.sweep",
+    "compare": "influence_sim.analysis.compare",
+    "Comparison": "influence_sim.analysis.compare",
+    "load_sweep": "influence_sim.sweeps.sweep",
+    "run_sweep": "influence_sim.sweeps.sweep",
+    "resume_sweep": "influence_sim.sweeps.sweep",
+    "SweepResult": "influence_sim.sweeps.sweep",
+    "check": "influence_sim.calibration.check",
+    "calibrate": "influence_sim.calibration.calibrate",
+    "Calibration": "influence_sim.calibration.calibrate",
 }
 
 

@@ -18,6 +18,19 @@ class InfluenceSimError(Exception):
     """Base class of every error the package raises for bad input."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a long job whose finished work is kept in a folder.
+
+    Attributes:
+        folder: The folder to resume.
+        kind: What was interrupted (``sweep``), so the command line can say how to resume.
+    """
+
+    def __init__(self, folder: str, kind: str) -> None:
+        super().__init__(folder, kind)
+        self.folder, self.kind = folder, kind
+
+
 @dataclass(frozen=True)
 class Problem:
     """One mistake in an input, with where it is.

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from influence_sim import run
+from influence_sim.calibration.calibrate import Calibration, calibrate
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.calibrate import calibrate, load_calibration_folder
 from tests.conftest import ROOT
 
 TRUE = 0.6
@@ -75,7 +75,7 @@ def test_history_matching_keeps_the_truth_and_rules_out_much_of_the_prior(tmp_pa
     assert (result.folder / "plots" / "waves.png").stat().st_size > 10_000
     written = pd.read_csv(result.folder / "nroy.csv")
     pd.testing.assert_frame_equal(written, result.nroy, check_dtype=False)
-    assert load_calibration_folder(result.folder).waves.equals(result.waves)
+    assert Calibration.load(result.folder).waves.equals(result.waves)
 
 
 def test_a_killed_calibration_resumes_to_the_same_waves_and_posterior(tmp_path):
@@ -122,7 +122,7 @@ def test_abc_finds_the_truth_in_its_90_percent_interval(tmp_path):
     assert generations["width"].iloc[-1] == 1.0
     assert (result.folder / "posterior" / "posterior.png").stat().st_size > 10_000
     assert (result.folder / "posterior" / "pairs.png").stat().st_size > 5_000
-    assert load_calibration_folder(result.folder).posterior.equals(result.posterior)
+    assert Calibration.load(result.folder).posterior.equals(result.posterior)
     # A run draws from it: each replication a particle, by weight
     drawn = run("kazakhstan-2022", replications=400, posterior=result.folder)
     values = drawn.tables["draws"]["powers.china.economic_capacity"]
@@ -137,7 +137,7 @@ def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
     for path in sorted((ROOT / "scenarios" / "calibrations").glob("*.yaml")):
         assert main(["calibrate", path.stem, "--out", str(tmp_path), "--quiet"]) == 0
         folders[path.stem] = Path(capsys.readouterr().out.splitlines()[0])
-        found[path.stem] = load_calibration_folder(folders[path.stem]).waves
+        found[path.stem] = Calibration.load(folders[path.stem]).waves
     # What docs/calibration.md says they find: the rouble's data rule out nothing; the
     # trade shares rule out a part of the prior and keep most of it.
     first = {name: waves[waves["wave"] == 1]["plausible"] for name, waves in found.items()}
@@ -145,7 +145,7 @@ def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
     assert 0.5 < first["trade-2021-2023"].mean() < 1.0
     from influence_sim.results.metrics import weighted_quantile
 
-    posterior = load_calibration_folder(folders["trade-2021-2023"]).posterior
+    posterior = Calibration.load(folders["trade-2021-2023"]).posterior
     assert posterior is not None
 
     def interval(path: str) -> tuple[float, float]:
@@ -171,7 +171,7 @@ def test_bundled_calibrations_run_and_bad_data_are_refused(tmp_path, capsys):
     # What docs/calibration.md says of the migrants: the 2015 data pull both parameters
     # up from their defaults (0.004 and 1): the first's interval lies above it, the second's
     # median is twice it; and out of sample only Kyrgyzstan's 2022 holds
-    posterior = load_calibration_folder(folders["rouble-migrants"]).posterior
+    posterior = Calibration.load(folders["rouble-migrants"]).posterior
     assert posterior is not None
     assert interval("dynamics.migrant_adjustment")[0] > 0.004
     elasticity = posterior["dynamics.migrant_elasticity"]

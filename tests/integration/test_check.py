@@ -13,12 +13,12 @@ import pytest
 import yaml
 
 from influence_sim import load_scenario, run
+from influence_sim.calibration.check import check
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError, ScenarioError
-from influence_sim.experiments.check import check
-from influence_sim.experiments.observed import history_changes
 from influence_sim.format.schema import schema_text, targets_schema
 from influence_sim.format.targets import load_targets, targets_dir, targets_for
+from influence_sim.results.observed import history_changes
 from tests.conftest import BUNDLED, ROOT
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from influence_sim.cli.commands import main
-from influence_sim.experiments.sweep import SweepResult
 from influence_sim.results.runs import RunResult
+from influence_sim.sweeps.sweep import SweepResult
 
 R = "20"
 

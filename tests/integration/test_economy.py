@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from influence_sim import load_scenario, run
+from influence_sim.format.loading import resolve_scenario
 
 R = 30
 
@@ -83,8 +84,8 @@ def test_8_a_route_cut_brings_compliance_then_resentment_and_diversification(rou
 def test_9_remittances_follow_the_host_economy_at_once_and_migrants_slowly():
     """Pattern 9: a rouble collapse cuts remittances at once; migrants then leave slowly."""
     base = load_scenario("central-asia-2021", ["dynamics.host_noise=0.0"])
-    fall = base.with_overrides(
-        {"shocks": [{"type": "host_economy", "power": "russia", "level": 0.6, "at": 10}]}
+    fall = resolve_scenario(
+        base, {"shocks": [{"type": "host_economy", "power": "russia", "level": 0.6, "at": 10}]}
     )
     result = run(fall, replications=2)
     remit = series(result, "powers", "remittances", power="russia", state="tajikistan")
@@ -101,7 +102,7 @@ def test_a_loan_is_paid_out_then_repaid_and_sanctions_cut_trade():
         {"type": "loan", "power": "china", "state": "kyrgyzstan", "amount": 0.85, "at": 4},
         {"type": "sanctions", "power": "russia", "severity": 0.5, "at": 4, "duration": "1 year"},
     ]
-    result = run(base.with_overrides({"shocks": shocks}), replications=2)
+    result = run(resolve_scenario(base, {"shocks": shocks}), replications=2)
     debt = series(result, "powers", "debt", power="china", state="kyrgyzstan").median(axis=1)
     gdp = base.states["kyrgyzstan"].gdp
     # Paid out over a year: about 0.85 / 8.5 = 0.1 of GDP more, less a year's repayment.
@@ -187,7 +188,7 @@ def test_a_public_turned_against_an_investor_slows_its_investment():
 
 def test_the_figures_docs_economy_data_quotes_are_the_shipped_ones():
     """Each number the data page states is read from, or computed from, the files."""
-    from influence_sim.experiments.observed import observed
+    from influence_sim.results.observed import observed
     from tests.conftest import ROOT
 
     text = " ".join((ROOT / "docs" / "economy-data.md").read_text().split())

@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("ema_workbench", reason="the discovery extra is not installed")
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.sweep import run_sweep
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
+from influence_sim.sweeps.sweep import run_sweep
 from tests.conftest import SCENARIOS
 
 OUTCOMES = ["final_alignment.kazakhstan.russia", "peak_unrest.kazakhstan"]
@@ -54,7 +54,7 @@ def ema():
         import ema_workbench
         from ema_workbench.em_framework.evaluators import SequentialEvaluator
 
-        from influence_sim.ema import BatchEvaluator, ema_model
+        from influence_sim.integrations.ema import BatchEvaluator, ema_model
     model = ema_model(
         "kazakhstan-2022", uncertainties=UNCERTAINTIES, outcomes=OUTCOMES, replications=3
     )
@@ -72,7 +72,7 @@ def test_a_hundred_experiments_in_one_batch_equal_the_same_points_through_run_sw
             )
     assert len(experiments) == 100
     assert set(outcomes) == {"final_alignment_kazakhstan_russia", "peak_unrest_kazakhstan"}
-    from influence_sim.experiments.emaconnector import identifier
+    from influence_sim.integrations.ema import identifier
 
     names = list(UNCERTAINTIES)  # EMA's tables name them as identifiers
     table = experiments[[identifier(n) for n in names]].set_axis(names, axis=1)
@@ -122,7 +122,7 @@ def test_emas_own_evaluator_gives_the_same_outcomes(ema):
 
 
 def test_bad_paths_and_outcomes_are_refused_before_sampling():
-    from influence_sim.ema import ema_model
+    from influence_sim.integrations.ema import ema_model
 
     with pytest.raises(InfluenceSimError, match="not summary metrics"):
         ema_model(uncertainties=UNCERTAINTIES, outcomes=["final_alignment.kazakstan.russia"])

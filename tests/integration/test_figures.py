@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 
 from influence_sim import run, viz
 from influence_sim.cli.commands import main
-from influence_sim.experiments.sweep import run_sweep
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
+from influence_sim.sweeps.sweep import run_sweep
 from influence_sim.viz.plotting import SHOCK_KEY_GID, scheduled_shocks
 from tests.conftest import SCENARIOS
 

@@ -16,6 +16,7 @@ from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import run_ensemble
 from influence_sim.engine.population import ACTIVE, POLICE, QUIET, snapshot
 from influence_sim.errors import ScenarioError
+from influence_sim.format.loading import resolve_scenario
 
 NAME = "kazakhstan-2022-citizens"
 R = 12
@@ -143,7 +144,7 @@ def test_protest_spreads_between_regions_only_past_an_edge_and_then_lasts(
         if t >= 40:
             late.append(state.unrest[:, 0])
 
-    _run(scenario.with_overrides(["calendar.horizon=1 year"]), 4, observe=observe)
+    _run(resolve_scenario(scenario, ["calendar.horizon=1 year"]), 4, observe=observe)
     assert np.median(peak[:, 0]) > 0.3, "Mangystau rises either way"
     assert (np.median(peak[:, 1]) > 0.5) == almaty_joins, peak
     assert (np.mean(late) > 0.2) == lasts, np.mean(late)
@@ -162,7 +163,7 @@ def test_meetings_draw_neighbours_opinions_together():
     quiet = load_scenario(NAME).model_copy(update={"shocks": []})
     spreads = []
     for meetings in (0, 4):
-        scenario = quiet.with_overrides([f"population.meetings={meetings}"])
+        scenario = resolve_scenario(quiet, [f"population.meetings={meetings}"])
         kept = {}
         _run(scenario, 4, observe=lambda t, s, e, kept=kept: kept.setdefault(t, s.copy()))
         spreads.append(kept[20].views.std(axis=2).mean())
@@ -209,7 +210,7 @@ def test_the_mesa_model_shows_each_region_as_the_ensemble_has_it():
 
 
 def test_an_ensemble_with_citizens_split_into_parts_is_the_same_ensemble():
-    scenario = load_scenario(NAME).with_overrides(["calendar.horizon=10 weeks"])
+    scenario = resolve_scenario(load_scenario(NAME), ["calendar.horizon=10 weeks"])
     compiled = compile_scenario(scenario)
     whole = run_ensemble(compiled, 4, 7)
     part = run_ensemble(compiled, 2, 7, first=2)
@@ -218,7 +219,7 @@ def test_an_ensemble_with_citizens_split_into_parts_is_the_same_ensemble():
 
 
 def test_a_price_shock_without_citizens_changes_nothing():
-    scripted = load_scenario(NAME).with_overrides(["population.unrest=scripted"])
+    scripted = resolve_scenario(load_scenario(NAME), ["population.unrest=scripted"])
     none = scripted.model_copy(update={"shocks": scripted.shocks[1:]})  # no price shock
     _, a = _run(scripted, 3)
     _, b = _run(none, 3)
@@ -228,10 +229,10 @@ def test_a_price_shock_without_citizens_changes_nothing():
 
 def test_a_price_shock_by_date_and_by_step_is_the_same_shock():
     """At a step's first day, by date or by step number; lasting a week or seven days."""
-    base = load_scenario(NAME).with_overrides(["calendar.horizon=8 weeks"])
+    base = resolve_scenario(load_scenario(NAME), ["calendar.horizon=8 weeks"])
     runs = []
     for at, duration in (("2022-01-03", "1 week"), ("1", "7 days")):
-        scenario = base.with_overrides([f"shocks[0].at={at}", f"shocks[0].duration={duration}"])
+        scenario = resolve_scenario(base, [f"shocks[0].at={at}", f"shocks[0].duration={duration}"])
         runs.append(_run(scenario, 3)[1])
     for name, array in runs[0].arrays.items():
         np.testing.assert_array_equal(array, runs[1].arrays[name], err_msg=name)
@@ -261,7 +262,7 @@ def test_a_sweep_point_with_citizens_does_not_depend_on_the_points_beside_it(tmp
     (another legitimacy: the same set-up, one batch with A) gives A the same runs."""
     import yaml
 
-    from influence_sim.experiments.sweep import run_sweep
+    from influence_sim.sweeps.sweep import run_sweep
     from tests.conftest import SCENARIOS
 
     a = {"population.legitimacy": 0.8, "population.states.kazakhstan.police": 0.055}

@@ -13,11 +13,11 @@ import pytest
 from influence_sim import run
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.sweep import resume_sweep, run_sweep
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
 from influence_sim.results.posterior import Posterior, write_posterior
 from influence_sim.results.runs import RunResult
+from influence_sim.sweeps.sweep import resume_sweep, run_sweep
 from tests.conftest import SCENARIOS
 
 CAPACITY, GDP = "powers.russia.security_capacity", "states.kazakhstan.gdp"
@@ -192,7 +192,7 @@ def test_a_holdout_needs_a_posterior(tmp_path, capsys):
 
 
 def test_check_draws_from_a_posterior_too(capsys, tmp_path):
-    from influence_sim.experiments.check import check
+    from influence_sim.calibration.check import check
 
     plain = check("history-2021-2023", replications=20)
     drawn = check("history-2021-2023", replications=20, posterior="trade-2021-2023")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
 
-import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +13,8 @@ import yaml
 from influence_sim import InfluenceModel, RunResult, load_scenario, run
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.sweep import run_sweep
+from influence_sim.format.loading import resolve_scenario
+from influence_sim.sweeps.sweep import run_sweep
 from tests.conftest import SCENARIOS
 
 KZ = SCENARIOS / "kazakhstan-2022.yaml"
@@ -53,8 +52,8 @@ def test_every_route_to_an_override_gives_the_same_result(quiet, tmp_path, capsy
     results["load_scenario(overrides=) then run"] = run(
         load_scenario(quiet, [text]), replications=R
     )
-    results["Scenario.with_overrides then run"] = run(
-        load_scenario(quiet).with_overrides([text]), replications=R
+    results["resolve_scenario(Scenario) then run"] = run(
+        resolve_scenario(load_scenario(quiet), [text]), replications=R
     )
     results["run(overrides=, driver=mesa)"] = run(
         quiet, replications=R, overrides=[text], driver="mesa"
@@ -145,49 +144,6 @@ def test_a_departure_is_saved_with_its_reference_and_loads_back_the_same(tmp_pat
     pd.testing.assert_frame_equal(again.tables["summary"], result.tables["summary"])
 
 
-def _batch(iterations: int, **extra):
-    kwargs = {"max_steps": 60, "number_processes": 1, "display_progress": False}
-    if "rng" in inspect.signature(mesa.batch_run).parameters:
-        kwargs["rng"] = [None] * iterations  # Mesa 3.5: `iterations` is deprecated
-    else:
-        kwargs["iterations"] = iterations
-    results = mesa.batch_run(
-        InfluenceModel,
-        parameters={"scenario": "kazakhstan-2022", "record_every": 1, **extra},
-        data_collection_period=-1,
-        **kwargs,
-    )
-    frame = pd.DataFrame(results)
-    return frame[frame["key"] == "kazakhstan"].sort_values("iteration")
-
-
-def test_batch_run_equals_ensemble_replications_0_1_2():
-    from influence_sim.engine.compile import compile_scenario
-    from influence_sim.engine.ensemble import replicate, replication_keys, simulate
-    from influence_sim.results.metrics import overall_alignment
-
-    frame = _batch(3)
-    assert list(frame["iteration"]) == [0, 1, 2]
-    assert frame["alignment_russia"].nunique() == 3  # three runs, not one run three times
-    steps = int(frame["Step"].iloc[0])
-    spec = load_scenario(KZ)
-    compiled = compile_scenario(spec)
-    state = replicate(compiled.initial, 3)
-    params = compiled.params.copy()
-
-    kept = {}
-
-    def observe(done, now, events):
-        if done == steps:
-            kept["alignment"] = overall_alignment(now).copy()
-
-    simulate(compiled, params, state, replication_keys(spec.seed, 0, 3), [observe])
-    kz, russia = compiled.states.index("kazakhstan"), compiled.powers.index("russia")
-    np.testing.assert_array_equal(
-        frame["alignment_russia"].to_numpy(), kept["alignment"][:, kz, russia]
-    )
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -209,7 +165,7 @@ def test_batch_run_equals_ensemble_replications_0_1_2():
         (lambda: InfluenceModel(KZ, replication="1"), "replication must be a whole number"),
         (lambda: InfluenceModel(KZ, overrides="a=1"), "not a single text"),
         (lambda: load_scenario(KZ, "a=1"), "not a single text"),
-        (lambda: load_scenario(KZ).with_overrides("a=1"), "not a single text"),
+        (lambda: resolve_scenario(load_scenario(KZ), "a=1"), "not a single text"),
     ],
 )
 def test_the_api_refuses_what_it_would_otherwise_truncate_or_coerce(call, message):
@@ -269,7 +225,7 @@ def test_overrides_may_be_a_mapping_on_every_route():
     def values(scenario):  # sources may say more where a default was overridden
         return scenario.model_dump(exclude={"sources"})
 
-    assert values(load_scenario(KZ).with_overrides(mapping)) == values(expected)
+    assert values(resolve_scenario(load_scenario(KZ), mapping)) == values(expected)
     assert values(InfluenceModel(KZ, overrides=mapping).spec) == values(expected)
     with pytest.raises(InfluenceSimError, match="cannot write"):
         run(KZ, replications=1, overrides={"powers.russia.security_capacity": object()})
@@ -287,7 +243,7 @@ def test_an_override_is_the_same_scenario_from_a_file_and_from_a_scenario(text):
     from influence_sim.results.runs import scenario_hash
 
     from_file = load_scenario(KZ, [text])
-    from_scenario = load_scenario(KZ).with_overrides([text])
+    from_scenario = resolve_scenario(load_scenario(KZ), [text])
     key = text.partition("=")[0]
     assert from_file.sources[key] == from_scenario.sources[key]
     assert from_file.sources[key] == f"Override on the command line: {text}"

@@ -21,8 +21,8 @@ import pytest
 
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.folder import JOURNAL, LOCK, writer_lock
-from influence_sim.experiments.sweep import SweepResult, resume_sweep, run_sweep
+from influence_sim.sweeps.folder import JOURNAL, LOCK, writer_lock
+from influence_sim.sweeps.sweep import SweepResult, resume_sweep, run_sweep
 from tests.integration.test_sweeps import _wait_for, sweep_file
 
 PART = "metrics/part-00001.parquet"

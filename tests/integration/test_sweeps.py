@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 import yaml
 
+from influence_sim.analysis.sensitivity import analyze
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.sampling import sample
-from influence_sim.experiments.sensitivity import analyze
-from influence_sim.experiments.sweep import SweepResult, load_sweep, run_sweep
 from influence_sim.format.schema import schema_text, sweep_schema
+from influence_sim.sweeps.sampling import sample
+from influence_sim.sweeps.sweep import SweepResult, load_sweep, run_sweep
 from tests.conftest import SCENARIOS
 
 SWEEPS = sorted((SCENARIOS / "sweeps").glob("*.yaml"))
@@ -278,6 +278,63 @@ def test_a_killed_sweep_resumes_to_the_same_tables(tmp_path):
         pd.testing.assert_frame_equal(mine, theirs)
 
 
+@pytest.mark.slow
+def test_ctrl_c_on_a_sweep_prints_its_folder_and_the_command_that_resumes_it(tmp_path):
+    path = sweep_file(
+        tmp_path, "long", replications=30, chunk_size=10, sampler={"method": "grid", "n": 4}
+    )
+    out = tmp_path / "stopped"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "influence_sim",
+            "sweep",
+            str(path),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    folder = None
+    deadline = time.monotonic() + 120
+    while folder is None and time.monotonic() < deadline:
+        folders = list(out.glob("long-*")) if out.exists() else []
+        folder = folders[0] if folders else None
+        time.sleep(0.05)
+    assert folder is not None
+    assert _wait_for(folder / "runs" / "part-00001.parquet", 120)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert f"sweeping into {folder}" in err  # said when it started
+    resume = f"influence-sim sweep --resume {folder} --workers 1"
+    assert f"interrupted; the finished work is kept; resume it with: {resume}" in err
+    assert "Traceback" not in err
+    assert main([*resume.split()[1:], "--quiet"]) == 0
+    assert SweepResult.load(folder).n_runs == 12 * 30
+
+
+def test_a_results_folder_given_as_a_file_points_to_the_call_that_opens_it(tmp_path, capsys):
+    from influence_sim import load_scenario, run
+
+    swept = run_sweep(sweep_file(tmp_path), out=tmp_path / "sweeps", workers=1)
+    with pytest.raises(InfluenceSimError, match=r"a sweep's results folder: open it with "
+                       r"SweepResult\.load\(folder\)"):  # fmt: skip
+        load_sweep(swept.folder)
+    ran = run("kazakhstan-2022", replications=1).save(tmp_path / "runs")
+    with pytest.raises(InfluenceSimError, match=r"a run's results folder: open it with "
+                       r"RunResult\.load\(folder\)"):  # fmt: skip
+        load_scenario(ran)
+    assert main(["validate", str(swept.folder)]) == 1
+    assert "SweepResult.load(folder)" in capsys.readouterr().err
+
+
 def test_analyze_grid_and_sobol(tmp_path, capsys):
     grid = run_sweep(sweep_file(tmp_path), out=tmp_path, workers=1)
     assert main(["analyze", str(grid.folder)]) == 0
@@ -322,7 +379,7 @@ def test_parts_carry_provenance(tmp_path):
 
 
 def test_a_run_that_ends_in_an_invalid_state_is_recorded_as_failed(tmp_path, monkeypatch):
-    import influence_sim.experiments.chunks as chunks
+    import influence_sim.sweeps.chunks as chunks
 
     real = chunks.simulate
 
@@ -347,7 +404,7 @@ def test_a_run_that_ends_in_an_invalid_state_is_recorded_as_failed(tmp_path, mon
 def test_an_exception_in_the_kernel_fails_that_point_only(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    import influence_sim.experiments.chunks as chunks
+    import influence_sim.sweeps.chunks as chunks
 
     real = chunks.simulate
 
@@ -413,7 +470,7 @@ def test_results_share_their_attribute_names(tmp_path):
     ],
 )
 def test_the_size_check_counts_what_sampling_makes(tmp_path, sampler):
-    from influence_sim.experiments.size import count_points
+    from influence_sim.sweeps.size import count_points
 
     parameters = {
         "powers.russia.security_capacity": [0.1, 1.0],
@@ -440,9 +497,9 @@ def test_a_sweep_records_targets_as_a_run_measures_them(tmp_path):
     from influence_sim.engine.compile import compile_scenario
     from influence_sim.engine.draws import stream_keys
     from influence_sim.engine.ensemble import replicate, simulate
-    from influence_sim.experiments.watch import Watch
     from influence_sim.format.loading import load_scenario
     from influence_sim.format.targets import load_targets
+    from influence_sim.results.watch import Watch
 
     path = sweep_file(tmp_path, record={"targets": "kyrgyzstan-2010"}, base="kyrgyzstan-2010")
     # kyrgyzstan-2010's targets compare with a counterfactual: refused, with the line.
@@ -485,7 +542,7 @@ def test_a_sweep_records_targets_as_a_run_measures_them(tmp_path):
 
 def test_levels_cross_with_ranges_paired_by_seed(tmp_path, capsys):
     """A switch's levels (words) cross the design; a pair's runs share their noise."""
-    from influence_sim.experiments.sampling import PAIR
+    from influence_sim.sweeps.sampling import PAIR
 
     base = {
         "name": "levels",
@@ -573,8 +630,8 @@ def test_bad_levels_get_clear_messages(tmp_path, capsys, values, sampler, messag
 
 def test_scenarios_as_a_factor_crossed_and_paired(tmp_path, capsys):
     """base: [A, B] crosses the scenarios with the design; a pair's runs share noise."""
-    from influence_sim.experiments.sampling import BASE, PAIR
-    from influence_sim.experiments.sweep import resume_sweep
+    from influence_sim.sweeps.sampling import BASE, PAIR
+    from influence_sim.sweeps.sweep import resume_sweep
 
     twin = tmp_path / "twin.yaml"  # the same world under another name
     twin.write_text((SCENARIOS / "kazakhstan-2022.yaml").read_text().replace(
@@ -641,8 +698,8 @@ def test_bad_base_factors_get_clear_messages(tmp_path, capsys, base, sampler, me
 
 
 def test_a_list_with_levels_pairs_its_points_and_keeps_numbers_numeric():
-    from influence_sim.experiments.sampling import PAIR
     from influence_sim.format.sweepspec import SweepSpec
+    from influence_sim.sweeps.sampling import PAIR
 
     path, capacity = "alliances.csto.responds", "powers.russia.security_capacity"
     points = [{path: level, capacity: value} for value in (0.3, 0.7) for level in ("auto", "never")]
@@ -665,7 +722,7 @@ def test_a_list_with_levels_pairs_its_points_and_keeps_numbers_numeric():
 def test_a_sweep_folder_of_the_compiled_kernel_still_loads_and_resumes(tmp_path):
     """Folders written while a compiled kernel existed name it in the journal and the
     manifest (``kernel``, ``kernels``); they load, and a resume finishes them."""
-    from influence_sim.experiments.sweep import resume_sweep
+    from influence_sim.sweeps.sweep import resume_sweep
 
     spec, base = load_sweep(sweep_file(tmp_path))  # 9 points x 4 = 36 runs, chunks of 7: 6
     whole = run_sweep((spec, base), out=tmp_path / "whole")

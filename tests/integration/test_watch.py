@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from influence_sim import load_scenario, run
+from influence_sim.calibration.check import _quantity
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, replication_keys, simulate
-from influence_sim.experiments.check import _quantity
-from influence_sim.experiments.observed import history_changes
-from influence_sim.experiments.watch import Watch
 from influence_sim.format.targets import load_targets, targets_dir
+from influence_sim.results.observed import history_changes
+from influence_sim.results.watch import Watch
 
 R = 6
 FILES = sorted(targets_dir().glob("*.yaml"))
@@ -91,7 +91,7 @@ def test_every_kind_of_quantity_agrees_online_and_in_tables():
 def test_a_target_is_its_quantity_less_its_minus_on_both_routes():
     """An observed-series quantity less a series: the tables' value (check) and the
     batch's (sweeps and calibration) are the same subtraction."""
-    from influence_sim.experiments.check import _value
+    from influence_sim.calibration.check import _value
     from influence_sim.format.targets import Target
 
     target = Target.model_validate(

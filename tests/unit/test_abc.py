@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from influence_sim.calibration.abc import abc_smc
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.abc import abc_smc
 
 
 def _noisy_identity(noise: float, seed: int = 0):

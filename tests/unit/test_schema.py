@@ -9,6 +9,7 @@ import yaml
 
 from influence_sim import Scenario, ScenarioError, dump_scenario, load_scenario, parse_scenario
 from influence_sim.format.explain import parameters
+from influence_sim.format.loading import resolve_scenario
 from influence_sim.format.schema import partial_schema, scenario_schema, schema_text
 from tests.conftest import BUNDLED, DATA, SCENARIOS
 
@@ -162,8 +163,8 @@ def test_scenario_is_plain_pydantic_from_python():
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_a_point_skips_only_the_sources_check_it_cannot_fail(path):
-    """``with_overrides`` skips checking the sources when plain values replace plain
-    values (a sweep's point); the full check must then find nothing either, and an
+    """``resolve_scenario`` of a ``Scenario`` skips checking the sources when plain values
+    replace plain values (a sweep's point); the full check must then find nothing either, and an
     override that adds a key is checked in full."""
     from influence_sim.format.paths import format_path, leaves
     from influence_sim.format.references import check_references
@@ -174,10 +175,10 @@ def test_a_point_skips_only_the_sources_check_it_cannot_fail(path):
     assert len(numbers) > 20
     for i, (where, value) in enumerate(numbers[:: max(1, len(numbers) // 25)]):
         text = format_path(where)
-        point = scenario.with_overrides([f"{text}={value * (0.5 + i % 3 * 0.2):.6f}"])
+        point = resolve_scenario(scenario, [f"{text}={value * (0.5 + i % 3 * 0.2):.6f}"])
         assert check_references(point) == [], text
         assert point.sources[text].startswith("Override on the command line"), text
     # A mapping emptied: its source names no parameter any more, and is refused.
     for group in ("states.kazakhstan.elite_affinity", "powers.russia.reach"):
         with pytest.raises(ScenarioError, match=f"no parameter '{group}' to give a source"):
-            scenario.with_overrides([f"{group}={{}}"])
+            resolve_scenario(scenario, [f"{group}={{}}"])

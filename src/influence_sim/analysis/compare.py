@@ -19,7 +19,13 @@ import pandas as pd
 from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.loading import Overrides, override_list, resolve_scenario
 from influence_sim.format.scenario import Scenario
-from influence_sim.results.runs import RunResult, scenario_hash, versions, whole_folder
+from influence_sim.results.provenance import invocation
+from influence_sim.results.runs import (
+    RunResult,
+    scenario_hash,
+    versions,
+    whole_folder,
+)
 from influence_sim.results.storage import folder_name
 
 
@@ -85,7 +91,7 @@ class Comparison:
 
     def save(
         self,
-        directory: str | os.PathLike[str] = "results",
+        out: str | os.PathLike[str] = "results",
         *,
         plots: bool = True,
         format: str = "png",
@@ -104,7 +110,7 @@ class Comparison:
         def draw(result: RunResult, where: Path) -> object:
             return save_standard_plots(result, where, format=format, dpi=dpi)
 
-        final = Path(directory) / self.folder_name()
+        final = Path(out) / self.folder_name()
         with whole_folder(final) as folder:
             self.a.save(folder, name=f"a-{self.a.name}", draw=draw if plots else None)
             self.b.save(folder, name=f"b-{self.b.name}", draw=draw if plots else None)
@@ -181,7 +187,6 @@ def compare(
     overrides_b: Overrides = (),
     state: str | None = None,
     progress: bool = False,
-    command: list[str] | None = None,
 ) -> Comparison:
     """Run two scenarios with the same seeds and pair their results.
 
@@ -196,10 +201,9 @@ def compare(
         overrides_b: Applied to ``other`` alone, after ``overrides``.
         state: The state compared (default: the one the scenarios' shocks name).
         progress: Show progress bars.
-        command: The command line, for the manifests.
 
     Returns:
-        The pairing; ``.summary()`` says it in words, ``.save(directory)`` writes it.
+        The pairing; ``.summary()`` says it in words, ``.save(out)`` writes it.
 
     Raises:
         InfluenceSimError: If the scenarios cannot be paired (different calendars).
@@ -219,7 +223,6 @@ def compare(
             replications=replications,
             overrides=[*changes, *own],
             progress=progress,
-            command=command,
         )
         for s, own in ((base, only_a), (other, only_b))
     )
@@ -247,7 +250,7 @@ def compare(
         b,
         state,
         differences,
-        command=command or [],
+        command=invocation(),
         overrides_a=only_a,
         overrides_b=only_b,
     )

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.sweepresult import SweepResult
+from influence_sim.sweeps.sweepresult import SweepResult
 
 MIN_COVERAGE = 0.5
 """The box reported is the densest on the peeling trajectory with at least this coverage."""
@@ -156,7 +156,7 @@ def _default_condition(result: SweepResult) -> str:
             'give a condition (--discover "metric > value"), or set the sweep file\'s '
             "analysis.metric and analysis.threshold"
         )
-    from influence_sim.experiments.sensitivity import outcome
+    from influence_sim.analysis.sensitivity import outcome
 
     return f"{outcome(result)} > {analysis.threshold}"
 

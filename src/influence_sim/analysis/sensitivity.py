@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.sampling import problem
-from influence_sim.experiments.sweep import SweepResult
 from influence_sim.format.sweepspec import ValuesParameter, categorical_paths
+from influence_sim.sweeps.sampling import problem
+from influence_sim.sweeps.sweep import SweepResult
 
 
 def outcome(result: SweepResult, metric: str | None = None) -> str:
@@ -149,8 +149,8 @@ def level_differences(result: SweepResult, metric: str) -> pd.DataFrame | None:
     parameter and level: the number of paired runs, the median difference and its 10th
     and 90th percentiles, and both levels' medians; None when the sweep has no levels.
     """
-    from influence_sim.experiments.sampling import BASE, PAIR
     from influence_sim.format.sweepspec import base_label
+    from influence_sim.sweeps.sampling import BASE, PAIR
 
     spec = result.spec
     values: dict[str, list[Any]] = {

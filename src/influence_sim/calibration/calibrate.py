@@ -38,17 +38,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from influence_sim.calibration.check import data_of, implausibility, statistic_of
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.check import data_of, implausibility, statistic_of
-from influence_sim.experiments.folder import write_json
-from influence_sim.experiments.observed import history_figure
-from influence_sim.experiments.sweep import resume_sweep, run_sweep
-from influence_sim.experiments.sweepresult import SweepResult
 from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
 from influence_sim.format.targets import Target, load_targets
 from influence_sim.results.metrics import weighted_interval
+from influence_sim.results.observed import history_figure
 from influence_sim.results.posterior import (
     GENERATIONS_FILE,
     INFO_FILE,
@@ -56,8 +53,12 @@ from influence_sim.results.posterior import (
     POSTERIOR_DIR,
     write_posterior,
 )
+from influence_sim.results.provenance import invocation
 from influence_sim.results.runs import now, versions, whole_folder
 from influence_sim.results.storage import atomic_write, folder_name
+from influence_sim.sweeps.folder import write_json
+from influence_sim.sweeps.sweep import resume_sweep, run_sweep
+from influence_sim.sweeps.sweepresult import SweepResult
 
 SPEC_FILE, TARGETS_FILE, WAVES_FILE, NROY_FILE, HOLDOUT_FILE = (
     "calibration.yaml",
@@ -81,6 +82,23 @@ class Calibration:
     """The ABC particles (parameters, ``weight``, each datum's model value), if run."""
     holdout: pd.DataFrame | None = None
     """The holdout data predicted from the posterior (``check.predict``), if any."""
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> Calibration:
+        """Open a finished calibration folder (as ``RunResult.load`` and ``SweepResult.load``).
+
+        Raises:
+            InfluenceSimError: If it is not one, or not finished.
+        """
+        path = Path(folder)
+        if not (path / WAVES_FILE).is_file():
+            raise InfluenceSimError(f"{path}: not a finished calibration (no {WAVES_FILE})")
+        spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
+        particles = path / POSTERIOR_DIR / PARTICLES_FILE
+        done = (path / POSTERIOR_DIR / INFO_FILE).is_file()
+        posterior = pd.read_csv(particles) if done else None
+        holdout = pd.read_csv(path / HOLDOUT_FILE) if (path / HOLDOUT_FILE).is_file() else None
+        return cls(path, spec, pd.read_csv(path / WAVES_FILE), posterior, holdout)
 
     @property
     def nroy(self) -> pd.DataFrame:
@@ -134,7 +152,6 @@ def calibrate(
     out: str | os.PathLike[str] = "results",
     workers: int | None = None,
     progress: bool = False,
-    command: list[str] | None = None,
 ) -> Calibration:
     """Run a calibration file's history matching into a new folder.
 
@@ -161,7 +178,7 @@ def calibrate(
         "method": "history matching",
         "versions": versions(),
         "started": started.isoformat(),
-        "command": command or [],
+        "command": invocation(),
     }
     holdouts = [_holdout_text(h.targets) for h in spec.holdout]  # refuse bad ones first
     with whole_folder(folder) as temporary:
@@ -209,7 +226,7 @@ def _holdout_text(name: str) -> str:
 
 def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
     """Each holdout's data predicted from the posterior; writes ``holdout.csv`` and its plot."""
-    from influence_sim.experiments.check import predict
+    from influence_sim.calibration.check import predict
 
     frames = []
     for i, holdout in enumerate(spec.holdout):
@@ -392,7 +409,7 @@ def _abc(
     Each batch of proposals is a sweep (``abc/``), resumed if it was started, so a
     calibration killed during ABC resumes to the same particles.
     """
-    from influence_sim.experiments.abc import abc_smc
+    from influence_sim.calibration.abc import abc_smc
 
     assert spec.abc is not None
     paths = list(spec.parameters)
@@ -503,20 +520,3 @@ def _abc(
     }
     write_posterior(out, particles, info)  # posterior.json last: then it is whole
     return particles
-
-
-def load_calibration_folder(folder: str | os.PathLike[str]) -> Calibration:
-    """A finished calibration folder.
-
-    Raises:
-        InfluenceSimError: If it is not one, or not finished.
-    """
-    path = Path(folder)
-    if not (path / WAVES_FILE).is_file():
-        raise InfluenceSimError(f"{path}: not a finished calibration (no {WAVES_FILE})")
-    spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
-    particles = path / POSTERIOR_DIR / PARTICLES_FILE
-    done = (path / POSTERIOR_DIR / INFO_FILE).is_file()
-    posterior = pd.read_csv(particles) if done else None
-    holdout = pd.read_csv(path / HOLDOUT_FILE) if (path / HOLDOUT_FILE).is_file() else None
-    return Calibration(path, spec, pd.read_csv(path / WAVES_FILE), posterior, holdout)

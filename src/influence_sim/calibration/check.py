@@ -22,14 +22,14 @@ import pandas as pd
 
 from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.observed import history_figure, span_changes
-from influence_sim.experiments.watch import step_within
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
+from influence_sim.results.observed import history_figure, span_changes
 from influence_sim.results.posterior import Posterior
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.storage import atomic_write, folder_name
+from influence_sim.results.watch import step_within
 
 IMPLAUSIBLE = 3.0
 """A datum whose implausibility exceeds this is not matched (Pukelsheim's three-sigma rule)."""
@@ -80,17 +80,17 @@ class CheckResult:
             out.append(f"  (parameters drawn from the posterior of {self.posterior})")
         return out
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
-        """Write the table in ``folder`` as ``check-<name>-<stamp>-<hash>.csv``.
+    def save(self, out: str | os.PathLike[str] = "results") -> Path:
+        """Write the table in ``out`` as ``check-<name>-<stamp>-<hash>.csv``.
 
         Written whole or not at all, and never over an earlier check's table.
         """
-        out = Path(folder)
-        if out.exists() and not out.is_dir():
-            raise InfluenceSimError(f"{out}: is a file; --out needs a folder")
-        out.mkdir(parents=True, exist_ok=True)
+        where = Path(out)
+        if where.exists() and not where.is_dir():
+            raise InfluenceSimError(f"{where}: is a file; --out needs a folder")
+        where.mkdir(parents=True, exist_ok=True)
         key = f"{self.scenario}:{self.table.to_csv(index=False)}"
-        path = out / (folder_name(f"check-{self.name}", now(), key) + ".csv")
+        path = where / (folder_name(f"check-{self.name}", now(), key) + ".csv")
         atomic_write(path, lambda temporary: self.table.to_csv(temporary, index=False))
         return path
 

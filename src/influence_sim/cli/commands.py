@@ -18,16 +18,19 @@ from typing import TYPE_CHECKING
 import yaml
 
 from influence_sim.cli.parser import build_parser
-from influence_sim.errors import InfluenceSimError
+from influence_sim.errors import InfluenceSimError, Interrupted
 from influence_sim.format.bundled import bundled_files, find_scenario, find_sweep
 from influence_sim.format.calibration import load_calibration
 from influence_sim.format.explain import format_markdown, format_table, parameters
-from influence_sim.format.loading import load_scenario
+from influence_sim.format.loading import load_scenario, overrides_from
 from influence_sim.format.schema import schema_text
 from influence_sim.format.sweepfile import file_kind, is_sweep_file, load_sweep
 from influence_sim.format.targets import load_targets
+from influence_sim.results.provenance import invoked_as
 
 if TYPE_CHECKING:
+    import subprocess
+
     from influence_sim.results.runs import RunResult
 
 EXIT_INPUT = 1
@@ -35,8 +38,10 @@ EXIT_INPUT = 1
 Command = Callable[[argparse.Namespace], int]
 
 
-def command_line() -> list[str]:
-    """The command that started this process, for manifests."""
+def command_line(argv: Sequence[str] | None = None) -> list[str]:
+    """The command line, for manifests: ``argv`` as given to ``main``, else this process's."""
+    if argv is not None:
+        return ["influence-sim", *argv]
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
 
 
@@ -161,7 +166,6 @@ def _run(args: argparse.Namespace) -> int:
             overrides=args.set,
             record_every=args.record_every,
             progress=not args.quiet,
-            command=command_line(),
             posterior=args.posterior,
         )
 
@@ -189,7 +193,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from influence_sim.experiments.compare import compare
+    from influence_sim.analysis.compare import compare
 
     comparison = compare(
         find_scenario(args.base),
@@ -201,7 +205,6 @@ def _compare(args: argparse.Namespace) -> int:
         overrides_b=args.set_b,
         state=args.state,
         progress=not args.quiet,
-        command=command_line(),
     )
     print(comparison.save(args.out, format=args.format, dpi=args.dpi))
     for line in comparison.summary():
@@ -210,7 +213,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from influence_sim.experiments.check import check
+    from influence_sim.calibration.check import check
     from influence_sim.format.targets import targets_for
 
     if args.file is None and args.targets is None:
@@ -232,7 +235,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from influence_sim.experiments.calibrate import calibrate, resume_calibration
+    from influence_sim.calibration.calibrate import calibrate, resume_calibration
 
     if (args.file is None) == (args.resume is None):
         raise InfluenceSimError("give a calibration file, or --resume DIR (not both)")
@@ -245,7 +248,6 @@ def _calibrate(args: argparse.Namespace) -> int:
                 out=args.out,
                 workers=args.workers,
                 progress=not args.quiet,
-                command=command_line(),
             )
     print(result.folder)
     for line in result.lines():
@@ -283,11 +285,11 @@ def _plot(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     import importlib.util
     import os
-    import subprocess
 
     if importlib.util.find_spec("solara") is None:
         raise InfluenceSimError(
-            "the dashboard needs solara: pip install 'influence-sim[dashboard]'"
+            "the dashboard needs solara: pip install 'influence-sim[dashboard]' "
+            "(in a clone of the repository: make dashboard)"
         )
     path = find_scenario(args.file)
     load_scenario(path)  # a bad file is reported here, not in the browser
@@ -306,10 +308,56 @@ def _dashboard(args: argparse.Namespace) -> int:
     command += ["--port", str(args.port), "--production", "--no-open"]
     command += ["--no-check-version"]  # no request to the package index at run time
     print(f"influence-sim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    try:  # solara's own banner repeats the address: its standard output is dropped
-        return subprocess.call(command, env=env, stdout=subprocess.DEVNULL)
-    except KeyboardInterrupt:
-        return 0
+    return _serve(command, env)
+
+
+def _serve(command: list[str], env: dict[str, str]) -> int:
+    """Run the dashboard's server until it exits or this command is stopped; leave nothing.
+
+    The server (``solara run``) runs in a process group of its own, so that it and
+    whatever it starts can be stopped as one. Ctrl-C (SIGINT, which a terminal sends to
+    this command's group) and SIGTERM (which a service manager, a container runtime or
+    ``kill`` sends to this command alone) stop the command, and with it the server's
+    group: SIGTERM, then SIGKILL for what is left after a few seconds. The same happens
+    when the command ends for any other reason.
+
+    Returns:
+        The server's exit status, or 0 when the command was asked to stop.
+    """
+    import subprocess
+
+    server: subprocess.Popen[bytes] | None = None
+    with _terminate_as_interrupt():
+        try:  # solara's own banner repeats the address: its standard output is dropped
+            server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, process_group=0)
+            return server.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            if server is not None:
+                _stop_group(server)
+
+
+def _stop_group(leader: subprocess.Popen[bytes], grace: float = 3.0) -> None:
+    """Stop a process and the rest of the process group it leads: SIGTERM, then SIGKILL.
+
+    A second Ctrl-C or SIGTERM while waiting goes to SIGKILL at once.
+    """
+    import os
+    import signal
+    import subprocess
+
+    def send(signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # the group is gone
+            os.killpg(leader.pid, signum)
+
+    try:
+        send(signal.SIGTERM)
+        leader.wait(timeout=grace)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        pass
+    send(signal.SIGKILL)  # what the leader left behind, or the leader itself
+    leader.wait()
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -355,7 +403,7 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from influence_sim.experiments.sweep import resume_sweep, run_sweep
+    from influence_sim.sweeps.sweep import resume_sweep, run_sweep
 
     settle()
     if args.resume is None and args.file is None:
@@ -377,7 +425,6 @@ def _sweep(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 scheduler=args.scheduler,
                 progress=not args.quiet,
-                command=command_line(),
             )
     print(result.folder)
     print(f"  {result.n_runs} runs over {len(result.points)} points; {result.failed} failed")
@@ -428,8 +475,8 @@ def _log_to_stderr(name: str) -> Iterator[None]:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from influence_sim.experiments.sensitivity import analyze
-    from influence_sim.experiments.sweep import SweepResult
+    from influence_sim.analysis.sensitivity import analyze
+    from influence_sim.sweeps.sweep import SweepResult
 
     folders = sorted(dict.fromkeys(args.folder), key=lambda f: Path(f).name)
     if len(folders) > 1:
@@ -438,7 +485,7 @@ def _analyze(args: argparse.Namespace) -> int:
         result = SweepResult.load(given)
         folder, lines = analyze(result, metric=args.metric, format=args.format, dpi=args.dpi)
         if args.discover or result.spec.analysis.threshold is not None:
-            from influence_sim.experiments.discovery import discover
+            from influence_sim.analysis.discovery import discover
 
             lines += discover(result, args.discover).lines()
         print(folder)
@@ -497,6 +544,18 @@ def settle() -> None:
         gc.freeze()
 
 
+def resume_hint(stopped: Interrupted, args: argparse.Namespace) -> str:
+    """What finished is kept, and the exact command that resumes an interrupted job."""
+    import shlex
+
+    command = ["influence-sim", stopped.kind, "--resume", stopped.folder]
+    for option in ("executor", "workers", "scheduler"):
+        value = getattr(args, option, None)
+        if value is not None:
+            command += [f"--{option}", str(value)]
+    return f"the finished work is kept; resume it with: {shlex.join(command)}"
+
+
 def entry() -> int:
     """The ``influence-sim`` command and ``python -m influence_sim``: ``main``, as a process."""
     global _SETTLE
@@ -509,10 +568,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        code: int = HANDLERS[args.command](args)
+        # Messages name an override by where it was given; manifests record the command.
+        with overrides_from("--set"), invoked_as(command_line(argv)):
+            code: int = HANDLERS[args.command](args)
     except InfluenceSimError as exc:
         print(f"influence-sim: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
         return EXIT_INPUT
+    except Interrupted as exc:
+        print(f"influence-sim: interrupted; {resume_hint(exc, args)}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("influence-sim: interrupted", file=sys.stderr)
         return 130

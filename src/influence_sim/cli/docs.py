@@ -151,7 +151,7 @@ def refresh_posteriors() -> None:
     import shutil
     import tempfile
 
-    from influence_sim.experiments.calibrate import calibrate
+    from influence_sim.calibration.calibrate import calibrate
     from influence_sim.format.bundled import scenario_dir
     from influence_sim.format.calibration import load_calibration
     from influence_sim.results.posterior import (
@@ -393,7 +393,7 @@ def history_table() -> Any:
     import pandas as pd
 
     from influence_sim.drivers.runner import run
-    from influence_sim.experiments.observed import compare_history
+    from influence_sim.results.observed import compare_history
 
     tables = []
     for name in HISTORY:

@@ -122,7 +122,7 @@ def _comparison(path: Path, manifest: dict[str, Any]) -> str:
 
 
 def _sweep(path: Path, manifest: dict[str, Any]) -> str:
-    from influence_sim.experiments.sweepresult import SweepResult
+    from influence_sim.sweeps.sweepresult import SweepResult
 
     result = SweepResult.load(path)
     spec = result.spec

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from influence_sim import arguments
 from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.ensemble import replicate, run_ensemble, schedule_signature, stack
-from influence_sim.engine.kernel import State, StepEvents
+from influence_sim.engine.kernel import Params, State, StepEvents
 from influence_sim.engine.trajectory import Trajectory
 from influence_sim.errors import InfluenceSimError
 from influence_sim.format.loading import Overrides, override_list
@@ -22,6 +22,7 @@ from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.memory import check_memory, estimate_run_bytes
 from influence_sim.results.metrics import Summary
 from influence_sim.results.posterior import Posterior
+from influence_sim.results.provenance import invocation
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.tables import build_tables, long_summary
 
@@ -37,7 +38,6 @@ def run(
     overrides: Overrides = (),
     record_every: int | None = None,
     progress: bool = False,
-    command: list[str] | None = None,
     posterior: Posterior | str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Run a scenario and return its results.
@@ -52,7 +52,6 @@ def run(
             the scenario as given, which stays the calibrated world.
         record_every: Keep the state every this many steps (default: the scenario's).
         progress: Show a progress bar on standard error.
-        command: The command line to store in the manifest.
         posterior: A calibration's posterior (its folder, or a loaded ``Posterior``):
             each replication runs with parameters drawn from it by weight (its own
             draw, from the seed), so the bands hold parameter uncertainty as well as
@@ -90,35 +89,12 @@ def run(
     weights = None if batch is None else batch[0].weights.copy()  # each replication's
     try:
         if driver == "ensemble":
-            # One set of parameters for the run and its summary: a ``set`` shock that
-            # changes a threshold mid-run changes it for both (as in the Mesa driver and
-            # in sweeps; the summary once read the unchanged copy).
-            params, initial = batch or (compiled.params.copy(), replicate(compiled.initial, n))
-            summary = Summary(compiled, params, initial)
-
-            def observe(done: int, state: State, events: StepEvents) -> None:
-                summary.update(done, state)
-                bar.update(n)
-
-            trajectory = run_ensemble(
-                compiled,
-                n,
-                seed,
-                record_every=every,
-                observers=[observe],
-                batch=(params, initial),
-            )
-            summaries = summary.frame()
+            trajectory, summaries = _run_batch(compiled, n, seed, every, bar, batch)
         else:
             trajectory, summaries = _run_mesa(resolved, n, seed, every, bar, drawn)
     finally:
         bar.close()
-    tables = build_tables(compiled, trajectory, weights=weights)
-    summaries.insert(0, "replication", np.arange(n))
-    tables["summary"] = summaries
-    tables["summary_long"] = long_summary(
-        summaries, compiled.states, compiled.options, compiled.alliances
-    )
+    tables = _tables(compiled, trajectory, summaries, weights)
     if drawn is not None:
         tables["draws"] = drawn.table
     return RunResult(
@@ -129,9 +105,50 @@ def run(
         tables,
         started,
         now(),
-        command or [],
+        invocation(),
         posterior=None if drawn is None else drawn.posterior.provenance(),
     )
+
+
+def _run_batch(
+    compiled: Compiled,
+    n: int,
+    seed: int,
+    every: int,
+    bar: Any,
+    batch: tuple[Params, State] | None,
+) -> tuple[Trajectory, pd.DataFrame]:
+    """The ensemble driver's run: the trajectory and the summary metrics."""
+    # One set of parameters for the run and its summary: a ``set`` shock that changes a
+    # threshold mid-run changes it for both (as in the Mesa driver and in sweeps; the
+    # summary once read the unchanged copy).
+    params, initial = batch or (compiled.params.copy(), replicate(compiled.initial, n))
+    summary = Summary(compiled, params, initial)
+
+    def observe(done: int, state: State, events: StepEvents) -> None:
+        summary.update(done, state)
+        bar.update(n)
+
+    trajectory = run_ensemble(
+        compiled, n, seed, record_every=every, observers=[observe], batch=(params, initial)
+    )
+    return trajectory, summary.frame()
+
+
+def _tables(
+    compiled: Compiled,
+    trajectory: Trajectory,
+    summaries: pd.DataFrame,
+    weights: Any,
+) -> dict[str, pd.DataFrame]:
+    """The run's tidy tables, the summary (one row a replication) and its long form."""
+    tables = build_tables(compiled, trajectory, weights=weights)
+    summaries.insert(0, "replication", np.arange(len(summaries)))
+    tables["summary"] = summaries
+    tables["summary_long"] = long_summary(
+        summaries, compiled.states, compiled.options, compiled.alliances
+    )
+    return tables
 
 
 @dataclass
@@ -168,7 +185,7 @@ def _draws(
     particles = posterior.draw(seed, ((r,) for r in range(n)))
     used, rows = np.unique(particles, return_inverse=True)
     calibrated = compile_scenario(resolved.reference)
-    scenarios = [resolved.with_overrides(posterior.overrides(int(k))) for k in used]
+    scenarios = [resolve(resolved, posterior.overrides(int(k))) for k in used]
     compiled = [compile_scenario(s, calibrated) for s in scenarios]
     first = schedule_signature(compiled[0])
     for k, item in zip(used, compiled, strict=True):

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from influence_sim.engine.citizenry import PopParams, Setup, empty_citizens
 from influence_sim.engine.economy import volume_of
 from influence_sim.engine.kernel import (
     RESPONDS_ALWAYS,
@@ -27,7 +28,6 @@ from influence_sim.engine.kernel import (
     set_propensity,
 )
 from influence_sim.engine.lattice import Lattice
-from influence_sim.engine.population import PopParams, Setup, empty_citizens
 from influence_sim.engine.schedule import EconomyShocks, Schedule, StepShocks
 from influence_sim.engine.setters import SCALING, TOOLS, scale, setters
 from influence_sim.engine.state import MEMBER, OUT

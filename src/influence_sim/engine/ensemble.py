@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from influence_sim.engine.citizenry import PopParams
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.draws import StepNoise, UInt, stream_keys
 from influence_sim.engine.kernel import Dyn, Params, State, StepEvents, noise_width, step
-from influence_sim.engine.population import PopParams
 from influence_sim.engine.trajectory import Recorder, Trajectory
 from influence_sim.errors import InfluenceSimError
 

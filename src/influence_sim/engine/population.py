@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from influence_sim.engine.citizenry import PopParams, Setup
 from influence_sim.engine.civil import (
     OPINION_NOISE,
     OPINION_PAIR,
@@ -52,7 +53,7 @@ from influence_sim.engine.civil import (
     tick,
 )
 from influence_sim.engine.draws import bits, mix, uniform
-from influence_sim.engine.lattice import Lattice, workspace
+from influence_sim.engine.lattice import workspace
 
 if TYPE_CHECKING:
     from influence_sim.engine.state import Params, State
@@ -62,87 +63,6 @@ IntArray = NDArray[np.int64]
 
 _REGION = np.uint64(0xD1B54A32D192ED03)
 """Mixes a region's number into its replication's key."""
-
-
-@dataclass(frozen=True)
-class Setup:
-    """The population's structure, the same for every replication of a batch."""
-
-    lattice: Lattice
-    citizens: int  # per region
-    officers: int  # officer places per region (the most any state's police needs)
-    ticks: int  # per step (one a day)
-    region_state: IntArray  # (G,) the state of each region
-    regions: tuple[str, ...]
-    k: float
-    threshold: float
-    max_jail: int  # ticks
-    rounding: str
-    meetings: int
-
-    @property
-    def n_regions(self) -> int:
-        """Regions, over all states."""
-        return len(self.regions)
-
-    def signature(self) -> tuple[object, ...]:
-        """What must agree for two scenarios to share a batch."""
-        return (
-            self.lattice,
-            self.citizens,
-            self.officers,
-            self.ticks,
-            self.region_state.tobytes(),
-            self.regions,
-            self.k,
-            self.threshold,
-            self.max_jail,
-            self.rounding,
-            self.meetings,
-        )
-
-
-@dataclass
-class PopParams:
-    """The population's parameters with a batch axis ``B`` (1 or the batch's size)."""
-
-    setup: Setup
-    legitimacy: Array  # (B, S) its level
-    police: Array  # (B, S) officers per cell
-    cohesion: Array  # (B, S) elite cohesion
-    ties: Array  # (B, S, P) share of citizens with ties to each power
-    price_hardship: Array  # (B,)
-    distress_hardship: Array
-    uprising_hardship: Array
-    spread: Array
-    backlash: Array
-    legitimacy_recovery: Array  # per step
-    cohesion_weight: Array
-    troop_police: Array
-    opinion_spread: Array
-    confidence: Array
-    convergence: Array
-    tie_weight: Array
-
-
-def empty_citizens(replications: int, n_powers: int) -> dict[str, np.ndarray]:
-    """The citizens' arrays of :class:`~influence_sim.engine.state.State` with no region.
-
-    ``(R, G, ...)`` each; :func:`place` fills them on the first day of a run with citizens.
-    """
-    shape = (replications, 0, 0)
-    return {
-        "cells": np.zeros(shape, dtype=np.int32),
-        "duty": np.zeros(shape, dtype=bool),
-        "inside": np.zeros(shape, dtype=bool),
-        "jail": np.zeros(shape, dtype=np.int16),
-        "active": np.zeros(shape, dtype=bool),
-        "hardship": np.zeros(shape),
-        "risk": np.zeros(shape),
-        "views": np.zeros((*shape, n_powers)),
-        "views_base": np.zeros((*shape, n_powers)),
-        "tied": np.zeros((*shape, n_powers), dtype=bool),
-    }
 
 
 def region_keys(step_key: NDArray[np.uint64], n_regions: int) -> NDArray[np.uint64]:
@@ -431,10 +351,7 @@ __all__ = [
     "EMPTY",
     "POLICE",
     "QUIET",
-    "PopParams",
     "RegionView",
-    "Setup",
-    "empty_citizens",
     "opinion",
     "place",
     "region_keys",

@@ -13,9 +13,9 @@ from typing import get_args
 from influence_sim.engine.schedule import Setter
 from influence_sim.errors import ScenarioError
 from influence_sim.format.calendar import Timeline
+from influence_sim.format.fields import SecurityTool
 from influence_sim.format.parameters import Dynamics, scaling
 from influence_sim.format.paths import parse_path
-from influence_sim.format.scenario import SecurityTool
 from influence_sim.format.settable import MESSAGE
 from influence_sim.format.shocks import SetShock
 

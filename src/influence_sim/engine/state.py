@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from influence_sim.engine.population import PopParams
+from influence_sim.engine.citizenry import PopParams
 from influence_sim.engine.schedule import StepShocks
 
 Array = NDArray[np.float64]

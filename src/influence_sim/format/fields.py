@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
@@ -25,6 +25,18 @@ NonNegative = Annotated[float, Strict(), Field(ge=0.0)]
 
 Number = Annotated[float, Strict()]
 """Any finite number."""
+
+SecurityTool = Literal[
+    "troops",
+    "bases",
+    "arms_supply",
+    "training",
+    "intelligence_sharing",
+    "police_cooperation",
+    "surveillance",
+    "paramilitary_police",
+]
+"""What a power can offer a state for its security (``powers.<power>.security_tools``)."""
 
 
 class Spec(BaseModel):

@@ -385,7 +385,7 @@ def validate_data(
         marks: Where each value was written, for the messages.
         display: The file's name, for the messages.
         sources_hold: Skip checking that every ``sources`` key names a parameter: set by
-            ``Scenario.with_overrides`` when the data is a valid scenario's with plain
+            ``resolve_scenario`` of a ``Scenario`` when the data is a valid scenario's with plain
             values replaced (the keys and what they name are unchanged; a sweep's point).
 
     Raises:
@@ -439,13 +439,26 @@ def resolve_scenario(
     """
     changes = override_list(overrides)
     if isinstance(scenario, Scenario):
-        return scenario.with_overrides(changes)
+        return _overridden(scenario, changes)
     if scenario is not None and not isinstance(scenario, str | os.PathLike):
         raise InfluenceSimError(
             "expected a Scenario, a scenario file or a bundled name, found "
             f"{type(scenario).__name__}"
         )
     return load_scenario(find_scenario(str(scenario or DEFAULT_SCENARIO)), changes)
+
+
+def _overridden(scenario: Scenario, changes: list[str]) -> Scenario:
+    """``scenario`` with override texts applied, departing from its reference."""
+    if not changes:
+        return scenario
+    data: dict[str, Any] = scenario.to_data()
+    marks: dict[Any, Any] = {}
+    unknown: list[Any] = []  # unknown names in the paths: see validate_overridden
+    kept = apply_overrides(data, marks, changes, unknown)
+    # Plain values replaced in a valid scenario: its sources still name parameters.
+    changed = validate_overridden(data, marks, scenario.name, unknown, sources_hold=kept)
+    return changed.departing_from(scenario)
 
 
 def dump_scenario(scenario: Scenario) -> str:

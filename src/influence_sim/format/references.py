@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from influence_sim.errors import one_of, suggest
+from influence_sim.format.fields import SecurityTool
+from influence_sim.format.parameters import Dynamics
 from influence_sim.format.paths import Path, format_path, get_path, leaves, parse_path
 from influence_sim.format.settable import MESSAGE, settable
 from influence_sim.format.shocks import (
@@ -293,9 +295,6 @@ def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> 
         err.add(loc, f"'{shock.path}' is not a numeric parameter", shock.path)
         return
     parent[path[-1]] = shock.value
-    from influence_sim.format.parameters import Dynamics
-    from influence_sim.format.scenario import Scenario, SecurityTool
-
     if not settable(
         path,
         states=scenario.states,
@@ -308,7 +307,7 @@ def _check_set(err: _Errors, scenario: Scenario, loc: Path, shock: SetShock) -> 
         return
 
     try:
-        Scenario.model_validate(data)
+        type(scenario).model_validate(data)  # the scenario as the shock would leave it
     except ValidationError as exc:
         first = exc.errors()[0]
         where = format_path(tuple(first["loc"]))

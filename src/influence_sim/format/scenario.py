@@ -8,7 +8,6 @@ generated from these models. Reading files lives in :mod:`influence_sim.format.l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 
@@ -25,9 +24,18 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from influence_sim.arguments import MAX_REPLICATIONS, MAX_SEED
 from influence_sim.format.calendar import Duration, DurationField, PositiveDurationField, Timeline
-from influence_sim.format.fields import Name, NonNegative, Positive, Share, Signed, Spec
+from influence_sim.format.fields import (
+    Name,
+    NonNegative,
+    Positive,
+    SecurityTool,
+    Share,
+    Signed,
+    Spec,
+)
 from influence_sim.format.parameters import Dynamics
 from influence_sim.format.population import Population
+from influence_sim.format.references import check_references
 from influence_sim.format.shocks import Shock
 
 SOURCES_HOLD = "sources_hold"
@@ -39,17 +47,6 @@ SELF = "self"
 
 MAX_STEPS = 100_000
 """The most steps a calendar may have."""
-
-SecurityTool = Literal[
-    "troops",
-    "bases",
-    "arms_supply",
-    "training",
-    "intelligence_sharing",
-    "police_cooperation",
-    "surveillance",
-    "paramilitary_police",
-]
 
 
 class Calendar(Spec):
@@ -284,8 +281,6 @@ class Scenario(Spec):
 
     @model_validator(mode="after")
     def _check_references(self, info: ValidationInfo) -> Self:
-        from influence_sim.format.references import check_references
-
         sources = not (info.context or {}).get(SOURCES_HOLD, False)
         errors = check_references(self, sources=sources)
         if errors:
@@ -311,7 +306,7 @@ class Scenario(Spec):
         """The calibrated world this scenario departs from (see ``docs/ODD.md``).
 
         A scenario read from a file is its own reference. One made from another by
-        overrides (``load_scenario(path, overrides=...)``, ``with_overrides``, ``--set``,
+        overrides (``load_scenario(path, overrides=...)``, ``resolve_scenario``, ``--set``,
         a sweep point) remembers the scenario it departs from: its propensities, which
         fix the starting reliance as the starting choice, are that scenario's, so an
         override is a change to the calibrated world rather than a new world calibrated
@@ -336,29 +331,6 @@ class Scenario(Spec):
         out = self.model_copy()
         out._calibrated_on = None
         return out
-
-    def with_overrides(self, overrides: Iterable[str] | Mapping[str, Any]) -> Scenario:
-        """This scenario with overrides (texts or a mapping), departing from its reference.
-
-        Raises:
-            ScenarioError: If an override is malformed or makes the scenario invalid.
-        """
-        from influence_sim.format.loading import (
-            apply_overrides,
-            override_list,
-            validate_overridden,
-        )
-
-        changes = override_list(overrides)
-        if not changes:
-            return self
-        data: dict[str, Any] = self.to_data()
-        marks: dict[Any, Any] = {}
-        unknown: list[Any] = []  # unknown names in the paths: see validate_overridden
-        kept = apply_overrides(data, marks, changes, unknown)
-        # Plain values replaced in a valid scenario: its sources still name parameters.
-        changed = validate_overridden(data, marks, self.name, unknown, sources_hold=kept)
-        return changed.departing_from(self)
 
     def to_data(self) -> dict[str, Any]:
         """The scenario as plain data (dates stay dates), ready for YAML."""

@@ -14,7 +14,7 @@ replication r of ``run`` does: both routes give the same outcomes, bit for bit (
 says so). EMA's samplers, feature scoring and PRIM then work on the results.
 
     from ema_workbench import perform_experiments
-    from influence_sim.ema import BatchEvaluator, ema_model
+    from influence_sim.integrations.ema import BatchEvaluator, ema_model
 
     model = ema_model("kazakhstan-2022",
                       uncertainties={"powers.russia.security_capacity": (0.1, 1.0)},
@@ -169,8 +169,8 @@ class BatchEvaluator(BaseEvaluator):
                 callback(experiment, values)
 
     def _sweep(self, model: Any, experiments: list[Any]) -> list[dict[str, float]]:
-        from influence_sim.experiments.sweep import run_sweep
         from influence_sim.format.sweepspec import SweepSpec
+        from influence_sim.sweeps.sweep import run_sweep
 
         info = getattr(model, "influence_sim", None)
         if info is None:

@@ -216,7 +216,7 @@ class RunResult:
 
     def save(
         self,
-        directory: str | os.PathLike[str] = "results",
+        out: str | os.PathLike[str] = "results",
         *,
         draw: Callable[[RunResult, Path], object] | None = None,
         name: str | None = None,
@@ -225,7 +225,7 @@ class RunResult:
         """Write the results folder; returns its path.
 
         Args:
-            directory: Where to create the folder.
+            out: Where to create the folder.
             draw: Draws figures into the folder's ``plots/`` before it appears, such as
                 ``influence_sim.viz.save_standard_plots`` (what ``influence-sim run``
                 draws); called with this result and the ``plots/`` folder, before the
@@ -239,7 +239,7 @@ class RunResult:
         Raises:
             InfluenceSimError: If the folder exists already or cannot be written.
         """
-        final = Path(directory) / (name or self.folder_name())
+        final = Path(out) / (name or self.folder_name())
         with whole_folder(final) as folder:
             self._write(folder, draw, csv)
         self.folder = final

@@ -6,7 +6,7 @@ each step's state and events and keeps, per replication, what a target's quantit
 an event happened and when first, the months' means of an observed figure's spans), so
 that a batch of many parameter points, each with its replications, can be measured
 against targets without recording its trajectories. It gives the same numbers as the
-tables of a recorded run (:mod:`influence_sim.experiments.check`; a test says so).
+tables of a recorded run (:mod:`influence_sim.calibration.check`; a test says so).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import ECONOMY, SECURITY, State, StepEvents, alignment_of
 from influence_sim.engine.trajectory import shock_parties
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.experiments.observed import Span, history_figure
 from influence_sim.format.calendar import Timeline
 from influence_sim.format.targets import Quantity
+from influence_sim.results.observed import Span, history_figure
 
 Array = NDArray[np.float64]
 Reader = Callable[[State], Array]

@@ -5,7 +5,7 @@ A sweep folder holds ``spec.yaml``, ``base-scenario.yaml``, ``points.parquet``, 
 Parquet part per chunk under ``runs/``, ``metrics/`` and, if asked, ``timeseries/``.
 A part is written under a temporary name and renamed when whole, and its size and
 SHA-256 go back to the main process, which journals them
-(:mod:`influence_sim.experiments.folder`). ``--resume`` runs only the chunks that are not
+(:mod:`influence_sim.sweeps.folder`). ``--resume`` runs only the chunks that are not
 done and whole,
 and since run ``(point, replication)`` draws from the noise stream keyed by
 ``stream_keys(seed, (point, replication))`` (``engine.draws``) the tables are the same
@@ -398,8 +398,8 @@ def _watch(task: ChunkTask, compiled: Compiled, state: State) -> tuple[Any, Any]
     """A watch over the targets' quantities, started on ``state``, and the targets."""
     if task.targets is None:
         return None
-    from influence_sim.experiments.watch import Watch
     from influence_sim.format.targets import TargetFile
+    from influence_sim.results.watch import Watch
 
     spec = TargetFile.model_validate(yaml.safe_load(task.targets))
     quantities = [q for t in spec.targets for q in (t.quantity, t.minus) if q is not None]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.chunks import (
+from influence_sim.sweeps.chunks import (
     ChunkReport,
     watch_parent,
 )
@@ -40,7 +40,7 @@ def executor_for(
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             # The server imports the package once; workers fork from it ready to run.
-            context.set_forkserver_preload(["influence_sim.experiments.chunks"])
+            context.set_forkserver_preload(["influence_sim.sweeps.chunks"])
         # Each worker watches the main process and exits when it is gone (SIGTERM, SIGKILL).
         return ProcessPoolExecutor(
             max_workers=workers or os.cpu_count() or 1,

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.chunks import PARTS, part_name
 from influence_sim.results.storage import (
     atomic_write,
     digest,
@@ -44,6 +43,7 @@ from influence_sim.results.storage import (
     storage_error,
     verify,
 )
+from influence_sim.sweeps.chunks import PARTS, part_name
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
 from typing import Any
@@ -23,21 +24,34 @@ import pandas as pd
 import yaml
 
 from influence_sim import arguments
-from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.chunks import (
+from influence_sim.errors import InfluenceSimError, Interrupted
+from influence_sim.format.bundled import find_scenario
+from influence_sim.format.loading import dump_scenario, load_scenario
+from influence_sim.format.scenario import Scenario
+from influence_sim.format.sweepfile import load_sweep
+from influence_sim.format.sweepspec import (
+    SweepSpec,
+    base_label,
+)
+from influence_sim.format.targets import target_text
+from influence_sim.results.posterior import INFO_FILE, PARTICLES_FILE, POSTERIOR_DIR, Posterior
+from influence_sim.results.provenance import invocation
+from influence_sim.results.runs import now, scenario_hash, versions, whole_folder
+from influence_sim.results.storage import digest, digests, folder_name
+from influence_sim.sweeps.chunks import (
     PARTS,
     ChunkReport,
     ChunkTask,
     part_name,
     run_chunk,
 )
-from influence_sim.experiments.executors import (
+from influence_sim.sweeps.executors import (
     chunk_result,
     executor_for,
     progress_bar,
     stop_workers,
 )
-from influence_sim.experiments.folder import (
+from influence_sim.sweeps.folder import (
     JOURNAL,
     MANIFEST,
     Layout,
@@ -52,9 +66,9 @@ from influence_sim.experiments.folder import (
     write_json,
     writer_lock,
 )
-from influence_sim.experiments.sampling import BASE, PAIR, sample
-from influence_sim.experiments.size import MAX_POINTS, check_sweep_size, count_points
-from influence_sim.experiments.sweepresult import (
+from influence_sim.sweeps.sampling import BASE, PAIR, sample
+from influence_sim.sweeps.size import MAX_POINTS, check_sweep_size, count_points
+from influence_sim.sweeps.sweepresult import (
     BASES_DIR,
     REFERENCE_FILE,
     TARGETS_FILE,
@@ -65,18 +79,6 @@ from influence_sim.experiments.sweepresult import (
     read_spec,
     spec_hash,
 )
-from influence_sim.format.bundled import find_scenario
-from influence_sim.format.loading import dump_scenario, load_scenario
-from influence_sim.format.scenario import Scenario
-from influence_sim.format.sweepfile import load_sweep
-from influence_sim.format.sweepspec import (
-    SweepSpec,
-    base_label,
-)
-from influence_sim.format.targets import target_text
-from influence_sim.results.posterior import INFO_FILE, PARTICLES_FILE, POSTERIOR_DIR, Posterior
-from influence_sim.results.runs import now, scenario_hash, versions, whole_folder
-from influence_sim.results.storage import digest, digests, folder_name
 
 __all__ = [
     "MAX_POINTS",
@@ -100,7 +102,6 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
-    command: list[str] | None = None,
 ) -> SweepResult:
     """Run a sweep into a new folder and return its results.
 
@@ -113,7 +114,6 @@ def run_sweep(
         workers: Worker processes (default: the spec's, else one per core).
         scheduler: A dask scheduler's address, to use an existing cluster.
         progress: Show a progress bar with runs per second and time left.
-        command: The command line, for the manifest.
 
     Raises:
         ScenarioError: For a bad sweep file.
@@ -132,7 +132,8 @@ def run_sweep(
     if spec.record.targets is not None:
         check_targets(spec.record.targets, base)
     posterior = None if spec.posterior is None else _posterior(spec)
-    folder, manifest = _create(spec, base, Path(out), command or [], posterior)
+    folder, manifest = _create(spec, base, Path(out), invocation(), posterior)
+    log.info("sweeping into %s", folder)
     with writer_lock(folder):
         return _finish(folder, manifest, spec, executor, workers, scheduler, progress)
 
@@ -319,7 +320,73 @@ def _execute(
     scheduler: str | None,
     progress: bool,
 ) -> None:
-    """Run the chunks in ``todo``, journaling each as it finishes."""
+    """Run the chunks in ``todo``, journaling each as it finishes.
+
+    Raises:
+        Interrupted: On Ctrl-C or SIGTERM, after the workers are stopped; the finished
+            chunks are kept, and it names the folder to resume.
+    """
+    task = _chunk_tasks(folder, manifest, spec, layout)
+    pending = set(todo)
+    done_runs = sum(
+        min(layout.runs, (i + 1) * spec.chunk_size) - i * spec.chunk_size
+        for i in range(layout.n_chunks)
+        if i not in pending
+    )
+    bar = progress_bar(layout.runs, done_runs, progress)
+    workers = workers or spec.executor.workers
+    scheduler = scheduler or spec.executor.scheduler
+    context = (
+        contextlib.nullcontext(executor)
+        if isinstance(executor, Executor)
+        else executor_for(executor or spec.executor.kind, workers, scheduler)
+    )
+    limit = 2 * (workers or os.cpu_count() or 1)
+    try:
+        with context as pool:
+            _run_chunks(pool, folder, todo, task, limit, bar)
+    except KeyboardInterrupt:
+        raise Interrupted(str(folder), "sweep") from None
+    finally:
+        bar.close()
+
+
+def _run_chunks(
+    pool: Executor,
+    folder: Path,
+    todo: list[int],
+    task: Callable[[int], ChunkTask],
+    limit: int,
+    bar: Any,
+) -> None:
+    """Submit the chunks, at most ``limit`` in flight, and journal each as it finishes."""
+    in_flight: dict[Future[ChunkReport], int] = {}
+    queue = list(todo)
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < limit:
+                index = queue.pop(0)
+                in_flight[pool.submit(run_chunk, task(index))] = index
+            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = in_flight.pop(future)
+                report = chunk_result(future, folder)
+                try:
+                    record_chunk(folder, index, report.parts or {})
+                except InfluenceSimError as exc:  # the journal's write refused
+                    raise InfluenceSimError(
+                        f"{exc}; the finished chunks are kept: resume with --resume {folder}"
+                    ) from None
+                bar.update(report.ok + report.failed)
+    except BaseException:
+        stop_workers(pool, in_flight)
+        raise
+
+
+def _chunk_tasks(
+    folder: Path, manifest: dict[str, Any], spec: SweepSpec, layout: Layout
+) -> Callable[[int], ChunkTask]:
+    """What a worker needs to run chunk ``index``, from the folder's set-up files."""
     reference_file = folder / REFERENCE_FILE
     reference_text = reference_file.read_text() if reference_file.is_file() else None
     base_text = (folder / "base-scenario.yaml").read_text()
@@ -341,6 +408,7 @@ def _execute(
         else None
     )
     metrics = None if spec.record.metrics == "all" else tuple(spec.record.metrics)
+    posterior = (folder / POSTERIOR_DIR / INFO_FILE).is_file()
 
     def task(index: int) -> ChunkTask:
         start = index * spec.chunk_size
@@ -362,54 +430,14 @@ def _execute(
             meta,
             reference_text,
             targets_text,
-            (folder / POSTERIOR_DIR / INFO_FILE).is_file(),
+            posterior,
             None if pairs is None else {p: pairs[p] for p in touched},
             spec.noise == "common",
             bases or None,
             None if point_bases is None else {p: point_bases[p] for p in touched},
         )
 
-    pending = set(todo)
-    done_runs = sum(
-        min(layout.runs, (i + 1) * spec.chunk_size) - i * spec.chunk_size
-        for i in range(layout.n_chunks)
-        if i not in pending
-    )
-    bar = progress_bar(layout.runs, done_runs, progress)
-    workers = workers or spec.executor.workers
-    scheduler = scheduler or spec.executor.scheduler
-    context = (
-        contextlib.nullcontext(executor)
-        if isinstance(executor, Executor)
-        else executor_for(executor or spec.executor.kind, workers, scheduler)
-    )
-    try:
-        with context as pool:
-            in_flight: dict[Future[ChunkReport], int] = {}
-            queue = list(todo)
-            limit = 2 * (workers or os.cpu_count() or 1)
-            try:
-                while queue or in_flight:
-                    while queue and len(in_flight) < limit:
-                        index = queue.pop(0)
-                        in_flight[pool.submit(run_chunk, task(index))] = index
-                    finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        index = in_flight.pop(future)
-                        report = chunk_result(future, folder)
-                        try:
-                            record_chunk(folder, index, report.parts or {})
-                        except InfluenceSimError as exc:  # the journal's write refused
-                            raise InfluenceSimError(
-                                f"{exc}; the finished chunks are kept: resume with "
-                                f"--resume {folder}"
-                            ) from None
-                        bar.update(report.ok + report.failed)
-            except BaseException:
-                stop_workers(pool, in_flight)
-                raise
-    finally:
-        bar.close()
+    return task
 
 
 def _derivation(spec: SweepSpec, paired: bool) -> str:
@@ -445,9 +473,9 @@ def check_targets(targets: str, base: Scenario) -> None:
     """
     from influence_sim.engine.compile import compile_scenario
     from influence_sim.engine.ensemble import replicate
-    from influence_sim.experiments.watch import Watch
     from influence_sim.format.targets import TargetFile
     from influence_sim.results.metrics import Summary
+    from influence_sim.results.watch import Watch
 
     spec = TargetFile.model_validate(yaml.safe_load(target_text(targets)))
     compiled = compile_scenario(base)

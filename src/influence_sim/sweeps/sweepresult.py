@@ -1,7 +1,7 @@
 """A sweep's file and its results: loading and checking the file, ``SweepResult``.
 
 A sweep folder is read lazily, table by table, after its files are verified
-(``influence_sim.experiments.folder``).
+(``influence_sim.sweeps.folder``).
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ import pandas as pd
 import yaml
 
 from influence_sim.errors import InfluenceSimError
-from influence_sim.experiments.chunks import base_of
-from influence_sim.experiments.folder import (
-    Layout,
-    check_setup,
-    read_manifest,
-    verify_sweep,
-)
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import (
     SweepSpec,
 )
 from influence_sim.results.runs import scenario_hash
+from influence_sim.sweeps.chunks import base_of
+from influence_sim.sweeps.folder import (
+    Layout,
+    check_setup,
+    read_manifest,
+    verify_sweep,
+)
 
 REFERENCE_FILE = "reference-scenario.yaml"
 TARGETS_FILE = "targets.yaml"

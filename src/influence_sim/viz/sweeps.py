@@ -18,14 +18,14 @@ from influence_sim.results.metrics import weighted_interval
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from influence_sim.experiments.sweep import SweepResult
     from influence_sim.format.scenario import Scenario
+    from influence_sim.sweeps.sweep import SweepResult
 
 
 def plot_observed(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Observed against modelled changes, one pair of bars per row of a comparison.
 
-    ``table`` is what ``experiments.observed.compare_history`` returns.
+    ``table`` is what ``results.observed.compare_history`` returns.
     """
     if ax is None:
         import matplotlib.pyplot as plt

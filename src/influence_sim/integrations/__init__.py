@@ -1,0 +1,1 @@
+"""Connectors to other tools: the EMA Workbench (``integrations.ema``, the ``discovery`` extra)."""
