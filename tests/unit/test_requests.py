@@ -11,12 +11,10 @@ from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.draws import GivenNoise
 from influence_sim.engine.ensemble import replicate
 from influence_sim.engine.kernel import noise_width, step
+from influence_sim.engine.leaving import HOST_ASKS, ORDER_RESTORED, exponential
 from influence_sim.engine.requests import (
-    HOST_ASKS,
-    ORDER_RESTORED,
     alliance_commitment_to,
     default_alliance,
-    exponential,
 )
 from influence_sim.engine.schedule import StepShocks
 from influence_sim.engine.state import FROZEN, MEMBER

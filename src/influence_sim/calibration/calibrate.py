@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -414,46 +415,7 @@ def _abc(
     assert spec.abc is not None
     paths = list(spec.parameters)
     names = [t.name for t in data]
-    base = load_scenario(scenario)
-
-    def simulate(points: np.ndarray, batch: int) -> np.ndarray:
-        name = f"{spec.name}-abc-{batch:03d}"
-        started = sorted((folder / "abc").glob(f"{name}-*"))
-        if started:
-            result = resume_sweep(started[-1], workers=workers)
-        else:
-            sweep = SweepSpec.model_validate(
-                {
-                    "name": name,
-                    "title": f"{spec.title}: ABC batch {batch}",
-                    "base": scenario,
-                    "parameters": {path: {"values": [0.0]} for path in paths},
-                    "sampler": {
-                        "method": "list",
-                        "points": [dict(zip(paths, map(float, p), strict=True)) for p in points],
-                    },
-                    "replications": spec.replications,
-                    "seed": int(
-                        np.random.SeedSequence(spec.seed, spawn_key=(1000 + batch,)).generate_state(
-                            1
-                        )[0]
-                    ),
-                    "chunk_size": spec.chunk_size,
-                    "record": {"metrics": [], "targets": str(folder / TARGETS_FILE)},
-                }
-            )
-            result = run_sweep((sweep, base), out=folder / "abc", workers=workers)
-        by_point = _by_point(result, data)
-        return np.array(
-            [
-                [
-                    statistic_of(c, t.statistic)
-                    for t, c in zip(data, _of(by_point, i, data), strict=True)
-                ]
-                for i in range(len(points))
-            ]
-        )
-
+    simulate = _abc_batches(folder, spec, data, scenario, workers)
     low = np.array([box[p][0] for p in paths])
     high = np.array([box[p][1] for p in paths])
     scale = np.array(
@@ -473,35 +435,9 @@ def _abc(
     particles["weight"] = posterior.weights
     for j, name in enumerate(names):
         particles[f"model.{name}"] = posterior.statistics[:, j]
-    generations = pd.DataFrame(
-        [
-            {
-                "generation": g + 1,
-                "width": gen.width,
-                "simulated": gen.simulated,
-                "ess": gen.ess,
-                "acceptance": gen.ess / gen.simulated,
-            }
-            for g, gen in enumerate(posterior.generations)
-        ]
-    )
     out = folder / POSTERIOR_DIR
     out.mkdir(exist_ok=True)
-    _write_csv(out / GENERATIONS_FILE, generations)
-    from influence_sim.viz import plot_pairs, plot_posterior, save_figure
-
-    save_figure(
-        out / "posterior.png",
-        lambda *axes: plot_posterior(particles, paths, axes=axes),
-        size=(4.2 * len(paths), 3.6),
-        panels=len(paths),
-    )
-    save_figure(
-        out / "pairs.png",
-        lambda *axes: plot_pairs(particles, paths, axes=axes),
-        size=(3.2 * len(paths), 3.2 * len(paths)),
-        panels=(len(paths), len(paths)),
-    )
+    _write_abc_outputs(out, posterior, particles, paths)
     info = {
         "calibration": spec.name,
         "title": spec.title,
@@ -520,3 +456,81 @@ def _abc(
     }
     write_posterior(out, particles, info)  # posterior.json last: then it is whole
     return particles
+
+
+def _abc_batches(
+    folder: Path, spec: CalibrationSpec, data: list[Target], scenario: str, workers: int | None
+) -> Callable[[np.ndarray, int], np.ndarray]:
+    """The simulator ABC calls: each batch of proposals run as a sweep, resumed if started."""
+    paths = list(spec.parameters)
+    base = load_scenario(scenario)
+
+    def simulate(points: np.ndarray, batch: int) -> np.ndarray:
+        name = f"{spec.name}-abc-{batch:03d}"
+        started = sorted((folder / "abc").glob(f"{name}-*"))
+        if started:
+            result = resume_sweep(started[-1], workers=workers)
+        else:
+            seed = np.random.SeedSequence(spec.seed, spawn_key=(1000 + batch,))
+            sweep = SweepSpec.model_validate(
+                {
+                    "name": name,
+                    "title": f"{spec.title}: ABC batch {batch}",
+                    "base": scenario,
+                    "parameters": {path: {"values": [0.0]} for path in paths},
+                    "sampler": {
+                        "method": "list",
+                        "points": [dict(zip(paths, map(float, p), strict=True)) for p in points],
+                    },
+                    "replications": spec.replications,
+                    "seed": int(seed.generate_state(1)[0]),
+                    "chunk_size": spec.chunk_size,
+                    "record": {"metrics": [], "targets": str(folder / TARGETS_FILE)},
+                }
+            )
+            result = run_sweep((sweep, base), out=folder / "abc", workers=workers)
+        by_point = _by_point(result, data)
+        return np.array(
+            [
+                [
+                    statistic_of(c, t.statistic)
+                    for t, c in zip(data, _of(by_point, i, data), strict=True)
+                ]
+                for i in range(len(points))
+            ]
+        )
+
+    return simulate
+
+
+def _write_abc_outputs(
+    out: Path, posterior: Any, particles: pd.DataFrame, paths: list[str]
+) -> None:
+    """The generations' table and the posterior's figures, in ``posterior/``."""
+    generations = pd.DataFrame(
+        [
+            {
+                "generation": g + 1,
+                "width": gen.width,
+                "simulated": gen.simulated,
+                "ess": gen.ess,
+                "acceptance": gen.ess / gen.simulated,
+            }
+            for g, gen in enumerate(posterior.generations)
+        ]
+    )
+    _write_csv(out / GENERATIONS_FILE, generations)
+    from influence_sim.viz import plot_pairs, plot_posterior, save_figure
+
+    save_figure(
+        out / "posterior.png",
+        lambda *axes: plot_posterior(particles, paths, axes=axes),
+        size=(4.2 * len(paths), 3.6),
+        panels=len(paths),
+    )
+    save_figure(
+        out / "pairs.png",
+        lambda *axes: plot_pairs(particles, paths, axes=axes),
+        size=(3.2 * len(paths), 3.2 * len(paths)),
+        panels=(len(paths), len(paths)),
+    )

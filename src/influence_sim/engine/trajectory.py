@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import State, StepEvents
-from influence_sim.engine.requests import HOST_ASKS, ORDER_RESTORED
+from influence_sim.engine.leaving import HOST_ASKS, ORDER_RESTORED
 from influence_sim.engine.state import AGAINST, REASONS
 
 RECORDED = (
