@@ -85,8 +85,12 @@ def alignment_of(reliance: Array, salience: Array) -> Array:
     Returns:
         ``(..., S, K)``.
     """
-    w = salience[..., None]
-    return w * reliance[..., SECURITY, :, :] + (1 - w) * reliance[..., ECONOMY, :, :]
+    # economy + w (security - economy): three passes and one temporary instead of seven
+    # (this runs every step for the summary); equal to w s + (1 - w) e to rounding.
+    out = np.subtract(reliance[..., SECURITY, :, :], reliance[..., ECONOMY, :, :])
+    out *= salience[..., None]
+    out += reliance[..., ECONOMY, :, :]
+    return out
 
 
 def salience_of(
