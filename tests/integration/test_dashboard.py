@@ -208,8 +208,12 @@ def test_the_citizens_are_shown_beside_the_map(citizens_dashboard):
         page.screenshot(path=str(ARTIFACTS / "dashboard-citizens.png"), full_page=True)
 
 
-def test_the_dashboard_command_prints_one_line(dashboard_log):
-    """The terminal is quiet: the address once, no version nag, no warnings."""
+def test_the_dashboard_command_prints_one_line(dashboard, dashboard_log):
+    """The terminal is quiet: the address once, no version nag, no warnings.
+
+    ``dashboard`` serves in this process too (under xdist, this test may run apart
+    from the browser's), and skips where there is no browser.
+    """
     lines = [line for line in dashboard_log.read_text().splitlines() if line.strip()]
     assert len(lines) == 1, lines
     assert lines[0].startswith("influence-sim dashboard: http://127.0.0.1:")

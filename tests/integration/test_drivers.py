@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import warnings
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -13,6 +16,7 @@ from influence_sim.drivers.model import InfluenceModel
 from influence_sim.drivers.runner import run
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import run_ensemble
+from influence_sim.engine.kernel import alignment_of
 from tests.conftest import BUNDLED, DATA, ROOT
 
 R = 3
@@ -95,30 +99,114 @@ def test_agents_read_the_kernel():
     assert last["mean_posture"].notna().sum() == 2
 
 
-def test_mesa_batch_run_over_the_model():
+KZ = ROOT / "scenarios" / "kazakhstan-2022.yaml"
+SEED = load_scenario(KZ).seed
+
+MESA_35 = "rng" in inspect.signature(mesa.batch_run).parameters
+"""Mesa 3.5's batch_run takes ``rng`` and passes each value as the model's ``seed``."""
+
+
+def _batch_run(parameters: dict, **kwargs) -> pd.DataFrame:
+    """``mesa.batch_run`` over the model, one process; the rows of the states' agents."""
     results = mesa.batch_run(
         InfluenceModel,
-        parameters={
-            "scenario": "kazakhstan-2022",
-            "replication": [0, 1],
-            "powers.russia.security_capacity": [0.1, 0.8],
-        },
-        # No `iterations` or `rng`: the first is deprecated from Mesa 3.5, the second is
-        # new in it; replications vary the noise instead.
-        max_steps=200,
+        parameters={"scenario": "kazakhstan-2022", **parameters},
         number_processes=1,
         data_collection_period=-1,
         display_progress=False,
+        **kwargs,
     )
     frame = pd.DataFrame(results)
-    assert len(frame) == 4 * (5 + 2)  # four runs, one row per agent at the last step
+    return frame[frame["unrest"].notna()].reset_index(drop=True)
+
+
+def _check_against_ensemble(rows: pd.DataFrame, seed: int, overrides: list[str]) -> None:
+    """Each row's state, at the row's step, is the ensemble's replication ``replication``."""
+    scenario = load_scenario(KZ, overrides)
+    compiled = compile_scenario(scenario)
+    ensemble = run_ensemble(compiled, int(rows["replication"].max()) + 1, seed)
+    options = [*compiled.powers, "self"]
+    for row in rows.itertuples():
+        r, t, s = int(row.replication), int(row.Step), compiled.states.index(row.key)
+        assert row.unrest == ensemble["unrest"][r, t, s]
+        assert row.security_salience == ensemble["salience"][r, t, s]
+        assert row.economic_distress == ensemble["distress"][r, t, s]
+        alignment = alignment_of(ensemble["reliance"][r, t], ensemble["salience"][r, t])
+        for k, option in enumerate(options):
+            assert getattr(row, f"alignment_{option}") == alignment[s, k]
+
+
+def test_batch_run_with_replications_swept_is_the_ensemble_bit_for_bit():
+    """``parameters={"replication": range(n)}``: the ensemble's replications 0 to n - 1."""
+    frame = _batch_run(
+        {"replication": range(3), "powers.russia.security_capacity": [0.1, 0.8]}, max_steps=200
+    )
+    assert len(frame) == 6 * 5  # six runs, five states each, at the last step
     # Mesa 3.3's batch_run reads entry model.steps - 1 of a collection that starts at step
-    # 0 (so it labels the state after 155 steps); Mesa 3.5 reads the last (156).
+    # 0 (so it labels the state after 155 steps); Mesa 3.5 reads the last (156.0, a float).
     assert len(set(frame["Step"])) == 1
     assert int(frame["Step"].iloc[0]) in (155, 156)
+    assert frame.groupby("powers.russia.security_capacity")["unrest"].nunique().min() > 1
+    for capacity, rows in frame.groupby("powers.russia.security_capacity"):
+        _check_against_ensemble(rows, SEED, [f"powers.russia.security_capacity={capacity}"])
     kz = frame[frame["key"] == "kazakhstan"].groupby("powers.russia.security_capacity")
     # With a tenth of its capacity Russia cannot answer (below acceptance_capacity).
     assert kz["regional_russia"].mean().loc[0.1] < kz["regional_russia"].mean().loc[0.8]
+
+
+def test_a_models_replication_comes_from_its_arguments_only():
+    """No look at the caller: built where batch_run builds it, it is still replication 0."""
+    space = {"__name__": "mesa.batchrunner", "InfluenceModel": InfluenceModel}
+    exec(  # a frame like Mesa's, holding iteration 2 in its locals
+        "def _model_run_func(run):\n    return InfluenceModel(**run[2])\n", space
+    )
+    model = space["_model_run_func"]((7, 2, {"scenario": "kazakhstan-2022"}))
+    assert (model.seed, model.replication) == (SEED, 0)
+    assert InfluenceModel("kazakhstan-2022", seed=4, replication=2).replication == 2
+
+
+def test_seed_none_without_a_replication_warns_that_it_is_the_same_run():
+    """What Mesa 3.5's batch_run passes for each iteration (``iterations=n``, ``rng=[None] * n``).
+
+    Every such model is replication 0 of the scenario's seed: the same run, said so.
+    """
+    with pytest.warns(UserWarning, match=r"the same run.*parameters=\{'replication': range"):
+        model = InfluenceModel("kazakhstan-2022", seed=None)
+    assert model.replication == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        InfluenceModel("kazakhstan-2022")  # no seed given: the scenario's, replication 0
+        InfluenceModel("kazakhstan-2022", seed=None, replication=1)
+
+
+@pytest.mark.skipif(not MESA_35, reason="rng= is Mesa 3.5's")
+def test_mesa_35_rng_values_are_the_runs_seeds():
+    frame = _batch_run({"replication": 1}, rng=[5, 6], max_steps=40)
+    assert sorted(set(frame["seed"])) == [5, 6]
+    for seed, rows in frame.groupby("seed"):
+        _check_against_ensemble(rows, int(seed), [])
+
+
+@pytest.mark.skipif(not MESA_35, reason="rng= is Mesa 3.5's")
+def test_mesa_35_iterations_without_a_replication_warn():
+    with pytest.warns(UserWarning, match="the same run"):
+        frame = _batch_run({}, rng=[None, None], max_steps=20)
+    by_iteration = frame.groupby("iteration")["unrest"].apply(list)
+    assert by_iteration.loc[0] == by_iteration.loc[1]
+
+
+@pytest.mark.skipif(MESA_35, reason="Mesa 3.3's iterations")
+def test_mesa_33_iterations_repeat_the_run_a_replication_sweep_does_not():
+    """Mesa 3.3 tells a model nothing of its iteration: ``iterations=n`` is one run n times.
+
+    As the docstring of ``InfluenceModel`` says; sweeping ``replication`` is the way.
+    """
+    repeated = _batch_run({}, iterations=2, max_steps=20)
+    by_iteration = repeated.groupby("iteration")["unrest"].apply(list)
+    assert by_iteration.loc[0] == by_iteration.loc[1]
+    swept = _batch_run({"replication": range(2)}, max_steps=20)
+    by_replication = swept.groupby("replication")["unrest"].apply(list)
+    assert by_replication.loc[0] != by_replication.loc[1]
 
 
 def test_model_takes_overrides_by_keyword():

@@ -341,22 +341,27 @@ def _serve(command: list[str], env: dict[str, str]) -> int:
 def _stop_group(leader: subprocess.Popen[bytes], grace: float = 3.0) -> None:
     """Stop a process and the rest of the process group it leads: SIGTERM, then SIGKILL.
 
-    A second Ctrl-C or SIGTERM while waiting goes to SIGKILL at once.
+    A second Ctrl-C or SIGTERM while waiting goes to SIGKILL at once. (On Windows, which
+    has no process groups to signal, the process alone.)
     """
     import os
     import signal
     import subprocess
 
-    def send(signum: int) -> None:
+    def stop(hard: bool) -> None:
+        if not hasattr(os, "killpg"):  # Windows: terminate() ends the process at once
+            if leader.poll() is None:
+                leader.terminate()
+            return
         with contextlib.suppress(ProcessLookupError):  # the group is gone
-            os.killpg(leader.pid, signum)
+            os.killpg(leader.pid, signal.SIGKILL if hard else signal.SIGTERM)
 
     try:
-        send(signal.SIGTERM)
+        stop(hard=False)
         leader.wait(timeout=grace)
     except (subprocess.TimeoutExpired, KeyboardInterrupt):
         pass
-    send(signal.SIGKILL)  # what the leader left behind, or the leader itself
+    stop(hard=True)  # what the leader left behind, or the leader itself
     leader.wait()
 
 

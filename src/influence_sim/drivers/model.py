@@ -5,11 +5,20 @@
 build it: any keyword with a dotted name (``**{"powers.russia.security_capacity": 0.4}``)
 is an override. Its trajectory is bit-identical to the ensemble's replication of
 the same number.
+
+Replications in ``mesa.batch_run``: sweep the ``replication`` keyword,
+``parameters={..., "replication": range(n)}``; run *r* is then the ensemble's
+replication *r* of the seed (the scenario's, or a ``seed`` swept or fixed in
+``parameters``). ``batch_run``'s ``iterations`` do not tell the model which iteration
+it is (Mesa 3.3 passes nothing, Mesa 3.5 ``seed=None``), so without ``replication``
+every iteration is replication 0: the same run (Mesa 3.5's ``seed=None`` warns). Mesa
+3.5's ``rng=[s1, s2, ...]`` reaches the model as ``seed=s1``, ``seed=s2``, ...: runs of
+those seeds.
 """
 
 from __future__ import annotations
 
-import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +38,36 @@ from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.metrics import Summary
 
 
+class _ScenarioSeed:
+    """``seed``'s default, the scenario's seed: told apart from ``seed=None`` given."""
+
+    def __repr__(self) -> str:
+        return "<the scenario's>"
+
+
+_SCENARIO_SEED: Any = _ScenarioSeed()
+
+SAME_RUN = (
+    "InfluenceModel(seed=None) without a replication runs replication 0 of the scenario's "
+    "seed: each such model is the same run. In mesa.batch_run (which passes seed=None for "
+    "each of its iterations, rng=[None] * n), sweep the replication for distinct runs, "
+    "parameters={'replication': range(n), ...}, or give seeds, rng=[1, 2, ...]."
+)
+"""The warning for a model that cannot tell which replication it should be."""
+
+
 class InfluenceModel(mesa.Model):
     """One replication of a scenario, stepped by Mesa.
 
     Args:
         scenario: A ``Scenario``, a scenario file, or a bundled name (default Kazakhstan 2022).
-        seed: The run's seed (default: the scenario's).
-        replication: Which replication of that seed this model is (default 0; inside
-            ``mesa.batch_run`` without a seed, the iteration's number).
+        seed: The run's seed (default: the scenario's). Mesa 3.5's ``batch_run`` passes
+            each of its ``rng`` values here.
+        replication: Which replication of that seed this model is (default 0), as in the
+            ensemble: in ``mesa.batch_run``, sweep it (``"replication": range(n)``) for
+            replications; its ``iterations`` would repeat replication 0. ``seed=None``
+            given without a replication (what Mesa 3.5's ``batch_run`` passes for each
+            iteration) warns that the run is replication 0.
         overrides: ``path=value`` overrides, or a mapping of paths to values (as ``run``).
         record_every: Keep the state every this many steps in ``trajectory``.
         **kwargs: More overrides, by dotted path: ``**{"powers.russia.credibility": 0.8}``
@@ -54,19 +85,20 @@ class InfluenceModel(mesa.Model):
         self,
         scenario: Scenario | str | Path | None = None,
         *,
-        seed: int | None = None,
+        seed: int | None = _SCENARIO_SEED,
         replication: int | None = None,
         overrides: Overrides = (),
         record_every: int = 1,
         **kwargs: Any,
     ) -> None:
         where = "InfluenceModel()"
+        if seed is _SCENARIO_SEED:
+            seed = None
+        elif seed is None and replication is None:
+            warnings.warn(SAME_RUN, UserWarning, stacklevel=2)
         seed = arguments.optional_whole(where, "seed", seed, minimum=0, maximum=arguments.MAX_SEED)
         if replication is None:
-            # mesa.batch_run builds one model per iteration with the same keywords (Mesa
-            # 3.3 passes no seed; 3.5 passes seed=None for ``iterations``): iteration i is
-            # then replication i, as in the ensemble, not the same run i times.
-            replication = batch_run_iteration() if seed is None else 0
+            replication = 0
         replication = arguments.whole(
             where, "replication", replication, minimum=0, maximum=arguments.MAX_REPLICATIONS - 1
         )
@@ -146,30 +178,6 @@ class InfluenceModel(mesa.Model):
         self.datacollector.collect(self)
         if t + 1 >= self.n_steps:
             self.running = False
-
-
-def batch_run_iteration() -> int:
-    """The iteration number when ``mesa.batch_run`` is building this model, else 0.
-
-    ``batch_run`` keeps the number in its ``_model_run_func`` frame, as the
-    ``(run_id, iteration, kwargs)`` it was handed, and passes the model nothing that
-    tells iterations apart (Mesa 3.3) or ``seed=None`` (Mesa 3.5's ``iterations``). The
-    frame is found by its function and module, within a few frames of this one.
-    """
-    frame = sys._getframe(1)
-    for _ in range(8):
-        frame = frame.f_back  # type: ignore[assignment]
-        if frame is None:
-            return 0
-        code = frame.f_code
-        if code.co_name == "_model_run_func" and frame.f_globals.get("__name__") == (
-            "mesa.batchrunner"
-        ):
-            run = frame.f_locals.get("run")
-            if isinstance(run, tuple) and len(run) == 3 and isinstance(run[1], int):
-                return run[1]
-            return 0
-    return 0
 
 
 def _agent_reporters(options: list[str]) -> dict[str, Any]:
