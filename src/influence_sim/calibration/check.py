@@ -122,6 +122,7 @@ def check(
     spec = targets if isinstance(targets, TargetFile) else load_targets(targets)
     main = scenario if scenario is not None else spec.scenario
     base = main if isinstance(main, Scenario) else load_scenario(main)
+    check_names(spec, base)
     if posterior is not None and not isinstance(posterior, Posterior):
         posterior = Posterior.load(posterior)
     runs = _Runs(base, replications or spec.replications, _seed(seed, spec, base), posterior)
@@ -132,6 +133,21 @@ def check(
     table["posterior"] = posterior.sha256  # the table names what it drew from
     drawn_from = str(posterior.info.get("calibration") or posterior.folder)
     return CheckResult(spec.name, spec.title, base.name, table, drawn_from)
+
+
+def check_names(targets: TargetFile, scenario: Scenario) -> None:
+    """Refuse targets that name a state, power, event kind or step a run does not have.
+
+    Raises:
+        InfluenceSimError: Naming the target and the unknown name, with the name meant.
+    """
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.results.watch import check_quantities
+
+    compiled = compile_scenario(scenario)
+    for target in targets.targets:
+        quantities = [q for q in (target.quantity, target.minus) if q is not None]
+        check_quantities(compiled, quantities, f"target '{target.name}'")
 
 
 PREDICTION_COLUMNS = (

@@ -22,7 +22,7 @@ from influence_sim.errors import InfluenceSimError, Interrupted
 from influence_sim.format.bundled import bundled_files, find_scenario, find_sweep
 from influence_sim.format.calibration import load_calibration
 from influence_sim.format.explain import format_markdown, format_table, parameters
-from influence_sim.format.loading import load_scenario, overrides_from
+from influence_sim.format.loading import load_scenario, overrides_from, resolve_scenario
 from influence_sim.format.schema import schema_text
 from influence_sim.format.sweepfile import file_kind, is_sweep_file, load_sweep
 from influence_sim.format.targets import load_targets
@@ -54,7 +54,10 @@ def _check_file(name: str, overrides: list[str]) -> str:
     if kind in ("targets", "calibration") and overrides:
         raise InfluenceSimError(f"--set applies to scenarios, not to a {kind} file")
     if kind == "targets":
+        from influence_sim.calibration.check import check_names
+
         targets = load_targets(name)
+        check_names(targets, resolve_scenario(targets.scenario))  # names a run has
         data = sum(t.observed is not None for t in targets.targets)
         return (
             f"{len(targets.targets)} targets for {targets.scenario} "

@@ -66,6 +66,16 @@ class SeriesQuantity(Spec):
         "value", description="The column read (alignment: value; e.g. unrest, credibility)."
     )
 
+    @model_validator(mode="after")
+    def _fields_of_the_table(self) -> Self:
+        if self.power is not None and self.table == "states":
+            raise ValueError(
+                "the states table has no power; read the alignment or powers table for one"
+            )
+        if self.domain is not None and self.table != "alignment":
+            raise ValueError(f"only the alignment table has domains, not the {self.table} table")
+        return self
+
 
 class HistoryQuantity(Spec):
     """One row of the shipped observed series, with the model's change beside it."""
@@ -104,6 +114,10 @@ class Quantity(Spec):
             )
         if self.series is not None and (self.at is None) == (self.over is None):
             raise ValueError("a series needs either 'at' (one step) or 'over' (a span)")
+        if self.over is not None:
+            first, last = self.over
+            if type(first) is type(last) and first > last:  # type: ignore[operator]
+                raise ValueError(f"the span over [{first}, {last}] ends before it starts")
         return self
 
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from influence_sim.engine.compile import Compiled
 from influence_sim.engine.kernel import ECONOMY, SECURITY, State, StepEvents, alignment_of
 from influence_sim.engine.trajectory import shock_parties
-from influence_sim.errors import InfluenceSimError, one_of
+from influence_sim.errors import InfluenceSimError, one_of, suggest
 from influence_sim.format.calendar import Timeline
 from influence_sim.format.targets import Quantity
 from influence_sim.results.observed import Span, history_figure
@@ -202,6 +202,11 @@ def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
         return _Series(read, at, at, "mean", n)
     assert quantity.over is not None
     first, last = (step(w) for w in quantity.over)
+    if first > last:
+        raise InfluenceSimError(
+            f"the span over {list(quantity.over)} ends (step {last}) before it starts "
+            f"(step {first})"
+        )
     return _Series(read, first, last, quantity.reduce, n)
 
 
@@ -220,11 +225,18 @@ def step_within(timeline: Timeline, when: int | date) -> int:
     return row
 
 
+def _unknown(names: list[str], name: str, kind: str) -> InfluenceSimError:
+    """An unknown name, with the name meant if one is close, else the names there are."""
+    return InfluenceSimError(
+        f"unknown {kind} '{name}'; " + (suggest(name, names) or "expected " + one_of(names))
+    )
+
+
 def _index(names: list[str], name: str | None, kind: str) -> int | None:
     if name is None:
         return None
     if name not in names:
-        raise InfluenceSimError(f"unknown {kind} '{name}'; expected " + one_of(names))
+        raise _unknown(names, name, kind)
     return names.index(name)
 
 
@@ -290,7 +302,14 @@ def _power_reader(
 Mask = Callable[[StepEvents], NDArray[np.bool_]]
 
 
-def _among(names: list[str], name: str | None) -> NDArray[np.bool_]:
+def _among(names: list[str], name: str | None, kind: str) -> NDArray[np.bool_]:
+    """Which of ``names`` an event's actor or target filter keeps (all for none).
+
+    A name that is not among them is refused: it would match nothing, and "at most"
+    and "share" targets would then hold by default.
+    """
+    if name is not None and name not in names:
+        raise _unknown(names, name, kind)
     return np.array([name is None or n == name for n in names], dtype=bool)
 
 
@@ -300,9 +319,9 @@ def _rows(mask: NDArray[np.bool_], axes: tuple[int, ...]) -> NDArray[np.bool_]:
 
 
 def _request_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
-    asker = _among(compiled.states, actor)
+    asker = _among(compiled.states, actor, "state (a request's actor)")
     to = [*compiled.alliances, *compiled.powers]
-    allowed = _among(to, target)
+    allowed = _among(to, target, "alliance or power (a request's target)")
     a_n = len(compiled.alliances)
 
     def requested(events: StepEvents) -> NDArray[np.bool_]:
@@ -314,8 +333,8 @@ def _request_mask(compiled: Compiled, actor: str | None, target: str | None, kin
 
 
 def _answer_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
-    deciders = _among(compiled.powers, actor)
-    asked = _among(compiled.states, target)
+    deciders = _among(compiled.powers, actor, f"power (the actor of '{kind}')")
+    asked = _among(compiled.states, target, f"state (the target of '{kind}')")
     p_n = len(compiled.powers)
 
     def answered(events: StepEvents) -> NDArray[np.bool_]:
@@ -327,7 +346,8 @@ def _answer_mask(compiled: Compiled, actor: str | None, target: str | None, kind
 
 
 def _pair_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
-    by, at = _among(compiled.powers, actor), _among(compiled.states, target)
+    by = _among(compiled.powers, actor, f"power (the actor of '{kind}')")
+    at = _among(compiled.states, target, f"state (the target of '{kind}')")
     field = {"arrival": "arrived", "order_restored": "restored", "withdrawal": "withdrawn"}[kind]
 
     def pair(events: StepEvents) -> NDArray[np.bool_]:
@@ -338,7 +358,8 @@ def _pair_mask(compiled: Compiled, actor: str | None, target: str | None, kind: 
 
 
 def _membership_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
-    who, of = _among(compiled.states, actor), _among(compiled.alliances, target)
+    who = _among(compiled.states, actor, f"state (the actor of '{kind}')")
+    of = _among(compiled.alliances, target, f"alliance (the target of '{kind}')")
     field = "frozen" if kind == "freeze" else "exited"
 
     def membership(events: StepEvents) -> NDArray[np.bool_]:
@@ -349,12 +370,21 @@ def _membership_mask(compiled: Compiled, actor: str | None, target: str | None, 
 
 
 def _alarm_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
-    by = _among(compiled.powers, actor)
+    by = _among(compiled.powers, actor, "power (the actor of 'reassessment')")
+    if target is not None:
+        raise InfluenceSimError("a 'reassessment' event has no target (a power raises its posture)")
     return lambda events: _rows(events.alarmed & by[None, :], (1,))
 
 
 def _shock_mask(compiled: Compiled, actor: str | None, target: str | None, kind: str) -> Mask:
     shocks = compiled.scenario.shocks
+    kinds = sorted({f"shock:{s.type}" for s in shocks})
+    if kind not in kinds:
+        raise _unknown(kinds, kind, "event kind (no such shock in the scenario)")
+    parties = [shock_parties(s) for s in shocks if f"shock:{s.type}" == kind]
+    for name, side, which in ((actor, 0, "actor"), (target, 1, "target")):
+        if name is not None:
+            _among(sorted({p[side] for p in parties}), name, f"{which} of '{kind}'")
 
     def scheduled(events: StepEvents) -> NDArray[np.bool_]:
         hit = False
@@ -386,7 +416,24 @@ def _event_mask(compiled: Compiled, quantity: Quantity) -> Mask:
     assert spec is not None
     build = _shock_mask if spec.kind.startswith("shock:") else MASKS.get(spec.kind)
     if build is None:
-        raise InfluenceSimError(
-            f"unknown event kind '{spec.kind}'; expected " + one_of([*MASKS, "shock:<type>"])
-        )
+        raise _unknown([*MASKS, "shock:<type>"], spec.kind, "event kind")
     return build(compiled, spec.actor, spec.target, spec.kind)
+
+
+def check_quantities(compiled: Compiled, quantities: list[Quantity], where: str) -> None:
+    """Refuse quantities that name what a run of ``compiled`` does not have, before it runs.
+
+    An unknown state, power, alliance, event kind or column, or a step outside the run,
+    is an error naming ``where`` (a target): a misspelt name would otherwise match
+    nothing, and a target that only bounds a count or a share would hold by default.
+
+    Raises:
+        InfluenceSimError: For the first such name.
+    """
+    for quantity in quantities:
+        if quantity.summary is not None:
+            continue
+        try:
+            _item(compiled, quantity, 1)
+        except InfluenceSimError as exc:
+            raise InfluenceSimError(f"{where}: {exc}") from None

@@ -475,7 +475,7 @@ def check_targets(targets: str, base: Scenario) -> None:
     from influence_sim.engine.ensemble import replicate
     from influence_sim.format.targets import TargetFile
     from influence_sim.results.metrics import Summary
-    from influence_sim.results.watch import Watch
+    from influence_sim.results.watch import check_quantities
 
     spec = TargetFile.model_validate(yaml.safe_load(target_text(targets)))
     compiled = compile_scenario(base)
@@ -487,11 +487,10 @@ def check_targets(targets: str, base: Scenario) -> None:
                 f"target '{target.name}' compares with a counterfactual; a sweep records "
                 "each run's own values"
             )
-        for quantity in (target.quantity, target.minus):
-            if quantity is not None and quantity.summary is not None:
-                if quantity.summary not in names:
-                    raise InfluenceSimError(
-                        f"target '{target.name}': no summary metric '{quantity.summary}'"
-                    )
-            elif quantity is not None:
-                Watch(compiled, [quantity], 1)
+        quantities = [q for q in (target.quantity, target.minus) if q is not None]
+        for quantity in quantities:
+            if quantity.summary is not None and quantity.summary not in names:
+                raise InfluenceSimError(
+                    f"target '{target.name}': no summary metric '{quantity.summary}'"
+                )
+        check_quantities(compiled, quantities, f"target '{target.name}'")
