@@ -93,7 +93,8 @@ def test_13_a_power_on_the_states_table_is_refused_when_the_file_is_read(tmp_pat
         load_targets(path)
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
-    assert f"{path}:" in err and "the states table has no power" in err
+    assert f"{path}:" in err
+    assert "the states table has no power" in err
     assert "Traceback" not in err
 
 
