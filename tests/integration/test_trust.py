@@ -109,3 +109,116 @@ def test_20_a_reversed_span_is_an_error_not_a_miss(tmp_path):
     )
     with pytest.raises(InfluenceSimError, match=r"ends \(step 1\) before it starts \(step 10\)"):
         check(mixed)
+
+
+def calibration_file(tmp_path: Path, **fields) -> Path:
+    """A small calibration of Kazakhstan 2022's trade with China, against one datum."""
+    data = {
+        "name": "trade",
+        "description": "Kazakhstan's trade share with China at the end",
+        "quantity": {"summary": "final_trade.kazakhstan.china"},
+        "observed": {"value": 0.2, "sd": 0.01},
+        "source": "a test",
+    }
+    (tmp_path / "data.yaml").write_text(
+        yaml.safe_dump({"name": "data", "title": "Data", "scenario": str(KZ), "targets": [data]})
+    )
+    spec = {
+        "name": "fit",
+        "title": "A fit",
+        "targets": "data.yaml",
+        "parameters": {"powers.china.economic_capacity": {"range": [0.2, 0.9]}},
+        "replications": 2,
+        "seed": 1,
+        "history_matching": {"waves": 1, "points": 4},
+        **fields,
+    }
+    path = tmp_path / "fit.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def _refused_before_running(path: Path, tmp_path: Path, capsys, message: str) -> None:
+    """calibrate refuses with ``message`` and writes nothing; validate says the same."""
+    from influence_sim.calibration.calibrate import calibrate
+
+    out = tmp_path / "out"
+    with pytest.raises(InfluenceSimError) as caught:
+        calibrate(path, out=out)
+    assert message in str(caught.value)
+    assert not out.exists(), "refused before anything was written"
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_2_a_prior_beyond_the_valid_range_is_refused_before_running(tmp_path, capsys):
+    """3 of 4 points failed validation and were counted as ruled out by the data."""
+    path = calibration_file(
+        tmp_path, parameters={"dynamics.migrant_adjustment": {"range": [-1.0, 5.0]}}
+    )
+    _refused_before_running(
+        path, tmp_path, capsys, "the prior range [-1.0, 5.0] reaches -1.0, which is not a valid"
+    )
+
+
+def test_11_a_parameter_path_that_names_nothing_is_refused_before_running(tmp_path, capsys):
+    """Every run failed, then KeyError: 'point'; validate had said ok."""
+    path = calibration_file(tmp_path, parameters={"dynamics.no_such": {"range": [0, 0.05]}})
+    _refused_before_running(path, tmp_path, capsys, "unknown field 'no_such'")
+
+
+def test_4_a_holdout_that_repeats_the_fitted_data_is_refused(tmp_path, capsys):
+    """It was reported as 'out of sample: 1 of 1 held-out figures inside'."""
+    path = calibration_file(
+        tmp_path,
+        abc={"particles": 10, "generations": 1},
+        holdout=[{"targets": str(tmp_path / "data.yaml")}],
+    )
+    _refused_before_running(path, tmp_path, capsys, "predicts data the fit uses (trade)")
+
+
+def test_6_an_empty_data_list_is_refused(tmp_path, capsys):
+    """data: [] ran, every point plausible, fitted to nothing."""
+    path = calibration_file(tmp_path, data=[])
+    assert main(["validate", str(path)]) == 1
+    assert "data: " in capsys.readouterr().err
+    from influence_sim.calibration.calibrate import calibrate
+
+    with pytest.raises(ScenarioError, match="at least 1 item"):
+        calibrate(path, out=tmp_path / "out")
+
+
+def test_10_a_killed_calibration_does_not_load_as_finished(tmp_path):
+    import json
+
+    from influence_sim.calibration.calibrate import Calibration, calibrate
+
+    done = calibrate(calibration_file(tmp_path), out=tmp_path / "out")
+    assert Calibration.load(done.folder).waves.equals(done.waves)
+    manifest = done.folder / "manifest.json"
+    record = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**record, "status": "running"}))  # as a kill leaves it
+    with pytest.raises(InfluenceSimError, match=r"not a finished calibration .* says running"):
+        Calibration.load(done.folder)
+
+
+def test_failed_runs_stop_a_calibration_and_are_never_data(tmp_path, monkeypatch):
+    """A wave whose runs fail (here the kernel raises) is not judged: the calibration
+    stops, says why and marks its folder failed (cases 2, 11 and 15's rule)."""
+    import json
+
+    from influence_sim.calibration.calibrate import calibrate
+    from influence_sim.sweeps import chunks
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("a broken environment")
+
+    monkeypatch.setattr(chunks, "simulate", broken)
+    out = tmp_path / "out"
+    with pytest.raises(InfluenceSimError, match=r"wave 1: 8 of 8 runs failed .*are not data"):
+        calibrate(calibration_file(tmp_path), out=out, workers=1)
+    (folder,) = out.iterdir()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "failed"
+    assert not (folder / "waves.csv").exists()

@@ -40,6 +40,7 @@ import pandas as pd
 import yaml
 
 from influence_sim.calibration.check import data_of, implausibility, statistic_of
+from influence_sim.calibration.preflight import preflight
 from influence_sim.errors import InfluenceSimError
 from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
@@ -94,6 +95,15 @@ class Calibration:
         path = Path(folder)
         if not (path / WAVES_FILE).is_file():
             raise InfluenceSimError(f"{path}: not a finished calibration (no {WAVES_FILE})")
+        try:
+            status = json.loads((path / "manifest.json").read_text()).get("status")
+        except (OSError, ValueError, AttributeError):
+            status = None
+        if status != "done":
+            raise InfluenceSimError(
+                f"{path}: not a finished calibration (its manifest says {status or 'nothing'}"
+                "); finish it with influence-sim calibrate --resume FOLDER"
+            )
         spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
         particles = path / POSTERIOR_DIR / PARTICLES_FILE
         done = (path / POSTERIOR_DIR / INFO_FILE).is_file()
@@ -157,17 +167,14 @@ def calibrate(
     """Run a calibration file's history matching into a new folder.
 
     Raises:
-        ScenarioError: For a bad calibration or target file.
-        InfluenceSimError: For a target file without data, or a folder that cannot be
-            written.
+        ScenarioError: For a bad calibration or target file, a parameter path that names
+            no parameter, or a prior range beyond the parameter's valid values.
+        InfluenceSimError: For a target file without data, a holdout that repeats the
+            fitted data, runs that fail (failed runs are never taken as data), or a folder
+            that cannot be written.
     """
     spec, _ = load_calibration(source)
-    targets = load_targets(spec.targets)
-    data_of(targets, spec.data)  # refuse bad data before anything runs
-    if spec.scenario is None:  # the target file's scenario, a file beside it made absolute
-        beside = Path(_target_path(spec.targets)).parent / targets.scenario
-        scenario = str(beside.resolve()) if beside.is_file() else targets.scenario
-        spec = spec.model_copy(update={"scenario": scenario})
+    spec = preflight(spec)  # what would fail or mislead, refused before anything runs
     started = now()
     folder = Path(out) / folder_name(spec.name, started, yaml.safe_dump(spec.model_dump()))
     manifest = {
@@ -263,6 +270,7 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
     frames = []
     for wave in range(1, spec.history_matching.waves + 1):
         result = _wave(folder, spec, wave, box, scenario_name, workers, progress)
+        _refuse_failures(folder, result, f"wave {wave}")
         verdict = _verdicts(result, spec, data, observed)
         verdict.insert(0, "wave", wave)
         frames.append(verdict)
@@ -290,6 +298,28 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
     manifest.update(status="done", finished=now().isoformat(), plausible=len(calibration.nroy))
     write_json(folder / "manifest.json", manifest)
     return calibration
+
+
+def _refuse_failures(folder: Path, result: SweepResult, stage: str) -> None:
+    """Stop, and mark the calibration failed, when any run failed: failures are not data.
+
+    A run that fails says nothing about its point: counting it as ruled out (an
+    implausibility of infinity) would shrink the region for a reason that is not the data.
+    """
+    if not result.failed:
+        return
+    failed = result.runs[result.runs["status"] == "failed"]
+    reasons = "; ".join(
+        f"{len(rows)} runs: {message}" for message, rows in list(failed.groupby("message"))[:3]
+    )
+    why = f"{stage}: {result.failed} of {result.n_runs} runs failed ({reasons})"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(status="failed", failed=why, finished=now().isoformat())
+    write_json(folder / "manifest.json", manifest)
+    raise InfluenceSimError(
+        f"{why}; failed runs are not data, so the calibration stops and its folder is "
+        f"marked failed ({folder}): fix the cause and run the calibration again"
+    )
 
 
 def _wave(

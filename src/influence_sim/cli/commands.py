@@ -64,8 +64,9 @@ def _check_file(name: str, overrides: list[str]) -> str:
             f"({_count(len(targets.targets) - data, 'pattern')}, {data} data)"
         )
     if kind == "calibration":
-        calibration, _ = load_calibration(name)
-        load_targets(calibration.targets)
+        from influence_sim.calibration.preflight import preflight
+
+        calibration = preflight(load_calibration(name)[0])  # what calibrate would refuse
         method = "history matching" + (" and ABC-SMC" if calibration.abc else "")
         return f"a calibration of {len(calibration.parameters)} parameters by {method}"
     if is_sweep_file(name):

@@ -58,7 +58,7 @@ class Holdout(Spec):
     replications: Annotated[int, Strict(), Field(ge=2, le=100_000)] = Field(
         400, description="Replications of its scenario, each with its own particle."
     )
-    data: list[Name] | None = Field(
+    data: Annotated[list[Name], Field(min_length=1)] | None = Field(
         None,
         description="The data predicted (default: every target with an observed value).",
     )
@@ -73,7 +73,7 @@ class CalibrationSpec(Spec):
     scenario: str | None = Field(
         None, description="The scenario run (default: the target file's own)."
     )
-    data: list[Name] | None = Field(
+    data: Annotated[list[Name], Field(min_length=1)] | None = Field(
         None,
         description="The targets matched (default: every target with an observed value); "
         "say in the file why any are left out.",

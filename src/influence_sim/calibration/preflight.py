@@ -1,0 +1,116 @@
+"""What a calibration would refuse, refused before anything runs (and by ``validate``).
+
+A calibration runs for minutes to hours; a mistake found after its waves have run is
+work lost, and one never found is a wrong answer. So before the first run: the data
+exist and are named right, the targets name what a run has, every parameter path names
+a parameter and both ends of its prior range are valid values, and every holdout is
+data left out of the fit (a holdout that repeats the fitted data would report an
+out-of-sample test that is in sample).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from influence_sim.calibration.check import check_names, data_of
+from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
+from influence_sim.format.bundled import bundled_name
+from influence_sim.format.calibration import CalibrationSpec
+from influence_sim.format.loading import load_scenario, resolve_scenario
+from influence_sim.format.names import path_problem
+from influence_sim.format.paths import parse_path
+from influence_sim.format.scenario import Scenario
+from influence_sim.format.targets import Target, TargetFile, load_targets, targets_dir
+
+
+def target_path(name: str) -> Path:
+    """A target file's path: the file given, or a bundled one by name."""
+    return bundled_name(name, targets_dir()) or Path(name)
+
+
+def preflight(spec: CalibrationSpec) -> CalibrationSpec:
+    """Check a calibration before it runs; returns it with its scenario resolved.
+
+    Raises:
+        ScenarioError: For a parameter path that names no parameter, or a prior range
+            with an end that is not a valid value.
+        InfluenceSimError: For data that are missing or misnamed, targets that name what
+            a run does not have, or a holdout that is not data left out of the fit.
+    """
+    targets = load_targets(spec.targets)
+    data = data_of(targets, spec.data)
+    if spec.scenario is None:  # the target file's scenario, a file beside it made absolute
+        beside = target_path(spec.targets).parent / targets.scenario
+        scenario = str(beside.resolve()) if beside.is_file() else targets.scenario
+        spec = spec.model_copy(update={"scenario": scenario})
+    assert spec.scenario is not None
+    base = load_scenario(spec.scenario)
+    check_names(targets, base)
+    problems = probe_priors(spec, base)
+    if problems:
+        raise ScenarioError(problems)
+    for i, holdout in enumerate(spec.holdout):
+        _check_holdout(i, holdout.targets, holdout.data, data)
+    return spec
+
+
+def probe_priors(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
+    """Each fitted parameter's path checked on the scenario, then tried at both ends."""
+    problems = []
+    data = base.to_data()
+    where = f"calibration '{spec.name}'"
+    for name, prior in spec.parameters.items():
+        field = f"parameters.{name}"
+        wrong: tuple[str, str | None] | None
+        try:
+            wrong = path_problem(data, parse_path(name))
+        except ValueError as exc:
+            wrong = (str(exc), None)
+        if wrong is not None:
+            problems.append(
+                Problem(wrong[0], f"calibration '{spec.name}'", path=field, hint=wrong[1])
+            )
+            continue
+        for value in prior.range:
+            try:
+                resolve_scenario(base, [f"{name}={value!r}"])
+            except ScenarioError as exc:
+                first = exc.problems[0]
+                problems.append(
+                    Problem(
+                        f"the prior range {list(prior.range)} reaches {value!r}, which is not "
+                        f"a valid value here: {first.message}",
+                        where,
+                        path=field,
+                        hint=first.hint,
+                    )
+                )
+                break
+    return problems
+
+
+def _check_holdout(
+    index: int, name: str, chosen: list[str] | None, fitted: list[Target]
+) -> TargetFile:
+    """A holdout's target file, refused if it has no data or repeats the fitted data."""
+    targets = load_targets(name)
+    try:
+        data = data_of(targets, chosen)
+    except InfluenceSimError as exc:
+        raise InfluenceSimError(f"holdout {index + 1} ({name}): {exc}") from None
+    fitted_keys = {_key(t): t.name for t in fitted}
+    repeated = [t.name for t in data if _key(t) in fitted_keys]
+    if repeated:
+        raise InfluenceSimError(
+            f"holdout {index + 1} ({name}) predicts data the fit uses ({', '.join(repeated)}): "
+            "a holdout is data left out of the fit, so that predicting it tests the model "
+            "out of sample; give it other data (later years), or drop it"
+        )
+    return targets
+
+
+def _key(target: Target) -> Any:
+    """What makes two data the same: the quantity measured and the figure observed."""
+    observed = target.observed.model_dump() if target.observed is not None else None
+    return repr((target.quantity.model_dump(), target.minus, observed))
