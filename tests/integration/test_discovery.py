@@ -34,7 +34,7 @@ def test_discover_prints_the_box_and_saves_the_peeling_plot(sweep, capsys):
     printed = capsys.readouterr().out
     assert "PRIM box: coverage" in printed
     assert "density" in printed
-    found = next((sweep / "analysis").glob("discover-*"))
+    found = _folder_of(sweep, CONDITION)
     assert (found / "peeling.png").stat().st_size > 10_000
     box = pd.read_csv(found / "box.csv", index_col=0)
     trajectory = pd.read_csv(found / "trajectory.csv")
@@ -82,3 +82,24 @@ def test_the_sweep_files_threshold_starts_discovery(sweep, capsys, tmp_path):
 def test_bad_conditions_get_clear_errors(sweep, capsys, condition, message):
     assert main(["analyze", str(sweep), "--discover", condition]) == 1
     assert message in capsys.readouterr().err
+
+
+def _folder_of(sweep: Path, condition: str) -> Path:
+    """The discovery folder whose box.csv answers ``condition``."""
+    for folder in (sweep / "analysis").glob("discover-*"):
+        if set(pd.read_csv(folder / "box.csv")["condition"]) == {condition}:
+            return folder
+    raise AssertionError(f"no discovery folder for {condition}")
+
+
+def test_two_conditions_that_read_alike_keep_their_own_folders(sweep, capsys):
+    """'> 0.3' and '< 0.3' both wrote discover-final-alignment-kazakhstan-russia-0-3/: the
+    second overwrote the first, and box.csv did not say which it was (issue 26, case 16)."""
+    metric = "final_alignment.kazakhstan.russia"
+    above, below = f"{metric} > 0.3", f"{metric} < 0.3"
+    for condition in (above, below):
+        assert main(["analyze", str(sweep), "--discover", condition]) == 0
+    capsys.readouterr()
+    first, second = _folder_of(sweep, above), _folder_of(sweep, below)
+    assert first != second
+    assert first.name.startswith("discover-final-alignment-kazakhstan-russia-0-3-")

@@ -222,3 +222,54 @@ def test_failed_runs_stop_a_calibration_and_are_never_data(tmp_path, monkeypatch
     (folder,) = out.iterdir()
     assert json.loads((folder / "manifest.json").read_text())["status"] == "failed"
     assert not (folder / "waves.csv").exists()
+
+
+def test_17_two_identical_runs_into_one_folder_in_the_same_second_both_land(tmp_path):
+    """The second failed with 'cannot write: Directory not empty' and its work was lost."""
+    from influence_sim import RunResult, run
+
+    result = run("kazakhstan-2022", replications=1)
+    first = result.save(tmp_path)
+    second = result.save(tmp_path)  # the same name: the same scenario, seed and second
+    assert second == first.with_name(f"{first.name}-2")
+    assert RunResult.load(first).tables["summary"].equals(RunResult.load(second).tables["summary"])
+    assert result.save(tmp_path).name == f"{first.name}-3"
+    with pytest.raises(InfluenceSimError, match="already exists"):
+        result.save(tmp_path, name=first.name)  # a name the user chose is never reused
+
+
+def test_17_a_folder_that_appears_while_a_run_writes_is_not_overwritten(tmp_path):
+    from influence_sim.results.runs import whole_folder
+
+    final = tmp_path / "run-20260101-000000-abcdef"
+    with whole_folder(final) as dest:
+        (dest.temporary / "mine.txt").write_text("mine")
+        final.mkdir()  # another process's folder of the same name, finished meanwhile
+        (final / "theirs.txt").write_text("theirs")
+    assert dest.final == tmp_path / "run-20260101-000000-abcdef-2"
+    assert (final / "theirs.txt").read_text() == "theirs"
+    assert (dest.final / "mine.txt").read_text() == "mine"
+
+
+def test_18_integer_parameters_can_be_swept(tmp_path):
+    """'16.0 is not a valid value here: expected a valid integer, found 16.0'."""
+    from influence_sim.sweeps import run_sweep
+
+    path = tmp_path / "sides.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "sides",
+                "title": "lattice sides",
+                "base": str(SCENARIOS / "kazakhstan-2022-citizens.yaml"),
+                "overrides": ["calendar.horizon=8 weeks"],
+                "parameters": {"population.side": {"values": [16, 32]}},
+                "sampler": {"method": "grid"},
+                "replications": 1,
+                "seed": 1,
+            }
+        )
+    )
+    result = run_sweep(path, out=tmp_path, workers=1)
+    assert result.failed == 0
+    assert sorted(result.points["population.side"]) == [16, 32]

@@ -110,8 +110,8 @@ class Comparison:
         def draw(result: RunResult, where: Path) -> object:
             return save_standard_plots(result, where, format=format, dpi=dpi)
 
-        final = Path(out) / self.folder_name()
-        with whole_folder(final) as folder:
+        with whole_folder(Path(out) / self.folder_name()) as dest:
+            folder = dest.temporary
             self.a.save(folder, name=f"a-{self.a.name}", draw=draw if plots else None)
             self.b.save(folder, name=f"b-{self.b.name}", draw=draw if plots else None)
             self.differences.to_parquet(folder / "differences.parquet", index=False)
@@ -166,8 +166,11 @@ class Comparison:
                 "command": self.command,
             }
             (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        self.folder = final
-        return final
+        self.folder = dest.final
+        # Each run's folder as it now is (it was written inside the hidden one).
+        self.a.folder = dest.final / f"a-{self.a.name}"
+        self.b.folder = dest.final / f"b-{self.b.name}"
+        return dest.final
 
 
 def _at(spread: pd.DataFrame, i: int) -> str:

@@ -17,6 +17,7 @@ Writes ``analysis/discover-<slug>/``: ``trajectory.csv`` (every box of the peel)
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import warnings
@@ -115,7 +116,7 @@ def discover(
     folder = result.folder / "analysis" / f"discover-{_slug(condition)}"
     folder.mkdir(parents=True, exist_ok=True)
     trajectory.to_csv(folder / "trajectory.csv", index=False)
-    box.to_csv(folder / "box.csv")
+    box.assign(condition=condition).to_csv(folder / "box.csv")  # which condition it answers
     rules, accuracy = _cart(tree, x, y)
     (folder / "cart.txt").write_text(
         f"CART tree (depth 3) for: {condition}\naccuracy on the runs: {accuracy:.3f}\n\n{rules}",
@@ -255,4 +256,9 @@ def _plot(trajectory: pd.DataFrame, chosen: int, condition: str, path: Path) -> 
 
 
 def _slug(condition: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", condition.lower()).strip("-")[:60] or "condition"
+    """A folder name for a condition: readable, and its own (a hash of the text).
+
+    ``> 0.3`` and ``< 0.3`` read the same once punctuation goes; the hash keeps them apart.
+    """
+    readable = re.sub(r"[^a-z0-9]+", "-", condition.lower()).strip("-")[:60] or "condition"
+    return f"{readable}-{hashlib.sha256(condition.encode()).hexdigest()[:8]}"

@@ -189,14 +189,15 @@ def calibrate(
         "command": invocation(),
     }
     holdouts = [_holdout_text(h.targets) for h in spec.holdout]  # refuse bad ones first
-    with whole_folder(folder) as temporary:
+    with whole_folder(folder) as where:
+        temporary = where.temporary
         (temporary / SPEC_FILE).write_text(yaml.safe_dump(spec.model_dump(mode="json")))
         (temporary / TARGETS_FILE).write_text(Path(_target_path(spec.targets)).read_text())
         for i, text in enumerate(holdouts):
             (temporary / HOLDOUT_TARGETS.format(i)).write_text(text)
         (temporary / "waves").mkdir()
         write_json(temporary / "manifest.json", manifest)
-    return _waves(folder, spec, workers, progress)
+    return _waves(where.final, spec, workers, progress)
 
 
 def resume_calibration(

@@ -29,8 +29,14 @@ class RangeParameter(Spec):
         return self
 
 
-Level = Annotated[bool, Strict()] | Number | Annotated[str, Strict(), Field(min_length=1)]
-"""A value a parameter takes: a number, or a level of a switch (a word, or true/false)."""
+Level = (
+    Annotated[bool, Strict()]
+    | Annotated[int, Strict()]
+    | Number
+    | Annotated[str, Strict(), Field(min_length=1)]
+)
+"""A value a parameter takes: a number (a whole one stays whole, for an integer parameter
+such as ``population.side``), or a level of a switch (a word, or true/false)."""
 
 
 class ValuesParameter(Spec):

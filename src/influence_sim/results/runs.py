@@ -15,6 +15,7 @@ complete, so an interrupted save leaves nothing that looks like a result.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -232,18 +233,18 @@ class RunResult:
                 tables are written. If it returns a callable (figures still being drawn
                 elsewhere: ``viz.files.start_standard_plots``), that is called after
                 them. Results know nothing of figures, so none are drawn by default.
-            name: The folder's name (default: ``<name>-<timestamp>-<hash>``).
+            name: The folder's name (default: ``<name>-<timestamp>-<hash>``, with ``-2``
+                added if a folder of that name appeared meanwhile).
             csv: Write every table as CSV too (True), none (False), or only those of at
                 most ``CSV_MAX_ROWS`` rows (None, the default). Parquet is always written.
 
         Raises:
             InfluenceSimError: If the folder exists already or cannot be written.
         """
-        final = Path(out) / (name or self.folder_name())
-        with whole_folder(final) as folder:
-            self._write(folder, draw, csv)
-        self.folder = final
-        return final
+        with whole_folder(Path(out) / (name or self.folder_name()), exact=bool(name)) as where:
+            self._write(where.temporary, draw, csv)
+        self.folder = where.final
+        return where.final
 
     def _write(
         self,
@@ -338,36 +339,66 @@ def _read_scenario(file: Path) -> Scenario:
     return parse_scenario(file.read_text(encoding="utf-8"), source=str(file))
 
 
+@dataclass
+class Destination:
+    """Where ``whole_folder`` writes (``temporary``) and where it appears (``final``)."""
+
+    final: Path
+    temporary: Path
+
+
 @contextlib.contextmanager
-def whole_folder(final: Path) -> Iterator[Path]:
+def whole_folder(final: Path, *, exact: bool = False) -> Iterator[Destination]:
     """A folder that appears at ``final`` only if everything in the block succeeded.
 
-    The block writes into a hidden sibling folder, renamed to ``final`` at the end; on any
-    failure or interruption the hidden folder is removed, so nothing half-written looks
-    like a result.
+    The block writes into ``temporary``, a hidden sibling folder, renamed at the end; on
+    any failure or interruption it is removed, so nothing half-written looks like a
+    result. When ``final`` is taken by the time the folder appears (two runs of the same
+    scenario in the same second), it appears as ``final-2`` (``-3``, ...) instead, and
+    ``final`` says so; with ``exact`` (a name the user chose) that is an error.
 
     Raises:
-        InfluenceSimError: If ``final`` exists already, or the disk refuses the writes.
+        InfluenceSimError: If ``final`` exists already and is ``exact``, or the disk
+            refuses the writes.
     """
-    if final.exists():
+    if exact and final.exists():
         raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
     if final.parent.exists() and not final.parent.is_dir():
         raise InfluenceSimError(f"{final.parent}: is a file; --out needs a folder")
     clean_stale(final.parent)
     temporary = final.parent / f".{final.name}.partial-{os.getpid()}"
+    where = Destination(final, temporary)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         if temporary.exists():
             shutil.rmtree(temporary)
         temporary.mkdir()
-        yield temporary
-        os.replace(temporary, final)
+        yield where
+        where.final = _publish(temporary, final, exact)
     except OSError as exc:
         shutil.rmtree(temporary, ignore_errors=True)
         raise storage_error(final, exc) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def _publish(temporary: Path, final: Path, exact: bool) -> Path:
+    """Rename the finished folder to ``final``, or the first free ``final-N``."""
+    for n in range(1, 1000):
+        candidate = final if n == 1 else final.with_name(f"{final.name}-{n}")
+        if candidate.exists():
+            if exact:
+                raise InfluenceSimError(f"{final}: already exists; results are never overwritten")
+            continue
+        try:
+            os.rename(temporary, candidate)  # fails if another writer's folder is there now
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY) and not exact:
+                continue
+            raise
+        return candidate
+    raise InfluenceSimError(f"{final}: 999 folders of that name exist already")
 
 
 def stale_leftovers(directory: Path) -> list[Path]:

@@ -261,7 +261,8 @@ def _create(
         "started": now().isoformat(),
         "command": command,
     }
-    with whole_folder(folder) as temporary:
+    with whole_folder(folder) as where:
+        temporary = where.temporary
         (temporary / "base-scenario.yaml").write_text(dump_scenario(base))
         for label, text in others.items():  # the base factor's scenarios
             (temporary / BASES_DIR).mkdir(exist_ok=True)
@@ -281,7 +282,7 @@ def _create(
                 shutil.copyfile(posterior.folder / name, copy / name)
         manifest["files"] = digests(temporary)
         write_json(temporary / MANIFEST, manifest)
-    return folder, manifest
+    return where.final, manifest
 
 
 def _chunks_to_run(folder: Path, layout: Layout, spec: SweepSpec) -> list[int]:
@@ -456,12 +457,17 @@ def _derivation(spec: SweepSpec, paired: bool) -> str:
 
 
 def _native(value: Any) -> Any:
-    """A point's value as plain Python: a float for a number, else the level as written."""
+    """A point's value as plain Python: a number, else the level as written.
+
+    A whole number is an int (``points.parquet`` holds every number as a float): an
+    integer parameter (``population.side``) refuses 16.0, and a float one takes 16 as 16.0.
+    """
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, str):
         return value
-    return float(value)
+    number = float(value)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def check_targets(targets: str, base: Scenario) -> None:
