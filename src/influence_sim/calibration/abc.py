@@ -119,10 +119,37 @@ def abc_smc(
         weights = np.where(np.isfinite(weights), weights, 0.0)
         weights /= weights.sum()
         posterior = Posterior(points, weights, stats)
+        _refuse_collapse(posterior, g, scale)
         history.append(Generation(widths[g], len(points), posterior.ess))
     assert posterior is not None
     posterior.generations = history
     return posterior
+
+
+MIN_ESS = 5.0
+"""The fewest effective particles a generation may keep (and at least 5% of them): fewer
+is a posterior of a point or two, whose intervals say nothing and whose spread cannot
+shape the next generation's proposals."""
+
+
+def _refuse_collapse(posterior: Posterior, generation: int, scale: Array) -> None:
+    """Refuse a generation whose weights fell on a few particles.
+
+    Raises:
+        InfluenceSimError: Saying how few, and why: data far more precise than the runs.
+    """
+    n = len(posterior.weights)
+    floor = max(MIN_ESS, 0.05 * n)
+    if posterior.ess >= floor:
+        return
+    raise InfluenceSimError(
+        f"ABC generation {generation + 1}: the weights fell on {posterior.ess:.2f} effective "
+        f"particles of {n} (at least {floor:g} are needed): the data's scale (their sd and "
+        f"discrepancy; the smallest {float(np.min(scale)):.3g}) is far finer than what "
+        "separates the runs, so no posterior can be drawn from them. Give the data a "
+        "discrepancy (what the model leaves out) or more particles, or fit by history "
+        "matching alone (no 'abc' section)"
+    )
 
 
 def _rng(seed: int, generation: int) -> np.random.Generator:

@@ -283,7 +283,11 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
         box = _next_box(spec, survivors)
     calibration = Calibration(folder, spec, table)
     if spec.abc is not None and not calibration.nroy.empty:
-        calibration.posterior = _abc(folder, spec, data, observed, box, scenario_name, workers)
+        try:
+            calibration.posterior = _abc(folder, spec, data, observed, box, scenario_name, workers)
+        except InfluenceSimError as exc:  # no posterior (collapsed weights, failed runs)
+            _mark_failed(folder, str(exc))
+            raise
         if spec.holdout:
             calibration.holdout = _predict_holdout(folder, spec)
     from influence_sim.viz import plot_waves, save_figure
@@ -314,13 +318,18 @@ def _refuse_failures(folder: Path, result: SweepResult, stage: str) -> None:
         f"{len(rows)} runs: {message}" for message, rows in list(failed.groupby("message"))[:3]
     )
     why = f"{stage}: {result.failed} of {result.n_runs} runs failed ({reasons})"
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest.update(status="failed", failed=why, finished=now().isoformat())
-    write_json(folder / "manifest.json", manifest)
+    _mark_failed(folder, why)
     raise InfluenceSimError(
         f"{why}; failed runs are not data, so the calibration stops and its folder is "
         f"marked failed ({folder}): fix the cause and run the calibration again"
     )
+
+
+def _mark_failed(folder: Path, why: str) -> None:
+    """Record in the manifest that the calibration stopped, and why."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(status="failed", failed=why, finished=now().isoformat())
+    write_json(folder / "manifest.json", manifest)
 
 
 def _wave(
@@ -520,6 +529,7 @@ def _abc_batches(
                 }
             )
             result = run_sweep((sweep, base), out=folder / "abc", workers=workers)
+        _refuse_failures(folder, result, f"ABC batch {batch}")
         by_point = _by_point(result, data)
         return np.array(
             [
