@@ -61,11 +61,18 @@ def test_a_run_report_embeds_every_figure_and_says_what_was_run(tmp_path, capsys
         "numpy",
     ):
         assert expected in text, expected
-    # A check saved in the folder is part of the report
-    assert main(["check", "kazakhstan-2022", "--replications", "3", "--out", str(folder)]) == 0
+    # A check of the calibrated world does not go into this run's folder: the run had an
+    # override, so the check judged other runs (issue 26, case 9).
+    check = ["check", "kazakhstan-2022", "--replications", "3", "--out"]
+    assert main([*check, str(folder)]) == 1
+    assert "not of 'kazakhstan-2022' as checked" in capsys.readouterr().err
+    # A check saved in the folder of a run of its scenario is part of that run's report.
+    assert main([*argv, "--quiet"]) == 0
+    plain = Path(capsys.readouterr().out.splitlines()[0])
+    assert main([*check, str(plain)]) == 0
     capsys.readouterr()
-    assert main(["report", str(folder)]) == 0
-    assert "Checks" in _self_contained(folder / "report.html", figures)
+    assert main(["report", str(plain)]) == 0
+    assert "Checks" in _self_contained(plain / "report.html", figures)
 
 
 def test_comparison_and_sweep_reports(tmp_path, capsys):

@@ -273,3 +273,23 @@ def test_18_integer_parameters_can_be_swept(tmp_path):
     result = run_sweep(path, out=tmp_path, workers=1)
     assert result.failed == 0
     assert sorted(result.points["population.side"]) == [16, 32]
+
+
+def test_9_a_check_goes_only_into_a_run_folder_of_its_own_scenario(tmp_path, capsys):
+    """A check of another scenario appeared in a run's report under "Checks", and its
+    table had no scenario or seed column."""
+    import pandas as pd
+
+    from influence_sim import run
+
+    folder = run("kazakhstan-2022", replications=2).save(tmp_path)
+    other = ["check", "no-csto-response", "--replications", "2", "--out", str(folder)]
+    assert main(other) == 1
+    err = capsys.readouterr().err
+    assert "the results of a run of 'kazakhstan-2022', not of 'no-csto-response'" in err
+    assert not list(folder.glob("check-*.csv"))
+    own = ["check", "kazakhstan-2022", "--replications", "2", "--out", str(folder)]
+    assert main(own) in (0, 1)
+    (table,) = (pd.read_csv(p) for p in folder.glob("check-*.csv"))
+    assert set(table["scenario"]) == {"kazakhstan-2022"}
+    assert set(table["seed"]) == {2022}

@@ -11,6 +11,7 @@ is at most 3 (the history-matching cut-off; ``docs/validation.md``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
 from influence_sim.results.observed import history_figure, span_changes
 from influence_sim.results.posterior import Posterior
-from influence_sim.results.runs import RunResult, now
+from influence_sim.results.runs import RunResult, now, scenario_hash
 from influence_sim.results.storage import atomic_write, folder_name
 from influence_sim.results.watch import step_within
 
@@ -88,11 +89,30 @@ class CheckResult:
         where = Path(out)
         if where.exists() and not where.is_dir():
             raise InfluenceSimError(f"{where}: is a file; --out needs a folder")
+        self._refuse_another_runs_folder(where)
         where.mkdir(parents=True, exist_ok=True)
         key = f"{self.scenario}:{self.table.to_csv(index=False)}"
         path = where / (folder_name(f"check-{self.name}", now(), key) + ".csv")
         atomic_write(path, lambda temporary: self.table.to_csv(temporary, index=False))
         return path
+
+    def _refuse_another_runs_folder(self, where: Path) -> None:
+        """Refuse a run's results folder of another scenario.
+
+        Its report shows the checks saved in it under "Checks", as that run's.
+        """
+        try:
+            manifest = json.loads((where / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # not a results folder
+        theirs = manifest.get("scenario_sha256") if isinstance(manifest, dict) else None
+        ours = set(self.table["scenario_sha256"]) if "scenario_sha256" in self.table else set()
+        if theirs is not None and ours != {theirs}:
+            raise InfluenceSimError(
+                f"{where}: the results of a run of '{manifest.get('scenario')}', not of "
+                f"'{self.scenario}' as checked (another scenario, or other overrides): its "
+                "report would show this check as that run's; give another --out"
+            )
 
 
 def check(
@@ -128,6 +148,10 @@ def check(
     runs = _Runs(base, replications or spec.replications, _seed(seed, spec, base), posterior)
     rows = [_evaluate(target, runs) for target in spec.targets]
     table = pd.DataFrame(rows, columns=COLUMNS)
+    # What was run, on every row: a table found later says which runs it judged.
+    table["scenario"] = base.name
+    table["scenario_sha256"] = scenario_hash(base)
+    table["seed"] = runs.seed
     if posterior is None:
         return CheckResult(spec.name, spec.title, base.name, table)
     table["posterior"] = posterior.sha256  # the table names what it drew from
