@@ -164,29 +164,29 @@ def _save_standard(result: RunResult, name: str, path: Path, dpi: int) -> Path:
 
 def save_standard_plots(
     result: RunResult,
-    folder: Path,
+    out: Path,
     *,
     format: str = "png",
     dpi: int = DPI,
     helper: Executor | None = None,
 ) -> list[Path]:
-    """Draw the standard figures of a run into ``folder``.
+    """Draw the standard figures of a run into ``out``.
 
     Args:
         result: The run.
-        folder: Where the files go (created).
+        out: Where the files go (created).
         format: ``png``, ``svg`` or ``pdf``.
         dpi: Resolution (of PNG files, and of rasters inside the others).
         helper: Another process (``figure_helper``) to draw some of the figures
             (``HELPER_FIGURES``) while this one draws the rest; the files are the same
             either way.
     """
-    return start_standard_plots(result, folder, format=format, dpi=dpi, helper=helper)()
+    return start_standard_plots(result, out, format=format, dpi=dpi, helper=helper)()
 
 
 def start_standard_plots(
     result: RunResult,
-    folder: Path,
+    out: Path,
     *,
     format: str = "png",
     dpi: int = DPI,
@@ -197,9 +197,9 @@ def start_standard_plots(
     So that this process can do other work (write the tables) while the helper draws;
     ``save_standard_plots`` is the two at once. Arguments as there.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     names = _standard_names(result)
-    paths = {name: folder / f"{name}.{format}" for name in names}
+    paths = {name: out / f"{name}.{format}" for name in names}
     away: dict[str, Future[Path]] = {}
     for name in names:
         if helper is None or name not in HELPER_FIGURES:

@@ -231,7 +231,7 @@ def save_analysis_figures(
     result: SweepResult,
     metric: str,
     table: pd.DataFrame | None,
-    folder: Path,
+    out: Path,
     *,
     format: str = "png",
     dpi: int = 110,
@@ -251,23 +251,23 @@ def save_analysis_figures(
     if table is not None:
         figure = Figure(figsize=(8, 1 + 0.5 * len(table)), layout="constrained")
         plot_indices(table, metric=metric, ax=figure.add_subplot(), scenario=result.scenario)
-        written.append(folder / f"indices.{format}")
+        written.append(out / f"indices.{format}")
         figure.savefig(written[-1], dpi=dpi)
     if levels is not None and len(levels):
         figure = Figure(figsize=(8, 1.6 + 0.6 * len(levels)), layout="constrained")
         plot_levels(levels, metric=metric, ax=figure.add_subplot(), scenario=result.scenario)
-        written.append(folder / f"levels.{format}")
+        written.append(out / f"levels.{format}")
         figure.savefig(written[-1], dpi=dpi)
     if has_heatmap(result):
         figure = Figure(figsize=(7, 5.5), layout="constrained")
         plot_heatmap(result, metric, ax=figure.add_subplot())
-        written.append(folder / f"heatmap.{format}")
+        written.append(out / f"heatmap.{format}")
         figure.savefig(written[-1], dpi=dpi)
     switches = categorical_paths(result.spec)
     for parameter in [p for p in result.spec.parameters if p not in switches]:
         figure = Figure(figsize=(6, 4), layout="constrained")
         plot_against(result, metric, parameter, ax=figure.add_subplot())
-        written.append(folder / f"against-{parameter}.{format}")
+        written.append(out / f"against-{parameter}.{format}")
         figure.savefig(written[-1], dpi=dpi)
     return written
 
