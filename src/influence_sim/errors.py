@@ -18,6 +18,10 @@ class InfluenceSimError(Exception):
     """Base class of every error the package raises for bad input."""
 
 
+class InfluenceSimWarning(UserWarning):
+    """Input that runs but does not do what it says (a shock with nothing to act on)."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped a long job whose finished work is kept in a folder.
 

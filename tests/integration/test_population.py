@@ -218,10 +218,14 @@ def test_an_ensemble_with_citizens_split_into_parts_is_the_same_ensemble():
         np.testing.assert_array_equal(part.arrays[name], array[2:], err_msg=name)
 
 
-def test_a_price_shock_without_citizens_changes_nothing():
+def test_a_price_shock_without_citizens_changes_nothing_and_a_warning_says_so():
+    """It changed nothing and nothing said so (issue 26, case 8)."""
+    from influence_sim.errors import InfluenceSimWarning
+
     scripted = resolve_scenario(load_scenario(NAME), ["population.unrest=scripted"])
     none = scripted.model_copy(update={"shocks": scripted.shocks[1:]})  # no price shock
-    _, a = _run(scripted, 3)
+    with pytest.warns(InfluenceSimWarning, match=r"shocks\[0\] \(price_shock\) act through"):
+        _, a = _run(scripted, 3)
     _, b = _run(none, 3)
     for name, array in a.arrays.items():
         np.testing.assert_array_equal(array, b.arrays[name], err_msg=name)

@@ -293,3 +293,13 @@ def test_9_a_check_goes_only_into_a_run_folder_of_its_own_scenario(tmp_path, cap
     (table,) = (pd.read_csv(p) for p in folder.glob("check-*.csv"))
     assert set(table["scenario"]) == {"kazakhstan-2022"}
     assert set(table["seed"]) == {2022}
+
+
+def test_8_the_command_line_says_in_one_line_that_a_price_shock_changes_nothing(tmp_path, capsys):
+    argv = ["run", "kazakhstan-2022-citizens", "--replications", "1", "--no-plots", "--quiet"]
+    argv += ["--set", "population.unrest=scripted", "--set", "calendar.horizon=4 weeks"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "influence-sim: warning: scenario 'kazakhstan-2022-citizens': shocks[0]" in err
+    assert "with population.unrest: scripted they change nothing" in err
+    assert "Warning" not in err  # one line, not Python's warning with its source line

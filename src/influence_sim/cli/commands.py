@@ -8,16 +8,17 @@ never see a traceback for their own mistakes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
 from influence_sim.cli.parser import build_parser
+from influence_sim.cli.process import log_to_stderr, one_line_warnings, terminate_as_interrupt
+from influence_sim.cli.serve import dashboard
 from influence_sim.errors import InfluenceSimError, Interrupted
 from influence_sim.format.bundled import bundled_files, find_scenario, find_sweep
 from influence_sim.format.calibration import load_calibration
@@ -29,8 +30,6 @@ from influence_sim.format.targets import load_targets
 from influence_sim.results.provenance import invoked_as
 
 if TYPE_CHECKING:
-    import subprocess
-
     from influence_sim.results.runs import RunResult
 
 EXIT_INPUT = 1
@@ -243,7 +242,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     if (args.file is None) == (args.resume is None):
         raise InfluenceSimError("give a calibration file, or --resume DIR (not both)")
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         if args.resume is not None:
             result = resume_calibration(args.resume, workers=args.workers, progress=not args.quiet)
         else:
@@ -286,89 +285,6 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dashboard(args: argparse.Namespace) -> int:
-    import importlib.util
-    import os
-
-    if importlib.util.find_spec("solara") is None:
-        raise InfluenceSimError(
-            "the dashboard needs solara: pip install 'influence-sim[dashboard]' "
-            "(in a clone of the repository: make dashboard)"
-        )
-    path = find_scenario(args.file)
-    load_scenario(path)  # a bad file is reported here, not in the browser
-    _check_port(args.host, args.port)  # before the banner, not in solara's traceback
-    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-    env = {
-        **os.environ,
-        "INFLUENCE_SIM_SCENARIO": str(Path(path).resolve()),
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-        # Quiet: Mesa's page trips solara's hook check, and a cookie notice for plain
-        # http on 127.0.0.1; neither is the user's to act on.
-        "SOLARA_CHECK_HOOKS": "off",
-        "PYTHONWARNINGS": "ignore::UserWarning",
-    }
-    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
-    command += ["--port", str(args.port), "--production", "--no-open"]
-    command += ["--no-check-version"]  # no request to the package index at run time
-    print(f"influence-sim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    return _serve(command, env)
-
-
-def _serve(command: list[str], env: dict[str, str]) -> int:
-    """Run the dashboard's server until it exits or this command is stopped; leave nothing.
-
-    The server (``solara run``) runs in a process group of its own, so that it and
-    whatever it starts can be stopped as one. Ctrl-C (SIGINT, which a terminal sends to
-    this command's group) and SIGTERM (which a service manager, a container runtime or
-    ``kill`` sends to this command alone) stop the command, and with it the server's
-    group: SIGTERM, then SIGKILL for what is left after a few seconds. The same happens
-    when the command ends for any other reason.
-
-    Returns:
-        The server's exit status, or 0 when the command was asked to stop.
-    """
-    import subprocess
-
-    server: subprocess.Popen[bytes] | None = None
-    with _terminate_as_interrupt():
-        try:  # solara's own banner repeats the address: its standard output is dropped
-            server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, process_group=0)
-            return server.wait()
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            if server is not None:
-                _stop_group(server)
-
-
-def _stop_group(leader: subprocess.Popen[bytes], grace: float = 3.0) -> None:
-    """Stop a process and the rest of the process group it leads: SIGTERM, then SIGKILL.
-
-    A second Ctrl-C or SIGTERM while waiting goes to SIGKILL at once. (On Windows, which
-    has no process groups to signal, the process alone.)
-    """
-    import os
-    import signal
-    import subprocess
-
-    def stop(hard: bool) -> None:
-        if not hasattr(os, "killpg"):  # Windows: terminate() ends the process at once
-            if leader.poll() is None:
-                leader.terminate()
-            return
-        with contextlib.suppress(ProcessLookupError):  # the group is gone
-            os.killpg(leader.pid, signal.SIGKILL if hard else signal.SIGTERM)
-
-    try:
-        stop(hard=False)
-        leader.wait(timeout=grace)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):
-        pass
-    stop(hard=True)  # what the leader left behind, or the leader itself
-    leader.wait()
-
-
 def _clean(args: argparse.Namespace) -> int:
     from influence_sim.results.runs import clean_stale, stale_leftovers
 
@@ -383,41 +299,13 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_port(host: str, port: int) -> None:
-    """The dashboard can listen on ``host:port``.
-
-    Raises:
-        InfluenceSimError: For a port out of range, an address in use or not this machine's.
-    """
-    import errno
-    import socket
-
-    if not 1 <= port <= 65535:
-        raise InfluenceSimError(f"--port {port}: a port is a number from 1 to 65535")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise InfluenceSimError(f"--host {host}: not an address this machine has ({exc})") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise InfluenceSimError(
-                    f"{host}:{port} is in use (another dashboard?); stop it, or choose another "
-                    "port with --port"
-                ) from None
-            raise InfluenceSimError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-
-
 def _sweep(args: argparse.Namespace) -> int:
     from influence_sim.sweeps.sweep import resume_sweep, run_sweep
 
     settle()
     if args.resume is None and args.file is None:
         raise InfluenceSimError("give a sweep file, or --resume DIR to finish a sweep")
-    with _terminate_as_interrupt(), _log_to_stderr("influence_sim"):
+    with terminate_as_interrupt(), log_to_stderr("influence_sim"):
         if args.resume is not None:
             result = resume_sweep(
                 args.resume,
@@ -443,44 +331,6 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"  {len(rows)} runs failed: {message}", file=sys.stderr)
         return EXIT_INPUT
     return 0
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a long command as Ctrl-C does: workers ended, lock released."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _log_to_stderr(name: str) -> Iterator[None]:
-    """What a long job decides (a damaged chunk run again) on standard error."""
-    import logging
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("influence-sim: %(message)s"))
-    logger = logging.getLogger(name)
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -527,7 +377,7 @@ HANDLERS: dict[str, Command] = {
     "compare": _compare,
     "check": _check,
     "calibrate": _calibrate,
-    "dashboard": _dashboard,
+    "dashboard": dashboard,
     "clean": _clean,
     "plot": _plot,
     "report": _report,
@@ -578,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         # Messages name an override by where it was given; manifests record the command.
-        with overrides_from("--set"), invoked_as(command_line(argv)):
+        with overrides_from("--set"), invoked_as(command_line(argv)), one_line_warnings():
             code: int = HANDLERS[args.command](args)
     except InfluenceSimError as exc:
         print(f"influence-sim: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)

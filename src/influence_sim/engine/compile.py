@@ -9,6 +9,7 @@ Rates given per week (or per year) are scaled to the calendar's step here.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,7 +32,7 @@ from influence_sim.engine.lattice import Lattice
 from influence_sim.engine.schedule import EconomyShocks, Schedule, StepShocks
 from influence_sim.engine.setters import SCALING, TOOLS, scale, setters
 from influence_sim.engine.state import MEMBER, OUT
-from influence_sim.errors import ScenarioError
+from influence_sim.errors import InfluenceSimWarning, ScenarioError
 from influence_sim.format.calendar import Timeline
 from influence_sim.format.parameters import Dynamics
 from influence_sim.format.scenario import SELF, Scenario, same_data
@@ -82,6 +83,21 @@ def _dyn(dynamics: Dynamics, step_days: int) -> Dyn:
     return Dyn(**values, step_weeks=np.array([step_days / 7.0]))
 
 
+def _warn_of_inert_shocks(scenario: Scenario) -> None:
+    """Warn of shocks that change nothing in this scenario (once per scenario and process)."""
+    inert = [
+        i for i, s in enumerate(scenario.shocks) if isinstance(s, PriceShock)
+    ] if not scenario.population.citizens else []  # fmt: skip
+    if inert:
+        warnings.warn(
+            f"scenario '{scenario.name}': shocks[{', '.join(map(str, inert))}] (price_shock) "
+            "act through citizens, and with population.unrest: scripted they change nothing; "
+            "set population.unrest: citizens, or give the trouble as an uprising",
+            InfluenceSimWarning,
+            stacklevel=3,
+        )
+
+
 def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None = None) -> Compiled:
     """Turn a validated scenario into the kernel's arrays and schedule.
 
@@ -97,6 +113,7 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
         ScenarioError: If a ``set`` shock names a parameter the model cannot change
             mid-run, or the reference has other states or powers.
     """
+    _warn_of_inert_shocks(scenario)
     names = _Names.of(scenario)
     params = _params(scenario, names)
     initial = _initial(scenario, names, params)
