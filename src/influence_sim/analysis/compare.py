@@ -89,6 +89,30 @@ class Comparison:
         key += f":{self.overrides_a}:{self.overrides_b}"
         return folder_name(f"compare-{a.name}-vs-{b.name}", a.started, key)
 
+    def _manifest(self) -> dict[str, Any]:
+        """What the comparison's folder records of how it was made."""
+        return {
+            "kind": "comparison",
+            "status": "complete",
+            "a": f"a-{self.a.name}",
+            "b": f"b-{self.b.name}",
+            "a_scenario_sha256": scenario_hash(self.a.scenario),
+            "b_scenario_sha256": scenario_hash(self.b.scenario),
+            "overrides_a": self.overrides_a,
+            "overrides_b": self.overrides_b,
+            "seed": self.a.seed,
+            "seed_derivation": "influence_sim.engine.draws.stream_keys(seed, "
+            "(replication,)), the same for a and b",
+            "replications": self.a.replications,
+            "state": self.state,
+            "difference": "b minus a, paired by replication",
+            "started": self.a.started.isoformat(),
+            "finished": self.b.finished.isoformat(),
+            "versions": versions(),
+            "platform": platform.platform(),
+            "command": self.command,
+        }
+
     def save(
         self,
         out: str | os.PathLike[str] = "results",
@@ -144,27 +168,7 @@ class Comparison:
                     dpi=dpi,
                     caption=caption,
                 )
-            manifest: dict[str, Any] = {
-                "kind": "comparison",
-                "status": "complete",
-                "a": f"a-{self.a.name}",
-                "b": f"b-{self.b.name}",
-                "a_scenario_sha256": scenario_hash(self.a.scenario),
-                "b_scenario_sha256": scenario_hash(self.b.scenario),
-                "overrides_a": self.overrides_a,
-                "overrides_b": self.overrides_b,
-                "seed": self.a.seed,
-                "seed_derivation": "influence_sim.engine.draws.stream_keys(seed, "
-                "(replication,)), the same for a and b",
-                "replications": self.a.replications,
-                "state": self.state,
-                "difference": "b minus a, paired by replication",
-                "started": self.a.started.isoformat(),
-                "finished": self.b.finished.isoformat(),
-                "versions": versions(),
-                "platform": platform.platform(),
-                "command": self.command,
-            }
+            manifest = self._manifest()
             (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         self.folder = dest.final
         # Each run's folder as it now is (it was written inside the hidden one).
