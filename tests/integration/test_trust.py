@@ -303,3 +303,67 @@ def test_8_the_command_line_says_in_one_line_that_a_price_shock_changes_nothing(
     assert "influence-sim: warning: scenario 'kazakhstan-2022-citizens': shocks[0]" in err
     assert "with population.unrest: scripted they change nothing" in err
     assert "Warning" not in err  # one line, not Python's warning with its source line
+
+
+def _posterior_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from influence_sim.results.posterior import Posterior
+
+    folder = tmp_path / "posterior"
+    shutil.copytree(Posterior.load("trade-2021-2023").folder, folder)
+    return folder
+
+
+def _rewrite(folder: Path, particles=None, info=None) -> None:
+    """Edit a posterior and recompute every checksum, as a determined user could."""
+    import json
+
+    from influence_sim.results.posterior import info_checksum
+    from influence_sim.results.storage import digest
+
+    if particles is not None:
+        particles.to_csv(folder / "particles.csv", index=False)
+    record = json.loads((folder / "posterior.json").read_text())
+    record.update(info or {})
+    record["sha256"] = digest(folder / "particles.csv")["sha256"]
+    record["checksum"] = info_checksum(record)
+    (folder / "posterior.json").write_text(json.dumps(record))
+
+
+def test_7_an_edited_posterior_is_refused_even_with_its_checksums_recomputed(tmp_path):
+    """A negative weight, a particle outside its prior, a parameter dropped from
+    posterior.json or none listed were all accepted (case 7)."""
+    import json
+
+    import pandas as pd
+
+    from influence_sim.results.posterior import Posterior
+
+    original = Posterior.load("trade-2021-2023")
+    folder = _posterior_copy(tmp_path)
+    assert Posterior.load(folder).sha256 == original.sha256
+    particles = pd.read_csv(folder / "particles.csv")
+    first = original.parameters[0]
+    cases = [
+        (
+            particles.assign(weight=particles["weight"].where(particles.index > 0, -0.5)),
+            None,
+            "negative weight",
+        ),
+        (particles.assign(**{first: particles[first] + 100.0}), None, "outside its prior"),
+        (None, {"parameters": list(original.parameters[1:])}, "does not list as parameters"),
+        (None, {"parameters": []}, "lists no parameter"),
+    ]
+    for edited, info, message in cases:
+        folder = _posterior_copy(tmp_path / message.replace(" ", "-"))
+        _rewrite(folder, edited, info)
+        with pytest.raises(InfluenceSimError, match=message):
+            Posterior.load(folder)
+    # posterior.json edited without recomputing: refused by its checksum
+    folder = _posterior_copy(tmp_path / "plain-edit")
+    record = json.loads((folder / "posterior.json").read_text())
+    record["ess"] = 99.0
+    (folder / "posterior.json").write_text(json.dumps(record))
+    with pytest.raises(InfluenceSimError, match="does not match its checksum"):
+        Posterior.load(folder)

@@ -13,6 +13,7 @@ how they are split, or which driver runs them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -87,6 +88,7 @@ class Posterior:
             raise InfluenceSimError(f"{folder}: no posterior ({INFO_FILE} missing); {hint}")
         try:
             info = json.loads(info_file.read_text(encoding="utf-8"))
+            _check_info(info, info_file)
             particles_file = folder / PARTICLES_FILE
             if digest(particles_file)["sha256"] != info["sha256"]:
                 raise InfluenceSimError(
@@ -95,6 +97,7 @@ class Posterior:
                 )
             frame = pd.read_csv(particles_file)
             parameters = tuple(info["parameters"])
+            _check_columns(frame, parameters, particles_file)
             values = frame[list(parameters)].to_numpy(dtype=np.float64)
             weights = frame["weight"].to_numpy(dtype=np.float64)
         except (OSError, KeyError, TypeError, ValueError) as exc:
@@ -102,14 +105,16 @@ class Posterior:
                 f"{folder}: cannot read the posterior ({type(exc).__name__}: {exc}); run the "
                 "calibration again"
             ) from None
-        if not len(weights) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
-            raise InfluenceSimError(f"{particles_file}: no particle has a positive weight")
+        _check_particles(values, weights, parameters, info, folder / PARTICLES_FILE)
         return cls(folder, parameters, values, weights / weights.sum(), info)
 
     @property
     def sha256(self) -> str:
-        """The SHA-256 of ``particles.csv``."""
-        return str(self.info["sha256"])
+        """The posterior's identity: the checksum of ``posterior.json``.
+
+        That file holds the SHA-256 of ``particles.csv``, so the identity covers both.
+        """
+        return str(self.info["checksum"])
 
     def draw(self, seed: int, keys: Iterable[tuple[int, ...]]) -> NDArray[np.int64]:
         """The particle each key (a run) draws, by weight, from its own uniform."""
@@ -172,9 +177,75 @@ def write_posterior(folder: Path, particles: pd.DataFrame, info: dict[str, Any])
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / PARTICLES_FILE, lambda t: particles.to_csv(t, index=False))
     info = {**info, "sha256": digest(folder / PARTICLES_FILE)["sha256"]}
+    info["checksum"] = info_checksum(info)
     text = json.dumps(info, indent=2) + "\n"
     atomic_write(folder / INFO_FILE, lambda t: Path(t).write_text(text, encoding="utf-8"))
     return Posterior.load(folder)
+
+
+def info_checksum(info: dict[str, Any]) -> str:
+    """The SHA-256 of ``posterior.json``'s content (all but ``checksum``, keys sorted)."""
+    content = {k: v for k, v in info.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _check_info(info: Any, file: Path) -> None:
+    """``posterior.json`` as written: its checksum holds and it lists some parameters.
+
+    Raises:
+        InfluenceSimError: Otherwise (an edited or damaged file).
+    """
+    if not isinstance(info, dict) or info.get("checksum") != info_checksum(info):
+        raise InfluenceSimError(
+            f"{file}: does not match its checksum: the posterior was changed or damaged "
+            "(or written before posteriors were checksummed whole); run the calibration again"
+        )
+    parameters = info.get("parameters")
+    if not isinstance(parameters, list) or not parameters:
+        raise InfluenceSimError(f"{file}: lists no parameter; run the calibration again")
+
+
+def _check_columns(frame: pd.DataFrame, parameters: tuple[str, ...], file: Path) -> None:
+    """The particles' columns are the parameters listed, their weight, the model's values."""
+    extra = [
+        c for c in frame.columns if c not in (*parameters, "weight") and not c.startswith("model.")
+    ]
+    if extra:
+        raise InfluenceSimError(
+            f"{file}: has columns {', '.join(extra)} that {INFO_FILE} does not list as "
+            "parameters: drawing would leave them out; run the calibration again"
+        )
+
+
+def _check_particles(
+    values: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    parameters: tuple[str, ...],
+    info: dict[str, Any],
+    file: Path,
+) -> None:
+    """Weights that can be drawn from, and particles inside the prior.
+
+    Raises:
+        InfluenceSimError: For a negative or non-finite weight, no positive weight, or a
+            particle outside its parameter's prior range.
+    """
+    if not len(weights) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
+        raise InfluenceSimError(f"{file}: no particle has a positive weight")
+    if np.any(weights < 0):
+        raise InfluenceSimError(
+            f"{file}: {int(np.sum(weights < 0))} particles have a negative weight: a weight "
+            "is a probability; run the calibration again"
+        )
+    prior = info.get("prior") or {}
+    for j, path in enumerate(parameters):
+        low, high = prior.get(path, (-np.inf, np.inf))
+        outside = ~np.isfinite(values[:, j]) | (values[:, j] < low) | (values[:, j] > high)
+        if outside.any():
+            raise InfluenceSimError(
+                f"{file}: {int(outside.sum())} particles have {path} outside its prior "
+                f"[{low}, {high}]; run the calibration again"
+            )
 
 
 def _uniform(seed: int, key: tuple[int, ...]) -> float:
