@@ -367,3 +367,26 @@ def test_7_an_edited_posterior_is_refused_even_with_its_checksums_recomputed(tmp
     (folder / "posterior.json").write_text(json.dumps(record))
     with pytest.raises(InfluenceSimError, match="does not match its checksum"):
         Posterior.load(folder)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [("calibration.yaml", "cutoff: 3.0", "cutoff: 0.05"), ("targets.yaml", "0.2", "0.3")],
+)
+def test_3_an_edited_calibration_folder_refuses_resume_and_load(tmp_path, name, old, new):
+    """A cutoff or a target's value edited inside the folder re-judged the finished waves
+    on --resume and gave another posterior, exit 0."""
+    import json
+
+    from influence_sim.calibration.calibrate import Calibration, calibrate, resume_calibration
+
+    done = calibrate(calibration_file(tmp_path), out=tmp_path / "out")
+    manifest = json.loads((done.folder / "manifest.json").read_text())
+    assert name in manifest["files"]
+    file = done.folder / name
+    assert old in file.read_text()
+    file.write_text(file.read_text().replace(old, new))
+    with pytest.raises(InfluenceSimError, match=f"(?s){name}: .*changed after it started"):
+        resume_calibration(done.folder)
+    with pytest.raises(InfluenceSimError, match="changed after it started"):
+        Calibration.load(done.folder)

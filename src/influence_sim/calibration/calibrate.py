@@ -57,7 +57,7 @@ from influence_sim.results.posterior import (
 )
 from influence_sim.results.provenance import invocation
 from influence_sim.results.runs import now, versions, whole_folder
-from influence_sim.results.storage import atomic_write, folder_name
+from influence_sim.results.storage import atomic_write, digests, folder_name, verify
 from influence_sim.sweeps.folder import write_json
 from influence_sim.sweeps.sweep import resume_sweep, run_sweep
 from influence_sim.sweeps.sweepresult import SweepResult
@@ -99,6 +99,8 @@ class Calibration:
             status = json.loads((path / "manifest.json").read_text()).get("status")
         except (OSError, ValueError, AttributeError):
             status = None
+        if status == "done":
+            check_setup(path)
         if status != "done":
             raise InfluenceSimError(
                 f"{path}: not a finished calibration (its manifest says {status or 'nothing'}"
@@ -196,6 +198,7 @@ def calibrate(
         for i, text in enumerate(holdouts):
             (temporary / HOLDOUT_TARGETS.format(i)).write_text(text)
         (temporary / "waves").mkdir()
+        manifest["files"] = digests(temporary)  # what a resume and a load check
         write_json(temporary / "manifest.json", manifest)
     return _waves(where.final, spec, workers, progress)
 
@@ -211,9 +214,37 @@ def resume_calibration(
     path = Path(folder)
     if not (path / SPEC_FILE).is_file():
         raise InfluenceSimError(f"{path}: not a calibration folder (no {SPEC_FILE})")
+    check_setup(path)
     spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
     spec = spec.model_copy(update={"targets": str(path / TARGETS_FILE)})
     return _waves(path, spec, workers, progress)
+
+
+def check_setup(folder: Path) -> None:
+    """Refuse a calibration folder whose set-up files are not as written.
+
+    The calibration, its targets and its holdouts: edited, its waves would be judged by
+    other rules than those they ran under.
+
+    Raises:
+        InfluenceSimError: Naming the edited or missing files.
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise InfluenceSimError(f"{folder}: cannot read its manifest.json ({exc})") from None
+    recorded = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict):
+        raise InfluenceSimError(
+            f"{folder}: its manifest records no checksums of its set-up files (written by an "
+            "earlier version, or damaged); run the calibration again"
+        )
+    verify(
+        folder,
+        recorded,
+        hint="the calibration's files were changed after it started: restore them, or run "
+        "the changed calibration as a new one",
+    )
 
 
 def _target_path(name: str) -> str:
