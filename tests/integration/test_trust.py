@@ -222,6 +222,11 @@ def test_failed_runs_stop_a_calibration_and_are_never_data(tmp_path, monkeypatch
     (folder,) = out.iterdir()
     assert json.loads((folder / "manifest.json").read_text())["status"] == "failed"
     assert not (folder / "waves.csv").exists()
+    # clean removes it (case 19: a failed calibration stayed, marked running)
+    assert main(["clean", str(out), "--dry-run"]) == 0
+    assert folder.is_dir()
+    assert main(["clean", str(out)]) == 0
+    assert not folder.exists()
 
 
 def test_17_two_identical_runs_into_one_folder_in_the_same_second_both_land(tmp_path):
@@ -390,3 +395,32 @@ def test_3_an_edited_calibration_folder_refuses_resume_and_load(tmp_path, name, 
         resume_calibration(done.folder)
     with pytest.raises(InfluenceSimError, match="changed after it started"):
         Calibration.load(done.folder)
+
+
+def test_19_a_holdout_too_large_for_memory_is_refused_before_the_waves(
+    tmp_path, capsys, monkeypatch
+):
+    """It was refused only after every wave had run, with a hint naming --record-every,
+    which calibrate does not have."""
+    held = {
+        "name": "later",
+        "description": "a later figure",
+        "quantity": {"summary": "final_trade.kazakhstan.russia"},
+        "observed": {"value": 0.2, "sd": 0.01},
+        "source": "a test",
+    }
+    (tmp_path / "later.yaml").write_text(
+        yaml.safe_dump({"name": "later", "title": "t", "scenario": str(KZ), "targets": [held]})
+    )
+    path = calibration_file(
+        tmp_path,
+        abc={"particles": 10, "generations": 1},
+        holdout=[{"targets": str(tmp_path / "later.yaml"), "replications": 100_000}],
+    )
+    monkeypatch.setenv("INFLUENCE_SIM_MAX_MEMORY", "300MiB")
+    _refused_before_running(
+        path, tmp_path, capsys, "100,000 replications of kazakhstan-2022 would need about"
+    )
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 1
+    assert "--record-every" not in capsys.readouterr().err

@@ -51,7 +51,8 @@ def preflight(spec: CalibrationSpec) -> CalibrationSpec:
     if problems:
         raise ScenarioError(problems)
     for i, holdout in enumerate(spec.holdout):
-        _check_holdout(i, holdout.targets, holdout.data, data)
+        held = _check_holdout(i, holdout.targets, holdout.data, data)
+        _check_holdout_memory(i, held, target_path(holdout.targets), holdout.replications)
     return spec
 
 
@@ -114,3 +115,31 @@ def _key(target: Target) -> Any:
     """What makes two data the same: the quantity measured and the figure observed."""
     observed = target.observed.model_dump() if target.observed is not None else None
     return repr((target.quantity.model_dump(), target.minus, observed))
+
+
+def _check_holdout_memory(index: int, targets: TargetFile, file: Path, replications: int) -> None:
+    """Refuse a holdout whose runs would not fit in memory (found now, not after the waves).
+
+    Raises:
+        InfluenceSimError: Saying what they would need and what to change.
+    """
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.results.memory import (
+        BUDGET_VARIABLE,
+        available_bytes,
+        estimate_run_bytes,
+        human,
+    )
+
+    beside = file.parent / targets.scenario
+    scenario = resolve_scenario(str(beside) if beside.is_file() else targets.scenario)
+    every = scenario.observation.record_every
+    needed = estimate_run_bytes(compile_scenario(scenario), replications, every)
+    budget = available_bytes()
+    if budget is not None and needed > budget:
+        raise InfluenceSimError(
+            f"holdout {index + 1} ({file.name}): {replications:,} replications of "
+            f"{scenario.name} would need about {human(needed)} of memory, more than the "
+            f"{human(budget)} at hand ({BUDGET_VARIABLE} sets it); give the holdout fewer "
+            "'replications'"
+        )

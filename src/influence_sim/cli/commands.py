@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -292,11 +293,34 @@ def _clean(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise InfluenceSimError(f"{folder}: no such folder")
     found = stale_leftovers(folder) if args.dry_run else clean_stale(folder)
+    failed = failed_calibrations(folder)  # stopped, and said why: nothing to resume
+    if not args.dry_run:
+        for path in failed:
+            shutil.rmtree(path)
     verb = "would remove" if args.dry_run else "removed"
-    for path in found:
+    for path in [*found, *failed]:
         print(f"{verb} {path}")
-    print(f"{len(found)} unfinished leftover(s) of killed runs and sweeps {verb} in {folder}")
+    print(
+        f"{len(found)} unfinished leftover(s) of killed runs and sweeps and {len(failed)} "
+        f"failed calibration(s) {verb} in {folder}"
+    )
     return 0
+
+
+def failed_calibrations(folder: Path) -> list[Path]:
+    """Calibration folders in ``folder`` whose manifest says they failed."""
+    import json
+
+    out = []
+    for path in sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file()):
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        kind = manifest.get("kind") if isinstance(manifest, dict) else None
+        if kind == "calibration" and manifest.get("status") == "failed":
+            out.append(path)
+    return out
 
 
 def _sweep(args: argparse.Namespace) -> int:

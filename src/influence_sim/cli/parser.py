@@ -209,7 +209,10 @@ def _folder_commands(add: Add) -> None:
     sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
     sub.add_argument("--every", type=positive, default=2, help="GIF: a frame every K steps")
     _figure_options(sub)
-    sub = add("clean", "Remove what killed runs and sweeps left unfinished in a folder.")
+    sub = add(
+        "clean",
+        "Remove what killed runs and sweeps left unfinished in a folder, and failed calibrations.",
+    )
     sub.add_argument("folder", nargs="?", default="results", metavar="DIR")
     sub.add_argument("--dry-run", action="store_true", help="only list what would be removed")
 
