@@ -424,3 +424,84 @@ def test_19_a_holdout_too_large_for_memory_is_refused_before_the_waves(
     capsys.readouterr()
     assert main(["validate", str(path)]) == 1
     assert "--record-every" not in capsys.readouterr().err
+
+
+def test_14_a_sweep_whose_chunks_would_not_fit_is_refused_before_it_runs(tmp_path, monkeypatch):
+    """A sweep estimated no memory per chunk: one reached 14.1 GiB before it was stopped."""
+    from influence_sim.sweeps import run_sweep
+
+    spec = {
+        "name": "big",
+        "title": "large lattices",
+        "base": str(SCENARIOS / "kazakhstan-2022-citizens.yaml"),
+        "parameters": {"population.side": {"values": [64, 256]}},
+        "sampler": {"method": "grid"},
+        "replications": 2000,
+        "seed": 1,
+        "chunk_size": 2000,
+    }
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    monkeypatch.setenv("INFLUENCE_SIM_MAX_MEMORY", "2GiB")
+    with pytest.raises(InfluenceSimError, match=r"a chunk of 2,000 runs would need about") as e:
+        run_sweep(path, out=tmp_path / "out", workers=2)
+    assert "2 at once (one a worker)" in str(e.value)
+    assert "set chunk_size to about" in str(e.value)
+    assert not (tmp_path / "out").exists(), "refused before anything was written"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+@pytest.mark.parametrize(
+    ("base", "runs", "every", "overrides"),
+    [
+        ("kazakhstan-2022.yaml", 2000, None, []),
+        ("kazakhstan-2022.yaml", 1000, 2, []),
+        (
+            "kazakhstan-2022-citizens.yaml",
+            40,
+            None,
+            ["population.side=64", "calendar.horizon=8 weeks"],
+        ),
+    ],
+)
+def test_14_the_memory_estimate_of_a_chunk_is_close_to_what_it_uses(base, runs, every, overrides):
+    """The peak memory of a one-chunk sweep run in its own process, against the estimate
+    (as run's is tested): cautious, not wildly so."""
+    import subprocess
+    import sys
+
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.results.memory import estimate_chunk_bytes
+
+    record = {"timeseries_every": every} if every else {}
+    spec = {
+        "name": "m", "title": "m", "base": str(SCENARIOS / base), "overrides": overrides,
+        "parameters": {"dynamics.unrest_decay": {"values": [0.2]}},
+        "sampler": {"method": "grid"}, "replications": runs, "seed": 1, "chunk_size": runs,
+        "record": record,
+    }  # fmt: skip
+    code = f"""
+import tempfile, pathlib, yaml
+from influence_sim.sweeps import run_sweep
+
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+
+with tempfile.TemporaryDirectory() as d:
+    path = pathlib.Path(d) / "s.yaml"
+    path.write_text(yaml.safe_dump({spec!r}))
+    before = peak()
+    run_sweep(path, out=d, workers=1)
+    print(peak() - before)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    used = int(done.stdout.split()[-1])
+    scenario = load_scenario(SCENARIOS / base, overrides)
+    estimate = estimate_chunk_bytes(compile_scenario(scenario), runs, every)
+    assert used < estimate < 2 * used, (used, estimate)

@@ -35,6 +35,11 @@ _POWERS_ROW = 124
 # summary metrics.
 _NOISE_PER_NUMBER = 40
 _STATE_COPIES = 3
+# A sweep chunk: its parts' frames and Parquet buffers (measured: about 30 MiB whatever its
+# size), and a time series row (eight columns, kept in frames, joined and written: 107 to
+# 152 bytes measured).
+_CHUNK_FIXED = 32 * 2**20
+_SERIES_ROW = 160
 _SUMMARY = 800
 _SUMMARY_LONG_ROW = 24  # a row of the long summary: value, replication, four codes
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6}
@@ -49,10 +54,29 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
     ``regional``, ``states``, ``powers``, the summary in both forms), and the running
     state of every replication (its arrays, their temporaries, its noise).
     """
-    from influence_sim.engine.kernel import noise_width
+    return _recorded_bytes(compiled, replications, every) + _running_bytes(compiled, replications)
+
+
+def estimate_chunk_bytes(compiled: Compiled, runs: int, every: int | None) -> int:
+    """The peak memory one sweep chunk of ``runs`` needs in the process that runs it.
+
+    A chunk keeps no trajectory: the running state of its runs and their summary
+    metrics, and their time series when the sweep records them every ``every`` steps
+    (``record.timeseries_every``; none when None).
+    """
+    from influence_sim.engine.trajectory import record_steps
+
+    series = 0
+    if every:  # overall alignment per state and option, a row each, kept until written
+        rows = len(record_steps(compiled.timeline.n_steps, every))
+        series = runs * rows * len(compiled.states) * len(compiled.options) * _SERIES_ROW
+    return _CHUNK_FIXED + series + _running_bytes(compiled, runs)
+
+
+def _recorded_bytes(compiled: Compiled, n: int, every: int) -> int:
+    """The trajectory recorded every ``every`` steps and the tidy tables made of it."""
     from influence_sim.engine.trajectory import record_steps, recorded
 
-    n = replications
     rows = len(record_steps(compiled.timeline.n_steps, every))
     s_n, p_n = len(compiled.states), len(compiled.powers)
     k_n = p_n + 1
@@ -68,6 +92,15 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
             + _POWERS_ROW * p_n * s_n
         )
     )
+    return int(trajectory + tables)
+
+
+def _running_bytes(compiled: Compiled, n: int) -> int:
+    """The running state of ``n`` replications, its temporaries, noise and summary."""
+    from influence_sim.engine.kernel import noise_width
+
+    s_n, p_n = len(compiled.states), len(compiled.powers)
+    k_n = p_n + 1
     state_size = sum(
         value[0].nbytes for value in vars(compiled.initial).values() if hasattr(value, "nbytes")
     )
@@ -88,7 +121,7 @@ def estimate_run_bytes(compiled: Compiled, replications: int, every: int) -> int
         + _SUMMARY
         + _SUMMARY_LONG_ROW * columns
     )
-    return int(trajectory + tables + running)
+    return int(running)
 
 
 def available_bytes() -> int | None:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Executor
+
 from influence_sim.errors import InfluenceSimError
+from influence_sim.format.loading import resolve_scenario
+from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import (
+    DistributionParameter,
+    RangeParameter,
     SweepSpec,
     ValuesParameter,
 )
-from influence_sim.results.memory import available_bytes, human
+from influence_sim.results.memory import (
+    BUDGET_VARIABLE,
+    available_bytes,
+    estimate_chunk_bytes,
+    human,
+)
 
 MAX_POINTS = 50_000_000
 """The most points a sweep samples (each needs a row in memory while sampling)."""
@@ -53,3 +65,67 @@ def count_points(spec: SweepSpec) -> int:
     if method == "sobol":
         return n * (d + 2)
     return n * (d + 1)
+
+
+def check_chunk_memory(
+    spec: SweepSpec,
+    base: Scenario,
+    executor: str | Executor | None,
+    workers: int | None,
+) -> None:
+    """Refuse a sweep whose chunks, as many at once as it has workers, would not fit.
+
+    A chunk's runs are one batch in one process; the estimate is the largest over the
+    base and the extremes of the parameters that size the citizens (``population.*``).
+    Chunks on a dask cluster run in its workers' memory, which is not known here.
+
+    Raises:
+        InfluenceSimError: With the estimate, and the chunk size that would fit.
+    """
+    from influence_sim.engine.compile import compile_scenario
+
+    kind = executor if isinstance(executor, str) else spec.executor.kind
+    if kind == "dask" and not isinstance(executor, Executor):
+        return
+    budget = available_bytes()
+    if budget is None:
+        return
+    at_once = 1 if isinstance(executor, Executor) else (
+        workers or spec.executor.workers or os.cpu_count() or 1
+    )  # fmt: skip
+    every = spec.record.timeseries_every
+    worlds = [resolve_scenario(base, list(spec.overrides))]
+    for path, parameter in spec.parameters.items():
+        if path.startswith("population."):
+            for value in _ends(parameter):
+                try:
+                    worlds.append(resolve_scenario(worlds[0], [f"{path}={value!r}"]))
+                except InfluenceSimError:
+                    continue  # a value the sweep file's check refused already, or a level
+    per_chunk = max(
+        estimate_chunk_bytes(compile_scenario(w), spec.chunk_size, every) for w in worlds
+    )
+    if per_chunk * at_once <= budget:
+        return
+    fits = max(1, int(spec.chunk_size * budget / (per_chunk * at_once) * 0.8))
+    source = (
+        BUDGET_VARIABLE if os.environ.get(BUDGET_VARIABLE, "").strip() else "the memory free now"
+    )
+    raise InfluenceSimError(
+        f"sweep '{spec.name}': a chunk of {spec.chunk_size:,} runs would need about "
+        f"{human(per_chunk)} of memory, {at_once} at once (one a worker) about "
+        f"{human(per_chunk * at_once)}, more than {human(budget)} ({source}); set "
+        f"chunk_size to about {fits:,} or fewer, or use fewer workers"
+    )
+
+
+def _ends(parameter: object) -> list[object]:
+    """The values a parameter reaches at its extremes."""
+    if isinstance(parameter, ValuesParameter):
+        return list(parameter.values)
+    if isinstance(parameter, RangeParameter):
+        return list(parameter.range)
+    if isinstance(parameter, DistributionParameter):
+        ends = (getattr(parameter, "low", None), getattr(parameter, "high", None))
+        return [v for v in ends if v is not None]
+    return []

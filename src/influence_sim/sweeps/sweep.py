@@ -67,7 +67,12 @@ from influence_sim.sweeps.folder import (
     writer_lock,
 )
 from influence_sim.sweeps.sampling import BASE, PAIR, sample
-from influence_sim.sweeps.size import MAX_POINTS, check_sweep_size, count_points
+from influence_sim.sweeps.size import (
+    MAX_POINTS,
+    check_chunk_memory,
+    check_sweep_size,
+    count_points,
+)
 from influence_sim.sweeps.sweepresult import (
     BASES_DIR,
     REFERENCE_FILE,
@@ -76,6 +81,7 @@ from influence_sim.sweeps.sweepresult import (
     check_spec_hash,
     count_failed,
     layout_of,
+    read_base,
     read_spec,
     spec_hash,
 )
@@ -129,6 +135,7 @@ def run_sweep(
     else:
         spec, base = load_sweep(source)
     check_sweep_size(spec)
+    check_chunk_memory(spec, base, executor, workers)
     if spec.record.targets is not None:
         check_targets(spec.record.targets, base)
     posterior = None if spec.posterior is None else _posterior(spec)
@@ -172,6 +179,7 @@ def resume_sweep(
     with writer_lock(path):
         check_setup(path, manifest)
         check_spec_hash(path, manifest, spec)
+        check_chunk_memory(spec, read_base(path), executor, workers)
         return _finish(path, manifest, spec, executor, workers, scheduler, progress)
 
 
