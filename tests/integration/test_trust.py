@@ -505,3 +505,51 @@ with tempfile.TemporaryDirectory() as d:
     scenario = load_scenario(SCENARIOS / base, overrides)
     estimate = estimate_chunk_bytes(compile_scenario(scenario), runs, every)
     assert used < estimate < 2 * used, (used, estimate)
+
+
+def test_15_a_failure_outside_the_model_is_not_stored_as_failed_runs(tmp_path, monkeypatch):
+    """A broken environment was stored as 20 failed model runs in a sweep marked
+    complete, and --resume after the fix re-ran nothing."""
+    import json
+
+    from influence_sim.sweeps import chunks, resume_sweep, run_sweep
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "s",
+                "title": "s",
+                "base": str(KZ),
+                "parameters": {"powers.russia.security_capacity": {"values": [0.2, 0.8]}},
+                "sampler": {"method": "grid"},
+                "replications": 10,
+                "seed": 3,
+                "chunk_size": 10,
+            }
+        )
+    )
+    whole = run_sweep(path, out=tmp_path / "whole", workers=1)
+    real = chunks.simulate
+    calls = {"n": 0}
+
+    def broken_on_the_second_chunk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("a broken cache")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chunks, "simulate", broken_on_the_second_chunk)
+    out = tmp_path / "broken"
+    with pytest.raises(InfluenceSimError, match="chunk 1: OSError: a broken cache") as caught:
+        run_sweep(path, out=out, workers=1)
+    assert "not of the model" in str(caught.value)
+    assert "resume with --resume" in str(caught.value)
+    (folder,) = out.iterdir()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "running"
+    monkeypatch.setattr(chunks, "simulate", real)  # the environment fixed
+    resumed = resume_sweep(folder, workers=1)
+    assert resumed.failed == 0
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(resumed.metrics, whole.metrics, check_exact=True)

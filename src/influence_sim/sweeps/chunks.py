@@ -113,6 +113,16 @@ class ChunkReport:
     parts: dict[str, dict[str, Any]] | None = None
 
 
+ENVIRONMENT = (OSError, MemoryError, ImportError, EOFError)
+"""Failures of the machine or the installation (a full disk, a broken cache, memory):
+the runs they stop say nothing about the model, so they are never recorded as failed
+runs; the chunk stops, and a resume runs it again."""
+
+
+class MachineError(InfluenceSimError):
+    """A chunk stopped by a failure outside the model (``ENVIRONMENT``)."""
+
+
 def part_name(kind: str, index: int) -> str:
     """The file of a chunk's part: ``runs/part-00012.parquet``."""
     return f"{kind}/part-{index:05d}.parquet"
@@ -389,6 +399,11 @@ def _run_group(
         frame.insert(0, "point", points)
         frame[VALID] = finite_rows(state)
         return frame, pd.concat(series, ignore_index=True) if series else pd.DataFrame()
+    except ENVIRONMENT as exc:  # not the model's: the chunk is not done, and resumes
+        raise MachineError(
+            f"chunk {task.index}: {type(exc).__name__}: {exc} (a failure of the machine or "
+            "the installation, not of the model: no run of the chunk is recorded)"
+        ) from exc
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         exc.add_note(traceback.format_exc(limit=3))
         return exc

@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from influence_sim.errors import InfluenceSimError
 from influence_sim.sweeps.chunks import (
+    ENVIRONMENT,
     ChunkReport,
     watch_parent,
 )
@@ -107,9 +108,15 @@ def chunk_result(future: Future[ChunkReport], folder: Path) -> ChunkReport:
             "pools); otherwise the worker may have run out of memory (try a "
             "smaller chunk_size)"
         ) from None
-    except InfluenceSimError as exc:  # a write the disk refused, in the worker
+    except ENVIRONMENT as exc:  # outside a run: reading the set-up, compiling, writing
         raise InfluenceSimError(
-            f"{exc}; the finished chunks are kept: resume with --resume {folder}"
+            f"a chunk stopped: {type(exc).__name__}: {exc} (a failure of the machine or the "
+            f"installation, not of the model); the finished chunks are kept: resume with "
+            f"--resume {folder} once it is fixed"
+        ) from None
+    except InfluenceSimError as exc:  # a write the disk refused, a failure outside the model
+        raise InfluenceSimError(
+            f"{exc}; the finished chunks are kept: resume with --resume {folder} once it is fixed"
         ) from None
 
 
