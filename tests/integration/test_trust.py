@@ -553,3 +553,24 @@ def test_15_a_failure_outside_the_model_is_not_stored_as_failed_runs(tmp_path, m
     import pandas as pd
 
     pd.testing.assert_frame_equal(resumed.metrics, whole.metrics, check_exact=True)
+
+
+def test_19_a_holdout_without_data_is_refused_before_running(tmp_path, capsys):
+    pattern = {
+        "name": "calm",
+        "description": "a pattern, not a datum",
+        "quantity": {"summary": "final_trade.kazakhstan.russia"},
+        "expect": {"at_least": 0},
+        "source": "a test",
+    }
+    (tmp_path / "patterns.yaml").write_text(
+        yaml.safe_dump({"name": "p", "title": "t", "scenario": str(KZ), "targets": [pattern]})
+    )
+    path = calibration_file(
+        tmp_path,
+        abc={"particles": 10, "generations": 1},
+        holdout=[{"targets": str(tmp_path / "patterns.yaml")}],
+    )
+    _refused_before_running(path, tmp_path, capsys, "holdout 1 (")
+    assert main(["validate", str(path)]) == 1
+    assert "observed" in capsys.readouterr().err
