@@ -230,6 +230,23 @@ def _wait_for(path: Path, seconds: float) -> bool:
     return False
 
 
+def _sweep_command(path: Path, out: Path) -> list[str]:
+    """The sweep command, in a process of its own, one worker, quiet."""
+    command = [sys.executable, "-m", "influence_sim", "sweep", str(path), "--out", str(out)]
+    return [*command, "--workers", "1", "--quiet"]
+
+
+def _sweep_folder(out: Path, name: str) -> Path:
+    """The folder a sweep started by another process makes in ``out``, once it is there."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        folders = list(out.glob(f"{name}-*")) if out.exists() else []
+        if folders:
+            return folders[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no {name} folder in {out} after 120 s")
+
+
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_to_the_same_tables(tmp_path):
     path = sweep_file(
@@ -237,30 +254,13 @@ def test_a_killed_sweep_resumes_to_the_same_tables(tmp_path):
     )
     out = tmp_path / "killed"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "influence_sim",
-            "sweep",
-            str(path),
-            "--out",
-            str(out),
-            "--workers",
-            "1",
-            "--quiet",
-        ],
+        _sweep_command(path, out),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        folder = None
-        deadline = time.monotonic() + 120
-        while folder is None and time.monotonic() < deadline:
-            folders = list(out.glob("long-*")) if out.exists() else []
-            folder = folders[0] if folders else None
-            time.sleep(0.05)
-        assert folder is not None
+        folder = _sweep_folder(out, "long")
         assert _wait_for(folder / "runs" / "part-00003.parquet", 120)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
@@ -285,29 +285,9 @@ def test_ctrl_c_on_a_sweep_prints_its_folder_and_the_command_that_resumes_it(tmp
     )
     out = tmp_path / "stopped"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "influence_sim",
-            "sweep",
-            str(path),
-            "--out",
-            str(out),
-            "--workers",
-            "1",
-            "--quiet",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        _sweep_command(path, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    folder = None
-    deadline = time.monotonic() + 120
-    while folder is None and time.monotonic() < deadline:
-        folders = list(out.glob("long-*")) if out.exists() else []
-        folder = folders[0] if folders else None
-        time.sleep(0.05)
-    assert folder is not None
+    folder = _sweep_folder(out, "long")
     assert _wait_for(folder / "runs" / "part-00001.parquet", 120)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)

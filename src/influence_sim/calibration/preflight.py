@@ -18,8 +18,7 @@ from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
 from influence_sim.format.bundled import bundled_name
 from influence_sim.format.calibration import CalibrationSpec
 from influence_sim.format.loading import load_scenario, resolve_scenario
-from influence_sim.format.names import path_problem
-from influence_sim.format.paths import parse_path
+from influence_sim.format.names import written_path_problem
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Target, TargetFile, load_targets, targets_dir
 
@@ -63,15 +62,9 @@ def probe_priors(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
     where = f"calibration '{spec.name}'"
     for name, prior in spec.parameters.items():
         field = f"parameters.{name}"
-        wrong: tuple[str, str | None] | None
-        try:
-            wrong = path_problem(data, parse_path(name))
-        except ValueError as exc:
-            wrong = (str(exc), None)
+        wrong = written_path_problem(data, name)
         if wrong is not None:
-            problems.append(
-                Problem(wrong[0], f"calibration '{spec.name}'", path=field, hint=wrong[1])
-            )
+            problems.append(Problem(wrong[0], where, path=field, hint=wrong[1]))
             continue
         for value in prior.range:
             try:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from influence_sim.errors import Problem, ScenarioError, one_of, suggest
-from influence_sim.format.paths import Path, covers, format_path
+from influence_sim.format.paths import Path, covers, format_path, parse_path
 from influence_sim.format.settable import POWER_BY_STATE
 
 SECTIONS = {"state": "states", "power": "powers", "alliance": "alliances"}
@@ -137,6 +137,14 @@ def path_problem(data: Any, path: Path) -> tuple[str, str] | None:
     if field is not None:
         return f"the parameter path is wrong: {field[0]}", field[1]
     return None
+
+
+def written_path_problem(data: Any, text: str) -> tuple[str, str | None] | None:
+    """:func:`path_problem` of a path as written (``powers.russia.x``), malformed ones too."""
+    try:
+        return path_problem(data, parse_path(text))
+    except ValueError as exc:
+        return str(exc), None
 
 
 def _past_the_end(data: Any, path: Path) -> tuple[str, str] | None:

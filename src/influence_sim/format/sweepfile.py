@@ -11,8 +11,7 @@ from pydantic import ValidationError
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
 from influence_sim.format.bundled import bundled_name, find_scenario, scenario_dir
 from influence_sim.format.loading import load_scenario, overrides_from, resolve_scenario
-from influence_sim.format.names import path_problem
-from influence_sim.format.paths import parse_path
+from influence_sim.format.names import written_path_problem
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepspec import DistributionParameter, RangeParameter, SweepSpec
 from influence_sim.format.validation import problems_from
@@ -83,11 +82,7 @@ def _probe_parameters(
     for name, parameter in spec.parameters.items():
         origin = marks.get(("parameters", name))
         line, field = origin.line if origin else None, f"parameters.{name}"
-        wrong: tuple[str, str | None] | None
-        try:
-            wrong = path_problem(data, parse_path(name))
-        except ValueError as exc:
-            wrong = (str(exc), None)
+        wrong = written_path_problem(data, name)
         if wrong is not None:
             problems.append(Problem(wrong[0], display, line, path=field, hint=wrong[1]))
             continue
