@@ -27,8 +27,9 @@ from influence_sim.format.scenario import Scenario
 
 if TYPE_CHECKING:
     from influence_sim.analysis.compare import Comparison, compare
-    from influence_sim.calibration.calibrate import Calibration, calibrate
+    from influence_sim.calibration.calibrate import calibrate
     from influence_sim.calibration.check import check
+    from influence_sim.calibration.folder import Calibration
     from influence_sim.drivers.model import InfluenceModel
     from influence_sim.drivers.runner import run
     from influence_sim.results.runs import RunResult
@@ -71,7 +72,7 @@ _LAZY = {
     "SweepResult": "influence_sim.sweeps.sweep",
     "check": "influence_sim.calibration.check",
     "calibrate": "influence_sim.calibration.calibrate",
-    "Calibration": "influence_sim.calibration.calibrate",
+    "Calibration": "influence_sim.calibration.folder",
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from influence_sim import run
-from influence_sim.calibration.calibrate import Calibration, calibrate
+from influence_sim.calibration import Calibration, calibrate
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError
 from tests.conftest import ROOT

@@ -193,7 +193,7 @@ def test_6_an_empty_data_list_is_refused(tmp_path, capsys):
 def test_10_a_killed_calibration_does_not_load_as_finished(tmp_path):
     import json
 
-    from influence_sim.calibration.calibrate import Calibration, calibrate
+    from influence_sim.calibration import Calibration, calibrate
 
     done = calibrate(calibration_file(tmp_path), out=tmp_path / "out")
     assert Calibration.load(done.folder).waves.equals(done.waves)
@@ -383,7 +383,7 @@ def test_3_an_edited_calibration_folder_refuses_resume_and_load(tmp_path, name, 
     on --resume and gave another posterior, exit 0."""
     import json
 
-    from influence_sim.calibration.calibrate import Calibration, calibrate, resume_calibration
+    from influence_sim.calibration import Calibration, calibrate, resume_calibration
 
     done = calibrate(calibration_file(tmp_path), out=tmp_path / "out")
     manifest = json.loads((done.folder / "manifest.json").read_text())

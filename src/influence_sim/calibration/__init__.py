@@ -11,7 +11,7 @@ from influence_sim._lazy import exports
 __all__ = ["Calibration", "CheckResult", "calibrate", "check", "predict", "resume_calibration"]
 
 _NAMES = {
-    "Calibration": "calibrate",
+    "Calibration": "folder",
     "calibrate": "calibrate",
     "resume_calibration": "calibrate",
     "CheckResult": "check",
