@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 
 from influence_sim import run
-from influence_sim.calibration.calibrate import calibrate
+from influence_sim.calibration.fitting import calibrate
 from influence_sim.results.metrics import weighted_quantile
 
 PRIORS = {

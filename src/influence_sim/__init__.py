@@ -26,9 +26,9 @@ from influence_sim.format.loading import dump_scenario, load_scenario, parse_sce
 from influence_sim.format.scenario import Scenario
 
 if TYPE_CHECKING:
-    from influence_sim.analysis.compare import Comparison, compare
-    from influence_sim.calibration.calibrate import calibrate
-    from influence_sim.calibration.check import check
+    from influence_sim.analysis.comparison import Comparison, compare
+    from influence_sim.calibration.checks import check
+    from influence_sim.calibration.fitting import calibrate
     from influence_sim.calibration.folder import Calibration
     from influence_sim.drivers.model import InfluenceModel
     from influence_sim.drivers.runner import run
@@ -64,14 +64,14 @@ _LAZY = {
     "run": "influence_sim.drivers.runner",
     "RunResult": "influence_sim.results.runs",
     "InfluenceModel": "influence_sim.drivers.model",
-    "compare": "influence_sim.analysis.compare",
-    "Comparison": "influence_sim.analysis.compare",
+    "compare": "influence_sim.analysis.comparison",
+    "Comparison": "influence_sim.analysis.comparison",
     "load_sweep": "influence_sim.sweeps.sweep",
     "run_sweep": "influence_sim.sweeps.sweep",
     "resume_sweep": "influence_sim.sweeps.sweep",
     "SweepResult": "influence_sim.sweeps.sweep",
-    "check": "influence_sim.calibration.check",
-    "calibrate": "influence_sim.calibration.calibrate",
+    "check": "influence_sim.calibration.checks",
+    "calibrate": "influence_sim.calibration.fitting",
     "Calibration": "influence_sim.calibration.folder",
 }
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from influence_sim import load_scenario, run
-from influence_sim.calibration.check import check
+from influence_sim.calibration.checks import check
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.schema import schema_text, targets_schema

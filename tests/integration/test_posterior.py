@@ -192,7 +192,7 @@ def test_a_holdout_needs_a_posterior(tmp_path, capsys):
 
 
 def test_check_draws_from_a_posterior_too(capsys, tmp_path):
-    from influence_sim.calibration.check import check
+    from influence_sim.calibration.checks import check
 
     plain = check("history-2021-2023", replications=20)
     drawn = check("history-2021-2023", replications=20, posterior="trade-2021-2023")

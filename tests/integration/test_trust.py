@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from influence_sim.calibration.check import check
+from influence_sim.calibration.checks import check
 from influence_sim.cli.commands import main
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.targets import load_targets
@@ -140,7 +140,7 @@ def calibration_file(tmp_path: Path, **fields) -> Path:
 
 def _refused_before_running(path: Path, tmp_path: Path, capsys, message: str) -> None:
     """calibrate refuses with ``message`` and writes nothing; validate says the same."""
-    from influence_sim.calibration.calibrate import calibrate
+    from influence_sim.calibration.fitting import calibrate
 
     out = tmp_path / "out"
     with pytest.raises(InfluenceSimError) as caught:
@@ -184,7 +184,7 @@ def test_6_an_empty_data_list_is_refused(tmp_path, capsys):
     path = calibration_file(tmp_path, data=[])
     assert main(["validate", str(path)]) == 1
     assert "data: " in capsys.readouterr().err
-    from influence_sim.calibration.calibrate import calibrate
+    from influence_sim.calibration.fitting import calibrate
 
     with pytest.raises(ScenarioError, match="at least 1 item"):
         calibrate(path, out=tmp_path / "out")
@@ -209,7 +209,7 @@ def test_failed_runs_stop_a_calibration_and_are_never_data(tmp_path, monkeypatch
     stops, says why and marks its folder failed (cases 2, 11 and 15's rule)."""
     import json
 
-    from influence_sim.calibration.calibrate import calibrate
+    from influence_sim.calibration.fitting import calibrate
     from influence_sim.sweeps import chunks
 
     def broken(*args, **kwargs):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from influence_sim import load_scenario, run
-from influence_sim.calibration.check import _quantity
+from influence_sim.calibration.checks import _quantity
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, replication_keys, simulate
 from influence_sim.format.targets import load_targets, targets_dir
@@ -91,7 +91,7 @@ def test_every_kind_of_quantity_agrees_online_and_in_tables():
 def test_a_target_is_its_quantity_less_its_minus_on_both_routes():
     """An observed-series quantity less a series: the tables' value (check) and the
     batch's (sweeps and calibration) are the same subtraction."""
-    from influence_sim.calibration.check import _value
+    from influence_sim.calibration.checks import _value
     from influence_sim.format.targets import Target
 
     target = Target.model_validate(

@@ -53,6 +53,22 @@ def test_public_names_are_pinned(name):
     assert set(module.__all__) == PUBLIC[name]
 
 
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_no_exported_name_is_shadowed_by_a_module_of_the_same_name(name):
+    """A package whose function shares its name with one of its modules hands out the
+    module once that module is imported (``from influence_sim.calibration import check``
+    gave a module, not the function)."""
+    import pkgutil
+    import types
+
+    package = importlib.import_module(name)
+    for found in pkgutil.iter_modules(package.__path__):
+        if not found.name.startswith("_") and found.name != "dashboard":  # not __main__
+            importlib.import_module(f"{name}.{found.name}")
+    for public in package.__all__:
+        assert not isinstance(getattr(package, public), types.ModuleType), public
+
+
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_exported_name_resolves(layer):
     module = importlib.import_module(f"influence_sim.{layer}")

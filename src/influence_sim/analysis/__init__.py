@@ -8,7 +8,7 @@ _NAMES = {
     "analyze": "sensitivity",
     "Discovery": "discovery",
     "discover": "discovery",
-    "Comparison": "compare",
-    "compare": "compare",
+    "Comparison": "comparison",
+    "compare": "comparison",
 }
 __getattr__, __dir__ = exports(__name__, _NAMES)

@@ -12,10 +12,10 @@ __all__ = ["Calibration", "CheckResult", "calibrate", "check", "predict", "resum
 
 _NAMES = {
     "Calibration": "folder",
-    "calibrate": "calibrate",
-    "resume_calibration": "calibrate",
-    "CheckResult": "check",
-    "check": "check",
-    "predict": "check",
+    "calibrate": "fitting",
+    "resume_calibration": "fitting",
+    "CheckResult": "checks",
+    "check": "checks",
+    "predict": "checks",
 }
 __getattr__, __dir__ = exports(__name__, _NAMES)

@@ -1,6 +1,6 @@
 """A calibration's folder: its files, their checks, and ``Calibration``, what it found.
 
-See :mod:`influence_sim.calibration.calibrate` for how the folder is made.
+See :mod:`influence_sim.calibration.fitting` for how the folder is made.
 """
 
 from __future__ import annotations

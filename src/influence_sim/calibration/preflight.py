@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from influence_sim.calibration.check import check_names, data_of
+from influence_sim.calibration.checks import check_names, data_of
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
 from influence_sim.format.bundled import bundled_name
 from influence_sim.format.calibration import CalibrationSpec

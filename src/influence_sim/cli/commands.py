@@ -54,7 +54,7 @@ def _check_file(name: str, overrides: list[str]) -> str:
     if kind in ("targets", "calibration") and overrides:
         raise InfluenceSimError(f"--set applies to scenarios, not to a {kind} file")
     if kind == "targets":
-        from influence_sim.calibration.check import check_names
+        from influence_sim.calibration.checks import check_names
 
         targets = load_targets(name)
         check_names(targets, resolve_scenario(targets.scenario))  # names a run has
@@ -197,7 +197,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from influence_sim.analysis.compare import compare
+    from influence_sim.analysis.comparison import compare
 
     comparison = compare(
         find_scenario(args.base),
@@ -217,7 +217,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from influence_sim.calibration.check import check
+    from influence_sim.calibration.checks import check
     from influence_sim.format.targets import targets_for
 
     if args.file is None and args.targets is None:
@@ -239,7 +239,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from influence_sim.calibration.calibrate import calibrate, resume_calibration
+    from influence_sim.calibration.fitting import calibrate, resume_calibration
 
     if (args.file is None) == (args.resume is None):
         raise InfluenceSimError("give a calibration file, or --resume DIR (not both)")

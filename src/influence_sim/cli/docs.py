@@ -151,7 +151,7 @@ def refresh_posteriors() -> None:
     import shutil
     import tempfile
 
-    from influence_sim.calibration.calibrate import calibrate
+    from influence_sim.calibration.fitting import calibrate
     from influence_sim.format.bundled import scenario_dir
     from influence_sim.format.calibration import load_calibration
     from influence_sim.results.posterior import (

@@ -37,7 +37,7 @@ from the same runs (`make posteriors`).
 
 def render_validation() -> str:
     """The whole of ``docs/validation.md``."""
-    from influence_sim.calibration.check import check
+    from influence_sim.calibration.checks import check
     from influence_sim.format.targets import targets_dir
 
     sections, held, total, missed = [], 0, 0, []
@@ -74,7 +74,7 @@ def render_validation() -> str:
 
 def render_out_of_sample() -> str:
     """The out-of-sample section: each bundled calibration's holdout, predicted."""
-    from influence_sim.calibration.check import predict
+    from influence_sim.calibration.checks import predict
     from influence_sim.format.calibration import load_calibration
     from influence_sim.format.targets import load_targets
     from influence_sim.results.posterior import bundled_dir

@@ -6,7 +6,7 @@ each step's state and events and keeps, per replication, what a target's quantit
 an event happened and when first, the months' means of an observed figure's spans), so
 that a batch of many parameter points, each with its replications, can be measured
 against targets without recording its trajectories. It gives the same numbers as the
-tables of a recorded run (:mod:`influence_sim.calibration.check`; a test says so).
+tables of a recorded run (:mod:`influence_sim.calibration.checks`; a test says so).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from influence_sim.calibration.check import data_of, implausibility, statistic_of
+from influence_sim.calibration.checks import data_of, implausibility, statistic_of
 from influence_sim.calibration.folder import (
     HOLDOUT_FILE,
     HOLDOUT_TARGETS,
@@ -149,7 +149,7 @@ def _holdout_text(name: str) -> str:
 
 def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
     """Each holdout's data predicted from the posterior; writes ``holdout.csv`` and its plot."""
-    from influence_sim.calibration.check import predict
+    from influence_sim.calibration.checks import predict
 
     frames = []
     for i, holdout in enumerate(spec.holdout):
