@@ -18,6 +18,14 @@ class InfluenceSimError(Exception):
     """Base class of every error the package raises for bad input."""
 
 
+class CalibrationFailed(InfluenceSimError):  # noqa: N818 (a state, as Interrupted)
+    """A calibration that cannot succeed as it stands.
+
+    Runs that fail, a posterior that collapsed: resuming it would fail the same way, so
+    its folder is marked failed.
+    """
+
+
 class InfluenceSimWarning(UserWarning):
     """Input that runs but does not do what it says (a shock with nothing to act on)."""
 

@@ -35,7 +35,8 @@ def posterior(tmp_path: Path) -> Posterior:
         }
     )
     particles.loc[4, "weight"] = 0.0  # a particle of weight 0 is never drawn
-    info = {"parameters": [CAPACITY, GDP], "calibration": "hand-made"}
+    prior = {CAPACITY: [0.3, 0.9], GDP: [50.0, 400.0]}  # every posterior says its prior
+    info = {"parameters": [CAPACITY, GDP], "prior": prior, "calibration": "hand-made"}
     return write_posterior(tmp_path / "calibration" / "posterior", particles, info)
 
 

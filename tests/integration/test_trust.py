@@ -574,3 +574,215 @@ def test_19_a_holdout_without_data_is_refused_before_running(tmp_path, capsys):
     _refused_before_running(path, tmp_path, capsys, "holdout 1 (")
     assert main(["validate", str(path)]) == 1
     assert "observed" in capsys.readouterr().err
+
+
+# What an independent review of the fixes above found, each held by a test.
+
+
+def test_review_a_machine_failure_leaves_a_calibration_resumable_and_clean_keeps_it(
+    tmp_path, monkeypatch
+):
+    import json
+
+    from influence_sim.calibration import calibrate, resume_calibration
+    from influence_sim.sweeps import chunks
+
+    real = chunks.simulate
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(chunks, "simulate", full_disk)
+    out = tmp_path / "out"
+    with pytest.raises(InfluenceSimError, match="not of the model"):
+        calibrate(calibration_file(tmp_path), out=out, workers=1)
+    (folder,) = out.iterdir()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "running"
+    (out / "link").symlink_to(folder)
+    assert main(["clean", str(out)]) == 0
+    assert folder.is_dir(), "a calibration stopped by the machine is resumable: kept"
+    monkeypatch.setattr(chunks, "simulate", real)
+    assert resume_calibration(folder, workers=1).waves is not None
+
+
+def test_review_a_failed_calibration_is_not_resumed_and_its_finished_waves_are_kept(
+    tmp_path, monkeypatch
+):
+    import json
+
+    from influence_sim.calibration import calibrate, fitting, resume_calibration
+    from influence_sim.errors import CalibrationFailed
+
+    def collapsed(*args, **kwargs):
+        raise CalibrationFailed("ABC generation 1: the weights fell on 1.00 effective particles")
+
+    monkeypatch.setattr(fitting, "_abc", collapsed)
+    out = tmp_path / "out"
+    with pytest.raises(CalibrationFailed):
+        calibrate(calibration_file(tmp_path, abc={"particles": 10, "generations": 1}), out=out)
+    (folder,) = out.iterdir()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "failed"
+    with pytest.raises(InfluenceSimError, match="resuming it would fail the same way"):
+        resume_calibration(folder)
+    assert main(["clean", str(out)]) == 0
+    assert (folder / "waves.csv").is_file(), "its history matching is a result: kept"
+
+
+def test_review_a_sweep_smaller_than_a_chunk_is_not_refused_for_a_whole_chunk(monkeypatch):
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.format.sweepspec import SweepSpec
+    from influence_sim.sweeps.size import check_chunk_memory
+
+    base = load_scenario(SCENARIOS / "kazakhstan-2022-citizens.yaml")
+    spec = SweepSpec.model_validate(
+        {
+            "name": "tiny",
+            "title": "t",
+            "base": "kazakhstan-2022-citizens",
+            "parameters": {"dynamics.unrest_decay": {"values": [0.2]}},
+            "sampler": {"method": "grid"},
+            "replications": 10,
+            "seed": 1,
+        }
+    )
+    monkeypatch.setenv("INFLUENCE_SIM_MAX_MEMORY", "4GiB")
+    check_chunk_memory(spec, [base], None, 4)  # 10 runs: one chunk of 10, one worker busy
+    big = spec.model_copy(update={"replications": 8000})
+    with pytest.raises(InfluenceSimError, match=r"a chunk of 2,000 runs .* 4 at once"):
+        check_chunk_memory(big, [base], None, 4)
+
+
+def test_review_citizens_columns_are_known_to_the_target_checks():
+    from influence_sim.calibration.checks import check_names
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.format.targets import TargetFile
+
+    targets = TargetFile.model_validate(
+        {
+            "name": "t",
+            "title": "t",
+            "scenario": "kazakhstan-2022-citizens",
+            "targets": [
+                target({"series": {"table": "states", "state": "kazakhstan", "column": c},
+                        "at": 3})
+                | {"name": c}
+                for c in ("legitimacy", "jailed")
+            ],
+        }
+    )  # fmt: skip
+    check_names(targets, load_scenario(SCENARIOS / "kazakhstan-2022-citizens.yaml"))
+    with pytest.raises(InfluenceSimError, match="no column 'legitimacy'"):
+        check_names(targets, load_scenario(KZ))  # no citizens, no legitimacy
+
+
+def test_review_priors_valid_alone_but_not_together_are_refused(tmp_path, capsys):
+    path = calibration_file(
+        tmp_path,
+        parameters={
+            "states.kazakhstan.reliance.security.russia": {"range": [0.3, 0.9]},
+            "states.kazakhstan.reliance.security.china": {"range": [0.0, 0.4]},
+        },
+    )
+    _refused_before_running(path, tmp_path, capsys, "the prior box's corner")
+
+
+def test_review_a_sweeps_targets_are_checked_with_its_overrides(tmp_path):
+    from influence_sim.sweeps import run_sweep
+
+    targets = targets_file(tmp_path, target({"events": {"kind": "shock:uprising"}}))
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "s",
+                "title": "s",
+                "base": str(KZ),
+                "overrides": ["shocks=[]"],
+                "parameters": {"dynamics.unrest_decay": {"values": [0.2]}},
+                "sampler": {"method": "grid"},
+                "replications": 2,
+                "seed": 1,
+                "record": {"targets": str(targets)},
+            }
+        )
+    )
+    with pytest.raises(InfluenceSimError, match="no such shock in the scenario"):
+        run_sweep(path, out=tmp_path / "out", workers=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_review_ctrl_c_during_a_calibration_names_the_calibration_to_resume(tmp_path, monkeypatch):
+    from influence_sim.calibration import calibrate, fitting
+    from influence_sim.errors import Interrupted
+
+    def stopped(*args, **kwargs):
+        raise Interrupted("waves/fit-wave-01-x", "sweep")
+
+    monkeypatch.setattr(fitting, "_waves", stopped)
+    with pytest.raises(Interrupted) as caught:
+        calibrate(calibration_file(tmp_path), out=tmp_path / "out")
+    (folder,) = (tmp_path / "out").iterdir()
+    assert (caught.value.folder, caught.value.kind) == (str(folder), "calibrate")
+
+
+def test_review_one_and_one_point_zero_are_the_same_value(tmp_path):
+    from influence_sim.format.sweepspec import ValuesParameter
+
+    with pytest.raises(ValueError, match="a value is repeated"):
+        ValuesParameter(values=[1, 1.0])
+    assert ValuesParameter(values=[1, 2.5]).values == [1, 2.5]
+
+
+@pytest.mark.parametrize("prior", [None, [1, 2], {"x": 3}])
+def test_review_a_posterior_with_a_malformed_prior_is_refused_not_a_traceback(tmp_path, prior):
+    import json
+
+    from influence_sim.results.posterior import Posterior, info_checksum
+
+    folder = _posterior_copy(tmp_path)
+    record = json.loads((folder / "posterior.json").read_text())
+    if prior is None:
+        del record["prior"]
+    else:
+        record["prior"] = prior
+    record["checksum"] = info_checksum(record)
+    (folder / "posterior.json").write_text(json.dumps(record))
+    with pytest.raises(InfluenceSimError, match="does not give each parameter a"):
+        Posterior.load(folder)
+
+
+def test_review_a_misspelt_counterfactual_override_is_named_as_such(tmp_path, capsys):
+    against = {"overrides": ["powers.rusia.credibility=0.5"]}
+    path = targets_file(tmp_path, target({"summary": "peak_unrest.kazakhstan"}, against=against))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "unknown power 'rusia' in target 'x': against.overrides" in err
+    assert "--set" not in err
+
+
+def test_review_a_batch_out_of_memory_is_run_again_a_run_at_a_time(tmp_path, monkeypatch):
+    from influence_sim.sweeps import chunks, run_sweep
+
+    real = chunks.simulate
+
+    def small_only(compiled, params, state, *args, **kwargs):
+        if state.n_replications > 1:
+            raise MemoryError
+        return real(compiled, params, state, *args, **kwargs)
+
+    monkeypatch.setattr(chunks, "simulate", small_only)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "s",
+                "title": "s",
+                "base": str(KZ),
+                "parameters": {"dynamics.unrest_decay": {"values": [0.2, 0.3, 0.4]}},
+                "sampler": {"method": "grid"},
+                "replications": 1,
+                "seed": 1,
+            }
+        )
+    )  # three points stacked into one batch, which runs out of memory; each alone fits
+    assert run_sweep(path, out=tmp_path / "out", workers=1).failed == 0

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from influence_sim.errors import InfluenceSimError
+from influence_sim.errors import CalibrationFailed
 from influence_sim.results.metrics import weighted_quantile
 
 Array = NDArray[np.float64]
@@ -112,7 +112,7 @@ def abc_smc(
             widths = [first ** ((generations - 1 - k) / steps) for k in range(generations)]
         log_weights = -0.5 * (distance / widths[g]) ** 2 - _log_proposal(points, posterior)
         if not np.isfinite(log_weights).any():
-            raise InfluenceSimError(
+            raise CalibrationFailed(
                 f"ABC generation {g + 1}: no simulated point has any weight (every run failed)"
             )
         weights = np.exp(log_weights - np.max(log_weights[np.isfinite(log_weights)]))
@@ -142,7 +142,7 @@ def _refuse_collapse(posterior: Posterior, generation: int, scale: Array) -> Non
     floor = max(MIN_ESS, 0.05 * n)
     if posterior.ess >= floor:
         return
-    raise InfluenceSimError(
+    raise CalibrationFailed(
         f"ABC generation {generation + 1}: the weights fell on {posterior.ess:.2f} effective "
         f"particles of {n} (at least {floor:g} are needed): the data's scale (their sd and "
         f"discrepancy; the smallest {float(np.min(scale)):.3g}) is far finer than what "

@@ -23,7 +23,7 @@ import pandas as pd
 
 from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError, one_of
-from influence_sim.format.loading import load_scenario
+from influence_sim.format.loading import load_scenario, overrides_from, resolve_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
 from influence_sim.results.observed import history_figure, span_changes
@@ -172,6 +172,11 @@ def check_names(targets: TargetFile, scenario: Scenario) -> None:
     for target in targets.targets:
         quantities = [q for q in (target.quantity, target.minus) if q is not None]
         check_quantities(compiled, quantities, f"target '{target.name}'")
+        against = target.against
+        if against is not None and against.overrides:  # its counterfactual, before any run
+            other: Scenario | str = scenario if against.scenario is None else against.scenario
+            with overrides_from(f"target '{target.name}': against.overrides"):
+                resolve_scenario(other, against.overrides)
 
 
 PREDICTION_COLUMNS = (
@@ -291,13 +296,14 @@ class _Runs:
         key = (scenario, tuple(overrides))
         if key not in self.done:
             which: Scenario | str = self.base if scenario is None else scenario
-            self.done[key] = run(
-                which,
-                replications=self.replications,
-                seed=self.seed,
-                overrides=overrides,
-                posterior=self.posterior,
-            )
+            with overrides_from("a target's against.overrides"):
+                self.done[key] = run(
+                    which,
+                    replications=self.replications,
+                    seed=self.seed,
+                    overrides=overrides,
+                    posterior=self.posterior,
+                )
         return self.done[key]
 
 

@@ -50,7 +50,7 @@ from influence_sim.calibration.folder import (
     check_setup,
 )
 from influence_sim.calibration.preflight import preflight
-from influence_sim.errors import InfluenceSimError
+from influence_sim.errors import CalibrationFailed, InfluenceSimError, Interrupted
 from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
@@ -110,7 +110,7 @@ def calibrate(
         (temporary / "waves").mkdir()
         manifest["files"] = digests(temporary)  # what a resume and a load check
         write_json(temporary / "manifest.json", manifest)
-    return _waves(where.final, spec, workers, progress)
+    return _interruptible(where.final, spec, workers, progress)
 
 
 def resume_calibration(
@@ -127,7 +127,24 @@ def resume_calibration(
     check_setup(path)
     spec = CalibrationSpec.model_validate(yaml.safe_load((path / SPEC_FILE).read_text()))
     spec = spec.model_copy(update={"targets": str(path / TARGETS_FILE)})
-    return _waves(path, spec, workers, progress)
+    status = json.loads((path / "manifest.json").read_text()).get("status")
+    if status == "failed":
+        why = json.loads((path / "manifest.json").read_text()).get("failed", "")
+        raise InfluenceSimError(
+            f"{path}: this calibration failed ({why}); resuming it would fail the same way: "
+            "fix the cause and run the calibration again"
+        )
+    return _interruptible(path, spec, workers, progress)
+
+
+def _interruptible(
+    folder: Path, spec: CalibrationSpec, workers: int | None, progress: bool
+) -> Calibration:
+    """The waves; on Ctrl-C, the calibration's folder (not its wave's) is the one to resume."""
+    try:
+        return _waves(folder, spec, workers, progress)
+    except Interrupted:
+        raise Interrupted(str(folder), "calibrate") from None
 
 
 def _target_path(name: str) -> str:
@@ -199,7 +216,7 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
     if spec.abc is not None and not calibration.nroy.empty:
         try:
             calibration.posterior = _abc(folder, spec, data, observed, box, scenario_name, workers)
-        except InfluenceSimError as exc:  # no posterior (collapsed weights, failed runs)
+        except CalibrationFailed as exc:  # no posterior (collapsed weights, failed runs)
             _mark_failed(folder, str(exc))
             raise
         if spec.holdout:
@@ -233,7 +250,7 @@ def _refuse_failures(folder: Path, result: SweepResult, stage: str) -> None:
     )
     why = f"{stage}: {result.failed} of {result.n_runs} runs failed ({reasons})"
     _mark_failed(folder, why)
-    raise InfluenceSimError(
+    raise CalibrationFailed(
         f"{why}; failed runs are not data, so the calibration stops and its folder is "
         f"marked failed ({folder}): fix the cause and run the calibration again"
     )

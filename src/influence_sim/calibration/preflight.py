@@ -10,6 +10,7 @@ out-of-sample test that is in sample).
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def preflight(spec: CalibrationSpec) -> CalibrationSpec:
     assert spec.scenario is not None
     base = load_scenario(spec.scenario)
     check_names(targets, base)
-    problems = probe_priors(spec, base)
+    problems = probe_priors(spec, base) or probe_corners(spec, base)
     if problems:
         raise ScenarioError(problems)
     for i, holdout in enumerate(spec.holdout):
@@ -82,6 +83,35 @@ def probe_priors(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
                 )
                 break
     return problems
+
+
+MAX_CORNERS = 64
+"""The prior box's corners tried (all of them up to six parameters)."""
+
+
+def probe_corners(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
+    """The prior box's corners, tried together.
+
+    Parameters valid one by one may not be valid together (reliance shares that sum
+    above 1), and a run that fails stops a calibration.
+    """
+    paths = list(spec.parameters)
+    ends = [spec.parameters[p].range for p in paths]
+    for corner in itertools.islice(itertools.product(*ends), MAX_CORNERS):
+        try:
+            resolve_scenario(base, [f"{p}={v!r}" for p, v in zip(paths, corner, strict=True)])
+        except ScenarioError as exc:
+            where = ", ".join(f"{p}={v!r}" for p, v in zip(paths, corner, strict=True))
+            first = exc.problems[0]
+            return [
+                Problem(
+                    f"the prior box's corner {where} is not a valid scenario: {first.message}",
+                    f"calibration '{spec.name}'",
+                    path="parameters",
+                    hint="narrow the ranges so that every combination within them is valid",
+                )
+            ]
+    return []
 
 
 def _check_holdout(

@@ -308,11 +308,21 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def failed_calibrations(folder: Path) -> list[Path]:
-    """Calibration folders in ``folder`` whose manifest says they failed."""
+    """Calibration folders in ``folder`` that failed before any wave was judged.
+
+    A calibration is marked failed only when it cannot succeed as it stands (runs that
+    fail, a posterior that collapsed), never for a failure of the machine, which leaves
+    it running and resumable. One whose waves were judged (``waves.csv``) is kept: its
+    history matching is a result.
+    """
     import json
 
     out = []
-    for path in sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file()):
+    for path in sorted(folder.iterdir()):
+        if path.is_symlink() or not (path / "manifest.json").is_file():
+            continue
+        if (path / "waves.csv").exists():
+            continue
         try:
             manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -16,7 +16,7 @@ from influence_sim.engine.ensemble import replicate, run_ensemble, schedule_sign
 from influence_sim.engine.kernel import Params, State, StepEvents
 from influence_sim.engine.trajectory import Trajectory
 from influence_sim.errors import InfluenceSimError
-from influence_sim.format.loading import Overrides, override_list
+from influence_sim.format.loading import Overrides, override_list, overrides_from
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import MAX_STEPS, Scenario
 from influence_sim.results.memory import check_memory, estimate_run_bytes
@@ -185,7 +185,8 @@ def _draws(
     particles = posterior.draw(seed, ((r,) for r in range(n)))
     used, rows = np.unique(particles, return_inverse=True)
     calibrated = compile_scenario(resolved.reference)
-    scenarios = [resolve(resolved, posterior.overrides(int(k))) for k in used]
+    with overrides_from(f"the posterior's particles ({posterior.folder})"):
+        scenarios = [resolve(resolved, posterior.overrides(int(k))) for k in used]
     compiled = [compile_scenario(s, calibrated) for s in scenarios]
     first = schedule_signature(compiled[0])
     for k, item in zip(used, compiled, strict=True):

@@ -166,8 +166,9 @@ def write_posterior(folder: Path, particles: pd.DataFrame, info: dict[str, Any])
     """Write ``particles.csv`` and then, last, ``posterior.json`` (with their checksum).
 
     ``particles`` has a column per parameter (``info["parameters"]``) and ``weight``;
-    both files are written whole or not at all, and the posterior counts as written
-    only once ``posterior.json`` is there.
+    ``info["prior"]`` gives each parameter its ``[low, high]`` range (what loading checks
+    the particles against). Both files are written whole or not at all, and the
+    posterior counts as written only once ``posterior.json`` is there.
     """
     from influence_sim.results.storage import atomic_write
 
@@ -203,6 +204,18 @@ def _check_info(info: Any, file: Path) -> None:
     parameters = info.get("parameters")
     if not isinstance(parameters, list) or not parameters:
         raise InfluenceSimError(f"{file}: lists no parameter; run the calibration again")
+    prior = info.get("prior")
+    ranges = prior.values() if isinstance(prior, dict) and set(prior) >= set(parameters) else None
+    if ranges is None or not all(
+        isinstance(r, list)
+        and len(r) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in r)
+        for r in ranges
+    ):
+        raise InfluenceSimError(
+            f"{file}: its 'prior' does not give each parameter a [low, high] range; run the "
+            "calibration again"
+        )
 
 
 def _check_columns(frame: pd.DataFrame, parameters: tuple[str, ...], file: Path) -> None:
@@ -237,9 +250,9 @@ def _check_particles(
             f"{file}: {int(np.sum(weights < 0))} particles have a negative weight: a weight "
             "is a probability; run the calibration again"
         )
-    prior = info.get("prior") or {}
+    prior = info["prior"]  # checked: a [low, high] per parameter
     for j, path in enumerate(parameters):
-        low, high = prior.get(path, (-np.inf, np.inf))
+        low, high = prior[path]
         outside = ~np.isfinite(values[:, j]) | (values[:, j] < low) | (values[:, j] > high)
         if outside.any():
             raise InfluenceSimError(

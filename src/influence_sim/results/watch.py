@@ -36,6 +36,8 @@ STATE_COLUMNS = {
     "economic_distress": "distress",
 }
 """The states table's columns and the state arrays (R, S) they come from."""
+CITIZEN_COLUMNS = {"legitimacy": "legitimacy", "jailed": "jailed"}
+"""The states table's columns with citizens (``population.unrest: citizens``)."""
 POWER_COLUMNS = {
     "credibility": "credibility",
     "posture": "posture",
@@ -259,11 +261,12 @@ def _series_reader(compiled: Compiled, quantity: Quantity) -> Reader:
 
         return alignment
     if spec.table == "states":
-        if spec.column not in STATE_COLUMNS:
+        columns = STATE_COLUMNS | (CITIZEN_COLUMNS if compiled.params.pop is not None else {})
+        if spec.column not in columns:
             raise InfluenceSimError(
-                f"no column '{spec.column}' in the states table; expected " + one_of(STATE_COLUMNS)
+                f"no column '{spec.column}' in the states table; expected " + one_of(columns)
             )
-        name = STATE_COLUMNS[spec.column]
+        name = columns[spec.column]
 
         def by_state(state: State) -> Array:
             values: Array = getattr(state, name)

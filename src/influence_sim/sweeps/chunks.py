@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.draws import stream_keys
 from influence_sim.engine.ensemble import schedule_signature, simulate, stack
 from influence_sim.engine.kernel import State, StepEvents
-from influence_sim.errors import InfluenceSimError, ScenarioError
+from influence_sim.errors import InfluenceSimError, InfluenceSimWarning, ScenarioError
 from influence_sim.format.loading import parse_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.results.metrics import Summary
@@ -123,13 +124,30 @@ class MachineError(InfluenceSimError):
     """A chunk stopped by a failure outside the model (``ENVIRONMENT``)."""
 
 
+def _machine(task: ChunkTask, exc: BaseException) -> MachineError:
+    return MachineError(
+        f"chunk {task.index}: {type(exc).__name__}: {exc} (a failure of the machine or the "
+        "installation, not of the model: no run of the chunk is recorded)"
+    )
+
+
 def part_name(kind: str, index: int) -> str:
     """The file of a chunk's part: ``runs/part-00012.parquet``."""
     return f"{kind}/part-{index:05d}.parquet"
 
 
 def run_chunk(task: ChunkTask) -> ChunkReport:
-    """Run one chunk and write its parts; the function every executor calls."""
+    """Run one chunk and write its parts; the function every executor calls.
+
+    The package's warnings about the scenario (``InfluenceSimWarning``) were said once,
+    when the sweep started; a worker keeps them to itself.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InfluenceSimWarning)
+        return _run_chunk(task)
+
+
+def _run_chunk(task: ChunkTask) -> ChunkReport:
     runs = np.arange(task.start, task.stop)
     points, reps = runs // task.replications, runs % task.replications
     posterior = _posterior(task)
@@ -256,9 +274,11 @@ def _run_units(
             metrics.append(done[0])
             series.append(done[1])
             continue
-        for unit in group:  # isolate the failure unit by unit
+        for unit in group:  # isolate the failure unit by unit (memory too: a unit is small)
             rows = units == unit
             single = _run_group(task, compiled, units[rows], points[rows], reps[rows])
+            if isinstance(single, MemoryError):
+                raise _machine(task, single)
             if isinstance(single, Exception):
                 status[unit] = f"run failed: {type(single).__name__}: {single}"
             else:
@@ -399,11 +419,10 @@ def _run_group(
         frame.insert(0, "point", points)
         frame[VALID] = finite_rows(state)
         return frame, pd.concat(series, ignore_index=True) if series else pd.DataFrame()
+    except MemoryError as exc:  # a batch too large: its units are run one at a time
+        return exc
     except ENVIRONMENT as exc:  # not the model's: the chunk is not done, and resumes
-        raise MachineError(
-            f"chunk {task.index}: {type(exc).__name__}: {exc} (a failure of the machine or "
-            "the installation, not of the model: no run of the chunk is recorded)"
-        ) from exc
+        raise _machine(task, exc) from exc
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         exc.add_note(traceback.format_exc(limit=3))
         return exc

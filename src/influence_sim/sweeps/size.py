@@ -69,15 +69,17 @@ def count_points(spec: SweepSpec) -> int:
 
 def check_chunk_memory(
     spec: SweepSpec,
-    base: Scenario,
+    bases: list[Scenario],
     executor: str | Executor | None,
     workers: int | None,
 ) -> None:
     """Refuse a sweep whose chunks, as many at once as it has workers, would not fit.
 
     A chunk's runs are one batch in one process; the estimate is the largest over the
-    base and the extremes of the parameters that size the citizens (``population.*``).
-    Chunks on a dask cluster run in its workers' memory, which is not known here.
+    bases (with the sweep's overrides) and the extremes of the parameters that size the
+    citizens (``population.*``), for a chunk as large as the sweep makes, times the
+    chunks that run at once (at most one a worker, and no more than there are). Chunks
+    on a dask cluster run in its workers' memory, which is not known here.
 
     Raises:
         InfluenceSimError: With the estimate, and the chunk size that would fit.
@@ -90,29 +92,30 @@ def check_chunk_memory(
     budget = available_bytes()
     if budget is None:
         return
-    at_once = 1 if isinstance(executor, Executor) else (
-        workers or spec.executor.workers or os.cpu_count() or 1
+    total = count_points(spec) * spec.replications
+    runs = min(spec.chunk_size, total)  # a sweep smaller than a chunk is one smaller chunk
+    chunks = -(-total // spec.chunk_size)
+    at_once = 1 if isinstance(executor, Executor) else min(
+        chunks, workers or spec.executor.workers or os.cpu_count() or 1
     )  # fmt: skip
     every = spec.record.timeseries_every
-    worlds = [resolve_scenario(base, list(spec.overrides))]
+    worlds = [resolve_scenario(base, list(spec.overrides)) for base in bases]
     for path, parameter in spec.parameters.items():
         if path.startswith("population."):
-            for value in _ends(parameter):
-                try:
-                    worlds.append(resolve_scenario(worlds[0], [f"{path}={value!r}"]))
-                except InfluenceSimError:
-                    continue  # a value the sweep file's check refused already, or a level
-    per_chunk = max(
-        estimate_chunk_bytes(compile_scenario(w), spec.chunk_size, every) for w in worlds
-    )
+            for world in list(worlds):
+                for value in _ends(parameter):
+                    try:
+                        worlds.append(resolve_scenario(world, [f"{path}={value!r}"]))
+                    except InfluenceSimError:
+                        continue  # a value the sweep file's check refused already
+    per_chunk = max(estimate_chunk_bytes(compile_scenario(w), runs, every) for w in worlds)
     if per_chunk * at_once <= budget:
         return
-    fits = max(1, int(spec.chunk_size * budget / (per_chunk * at_once) * 0.8))
-    source = (
-        BUDGET_VARIABLE if os.environ.get(BUDGET_VARIABLE, "").strip() else "the memory free now"
-    )
+    fits = max(1, int(runs * budget / (per_chunk * at_once) * 0.8))
+    budgeted = os.environ.get(BUDGET_VARIABLE, "").strip()
+    source = BUDGET_VARIABLE if budgeted else "a share of the memory free now"
     raise InfluenceSimError(
-        f"sweep '{spec.name}': a chunk of {spec.chunk_size:,} runs would need about "
+        f"sweep '{spec.name}': a chunk of {runs:,} runs would need about "
         f"{human(per_chunk)} of memory, {at_once} at once (one a worker) about "
         f"{human(per_chunk * at_once)}, more than {human(budget)} ({source}); set "
         f"chunk_size to about {fits:,} or fewer, or use fewer workers"

@@ -26,7 +26,7 @@ import yaml
 from influence_sim import arguments
 from influence_sim.errors import InfluenceSimError, Interrupted
 from influence_sim.format.bundled import find_scenario
-from influence_sim.format.loading import dump_scenario, load_scenario
+from influence_sim.format.loading import dump_scenario, load_scenario, resolve_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.sweepfile import load_sweep
 from influence_sim.format.sweepspec import (
@@ -42,6 +42,7 @@ from influence_sim.sweeps.chunks import (
     PARTS,
     ChunkReport,
     ChunkTask,
+    base_of,
     part_name,
     run_chunk,
 )
@@ -82,6 +83,7 @@ from influence_sim.sweeps.sweepresult import (
     count_failed,
     layout_of,
     read_base,
+    read_bases,
     read_spec,
     spec_hash,
 )
@@ -135,9 +137,11 @@ def run_sweep(
     else:
         spec, base = load_sweep(source)
     check_sweep_size(spec)
-    check_chunk_memory(spec, base, executor, workers)
+    bases = list(_other_bases(spec).values()) or [base]  # each level of the base factor
+    check_chunk_memory(spec, bases, executor, workers)
     if spec.record.targets is not None:
-        check_targets(spec.record.targets, base)
+        for level in bases:  # as each point's runs will be: the sweep's overrides applied
+            check_targets(spec.record.targets, resolve_scenario(level, list(spec.overrides)))
     posterior = None if spec.posterior is None else _posterior(spec)
     folder, manifest = _create(spec, base, Path(out), invocation(), posterior)
     log.info("sweeping into %s", folder)
@@ -179,7 +183,8 @@ def resume_sweep(
     with writer_lock(path):
         check_setup(path, manifest)
         check_spec_hash(path, manifest, spec)
-        check_chunk_memory(spec, read_base(path), executor, workers)
+        levels = [base_of(text, None) for text in read_bases(path).values()]
+        check_chunk_memory(spec, levels or [read_base(path)], executor, workers)
         return _finish(path, manifest, spec, executor, workers, scheduler, progress)
 
 
