@@ -786,3 +786,87 @@ def test_review_a_batch_out_of_memory_is_run_again_a_run_at_a_time(tmp_path, mon
         )
     )  # three points stacked into one batch, which runs out of memory; each alone fits
     assert run_sweep(path, out=tmp_path / "out", workers=1).failed == 0
+
+
+# A second review of those fixes found these.
+
+
+def test_review_the_memory_check_tries_population_parameters_one_at_a_time(monkeypatch):
+    """Every combination of their ends was compiled: 13,121 scenarios for eight ranges."""
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.format.sweepspec import SweepSpec
+    from influence_sim.sweeps import size
+
+    base = load_scenario(SCENARIOS / "kazakhstan-2022-citizens.yaml")
+    ranges = {
+        f"population.states.kazakhstan.{field}": {"range": [low, high]}
+        for field, low, high in (("police", 0.01, 0.02), ("legitimacy", 0.5, 0.8))
+    } | {"population.density": {"range": [0.5, 0.6]}, "population.vision": {"range": [3, 5]}}
+    spec = SweepSpec.model_validate(
+        {
+            "name": "pop",
+            "title": "t",
+            "base": "kazakhstan-2022-citizens",
+            "parameters": ranges,
+            "sampler": {"method": "lhs", "n": 4},
+            "replications": 1,
+            "seed": 1,
+        }
+    )
+    compiled = []
+    real = size.estimate_chunk_bytes
+    monkeypatch.setattr(
+        size, "estimate_chunk_bytes", lambda c, *a: compiled.append(c) or real(c, *a)
+    )
+    monkeypatch.setenv("INFLUENCE_SIM_MAX_MEMORY", "16GiB")
+    size.check_chunk_memory(spec, [base], None, 1)
+    assert len(compiled) <= 1 + 2 * len(ranges)  # the base, and each end of each, alone
+
+
+def test_review_beyond_ten_parameters_a_sample_of_corners_is_tried_and_said(
+    tmp_path, capsys, caplog
+):
+    from influence_sim.calibration.preflight import MAX_CORNERS, probe_corners
+    from influence_sim.format.calibration import load_calibration
+    from influence_sim.format.loading import load_scenario
+
+    harmless = {
+        f"dynamics.{name}": {"range": [0.01, 0.02]}
+        for name in (
+            "unrest_decay", "memory_decay", "credibility_recovery", "threat_decay",
+            "opinion_drift", "posture_response", "host_reversion", "resentment_decay",
+            "diversification_decay", "debt_amortization",
+        )
+    }  # fmt: skip
+    pair = {
+        "states.kazakhstan.reliance.security.russia": {"range": [0.3, 0.9]},
+        "states.kazakhstan.reliance.security.china": {"range": [0.0, 0.4]},
+    }
+    path = calibration_file(tmp_path, parameters={**harmless, **pair})
+    spec, _ = load_calibration(path)
+    base = load_scenario(KZ)
+    problems = probe_corners(spec, base)
+    assert f"{MAX_CORNERS} of them, drawn at random, are tried" in caplog.text
+    assert problems, "a quarter of the corners are not valid: a sample finds one"
+    assert "the prior box's corner" in problems[0].message
+
+
+def test_review_clean_ignores_a_folder_whose_manifest_is_a_link(tmp_path):
+    import json
+
+    failed = tmp_path / "elsewhere"
+    failed.mkdir()
+    (failed / "manifest.json").write_text(json.dumps({"kind": "calibration", "status": "failed"}))
+    innocent = tmp_path / "results" / "innocent"
+    innocent.mkdir(parents=True)
+    (innocent / "precious.txt").write_text("keep")
+    (innocent / "manifest.json").symlink_to(failed / "manifest.json")
+    assert main(["clean", str(tmp_path / "results")]) == 0
+    assert (innocent / "precious.txt").is_file()
+
+
+def test_review_a_huge_whole_number_in_a_sweeps_values_is_no_traceback():
+    from influence_sim.format.sweepspec import ValuesParameter
+
+    assert ValuesParameter(values=[10**400, 2]).values == [10**400, 2]
+    assert ValuesParameter(values=[2**60, 2**60 + 1]).values == [2**60, 2**60 + 1]

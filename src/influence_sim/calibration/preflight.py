@@ -11,8 +11,12 @@ out-of-sample test that is in sample).
 from __future__ import annotations
 
 import itertools
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from influence_sim.calibration.checks import check_names, data_of
 from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
@@ -22,6 +26,8 @@ from influence_sim.format.loading import load_scenario, resolve_scenario
 from influence_sim.format.names import written_path_problem
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Target, TargetFile, load_targets, targets_dir
+
+log = logging.getLogger(__name__)
 
 
 def target_path(name: str) -> Path:
@@ -85,8 +91,11 @@ def probe_priors(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
     return problems
 
 
-MAX_CORNERS = 64
-"""The prior box's corners tried (all of them up to six parameters)."""
+CORNERS_KEY = 0x636F726E657273
+"""The spawn key of the corners' draws ("corners" in ASCII), apart from the runs'."""
+MAX_CORNERS = 1024
+"""The prior box's corners tried: all of them up to ten parameters, else this many drawn
+at random (from the calibration's seed), and a warning says so."""
 
 
 def probe_corners(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
@@ -97,7 +106,7 @@ def probe_corners(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
     """
     paths = list(spec.parameters)
     ends = [spec.parameters[p].range for p in paths]
-    for corner in itertools.islice(itertools.product(*ends), MAX_CORNERS):
+    for corner in _corners(spec, ends):
         try:
             resolve_scenario(base, [f"{p}={v!r}" for p, v in zip(paths, corner, strict=True)])
         except ScenarioError as exc:
@@ -112,6 +121,25 @@ def probe_corners(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
                 )
             ]
     return []
+
+
+def _corners(spec: CalibrationSpec, ends: list[tuple[float, float]]) -> Iterator[tuple[float, ...]]:
+    """Every corner of the box, or ``MAX_CORNERS`` of them at random when there are more."""
+    d = len(ends)
+    if 2**d <= MAX_CORNERS:
+        yield from itertools.product(*ends)
+        return
+    log.warning(
+        "calibration '%s': %d parameters make %d corners of the prior box; %d of them, "
+        "drawn at random, are tried (a combination of values that is not valid may remain)",
+        spec.name,
+        d,
+        2**d,
+        MAX_CORNERS,
+    )
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(CORNERS_KEY,)))
+    for picks in rng.integers(0, 2, size=(MAX_CORNERS, d)):
+        yield tuple(pair[int(k)] for pair, k in zip(ends, picks, strict=True))
 
 
 def _check_holdout(

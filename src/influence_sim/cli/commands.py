@@ -301,8 +301,8 @@ def _clean(args: argparse.Namespace) -> int:
     for path in [*found, *failed]:
         print(f"{verb} {path}")
     print(
-        f"{len(found)} unfinished leftover(s) of killed runs and sweeps and {len(failed)} "
-        f"failed calibration(s) {verb} in {folder}"
+        f"{folder}: {verb} {len(found)} unfinished leftover(s) of killed runs and sweeps "
+        f"and {len(failed)} failed calibration(s)"
     )
     return 0
 
@@ -319,12 +319,13 @@ def failed_calibrations(folder: Path) -> list[Path]:
 
     out = []
     for path in sorted(folder.iterdir()):
-        if path.is_symlink() or not (path / "manifest.json").is_file():
+        manifest_file = path / "manifest.json"
+        if path.is_symlink() or manifest_file.is_symlink() or not manifest_file.is_file():
             continue
         if (path / "waves.csv").exists():
             continue
         try:
-            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         kind = manifest.get("kind") if isinstance(manifest, dict) else None

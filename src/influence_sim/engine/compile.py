@@ -98,7 +98,9 @@ def _warn_of_inert_shocks(scenario: Scenario) -> None:
         )
 
 
-def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None = None) -> Compiled:
+def compile_scenario(
+    scenario: Scenario, reference: Scenario | Compiled | None = None, *, warn: bool = True
+) -> Compiled:
     """Turn a validated scenario into the kernel's arrays and schedule.
 
     Args:
@@ -108,12 +110,15 @@ def compile_scenario(scenario: Scenario, reference: Scenario | Compiled | None =
             sweep parameters applied, or that file already compiled. By default the
             scenario's own ``reference``: itself when read from a file, the scenario it
             departs from when made by overrides.
+        warn: Warn of shocks that change nothing here (``InfluenceSimWarning``); a sweep's
+            chunks compile without, the sweep having warned once when it started.
 
     Raises:
         ScenarioError: If a ``set`` shock names a parameter the model cannot change
             mid-run, or the reference has other states or powers.
     """
-    _warn_of_inert_shocks(scenario)
+    if warn:
+        _warn_of_inert_shocks(scenario)
     names = _Names.of(scenario)
     params = _params(scenario, names)
     initial = _initial(scenario, names, params)

@@ -62,8 +62,9 @@ class ValuesParameter(Spec):
             raise ValueError(
                 f"expected numbers only or levels (words, true/false) only, found {self.values}"
             )
-        # 1 and 1.0 are the same value (and true is not 1): compare numbers as numbers.
-        keys = [repr(v) if isinstance(v, bool | str) else float(v) for v in self.values]
+        # 1 and 1.0 are the same value (Python's equality, exact for any int), and true
+        # is not 1 (levels by their text).
+        keys = [repr(v) if isinstance(v, bool | str) else v for v in self.values]
         if len(set(keys)) != len(keys):
             raise ValueError(f"a value is repeated: {self.values}")
         return self

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import time
 import traceback
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.draws import stream_keys
 from influence_sim.engine.ensemble import schedule_signature, simulate, stack
 from influence_sim.engine.kernel import State, StepEvents
-from influence_sim.errors import InfluenceSimError, InfluenceSimWarning, ScenarioError
+from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.loading import parse_scenario
 from influence_sim.format.scenario import Scenario
 from influence_sim.results.metrics import Summary
@@ -140,14 +139,8 @@ def run_chunk(task: ChunkTask) -> ChunkReport:
     """Run one chunk and write its parts; the function every executor calls.
 
     The package's warnings about the scenario (``InfluenceSimWarning``) were said once,
-    when the sweep started; a worker keeps them to itself.
+    when the sweep started: a chunk compiles its points without them.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", InfluenceSimWarning)
-        return _run_chunk(task)
-
-
-def _run_chunk(task: ChunkTask) -> ChunkReport:
     runs = np.arange(task.start, task.stop)
     points, reps = runs // task.replications, runs % task.replications
     posterior = _posterior(task)
@@ -233,7 +226,7 @@ def _compile_units(
                 scenario = base_of(task.base, task.reference)
             else:
                 scenario = parse_scenario(task.bases[label], source=f"bases/{label}.yaml")
-            worlds[label] = (scenario, compile_scenario(scenario.reference))
+            worlds[label] = (scenario, compile_scenario(scenario.reference, warn=False))
         return worlds[label]
 
     compiled: dict[int, Compiled] = {}
@@ -247,7 +240,9 @@ def _compile_units(
         label = None if task.point_bases is None else task.point_bases[point]
         try:
             base, calibrated = world(label)
-            compiled[unit] = compile_scenario(resolve_scenario(base, overrides), calibrated)
+            compiled[unit] = compile_scenario(
+                resolve_scenario(base, overrides), calibrated, warn=False
+            )
         except (ScenarioError, InfluenceSimError) as exc:
             status[unit] = "invalid parameters: " + str(exc).replace("\n", "; ")
     return compiled, status

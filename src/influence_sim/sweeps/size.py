@@ -99,13 +99,14 @@ def check_chunk_memory(
         chunks, workers or spec.executor.workers or os.cpu_count() or 1
     )  # fmt: skip
     every = spec.record.timeseries_every
-    worlds = [resolve_scenario(base, list(spec.overrides)) for base in bases]
-    for path, parameter in spec.parameters.items():
+    levels = [resolve_scenario(base, list(spec.overrides)) for base in bases]
+    worlds = list(levels)
+    for path, parameter in spec.parameters.items():  # one at a time: as many as values
         if path.startswith("population."):
-            for world in list(worlds):
+            for level in levels:
                 for value in _ends(parameter):
                     try:
-                        worlds.append(resolve_scenario(world, [f"{path}={value!r}"]))
+                        worlds.append(resolve_scenario(level, [f"{path}={value!r}"]))
                     except InfluenceSimError:
                         continue  # a value the sweep file's check refused already
     per_chunk = max(estimate_chunk_bytes(compile_scenario(w), runs, every) for w in worlds)
