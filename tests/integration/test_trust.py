@@ -709,6 +709,7 @@ def test_review_a_sweeps_targets_are_checked_with_its_overrides(tmp_path):
     with pytest.raises(InfluenceSimError, match="no such shock in the scenario"):
         run_sweep(path, out=tmp_path / "out", workers=1)
     assert not (tmp_path / "out").exists()
+    assert main(["validate", str(path)]) == 1  # validate says what the sweep would refuse
 
 
 def test_review_ctrl_c_during_a_calibration_names_the_calibration_to_resume(tmp_path, monkeypatch):

@@ -76,6 +76,9 @@ def _check_file(name: str, overrides: list[str]) -> str:
             )
         spec, base = load_sweep(name)
         from influence_sim.format.sweepspec import base_label
+        from influence_sim.sweeps.sweep import base_levels, check_record_targets
+
+        check_record_targets(spec, base_levels(spec, base))  # as the sweep would refuse them
 
         over = (
             "the scenarios " + ", ".join(base_label(b) for b in spec.base)

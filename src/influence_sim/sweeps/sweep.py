@@ -137,11 +137,9 @@ def run_sweep(
     else:
         spec, base = load_sweep(source)
     check_sweep_size(spec)
-    bases = list(_other_bases(spec).values()) or [base]  # each level of the base factor
+    bases = base_levels(spec, base)
     check_chunk_memory(spec, bases, executor, workers)
-    if spec.record.targets is not None:
-        for level in bases:  # as each point's runs will be: the sweep's overrides applied
-            check_targets(spec.record.targets, resolve_scenario(level, list(spec.overrides)))
+    check_record_targets(spec, bases)
     posterior = None if spec.posterior is None else _posterior(spec)
     folder, manifest = _create(spec, base, Path(out), invocation(), posterior)
     log.info("sweeping into %s", folder)
@@ -211,6 +209,25 @@ def _finish(
     write_json(folder / MANIFEST, manifest)
     # Every part was checked (or written and digested) above: no need to hash it all again.
     return SweepResult.load(folder, verify=False)
+
+
+def base_levels(spec: SweepSpec, base: Scenario) -> list[Scenario]:
+    """The scenarios a sweep's points run on: each level of its base factor, or its base."""
+    return list(_other_bases(spec).values()) or [base]
+
+
+def check_record_targets(spec: SweepSpec, bases: list[Scenario]) -> None:
+    """Refuse the sweep's targets if a run of any base level lacks what they name.
+
+    Each level with the sweep's overrides, as its points run (``check_targets``).
+
+    Raises:
+        InfluenceSimError: As ``check_targets``.
+    """
+    if spec.record.targets is None:
+        return
+    for level in bases:  # as each point's runs will be: the sweep's overrides applied
+        check_targets(spec.record.targets, resolve_scenario(level, list(spec.overrides)))
 
 
 def _other_bases(spec: SweepSpec) -> dict[str, Scenario]:
