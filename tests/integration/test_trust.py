@@ -120,9 +120,7 @@ def calibration_file(tmp_path: Path, **fields) -> Path:
         "observed": {"value": 0.2, "sd": 0.01},
         "source": "a test",
     }
-    (tmp_path / "data.yaml").write_text(
-        yaml.safe_dump({"name": "data", "title": "Data", "scenario": str(KZ), "targets": [data]})
-    )
+    targets_file(tmp_path, data, name="data")
     spec = {
         "name": "fit",
         "title": "A fit",
@@ -409,9 +407,7 @@ def test_19_a_holdout_too_large_for_memory_is_refused_before_the_waves(
         "observed": {"value": 0.2, "sd": 0.01},
         "source": "a test",
     }
-    (tmp_path / "later.yaml").write_text(
-        yaml.safe_dump({"name": "later", "title": "t", "scenario": str(KZ), "targets": [held]})
-    )
+    targets_file(tmp_path, held, name="later")
     path = calibration_file(
         tmp_path,
         abc={"particles": 10, "generations": 1},
@@ -563,9 +559,7 @@ def test_19_a_holdout_without_data_is_refused_before_running(tmp_path, capsys):
         "expect": {"at_least": 0},
         "source": "a test",
     }
-    (tmp_path / "patterns.yaml").write_text(
-        yaml.safe_dump({"name": "p", "title": "t", "scenario": str(KZ), "targets": [pattern]})
-    )
+    targets_file(tmp_path, pattern, name="patterns")
     path = calibration_file(
         tmp_path,
         abc={"particles": 10, "generations": 1},

@@ -244,10 +244,7 @@ def _refuse_failures(folder: Path, result: SweepResult, stage: str) -> None:
     """
     if not result.failed:
         return
-    failed = result.runs[result.runs["status"] == "failed"]
-    reasons = "; ".join(
-        f"{len(rows)} runs: {message}" for message, rows in list(failed.groupby("message"))[:3]
-    )
+    reasons = "; ".join(f"{n} runs: {message}" for message, n in result.failure_reasons())
     why = f"{stage}: {result.failed} of {result.n_runs} runs failed ({reasons})"
     _mark_failed(folder, why)
     raise CalibrationFailed(

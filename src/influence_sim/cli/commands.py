@@ -364,9 +364,8 @@ def _sweep(args: argparse.Namespace) -> int:
     print(result.folder)
     print(f"  {result.n_runs} runs over {len(result.points)} points; {result.failed} failed")
     if result.failed:
-        failed = result.runs[result.runs["status"] == "failed"]
-        for message, rows in list(failed.groupby("message"))[:3]:
-            print(f"  {len(rows)} runs failed: {message}", file=sys.stderr)
+        for message, n in result.failure_reasons():
+            print(f"  {n} runs failed: {message}", file=sys.stderr)
         return EXIT_INPUT
     return 0
 

@@ -115,6 +115,12 @@ class SweepResult:
             return int(self.manifest["failed"])
         return int((self.runs["status"] == "failed").sum()) if not self.runs.empty else 0
 
+    def failure_reasons(self, most: int = 3) -> list[tuple[str, int]]:
+        """The commonest messages of the failed runs, with how many runs each (at most ``most``)."""
+        failed = self.runs[self.runs["status"] == "failed"]
+        counts = failed["message"].value_counts(sort=False).sort_index()
+        return [(str(m), int(n)) for m, n in counts.items()][:most]
+
     @classmethod
     def load(
         cls, folder: str | os.PathLike[str], *, partial: bool = False, verify: bool = True
