@@ -51,7 +51,13 @@ def test_check_prints_a_table_for_every_bundled_scenario(path, tmp_path, capsys)
     assert main(["check", path.stem, "--out", str(tmp_path), "--replications", "4"]) == 0
     out = capsys.readouterr().out.splitlines()
     table = pd.read_csv(out[0])
-    assert len(out) == len(table) + 3  # the file, the title, a line each, the count
+    spec = load_targets(path.stem)
+    if spec.validation is None:
+        assert len(out) == len(table) + 3  # the file, the title, a line each, the count
+    else:  # a line each for its own targets, one per family, the bands, the data summary
+        families = len(spec.validation.families)
+        assert len(out) == len(spec.targets) + 3 + families + 2, out
+        assert out[-2].strip().startswith("data: ")
     assert out[-1].strip() == f"{int(table['holds'].sum())} of {len(table)} targets hold"
 
 

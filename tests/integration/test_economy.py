@@ -151,7 +151,7 @@ def test_every_observed_figure_names_its_publisher_and_table():
 
     folder = resources.files("influence_sim").joinpath("data/observed")
     files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv"))
-    assert files == ["arms.csv", "remittances.csv", "trade.csv"]
+    assert files == ["arms.csv", "remittances.csv", "trade.csv", "unga.csv"]
     scenario = load_scenario("central-asia-2021")
     for name in files:
         with resources.as_file(folder.joinpath(name)) as path:
@@ -164,7 +164,10 @@ def test_every_observed_figure_names_its_publisher_and_table():
         assert set(frame["partner"]) <= {*scenario.powers, "all"}, name
         shares = frame[frame["unit"].str.startswith("share")]["value"]
         assert shares.between(0, 1).all(), name
-        assert (frame["value"] > 0).all(), name
+        # A year with no delivery is a zero (SIPRI lists none); everything else is positive.
+        zero = frame["value"] == 0
+        assert (frame["value"] >= 0).all(), name
+        assert frame[zero]["unit"].str.startswith("TIV").all(), name
 
 
 def test_a_public_turned_against_an_investor_slows_its_investment():
@@ -234,3 +237,46 @@ def test_the_figures_docs_economy_data_quotes_are_the_shipped_ones():
     for claim in claims:
         assert claim in text, claim
     assert tajik[0] / tajik[1] == pytest.approx(1 / 3, abs=0.02), "fell by two thirds"
+
+
+def test_the_validation_families_docs_economy_data_describes_are_the_shipped_ones():
+    """The shares docs/economy-data.md quotes of the validation families, from the files."""
+    from influence_sim.results.observed import observed
+    from tests.conftest import ROOT
+
+    text = " ".join((ROOT / "docs" / "economy-data.md").read_text().split())
+    trade, arms = observed("trade"), observed("arms")
+
+    def share(state: str, unit: str, publisher: str) -> float:
+        rows = trade[
+            (trade["state"] == state)
+            & (trade["partner"] == "china")
+            & (trade["unit"] == unit)
+            & (trade["publisher"] == publisher)
+        ]
+        return float(rows[rows["period"].isin(["2015", "2017"])]["value"].iloc[0])
+
+    imf = "International Monetary Fund"
+    mirror = share("kyrgyzstan", "share of foreign trade turnover, partner-reported", imf)
+    own = share("kyrgyzstan", "share of foreign trade turnover", imf)  # 2015
+    assert f"Kyrgyzstan-China {mirror:.2f} against {own:.2f}" in text
+    government = share(
+        "kyrgyzstan", "share of foreign trade turnover", "Government of the Kyrgyz Republic"
+    )
+    rows = trade[(trade["state"] == "kyrgyzstan") & (trade["partner"] == "china")]
+    dots_2017 = float(
+        rows[(rows["period"] == "2017") & (rows["publisher"] == imf)]["value"].iloc[0]
+    )
+    assert f"{government:.2f} against the IMF's {dots_2017:.2f}" in text
+    tiv = arms[(arms["unit"] == "TIV million delivered in year")]
+    tiv = tiv[tiv["period"].astype(int).between(2008, 2021)]
+    by = tiv.groupby(["state", "partner"])["value"].sum()
+    for state in ("turkmenistan", "uzbekistan"):
+        both = (by[state, "russia"] + by[state, "china"]) / by[state, "all"]
+        assert f"{both:.2f} of {state.capitalize()}'s" in text, state
+    others = [
+        (by[s, "russia"] + by[s, "china"]) / by[s, "all"]
+        for s in ("kazakhstan", "kyrgyzstan", "tajikistan")
+    ]
+    assert min(others) >= 0.845, "0.85 to 0.95 of the others'"
+    assert max(others) <= 0.955, "0.85 to 0.95 of the others'"

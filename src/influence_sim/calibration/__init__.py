@@ -14,7 +14,7 @@ _NAMES = {
     "Calibration": "folder",
     "calibrate": "fitting",
     "resume_calibration": "fitting",
-    "CheckResult": "checks",
+    "CheckResult": "verdict",
     "check": "checks",
     "predict": "checks",
 }

@@ -11,25 +11,24 @@ is at most 3 (the history-matching cut-off; ``docs/validation.md``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from influence_sim.calibration.validation import Measured, expand, score_figures
+from influence_sim.calibration.verdict import CheckResult, fmt
 from influence_sim.drivers.runner import run
 from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.loading import load_scenario, overrides_from, resolve_scenario
 from influence_sim.format.scenario import Scenario
-from influence_sim.format.targets import Quantity, Target, TargetFile, load_targets
+from influence_sim.format.targets import Quantity, Target, TargetFile, Validation, load_targets
+from influence_sim.results.observation import figure_of
 from influence_sim.results.observed import history_figure, span_changes
 from influence_sim.results.posterior import Posterior
-from influence_sim.results.runs import RunResult, now, scenario_hash
-from influence_sim.results.storage import atomic_write, folder_name
+from influence_sim.results.runs import RunResult, scenario_hash
 from influence_sim.results.watch import step_within
 
 IMPLAUSIBLE = 3.0
@@ -47,72 +46,6 @@ COLUMNS = (
     "replications",
     "source",
 )
-
-
-@dataclass
-class CheckResult:
-    """The targets of one check, with the model's values and whether each holds."""
-
-    name: str
-    title: str
-    scenario: str
-    table: pd.DataFrame
-    posterior: str | None = None
-    """The calibration whose posterior the runs drew their parameters from, if any."""
-
-    @property
-    def passed(self) -> int:
-        """How many targets hold."""
-        return int(self.table["holds"].sum())
-
-    def lines(self) -> list[str]:
-        """The table as printed: one line per target, then the count."""
-        out = [f"{self.title} ({self.scenario})"]
-        for row in self.table.to_dict("records"):
-            mark = "ok  " if row["holds"] else "MISS"
-            far = float(row["implausibility"])
-            extra = "" if math.isnan(far) else f", implausibility {far:.1f}"
-            model = _fmt(float(row["model"]))
-            out.append(
-                f"  {mark} {row['target']}: model {model}; expected {row['expected']}{extra}"
-            )
-        out.append(f"  {self.passed} of {len(self.table)} targets hold")
-        if self.posterior is not None:
-            out.append(f"  (parameters drawn from the posterior of {self.posterior})")
-        return out
-
-    def save(self, out: str | os.PathLike[str] = "results") -> Path:
-        """Write the table in ``out`` as ``check-<name>-<stamp>-<hash>.csv``.
-
-        Written whole or not at all, and never over an earlier check's table.
-        """
-        where = Path(out)
-        if where.exists() and not where.is_dir():
-            raise InfluenceSimError(f"{where}: is a file; --out needs a folder")
-        self._refuse_another_runs_folder(where)
-        where.mkdir(parents=True, exist_ok=True)
-        key = f"{self.scenario}:{self.table.to_csv(index=False)}"
-        path = where / (folder_name(f"check-{self.name}", now(), key) + ".csv")
-        atomic_write(path, lambda temporary: self.table.to_csv(temporary, index=False))
-        return path
-
-    def _refuse_another_runs_folder(self, where: Path) -> None:
-        """Refuse a run's results folder of another scenario.
-
-        Its report shows the checks saved in it under "Checks", as that run's.
-        """
-        try:
-            manifest = json.loads((where / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return  # not a results folder
-        theirs = manifest.get("scenario_sha256") if isinstance(manifest, dict) else None
-        ours = set(self.table["scenario_sha256"]) if "scenario_sha256" in self.table else set()
-        if theirs is not None and ours != {theirs}:
-            raise InfluenceSimError(
-                f"{where}: the results of a run of '{manifest.get('scenario')}', not of "
-                f"'{self.scenario}' as checked (another scenario, or other overrides): its "
-                "report would show this check as that run's; give another --out"
-            )
 
 
 def check(
@@ -143,20 +76,25 @@ def check(
     main = scenario if scenario is not None else spec.scenario
     base = main if isinstance(main, Scenario) else load_scenario(main)
     check_names(spec, base)
+    spec = expand(spec, base)  # its figures are those a run covers
     if posterior is not None and not isinstance(posterior, Posterior):
         posterior = Posterior.load(posterior)
     runs = _Runs(base, replications or spec.replications, _seed(seed, spec, base), posterior)
+    runs.validation = spec.validation
     rows = [_evaluate(target, runs) for target in spec.targets]
     table = pd.DataFrame(rows, columns=COLUMNS)
     # What was run, on every row: a table found later says which runs it judged.
     table["scenario"] = base.name
     table["scenario_sha256"] = scenario_hash(base)
     table["seed"] = runs.seed
-    if posterior is None:
-        return CheckResult(spec.name, spec.title, base.name, table)
-    table["posterior"] = posterior.sha256  # the table names what it drew from
-    drawn_from = str(posterior.info.get("calibration") or posterior.folder)
-    return CheckResult(spec.name, spec.title, base.name, table, drawn_from)
+    scores = None
+    if spec.validation is not None:
+        scores = score_figures(spec, base, runs.get(None, []), runs.without_preferences(), table)
+    drawn_from = None
+    if posterior is not None:
+        table["posterior"] = posterior.sha256  # the table names what it drew from
+        drawn_from = str(posterior.info.get("calibration") or posterior.folder)
+    return CheckResult(spec.name, spec.title, base.name, table, drawn_from, scores)
 
 
 def check_names(targets: TargetFile, scenario: Scenario) -> None:
@@ -215,20 +153,22 @@ def predict(
         InfluenceSimError: For a name in ``data`` that is not a datum of the file.
     """
     spec = targets if isinstance(targets, TargetFile) else load_targets(targets)
-    chosen = data_of(spec, data)
     base = load_scenario(spec.scenario)
+    spec = expand(spec, base)
+    chosen = data_of(spec, data)
     seed = _seed(seed, spec, base)
     plain = run(base, replications=replications, seed=seed)
     drawn = run(base, replications=replications, seed=seed, posterior=posterior)
+    measured = (Measured(plain, spec.validation), Measured(drawn, spec.validation))
     rows = []
     for target in chosen:
         assert target.observed is not None
-        history = target.quantity.history
+        history, figure = target.quantity.history, target.quantity.observation
         observed = target.observed.value
         if observed is None:
             observed = _history(target.quantity, plain)[0]
-        at_defaults = _value(target, plain)
-        values = _value(target, drawn)
+        at_defaults = _value(target, plain, measured[0])
+        values = _value(target, drawn, measured[1])
         model = statistic_of(values, target.statistic)
         kept = values.dropna()
         low, high = (float(kept.quantile(q)) if len(kept) else math.nan for q in (0.05, 0.95))
@@ -236,7 +176,13 @@ def predict(
         rows.append(
             {
                 "target": target.name,
-                "period": history.period if history is not None else "",
+                "period": (
+                    history.period
+                    if history is not None
+                    else str(figure.year)
+                    if figure is not None
+                    else ""
+                ),
                 "observed": observed,
                 "sd": target.observed.sd,
                 "at_defaults": default,
@@ -290,7 +236,28 @@ class _Runs:
     ) -> None:
         self.base, self.replications, self.seed = base, replications, seed
         self.posterior = posterior
+        self.validation: Validation | None = None
+        self.measures: dict[int, Measured] = {}
         self.done: dict[tuple[str | None, tuple[str, ...]], RunResult] = {}
+
+    def measured(self, result: RunResult) -> Measured:
+        """The run's figures, measured once (with the validation block's link)."""
+        key = id(result)
+        if key not in self.measures:
+            self.measures[key] = Measured(result, self.validation)
+        return self.measures[key]
+
+    def without_preferences(self) -> RunResult:
+        """The null model without preferences: their weights 0, in a world of its own.
+
+        Its propensities are recomputed (``Scenario.as_calibrated``), so it starts from
+        the data as the model does; with the weights 0 as overrides of the calibrated
+        world instead, reliance would drift from the start for that reason alone.
+        """
+        assert self.validation is not None
+        with overrides_from("validation.preferences_off"):
+            world = resolve_scenario(self.base, self.validation.preferences_off).as_calibrated()
+        return run(world, replications=self.replications, seed=self.seed, posterior=self.posterior)
 
     def get(self, scenario: str | None, overrides: list[str]) -> RunResult:
         key = (scenario, tuple(overrides))
@@ -312,7 +279,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     observed = None
     if target.quantity.history is not None:
         observed = _history(target.quantity, result)[0]
-    values = _value(target, result)
+    values = _value(target, result, runs.measured(result))
     if target.against is not None:
         other = runs.get(target.against.scenario, target.against.overrides)
         values = values - _value(target, other)
@@ -342,7 +309,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     distance = implausibility(target, obs, model, values)
     row.update(
         kind="datum",
-        expected=f"{_fmt(obs)} (sd {_fmt(target.observed.sd)})",
+        expected=f"{fmt(obs)} (sd {fmt(target.observed.sd)})",
         observed=obs,
         implausibility=distance,
         holds=bool(distance <= IMPLAUSIBLE),
@@ -350,8 +317,15 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     return row
 
 
-def _value(target: Target, result: RunResult) -> pd.Series:
-    """The target's value per replication: its quantity less its ``minus``."""
+def _value(target: Target, result: RunResult, measured: Measured | None = None) -> pd.Series:
+    """The target's value per replication: its quantity less its ``minus``.
+
+    ``measured``: the run's figures, measured once for many targets.
+    """
+    spec = target.quantity.observation
+    if spec is not None:  # compared as it is (no minus); UN voting through its link
+        figure = figure_of(result.scenario, spec.family, spec.state, spec.partner, spec.year)
+        return (measured or Measured(result, None)).values(figure)
     values = _quantity(target.quantity, result)
     if target.minus is not None:
         values = values - _quantity(target.minus, result)
@@ -362,6 +336,10 @@ def _quantity(quantity: Quantity, result: RunResult) -> pd.Series:
     """The quantity per replication, indexed by replication (NaN where it has no value)."""
     if quantity.history is not None:
         return _history(quantity, result)[1]
+    if quantity.observation is not None:
+        spec = quantity.observation
+        figure = figure_of(result.scenario, spec.family, spec.state, spec.partner, spec.year)
+        return Measured(result, None).values(figure)
     replications = pd.RangeIndex(result.replications, name="replication")
     if quantity.summary is not None:
         summary = result.tables["summary"].set_index("replication")
@@ -476,11 +454,5 @@ def ensemble_variance(values: pd.Series, statistic: str) -> float:
 
 def _bounds(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"between {_fmt(low)} and {_fmt(high)}"
-    return f"at least {_fmt(low)}" if low is not None else f"at most {_fmt(high)}"
-
-
-def _fmt(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "none"
-    return f"{value:.3g}"
+        return f"between {fmt(low)} and {fmt(high)}"
+    return f"at least {fmt(low)}" if low is not None else f"at most {fmt(high)}"

@@ -38,18 +38,20 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from influence_sim.calibration.checks import data_of, implausibility, statistic_of
+from influence_sim.calibration.checks import implausibility, statistic_of
 from influence_sim.calibration.folder import (
     HOLDOUT_FILE,
     HOLDOUT_TARGETS,
     NROY_FILE,
     SPEC_FILE,
     TARGETS_FILE,
+    VALIDATION_FILE,
     WAVES_FILE,
     Calibration,
     check_setup,
 )
-from influence_sim.calibration.preflight import preflight
+from influence_sim.calibration.preflight import fitted_data, preflight
+from influence_sim.calibration.validation import fitting_targets, held_out_names
 from influence_sim.errors import CalibrationFailed, InfluenceSimError, Interrupted
 from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
@@ -104,7 +106,7 @@ def calibrate(
     with whole_folder(folder) as where:
         temporary = where.temporary
         (temporary / SPEC_FILE).write_text(yaml.safe_dump(spec.model_dump(mode="json")))
-        (temporary / TARGETS_FILE).write_text(Path(_target_path(spec.targets)).read_text())
+        (temporary / TARGETS_FILE).write_text(_fitted_text(spec))
         for i, text in enumerate(holdouts):
             (temporary / HOLDOUT_TARGETS.format(i)).write_text(text)
         (temporary / "waves").mkdir()
@@ -154,6 +156,18 @@ def _target_path(name: str) -> str:
     return str(bundled_name(name, targets_dir()) or Path(name))
 
 
+def _fitted_text(spec: CalibrationSpec) -> str:
+    """The fitted target file as written in the folder: a validation block's fitting years."""
+    path = Path(_target_path(spec.targets))
+    targets = load_targets(path)
+    if targets.validation is None:
+        return path.read_text()
+    assert spec.scenario is not None  # preflight made it the target file's
+    fitted = fitting_targets(targets, load_scenario(spec.scenario))
+    fitted = fitted.model_copy(update={"scenario": spec.scenario})
+    return yaml.safe_dump(fitted.model_dump(mode="json", exclude_none=True), sort_keys=False)
+
+
 def _holdout_text(name: str) -> str:
     """A holdout's target file as YAML, its scenario made absolute when a file beside it."""
     path = Path(_target_path(name))
@@ -171,10 +185,15 @@ def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
     frames = []
     for i, holdout in enumerate(spec.holdout):
         file = folder / HOLDOUT_TARGETS.format(i)
+        targets = load_targets(file)
+        data = holdout.data
+        if targets.validation is not None:
+            data = data or held_out_names(targets, load_scenario(targets.scenario))
+            _score_holdout(folder, file, holdout.replications, spec.seed)
         table = predict(
             file,
             folder,
-            data=holdout.data,
+            data=data,
             replications=holdout.replications,
             seed=spec.seed,
         )
@@ -182,6 +201,8 @@ def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
         frames.append(table)
     table = pd.concat(frames, ignore_index=True)
     _write_csv(folder / HOLDOUT_FILE, table)
+    if len(table) > MAX_PLOTTED:
+        return table  # a figure too tall to read; validation.csv and holdout.csv have them
     from influence_sim.viz import plot_holdout, save_figure
 
     save_figure(
@@ -192,10 +213,27 @@ def _predict_holdout(folder: Path, spec: CalibrationSpec) -> pd.DataFrame:
     return table
 
 
+MAX_PLOTTED = 40
+"""A holdout of more figures gets no ``holdout.png`` (one row each would not be read)."""
+
+
+def _score_holdout(folder: Path, file: Path, replications: int, seed: int) -> None:
+    """A holdout with a validation block, checked with the posterior: ``validation.csv``.
+
+    Each figure scored against the null models (persistence, trend, no preferences);
+    the calibration's report prints the held-out summary.
+    """
+    from influence_sim.calibration.checks import check
+
+    result = check(file, replications=replications, seed=seed, posterior=folder)
+    assert result.scores is not None
+    _write_csv(folder / VALIDATION_FILE, result.scores)
+
+
 def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: bool) -> Calibration:
     """Run or resume each wave in turn; write the verdicts after each."""
     targets = load_targets(folder / TARGETS_FILE)
-    data = data_of(targets, spec.data)
+    data = fitted_data(targets, spec)
     scenario_name = spec.scenario or targets.scenario
     observed = _observed(data, scenario_name)
     box = {path: (p.range[0], p.range[1]) for path, p in spec.parameters.items()}
@@ -221,6 +259,8 @@ def _waves(folder: Path, spec: CalibrationSpec, workers: int | None, progress: b
             raise
         if spec.holdout:
             calibration.holdout = _predict_holdout(folder, spec)
+            if (folder / VALIDATION_FILE).is_file():
+                calibration.validation = pd.read_csv(folder / VALIDATION_FILE)
     from influence_sim.viz import plot_waves, save_figure
 
     parameters = list(spec.parameters)

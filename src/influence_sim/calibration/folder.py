@@ -26,6 +26,10 @@ SPEC_FILE, TARGETS_FILE, WAVES_FILE, NROY_FILE, HOLDOUT_FILE = (
     "nroy.csv",
     "holdout.csv",
 )
+MAX_LISTED = 20
+"""A holdout of more figures is summed up in a line, not listed."""
+VALIDATION_FILE = "validation.csv"
+"""A holdout with a validation block: each figure scored against the null models."""
 HOLDOUT_TARGETS = "holdout-{}.yaml"
 """The copy of a holdout's target file in the folder (its scenario made absolute)."""
 
@@ -41,6 +45,8 @@ class Calibration:
     """The ABC particles (parameters, ``weight``, each datum's model value), if run."""
     holdout: pd.DataFrame | None = None
     """The holdout data predicted from the posterior (``check.predict``), if any."""
+    validation: pd.DataFrame | None = None
+    """A validation holdout's figures scored against the null models, if any."""
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> Calibration:
@@ -68,7 +74,10 @@ class Calibration:
         done = (path / POSTERIOR_DIR / INFO_FILE).is_file()
         posterior = pd.read_csv(particles) if done else None
         holdout = pd.read_csv(path / HOLDOUT_FILE) if (path / HOLDOUT_FILE).is_file() else None
-        return cls(path, spec, pd.read_csv(path / WAVES_FILE), posterior, holdout)
+        found = cls(path, spec, pd.read_csv(path / WAVES_FILE), posterior, holdout)
+        if (path / VALIDATION_FILE).is_file():
+            found.validation = pd.read_csv(path / VALIDATION_FILE)
+        return found
 
     @property
     def nroy(self) -> pd.DataFrame:
@@ -101,12 +110,18 @@ class Calibration:
                 out.append(
                     f"posterior {path}: median {mid:.4g}, 90% interval {low:.4g} to {high:.4g}"
                 )
+        if self.validation is not None:
+            from influence_sim.calibration.validation import summary_line
+
+            out.append(f"{summary_line(self.validation)} (validation.csv)")
         if self.holdout is not None:
             inside = int(self.holdout["inside"].sum())
             out.append(
                 f"out of sample: {inside} of {len(self.holdout)} held-out figures inside the "
                 "posterior predictive 90% interval (holdout.csv)"
             )
+            if len(self.holdout) > MAX_LISTED:
+                return out  # holdout.csv has each
             for _, row in self.holdout.iterrows():
                 out.append(
                     f"  {row['target']}: observed {row['observed']:.3g}, predicted "

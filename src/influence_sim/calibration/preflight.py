@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from influence_sim.calibration.checks import check_names, data_of
-from influence_sim.errors import InfluenceSimError, Problem, ScenarioError
+from influence_sim.calibration.validation import expand, fitting_targets, held_out_names
+from influence_sim.errors import InfluenceSimError, Problem, ScenarioError, one_of
 from influence_sim.format.bundled import bundled_name
 from influence_sim.format.calibration import CalibrationSpec
 from influence_sim.format.loading import load_scenario, resolve_scenario
@@ -45,7 +46,6 @@ def preflight(spec: CalibrationSpec) -> CalibrationSpec:
             a run does not have, or a holdout that is not data left out of the fit.
     """
     targets = load_targets(spec.targets)
-    data = data_of(targets, spec.data)
     if spec.scenario is None:  # the target file's scenario, a file beside it made absolute
         beside = target_path(spec.targets).parent / targets.scenario
         scenario = str(beside.resolve()) if beside.is_file() else targets.scenario
@@ -53,6 +53,8 @@ def preflight(spec: CalibrationSpec) -> CalibrationSpec:
     assert spec.scenario is not None
     base = load_scenario(spec.scenario)
     check_names(targets, base)
+    targets = fitting_targets(targets, base)  # a validation block: its fitting years
+    data = fitted_data(targets, spec)
     problems = probe_priors(spec, base) or probe_corners(spec, base)
     if problems:
         raise ScenarioError(problems)
@@ -60,6 +62,27 @@ def preflight(spec: CalibrationSpec) -> CalibrationSpec:
         held = _check_holdout(i, holdout.targets, holdout.data, data)
         _check_holdout_memory(i, held, target_path(holdout.targets), holdout.replications)
     return spec
+
+
+def fitted_data(targets: TargetFile, spec: CalibrationSpec) -> list[Target]:
+    """The data a calibration matches: those it names (or all), less those it leaves out.
+
+    Raises:
+        InfluenceSimError: For a name left out that is not a datum of the target file.
+    """
+    data = data_of(targets, spec.data)
+    names = {t.name for t in data}
+    unknown = [n for n in spec.leave_out if n not in names]
+    if unknown:
+        raise InfluenceSimError(
+            f"calibration '{spec.name}': leave_out names {', '.join(unknown)}, which "
+            f"{'is' if len(unknown) == 1 else 'are'} not among the data it would match; "
+            "expected " + one_of(sorted(names))
+        )
+    kept = [t for t in data if t.name not in spec.leave_out]
+    if not kept:
+        raise InfluenceSimError(f"calibration '{spec.name}': leave_out leaves no data to match")
+    return kept
 
 
 def probe_priors(spec: CalibrationSpec, base: Scenario) -> list[Problem]:
@@ -147,6 +170,10 @@ def _check_holdout(
 ) -> TargetFile:
     """A holdout's target file, refused if it has no data or repeats the fitted data."""
     targets = load_targets(name)
+    if targets.validation is not None:  # its held-out figures, unless named
+        base = load_scenario(targets.scenario)
+        targets = expand(targets, base)
+        chosen = chosen or held_out_names(targets, base)
     try:
         data = data_of(targets, chosen)
     except InfluenceSimError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -234,9 +235,13 @@ def _check(args: argparse.Namespace) -> int:
         seed=args.seed,
         posterior=args.posterior,
     )
-    print(result.save(args.out))
-    for line in result.lines():
-        print(f"  {line}")
+    saved = result.save(args.out)
+    if args.json:
+        print(json.dumps({**result.to_json(), "table": str(saved)}, indent=1))
+    else:
+        print(saved)
+        for line in result.lines():
+            print(f"  {line}")
     failed = len(result.table) - result.passed
     return 1 if args.strict and failed else 0
 

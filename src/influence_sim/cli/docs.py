@@ -177,7 +177,7 @@ def refresh_posteriors() -> None:
             for figure in ("posterior.png", "pairs.png"):
                 stem = figure.removesuffix(".png")
                 shutil.copyfile(made / figure, images / f"{stem}-{spec.name}.png")
-            if spec.holdout:
+            if (result.folder / "plots" / "holdout.png").is_file():
                 shutil.copyfile(
                     result.folder / "plots" / "holdout.png", images / f"holdout-{spec.name}.png"
                 )

@@ -118,6 +118,46 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
     _overrides(sub)
 
 
+def _check_command(add: Add) -> None:
+    """The check command: a scenario against its targets."""
+    sub = add(
+        "check",
+        "Run a scenario and check it against its targets: the patterns and observed data.",
+    )
+    sub.add_argument(
+        "file",
+        nargs="?",
+        metavar="SCENARIO",
+        help="a scenario file or a bundled name (default: the target file's own)",
+    )
+    sub.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="a target file or a bundled one's name (default: the bundled scenario's own)",
+    )
+    sub.add_argument("--seed", type=natural, help="seed (default: the target file's)")
+    sub.add_argument(
+        "--replications", type=positive, help="replications (default: the target file's)"
+    )
+    sub.add_argument("--out", default="results", metavar="DIR", help="where the table goes")
+    sub.add_argument(
+        "--posterior",
+        metavar="DIR",
+        help="a calibration's folder or a shipped posterior's name: each replication "
+        "draws its parameters from it",
+    )
+    sub.add_argument(
+        "--strict", action="store_true", help="exit with 1 when a target does not hold"
+    )
+    sub.add_argument(
+        "--json",
+        action="store_true",
+        help="print the check as JSON instead of lines: per target its verdict and, for "
+        "observed figures, the family, the model's median and intervals, each null's score "
+        "and the skill",
+    )
+
+
 def _run_commands(add: Add) -> None:
     """Commands that run scenarios: run, compare, dashboard."""
     sub = add("run", "Run a scenario and write its results folder with plots.")
@@ -161,35 +201,7 @@ def _run_commands(add: Add) -> None:
         )
     sub.add_argument("--state", help="the state compared (default: the one the shocks name)")
     _run_options(sub)
-    sub = add(
-        "check",
-        "Run a scenario and check it against its targets: the patterns and observed data.",
-    )
-    sub.add_argument(
-        "file",
-        nargs="?",
-        metavar="SCENARIO",
-        help="a scenario file or a bundled name (default: the target file's own)",
-    )
-    sub.add_argument(
-        "--targets",
-        metavar="FILE",
-        help="a target file or a bundled one's name (default: the bundled scenario's own)",
-    )
-    sub.add_argument("--seed", type=natural, help="seed (default: the target file's)")
-    sub.add_argument(
-        "--replications", type=positive, help="replications (default: the target file's)"
-    )
-    sub.add_argument("--out", default="results", metavar="DIR", help="where the table goes")
-    sub.add_argument(
-        "--posterior",
-        metavar="DIR",
-        help="a calibration's folder or a shipped posterior's name: each replication "
-        "draws its parameters from it",
-    )
-    sub.add_argument(
-        "--strict", action="store_true", help="exit with 1 when a target does not hold"
-    )
+    _check_command(add)
     sub = add("dashboard", "Serve the interactive dashboard (SolaraViz) in a browser.")
     sub.add_argument("file", nargs="?", default="kazakhstan-2022", metavar="FILE")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on")

@@ -78,6 +78,11 @@ class CalibrationSpec(Spec):
         description="The targets matched (default: every target with an observed value); "
         "say in the file why any are left out.",
     )
+    leave_out: list[Name] = Field(
+        default_factory=list,
+        description="Data of the target file not matched (default: none); say in the file "
+        "why, such as a figure no parameter of the fit can move.",
+    )
     parameters: dict[str, RangeParameter] = Field(
         min_length=1, description="The parameters fitted, each with a uniform prior range."
     )

@@ -19,7 +19,12 @@ Quantities, per replication:
   (``reduce: mean | max | min``) ``over`` a span of steps or dates;
 - ``history: {series: remittances, state: kyrgyzstan, partner: russia, period: "2022"}``:
   the model's change beside an observed figure of the shipped series (see
-  ``docs/economy-data.md``; its value is the median over replications, as ``docs/history.md``).
+  ``docs/economy-data.md``; its value is the median over replications, as ``docs/history.md``);
+- ``observation: {family: trade, state: kazakhstan, partner: china, year: 2019}``: the
+  model's counterpart of an observed figure of a validation family (``docs/ODD.md``,
+  Observation model). A ``validation`` block makes one such target of every figure the
+  run covers, with the tolerance of its family's rule, and scores each against null
+  models (``docs/validation.md``).
 
 A target may subtract a second quantity of the same runs (``minus``) and compare the
 scenario with a counterfactual (``against``: other overrides of the same scenario, or
@@ -86,8 +91,21 @@ class HistoryQuantity(Spec):
     period: str = Field(description="The observed period, as the series writes it.")
 
 
+Family = Literal["trade", "arms", "unga", "remittances"]
+"""The observed families of the validation protocol."""
+
+
+class ObservationQuantity(Spec):
+    """An observed figure of a validation family, and the model's counterpart of it."""
+
+    family: Family = Field(description="The observed family (docs/ODD.md, Observation model).")
+    state: Name = Field(description="The state.")
+    partner: Name = Field(description="The power.")
+    year: Annotated[int, Strict(), Field(ge=1990, le=2100)] = Field(description="The year.")
+
+
 class Quantity(Spec):
-    """A number per replication (exactly one of summary, events, series, history)."""
+    """A number per replication (exactly one of summary, events, series, history, observation)."""
 
     summary: str | None = Field(None, description="A column of the summary table.")
     events: EventQuantity | None = Field(None, description="Events of a kind.")
@@ -103,13 +121,17 @@ class Quantity(Spec):
         "mean", description="For a series over a span: how it is reduced."
     )
     history: HistoryQuantity | None = Field(None, description="An observed figure's row.")
+    observation: ObservationQuantity | None = Field(
+        None, description="An observed figure of a validation family, its model counterpart."
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Self:
-        given = [k for k in ("summary", "events", "series", "history") if getattr(self, k)]
+        kinds = ("summary", "events", "series", "history", "observation")
+        given = [k for k in kinds if getattr(self, k)]
         if len(given) != 1:
             raise ValueError(
-                "expected exactly one of summary, events, series, history; found "
+                "expected exactly one of summary, events, series, history, observation; found "
                 + (", ".join(given) if given else "none")
             )
         if self.series is not None and (self.at is None) == (self.over is None):
@@ -187,8 +209,55 @@ class Target(Spec):
         if (self.expect is None) == (self.observed is None):
             raise ValueError("expected either 'expect' (a pattern) or 'observed' (a datum)")
         needs_value = self.observed is not None and self.observed.value is None
-        if needs_value and self.quantity.history is None:
-            raise ValueError("an observed value is needed unless the quantity is history")
+        read = self.quantity.history is not None or self.quantity.observation is not None
+        if needs_value and not read:
+            raise ValueError(
+                "an observed value is needed unless the quantity is history or observation"
+            )
+        if self.quantity.observation is not None and (self.minus or self.against):
+            raise ValueError("an observation is compared as it is: no minus, no against")
+        return self
+
+
+Years = tuple[
+    Annotated[int, Strict(), Field(ge=1990, le=2100)],
+    Annotated[int, Strict(), Field(ge=1990, le=2100)],
+]
+
+
+def _all_families() -> list[Family]:
+    return ["trade", "arms", "unga", "remittances"]
+
+
+class Validation(Spec):
+    """The validation protocol: observed families, fitting years, held-out years."""
+
+    families: list[Family] = Field(
+        default_factory=_all_families,
+        min_length=1,
+        description="The observed families compared (docs/validation.md).",
+    )
+    fit: Years = Field(description="The fitting years, first and last (both in).")
+    held_out: Years = Field(description="The held-out years, first and last (both in).")
+    preferences_off: list[str] = Field(
+        default_factory=lambda: [
+            "dynamics.offer_weight=0",
+            "dynamics.opinion_weight=0",
+            "dynamics.elite_weight=0",
+        ],
+        description="The overrides of the null model without the governments' preferences.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        for name, (first, last) in (("fit", self.fit), ("held_out", self.held_out)):
+            if first > last:
+                raise ValueError(f"{name} [{first}, {last}] ends before it starts")
+        if self.held_out[0] <= self.fit[1]:
+            raise ValueError(
+                f"the held-out years {list(self.held_out)} must come after the fitting "
+                f"years {list(self.fit)}"
+            )
         return self
 
 
@@ -204,10 +273,17 @@ class TargetFile(Spec):
     seed: Annotated[int, Strict(), Field(ge=0)] | None = Field(
         None, description="The seed (default: the scenario's)."
     )
-    targets: list[Target] = Field(min_length=1, description="The targets.")
+    targets: list[Target] = Field(default_factory=list, description="The targets.")
+    validation: Validation | None = Field(
+        None,
+        description="Compare the run with every observed figure of these families: the "
+        "fitting and held-out years, scored against null models (docs/validation.md).",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
+        if not self.targets and self.validation is None:
+            raise ValueError("expected targets, a validation block, or both")
         names = [t.name for t in self.targets]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:

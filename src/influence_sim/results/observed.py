@@ -18,11 +18,11 @@ from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.scenario import Scenario
 from influence_sim.results.runs import RunResult
 
-SERIES = ("arms", "remittances", "trade")
+SERIES = ("arms", "remittances", "trade", "unga")
 
 
 def observed(series: str) -> pd.DataFrame:
-    """One observed series: ``arms``, ``remittances`` or ``trade``.
+    """One observed series: ``arms``, ``remittances``, ``trade`` or ``unga``.
 
     Raises:
         InfluenceSimError: For another name.
@@ -108,12 +108,17 @@ def history_figures(scenario: Scenario) -> list[tuple[dict[str, object], Span]]:
     start_year = scenario.calendar.start.year
     rows: list[tuple[dict[str, object], Span]] = []
     trade = observed("trade")
-    trade = trade[trade["unit"] == "share of foreign trade turnover"]
+    # The changes since the scenario's base are of national figures, as its base's are;
+    # the IMF's yearly levels are the validation protocol's (results.observation).
+    trade = trade[
+        (trade["unit"] == "share of foreign trade turnover")
+        & (trade["publisher"] != "International Monetary Fund")
+    ]
     for item in trade.to_dict("records"):
         state, partner, period = str(item["state"]), str(item["partner"]), str(item["period"])
         now = (_year_of(period), _months(period))
-        if not _covers(scenario, *now):
-            continue
+        if now[0] <= start_year or not _covers(scenario, *now):
+            continue  # a change needs a later period than the base
         given = scenario.reference.powers[partner].trade.get(state, 0.0)
         row = {
             "quantity": "trade share",

@@ -24,6 +24,7 @@ from influence_sim.engine.trajectory import shock_parties
 from influence_sim.errors import InfluenceSimError, one_of, suggest
 from influence_sim.format.calendar import Timeline
 from influence_sim.format.targets import Quantity
+from influence_sim.results.observation import Window, figure_of
 from influence_sim.results.observed import Span, history_figure
 
 Array = NDArray[np.float64]
@@ -179,6 +180,52 @@ class _History(_Item):
         return now / then - 1.0 if self.span.ratio else now - then
 
 
+class _Window(_Item):
+    """An observation's window: a mean over the steps of whole years (or its ratio to a base)."""
+
+    def __init__(self, read: Reader, window: Window, step_dates: list[date], n: int) -> None:
+        self.read, self.window, self.dates = read, window, step_dates
+        self.spans = [window.years] + ([window.base] if window.base is not None else [])
+        self.sums = [np.zeros(n) for _ in self.spans]
+        self.counts = [0 for _ in self.spans]
+
+    def observe(self, done: int, state: State, events: StepEvents | None) -> None:
+        year = self.dates[done].year
+        for i, (first, last) in enumerate(self.spans):
+            if first <= year <= last:
+                self.sums[i] = self.sums[i] + self.read(state)
+                self.counts[i] += 1
+
+    def value(self) -> Array:
+        if not all(self.counts):
+            return np.full(self.sums[0].shape, math.nan)
+        means = [total / count for total, count in zip(self.sums, self.counts, strict=True)]
+        return means[0] if len(means) == 1 else means[0] / means[1] - 1.0
+
+
+def _window_reader(compiled: Compiled, window: Window) -> Reader:
+    """The per-step quantity an observation window averages."""
+    if window.reader in ("trade", "remittances"):
+        return _power_reader(compiled, window.reader, window.state, window.power)
+    s = _index(compiled.states, window.state, "state")
+    k = _index(compiled.powers, window.power, "power")
+    assert s is not None
+    assert k is not None
+    if window.reader == "alignment":
+
+        def alignment(state: State) -> Array:
+            return alignment_of(state.reliance, state.salience)[:, s, k]
+
+        return alignment
+    n_powers = len(compiled.powers)
+
+    def security_share(state: State) -> Array:
+        security = state.reliance[:, SECURITY, s, :n_powers]  # options: the powers, then self
+        return security[:, k] / security.sum(axis=1)
+
+    return security_share
+
+
 def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
     timeline = compiled.timeline
 
@@ -197,6 +244,17 @@ def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
         step_dates = [timeline.date_of(k) for k in range(timeline.n_steps + 1)]
         read = _power_reader(compiled, span.column, span.state, span.power)
         return _History(read, span, step_dates, n)
+    if quantity.observation is not None:
+        seen = quantity.observation
+        if seen.family == "unga":  # a distance, through a link fitted on a whole run's figures
+            raise InfluenceSimError(
+                f"a UN-voting figure ({seen.state}/{seen.partner}/{seen.year}) is compared "
+                "through a link fitted on the fitting years, so only a target file's "
+                "validation block compares it (docs/validation.md)"
+            )
+        figure = figure_of(compiled.scenario, seen.family, seen.state, seen.partner, seen.year)
+        step_dates = [timeline.date_of(k) for k in range(timeline.n_steps + 1)]
+        return _Window(_window_reader(compiled, figure.window), figure.window, step_dates, n)
     assert quantity.series is not None
     read = _series_reader(compiled, quantity)
     if quantity.at is not None:
