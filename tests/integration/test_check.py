@@ -149,10 +149,13 @@ def test_validate_tells_target_and_calibration_files_apart(capsys):
         str(targets_dir() / "kazakhstan-2022.yaml"),
         str(ROOT / "scenarios" / "calibrations" / "trade-2021-2023.yaml"),
         str(ROOT / "scenarios" / "kazakhstan-2022.yaml"),
+        str(targets_dir() / "history-2015-2021.yaml"),
     ]
     assert main(["validate", *files]) == 0
     out = capsys.readouterr().out
-    assert "14 targets for kazakhstan-2022 (14 patterns, 0 data)" in out
+    figures = "observed figures of trade, arms, unga, remittances (fitting 2010-2017, held out"
+    assert f"{figures} 2018-2021) for history-2015-2021" in out
+    assert "15 targets for kazakhstan-2022 (15 patterns, 0 data)" in out
     assert "a calibration of 2 parameters by history matching and ABC-SMC" in out
 
 

@@ -56,14 +56,26 @@ def _check_file(name: str, overrides: list[str]) -> str:
         raise InfluenceSimError(f"--set applies to scenarios, not to a {kind} file")
     if kind == "targets":
         from influence_sim.calibration.checks import check_names
+        from influence_sim.calibration.validation import expand, protocol_figures
 
         targets = load_targets(name)
-        check_names(targets, resolve_scenario(targets.scenario))  # names a run has
+        scenario = resolve_scenario(targets.scenario)
+        check_names(targets, scenario)  # names a run has
         data = sum(t.observed is not None for t in targets.targets)
-        return (
+        line = (
             f"{len(targets.targets)} targets for {targets.scenario} "
             f"({_count(len(targets.targets) - data, 'pattern')}, {data} data)"
         )
+        if targets.validation is not None:  # what check would refuse: no figure covered
+            expand(targets, scenario)
+            v = targets.validation
+            figures = (
+                f"{len(protocol_figures(targets, scenario))} observed figures of "
+                f"{', '.join(v.families)} (fitting {v.fit[0]}-{v.fit[1]}, held out "
+                f"{v.held_out[0]}-{v.held_out[1]})"
+            )
+            line = f"{line}, and {figures}" if targets.targets else f"{figures} for {scenario.name}"
+        return line
     if kind == "calibration":
         from influence_sim.calibration.preflight import preflight
 

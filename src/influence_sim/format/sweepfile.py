@@ -122,7 +122,7 @@ def file_kind(name: str | os.PathLike[str]) -> str:
     keys = top_keys(Path(name))  # read once, at most the cap
     if not SWEEP_KEYS.isdisjoint(keys):
         return "calibration" if {"history_matching", "abc", "targets"} & keys else "sweep"
-    if {"targets", "scenario"} <= keys:
+    if "scenario" in keys and {"targets", "validation"} & keys:
         return "targets"
     return "scenario"
 
