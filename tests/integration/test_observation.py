@@ -214,3 +214,16 @@ def test_a_calibration_fits_the_fitting_years_and_predicts_the_held_out_ones():
     assert held
     assert all(int(name.rsplit("-", 1)[1]) >= 2018 for name in held)
     assert not {t.name for t in fitted.targets} & set(held)
+
+
+def test_the_readme_says_what_the_validation_table_shows():
+    """The README's sentence on persistence follows the pooled skill docs/validation.md prints."""
+    import re
+
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    doc = (ROOT / "docs" / "validation.md").read_text()
+    skill = float(re.search(r"data: .*skill vs persistence ([+-][0-9.]+)", doc).group(1))
+    beats = "the model does not yet beat persistence" not in readme
+    assert beats == (skill > 0), skill
