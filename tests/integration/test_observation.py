@@ -9,17 +9,18 @@ import pytest
 
 from influence_sim import load_scenario, run
 from influence_sim.calibration.checks import _quantity, check
-from influence_sim.calibration.validation import fitting_targets, held_out_names
+from influence_sim.calibration.validation import Measured, fitting_targets, held_out_names
 from influence_sim.cli.commands import main
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, replication_keys, simulate
-from influence_sim.errors import InfluenceSimError
+from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.targets import Quantity, load_targets
 from influence_sim.results.observation import (
     Recorded,
     figure_of,
     figures,
     fit_link,
+    source_disagreement,
     tolerance,
 )
 from influence_sim.results.observed import observed
@@ -73,6 +74,9 @@ def test_a_world_held_still_maps_to_the_figures_computed_by_hand():
     assert link.intercept == pytest.approx(1.0)
     assert link.slope == pytest.approx(-2.0)
     assert fit_link([(0.2, 0.5), (0.2, 0.7)]).slope == 0.0  # alignment that does not vary
+    rising = fit_link([(0.1, 0.4), (0.3, 0.8)])  # closer alignment, further apart: no
+    assert (rising.slope, rising.intercept) == (0.0, pytest.approx(0.6))
+    assert rising.fitted_slope == pytest.approx(2.0)
 
 
 def test_the_observed_figures_are_the_shipped_rows():
@@ -113,14 +117,41 @@ def test_the_tolerance_rule_is_the_series_own_variability_and_sources():
     for _, group in imf[imf["year"] <= 2017].groupby(["state", "partner"]):
         changes += list(np.diff(group.sort_values("year")["value"].to_numpy()))
     assert rule.discrepancy == pytest.approx(np.sqrt(np.mean(np.square(changes))))
-    # The sources' disagreement: Kyrgyzstan's government against the IMF, 2017.
+    assert rule.sd == 0.0005  # what publishing rounds away, the same for every family
+    assert rule.band == pytest.approx(3 * np.hypot(rule.sd, rule.discrepancy))
+    # The other sources are reported beside it: Kyrgyzstan's government against the IMF.
     unit = "share of foreign trade turnover"
     national = _shipped(
         "trade", "kyrgyzstan", "china", "2017", unit, "Government of the Kyrgyz Republic"
     )
     dots = _shipped("trade", "kyrgyzstan", "china", "2017", unit, "International Monetary Fund")
-    assert rule.sd == pytest.approx(abs(national - dots))
-    assert rule.band == pytest.approx(3 * np.hypot(rule.sd, rule.discrepancy))
+    assert source_disagreement("trade", (2010, 2017)) == (pytest.approx(abs(national - dots)), 1)
+    with pytest.raises(InfluenceSimError, match="no two consecutive trade figures"):
+        tolerance("trade", (2000, 2005))
+
+
+def test_the_un_link_of_a_run_maps_its_alignment_as_fitted_by_hand():
+    """Distance = a + b x on a run, a and b least squares on the fitting years (b <= 0)."""
+    spec = load_targets(HISTORY)
+    scenario = load_scenario(HISTORY)
+    result = run(scenario, replications=6, seed=3)
+    measured = Measured(result, spec.validation)
+    recorded = Recorded(result)
+    for partner in ("russia", "china"):
+        pairs = [
+            (float(recorded.values(f.window).median()), f.observed)
+            for f in figures(scenario, ("unga",), (2010, 2017))
+            if f.partner == partner
+        ]
+        x, y = np.array(pairs).T
+        slope, intercept = np.polyfit(x, y, 1)
+        if slope > 0:
+            slope, intercept = 0.0, y.mean()
+        figure = figure_of(scenario, "unga", "kazakhstan", partner, 2020)
+        alignment = recorded.values(figure.window)
+        np.testing.assert_allclose(
+            measured.values(figure), intercept + slope * alignment, rtol=1e-12, atol=1e-12
+        )
 
 
 def test_the_persistence_null_scores_as_persistence_in_a_check():
@@ -214,6 +245,13 @@ def test_a_calibration_fits_the_fitting_years_and_predicts_the_held_out_ones():
     assert held
     assert all(int(name.rsplit("-", 1)[1]) >= 2018 for name in held)
     assert not {t.name for t in fitted.targets} & set(held)
+    # An arms figure sums three years: held out only when all three are.
+    arms = {int(n.rsplit("-", 1)[1]) for n in held if n.startswith("arms-")}
+    assert arms == {2020, 2021}
+    straddling = {"arms-kazakhstan-russia-2018", "arms-kazakhstan-russia-2019"}
+    assert not straddling & ({t.name for t in fitted.targets} | set(held))
+    # Trade: the IMF's alone, so no 2021 figure (its national ones are on other bases).
+    assert not [n for n in held if n.startswith("trade-") and n.endswith("-2021")]
 
 
 def test_the_readme_says_what_the_validation_table_shows():
@@ -227,3 +265,37 @@ def test_the_readme_says_what_the_validation_table_shows():
     skill = float(re.search(r"data: .*skill vs persistence ([+-][0-9.]+)", doc).group(1))
     beats = "the model does not yet beat persistence" not in readme
     assert beats == (skill > 0), skill
+
+
+def test_bad_validation_blocks_are_refused_with_their_reason(write):
+    head = "name: v\ntitle: t\nscenario: history-2015-2021\nvalidation:\n"
+    twice = write("twice.yaml", head + "  families: [trade, trade]\n  fit: [2010, 2017]\n"
+                  "  held_out: [2018, 2021]\n")  # fmt: skip
+    with pytest.raises(ScenarioError, match="families must be unique; repeated: trade"):
+        load_targets(twice)
+    none_held = write("none.yaml", head + "  families: [trade]\n  fit: [2010, 2017]\n"
+                      "  held_out: [2021, 2021]\n")  # fmt: skip
+    with pytest.raises(InfluenceSimError, match="no trade figure falls whole in the held-out"):
+        check(none_held, replications=2)
+    early = write("early.yaml", head + "  families: [trade]\n  fit: [2000, 2005]\n"
+                  "  held_out: [2018, 2020]\n")  # fmt: skip
+    with pytest.raises(InfluenceSimError, match="no two consecutive trade figures"):
+        check(early, replications=2)
+    reversed_ = write("rev.yaml", head + "  fit: [2017, 2010]\n  held_out: [2018, 2021]\n")
+    with pytest.raises(ScenarioError, match="ends before it starts"):
+        load_targets(reversed_)
+
+
+def test_an_observation_target_reads_its_observed_value_from_the_series(write):
+    path = write(
+        "t.yaml",
+        "name: t\ntitle: t\nscenario: history-2015-2021\ntargets:\n"
+        "  - name: trade\n    description: d\n    source: s\n"
+        "    quantity: {observation: {family: trade, state: kazakhstan, partner: china, "
+        "year: 2019}}\n    observed: {sd: 0.1}\n",
+    )
+    row = check(path, replications=2).table.iloc[0]
+    imf = "International Monetary Fund"
+    unit = "share of foreign trade turnover"
+    assert row["observed"] == _shipped("trade", "kazakhstan", "china", "2019", unit, imf)
+    assert row["holds"]  # |0.14 - 0.15| within sd 0.1

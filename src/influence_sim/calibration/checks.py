@@ -164,9 +164,7 @@ def predict(
     for target in chosen:
         assert target.observed is not None
         history, figure = target.quantity.history, target.quantity.observation
-        observed = target.observed.value
-        if observed is None:
-            observed = _history(target.quantity, plain)[0]
+        observed = observed_value(target, base)
         at_defaults = _value(target, plain, measured[0])
         values = _value(target, drawn, measured[1])
         model = statistic_of(values, target.statistic)
@@ -276,9 +274,6 @@ class _Runs:
 
 def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
     result = runs.get(None, [])
-    observed = None
-    if target.quantity.history is not None:
-        observed = _history(target.quantity, result)[0]
     values = _value(target, result, runs.measured(result))
     if target.against is not None:
         other = runs.get(target.against.scenario, target.against.overrides)
@@ -304,8 +299,7 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
         )
         return row
     assert target.observed is not None  # the format ensures one of the two
-    obs = target.observed.value if target.observed.value is not None else observed
-    assert obs is not None
+    obs = observed_value(target, result.scenario)
     distance = implausibility(target, obs, model, values)
     row.update(
         kind="datum",
@@ -315,6 +309,23 @@ def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
         holds=bool(distance <= IMPLAUSIBLE),
     )
     return row
+
+
+def observed_value(target: Target, scenario: Scenario) -> float:
+    """A datum's observed value: as written, or read from the shipped series.
+
+    A history quantity's is the observed change; an observation's the figure's value.
+    """
+    assert target.observed is not None
+    if target.observed.value is not None:
+        return float(target.observed.value)
+    if target.quantity.history is not None:
+        h = target.quantity.history
+        row, _ = history_figure(scenario, h.series, h.state, h.partner, h.period)
+        return float(cast(float, row["observed"]))
+    seen = target.quantity.observation
+    assert seen is not None  # the format asks for a value otherwise
+    return figure_of(scenario, seen.family, seen.state, seen.partner, seen.year).observed
 
 
 def _value(target: Target, result: RunResult, measured: Measured | None = None) -> pd.Series:

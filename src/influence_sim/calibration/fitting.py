@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from influence_sim.calibration.checks import implausibility, statistic_of
+from influence_sim.calibration.checks import implausibility, observed_value, statistic_of
 from influence_sim.calibration.folder import (
     HOLDOUT_FILE,
     HOLDOUT_TARGETS,
@@ -57,7 +57,6 @@ from influence_sim.format.calibration import CalibrationSpec, load_calibration
 from influence_sim.format.loading import load_scenario
 from influence_sim.format.sweepspec import SweepSpec
 from influence_sim.format.targets import Target, load_targets
-from influence_sim.results.observed import history_figure
 from influence_sim.results.posterior import (
     GENERATIONS_FILE,
     POSTERIOR_DIR,
@@ -335,17 +334,7 @@ def _wave(
 def _observed(data: list[Target], scenario: str) -> dict[str, float]:
     """Each datum's observed value (a history quantity's from the shipped series)."""
     base = load_scenario(scenario)
-    out = {}
-    for target in data:
-        assert target.observed is not None
-        if target.observed.value is not None:
-            out[target.name] = target.observed.value
-            continue
-        h = target.quantity.history
-        assert h is not None
-        row, _ = history_figure(base, h.series, h.state, h.partner, h.period)
-        out[target.name] = float(cast(float, row["observed"]))
-    return out
+    return {target.name: observed_value(target, base) for target in data}
 
 
 def _verdicts(

@@ -45,11 +45,26 @@ NULLS = ("persistence", "trend", "no_preferences")
 
 
 def protocol_figures(spec: TargetFile, scenario: Scenario) -> list[Figure]:
-    """The figures of a target file's validation block that a run of ``scenario`` covers."""
+    """The figures of a target file's validation block that a run of ``scenario`` covers.
+
+    Each in the fitting years or in the held-out years, the whole of its window (arms:
+    three years of deliveries); a figure whose window straddles the two is in neither.
+    """
     v = spec.validation
     if v is None:
         return []
-    return figures(scenario, tuple(v.families), (v.fit[0], v.held_out[1]))
+    found = figures(scenario, tuple(v.families), (v.fit[0], v.held_out[1]))
+    return [f for f in found if role_of(f, v) is not None]
+
+
+def role_of(figure: Figure, v: Validation) -> str | None:
+    """``fitting``, ``held_out``, or None for a figure whose window straddles the two."""
+    first, last = figure.window.years
+    if v.fit[0] <= figure.year and last <= v.fit[1]:
+        return "fitting"
+    if first >= v.held_out[0] and figure.year <= v.held_out[1]:
+        return "held_out"
+    return None
 
 
 def expand(spec: TargetFile, scenario: Scenario) -> TargetFile:
@@ -69,6 +84,14 @@ def expand(spec: TargetFile, scenario: Scenario) -> TargetFile:
             f"in the years {first}-{last} that a run of {scenario.name} records whole and the "
             f"validation years {v.fit[0]}-{v.held_out[1]}"
         )
+    for family in v.families:
+        roles = {role_of(f, v) for f in found if f.family == family}
+        if "held_out" not in roles:
+            raise InfluenceSimError(
+                f"target file '{spec.name}': no {family} figure falls whole in the held-out "
+                f"years {v.held_out[0]}-{v.held_out[1]} of a run of {scenario.name}; drop "
+                "the family or change the years"
+            )
     base_year = whole_years(scenario)[0]
     rules: dict[str, Tolerance] = {f: tolerance(f, v.fit, base_year) for f in v.families}
     own = {t.name for t in spec.targets}
@@ -80,7 +103,7 @@ def expand(spec: TargetFile, scenario: Scenario) -> TargetFile:
                 "of its validation block; rename it"
             )
         rule = rules[figure.family]
-        role = "fitting" if figure.year <= v.fit[1] else "held-out"
+        role = "fitting" if role_of(figure, v) == "fitting" else "held out"
         description = (
             f"{figure.family}: {figure.state} with {figure.partner}, {figure.year} ({role}; "
             f"{figure.unit})"
@@ -118,12 +141,11 @@ def fitting_targets(spec: TargetFile, scenario: Scenario) -> TargetFile:
     if v is None:
         return spec
     expanded = expand(spec, scenario)
-    names = {f.name for f in protocol_figures(spec, scenario)}
+    found = {f.name: f for f in protocol_figures(spec, scenario)}
     kept = [
         t
         for t in expanded.targets
-        if t.name not in names
-        or (t.quantity.observation is not None and _fitting(t, v) and not _unga(t))
+        if t.name not in found or (_fitting(t, v, found) and not _unga(t))
     ]
     return expanded.model_copy(update={"targets": kept, "validation": None})
 
@@ -133,12 +155,11 @@ def held_out_names(spec: TargetFile, scenario: Scenario) -> list[str]:
     v = spec.validation
     if v is None:
         return []
-    return [f.name for f in protocol_figures(spec, scenario) if f.year >= v.held_out[0]]
+    return [f.name for f in protocol_figures(spec, scenario) if role_of(f, v) == "held_out"]
 
 
-def _fitting(target: Target, v: Validation) -> bool:
-    assert target.quantity.observation is not None
-    return target.quantity.observation.year <= v.fit[1]
+def _fitting(target: Target, v: Validation, found: dict[str, Figure]) -> bool:
+    return role_of(found[target.name], v) == "fitting"
 
 
 def _unga(target: Target) -> bool:
@@ -226,7 +247,7 @@ def score_figures(
             "state": figure.state,
             "partner": figure.partner,
             "year": figure.year,
-            "role": "held_out" if figure.year >= v.held_out[0] else "fitting",
+            "role": role_of(figure, v),
             "observed": obs,
             "median": q[2],
             "low_50": q[1],
@@ -252,6 +273,9 @@ def score_figures(
         }
         for null in NULLS:
             row[f"skill_{null}"] = skill(row["crps_model"], row[f"crps_{null}"])
+        if figure.family == "unga":  # the run's link, fitted on the fitting years
+            link = measured.links[figure.partner]
+            row.update(link_slope=link.slope, link_fitted_slope=link.fitted_slope)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -271,6 +295,8 @@ def pooled(scores: pd.DataFrame) -> dict[str, Any]:
         "figures": len(held),
         "inside_90": int(held["inside_90"].sum()),
         "inside_50": int(held["inside_50"].sum()),
+        "above_90": int((held["observed"] > held["high_90"]).sum()),
+        "below_90": int((held["observed"] < held["low_90"]).sum()),
     }
     for null in NULLS:
         both = held[np.isfinite(held["crps_model"]) & np.isfinite(held[f"crps_{null}"])]

@@ -225,31 +225,26 @@ Years = tuple[
 ]
 
 
-def _all_families() -> list[Family]:
-    return ["trade", "arms", "unga", "remittances"]
-
-
 class Validation(Spec):
     """The validation protocol: observed families, fitting years, held-out years."""
 
     families: list[Family] = Field(
-        default_factory=_all_families,
+        ["trade", "arms", "unga", "remittances"],
         min_length=1,
         description="The observed families compared (docs/validation.md).",
     )
     fit: Years = Field(description="The fitting years, first and last (both in).")
     held_out: Years = Field(description="The held-out years, first and last (both in).")
     preferences_off: list[str] = Field(
-        default_factory=lambda: [
-            "dynamics.offer_weight=0",
-            "dynamics.opinion_weight=0",
-            "dynamics.elite_weight=0",
-        ],
+        ["dynamics.offer_weight=0", "dynamics.opinion_weight=0", "dynamics.elite_weight=0"],
         description="The overrides of the null model without the governments' preferences.",
     )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        twice = sorted({f for f in self.families if self.families.count(f) > 1})
+        if twice:
+            raise ValueError(f"families must be unique; repeated: {', '.join(twice)}")
         for name, (first, last) in (("fit", self.fit), ("held_out", self.held_out)):
             if first > last:
                 raise ValueError(f"{name} [{first}, {last}] ends before it starts")

@@ -47,7 +47,7 @@ ARMS_UNIT = "TIV million delivered in year"
 UNGA_UNIT = "ideal-point distance"
 REMITTANCES_UNIT = "USD billion"
 PRIMARY_TRADE = "International Monetary Fund"
-"""Where two publishers give a year's trade share, the IMF's (one extract, one method)."""
+"""The trade family's publisher: the IMF's Direction of Trade Statistics (one basis)."""
 ARMS_YEARS = 3
 """An arms figure sums the deliveries of this many years, ending in its year."""
 PUBLISHED_SHARE = 0.0005
@@ -128,13 +128,15 @@ def _yearly(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trade_series() -> pd.DataFrame:
+    """The IMF's shares alone: one basis (goods, as reported by the state) every year.
+
+    The national figures beside them count services (Uzbekistan) or are rounded
+    statements (Kyrgyzstan 2017, Tajikistan 2021); mixed in, a change of source would
+    read as a change of trade.
+    """
     frame = _yearly(observed("trade"))
-    frame = frame[frame["unit"] == TRADE_UNIT]
-    # One figure per state, partner and year: the IMF's where it has one.
-    frame = frame.assign(primary=frame["publisher"] != PRIMARY_TRADE)
-    frame = frame.sort_values(["state", "partner", "year", "primary"], kind="stable")
-    frame = frame.drop_duplicates(["state", "partner", "year"]).drop(columns="primary")
-    return frame.reset_index(drop=True)
+    frame = frame[(frame["unit"] == TRADE_UNIT) & (frame["publisher"] == PRIMARY_TRADE)]
+    return frame.sort_values(["state", "partner", "year"]).reset_index(drop=True)
 
 
 def _arms_series() -> pd.DataFrame:
@@ -320,6 +322,8 @@ class Link:
     intercept: float
     slope: float
     points: int
+    fitted_slope: float
+    """The least-squares slope before its sign was imposed (NaN: no spread to fit)."""
 
     def __call__(self, alignment: pd.Series) -> pd.Series:
         """The distance the link gives for each alignment."""
@@ -329,8 +333,10 @@ class Link:
 def fit_link(pairs: list[tuple[float, float]]) -> Link:
     """Least squares through (model alignment, observed distance) pairs of the fitting years.
 
-    With fewer than two pairs or alignments that do not vary, the slope is 0 and the
-    intercept the mean distance: the model's alignment then says nothing of the votes.
+    The slope's sign is the mapping's, not the fit's: more alignment with a power is
+    voting closer to it, so a slope above 0 is set to 0, as with fewer than two pairs
+    or alignments that do not vary; the intercept is then the mean distance, and the
+    model's alignment says nothing of the votes (its forecast is that constant).
     """
     if not pairs:
         raise InfluenceSimError(
@@ -340,9 +346,11 @@ def fit_link(pairs: list[tuple[float, float]]) -> Link:
     x = np.array([p[0] for p in pairs], dtype=float)
     y = np.array([p[1] for p in pairs], dtype=float)
     if len(pairs) < 2 or float(np.ptp(x)) < 1e-9:
-        return Link(float(y.mean()), 0.0, len(pairs))
+        return Link(float(y.mean()), 0.0, len(pairs), math.nan)
     slope, intercept = np.polyfit(x, y, 1)
-    return Link(float(intercept), float(slope), len(pairs))
+    if slope > 0:  # closer alignment cannot mean voting further apart: the mean instead
+        return Link(float(y.mean()), 0.0, len(pairs), float(slope))
+    return Link(float(intercept), float(slope), len(pairs), float(slope))
 
 
 def persistence(series: pd.DataFrame, figure: Figure, fit: tuple[int, int]) -> float:
@@ -373,11 +381,11 @@ def _fitted(series: pd.DataFrame, figure: Figure, fit: tuple[int, int]) -> pd.Da
 class Tolerance:
     """A family's tolerance, by one written rule (``docs/validation.md``).
 
-    ``sd``: the sources' disagreement (the root mean square of the differences between
-    two publishers' figures for the same state, partner and year in the fitting years),
-    at least what publishing rounds away; ``discrepancy``: the series' own year-to-year
-    variability (the root mean square of its one-year changes in the fitting years), what
-    a model of yearly means cannot be asked to follow.
+    ``sd``: what publishing rounds away (a share to a tenth of a percent), the same for
+    every family, since no family has a second source of the same basis in the fitting
+    years (:func:`source_disagreement` reports the others); ``discrepancy``: the series'
+    own year-to-year variability (the root mean square of its one-year changes in the
+    fitting years), what a model of yearly means cannot be asked to follow.
     """
 
     sd: float
@@ -397,14 +405,27 @@ def tolerance(family: str, fit: tuple[int, int], base_year: int | None = None) -
     for _, group in series.groupby(["state", "partner"]):
         by_year = dict(zip(group["year"], group["value"], strict=True))
         changes += [v - by_year[y - 1] for y, v in by_year.items() if y - 1 in by_year]
-    variability = float(np.sqrt(np.mean(np.square(changes)))) if changes else 0.0
-    return Tolerance(max(_disagreement(family, fit), PUBLISHED_SHARE), variability)
+    if not changes:
+        raise InfluenceSimError(
+            f"no two consecutive {family} figures in the fitting years {fit[0]}-{fit[1]}, "
+            "so no year-to-year change to set its tolerance by; widen the fitting years"
+        )
+    variability = float(np.sqrt(np.mean(np.square(changes))))
+    return Tolerance(PUBLISHED_SHARE, variability)
 
 
-def _disagreement(family: str, fit: tuple[int, int]) -> float:
-    """The sources' disagreement in the fitting years (0 where a family has one source)."""
+def source_disagreement(family: str, fit: tuple[int, int]) -> tuple[float, int]:
+    """Other publishers' trade shares against the IMF's in the fitting years.
+
+    The root mean square of the differences, and how many pairs (0.0 and 0 for the
+    other families).
+
+    Reported beside the tolerance, not in it: the other figures are on other bases
+    (services counted, a rounded statement), so they measure the bases' difference more
+    than the IMF figure's uncertainty.
+    """
     if family != "trade":
-        return 0.0
+        return 0.0, 0
     frame = _yearly(observed("trade"))
     # Like for like: another publisher's share of the same state's trade. A partner's
     # customs over the state's total mixes two bases (re-exports, valuation) and is not.
@@ -419,4 +440,6 @@ def _disagreement(family: str, fit: tuple[int, int]) -> float:
         first = primary.get((str(row["state"]), str(row["partner"]), int(row["year"])))
         if first is not None and row["publisher"] != first["publisher"]:
             differences.append(float(row["value"]) - float(first["value"]))
-    return float(np.sqrt(np.mean(np.square(differences)))) if differences else 0.0
+    if not differences:
+        return 0.0, 0
+    return float(np.sqrt(np.mean(np.square(differences)))), len(differences)
