@@ -3,9 +3,9 @@
 Four families of observed figures (``docs/ODD.md``, Observation model), each a function of
 a run's recorded state over a calendar window:
 
-- ``trade``: a power's share of a state's trade turnover in a year (IMF Direction of
-  Trade Statistics, national statistics) is the model's trade share with that power,
-  the mean over the year's steps.
+- ``trade``: a power's share of a state's goods trade in a year (the IMF's Direction of
+  Trade Statistics as reported by the state, one basis every year) is the model's trade
+  share with that power, the mean over the year's steps.
 - ``arms``: a power's share of a state's arms deliveries from the model's powers over
   three years (SIPRI trend-indicator values; deliveries are lumpy, so three years are
   summed) is the state's security reliance on the power over its reliance on all the
@@ -13,7 +13,8 @@ a run's recorded state over a calendar window:
 - ``unga``: a state's ideal-point distance from a power in the UN General Assembly
   (Bailey, Strezhnev and Voeten) is ``a + b x`` of the state's overall alignment with
   the power ``x`` (the year's mean); the agenda sets the level of voting, so the
-  intercept and slope are fitted on the fitting years, per power (:func:`fit_link`).
+  intercept and slope are fitted on the fitting years, per power, the slope at most 0
+  (:func:`fit_link`).
 - ``remittances``: the transfers a state receives in a year against the run's first
   year (ratio - 1) are the model's remittances from Russia, the same ratio.
 
@@ -42,7 +43,6 @@ from influence_sim.results.runs import RunResult
 FAMILIES = ("trade", "arms", "unga", "remittances")
 """The observed families, in the order the tables list them."""
 TRADE_UNIT = "share of foreign trade turnover"
-TRADE_MIRROR_UNIT = "share of foreign trade turnover, partner-reported"
 ARMS_UNIT = "TIV million delivered in year"
 UNGA_UNIT = "ideal-point distance"
 REMITTANCES_UNIT = "USD billion"
@@ -51,7 +51,8 @@ PRIMARY_TRADE = "International Monetary Fund"
 ARMS_YEARS = 3
 """An arms figure sums the deliveries of this many years, ending in its year."""
 PUBLISHED_SHARE = 0.0005
-"""Shares are published to a tenth of a percent: the least a share's uncertainty can be."""
+"""Every family's observation sd: what publishing a share to a tenth of a percent rounds
+away (the distances and ratios are published finer; one floor keeps the rule one)."""
 
 Reader = Literal["trade", "remittances", "security_share", "alignment"]
 
@@ -98,7 +99,7 @@ def family_series(family: str, base_year: int | None = None) -> pd.DataFrame:
 
     Columns ``state, partner, year, value, unit, publisher, table``. Remittances are
     the ratio to ``base_year`` less 1 (rows only where both years are published by the
-    same publisher); arms are three-year shares; trade shares the primary publisher's.
+    same publisher); arms are three-year shares; trade shares the IMF's.
 
     Raises:
         InfluenceSimError: For an unknown family, or remittances without ``base_year``.
