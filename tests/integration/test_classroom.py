@@ -37,10 +37,15 @@ def medians(result: RunResult, state: str, power: str, domain: str = "overall") 
 def test_1_the_crisis_as_it_happened(tmp_path, capsys):
     folder, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
     assert "troops arrived a median 0 steps after the first request" in out
-    overall = medians(RunResult.load(folder), "kazakhstan", "russia")
-    assert overall.loc[0] == pytest.approx(0.39, abs=0.02)
-    assert overall.loc[2] == pytest.approx(0.65, abs=0.04)
-    assert overall.loc[26] == pytest.approx(0.45, abs=0.04)
+    result = RunResult.load(folder)
+    security = medians(result, "kazakhstan", "russia", "security")
+    assert security.loc[0] == pytest.approx(0.55)
+    assert security.loc[:9].max() == pytest.approx(0.75, abs=0.03), "within two months"
+    overall = medians(result, "kazakhstan", "russia")
+    assert overall.loc[0] == pytest.approx(0.43, abs=0.02)
+    assert overall.loc[2] == pytest.approx(0.50, abs=0.03)
+    assert overall.loc[26] == pytest.approx(0.54, abs=0.03)
+    assert overall.iloc[-1] == pytest.approx(0.47, abs=0.03)
     assert (folder / "plots" / "alignment-kazakhstan.png").is_file()
     assert (folder / "plots" / "map.png").is_file()
 
@@ -132,14 +137,14 @@ def test_4_distrust_of_china(tmp_path, capsys):
     assert distrust.max() <= 0.13
     assert 0.45 <= trust.iloc[-1] <= 0.65
     assert trust.iloc[-1] >= 4.5 * distrust.iloc[-1]
-    # "within about ten weeks ... overtakes"; "about 0.65 against about 0.25"
+    # "after about four months ... overtakes"; "about 0.6 against about 0.3"
     china = medians(trusted, "kazakhstan", "china")
     russia = medians(trusted, "kazakhstan", "russia")
     overtakes = int((china > russia).idxmax())
     assert (china > russia).any()
-    assert 6 <= overtakes <= 14, overtakes
-    assert 0.58 <= china.iloc[-1] <= 0.72
-    assert 0.18 <= russia.iloc[-1] <= 0.32
+    assert 14 <= overtakes <= 22, overtakes
+    assert 0.55 <= china.iloc[-1] <= 0.65
+    assert 0.25 <= russia.iloc[-1] <= 0.35
 
 
 def test_5_a_threat_from_outside(tmp_path, capsys):
@@ -148,9 +153,15 @@ def test_5_a_threat_from_outside(tmp_path, capsys):
     kabul = result.scenario.timeline.step_of(result.scenario.shocks[0].at)
     states = result.tables["states"].query("state == 'tajikistan'")
     salience = states.groupby("step")["security_salience"].median()
-    assert salience.loc[kabul + 1] > salience.loc[kabul] + 0.1
-    overall = medians(result, "tajikistan", "russia")
-    assert overall.loc[kabul + 1] > overall.loc[kabul] + 0.03
+    assert salience.loc[kabul] == pytest.approx(0.56, abs=0.03)
+    assert salience.loc[kabul + 1] == pytest.approx(0.8, abs=0.05)
+    # "its reliance on Russia barely moves, and so neither does its overall alignment"
+    for domain in ("security", "overall"):
+        moved = (
+            medians(result, "tajikistan", "russia", domain).loc[kabul:]
+            - medians(result, "tajikistan", "russia", domain).loc[kabul]
+        )
+        assert moved.abs().max() < 0.02, domain
     assert (folder / "plots" / "alignment-all.png").is_file()
 
 
@@ -207,15 +218,15 @@ def test_8_coercion_a_route_cut(tmp_path, capsys):
     after = RunResult.load(folder / "b-cpc-route-cut")
     cut = after.scenario.timeline.step_of(after.scenario.shocks[-1].at)
     gap = medians(after, "kazakhstan", "russia") - medians(before, "kazakhstan", "russia")
-    assert gap.loc[cut : cut + 5].max() == pytest.approx(0.18, abs=0.04), "complies at first"
+    assert gap.loc[cut : cut + 5].max() == pytest.approx(0.17, abs=0.03), "complies at first"
     crossed = gap[(gap.index > cut + 5) & (gap < 0)].index.min()
     assert after.scenario.timeline.date_of(int(crossed)).isoformat()[:7] in (
+        "2023-03",
+        "2023-04",
+        "2023-05",
         "2023-06",
         "2023-07",
-        "2023-08",
-        "2023-09",
-        "2023-10",
-    ), "the gap turns negative around August 2023"
+    ), "the gap turns negative around May 2023"
     assert gap.iloc[-1] == pytest.approx(-0.06, abs=0.02)
     china = medians(after, "kazakhstan", "china") - medians(before, "kazakhstan", "china")
     assert china.iloc[-1] == pytest.approx(0.02, abs=0.015)
@@ -258,8 +269,8 @@ def test_10_people_not_a_script(tmp_path, capsys):
     unrest = result.tables["states"].query("state == 'kazakhstan'")
     assert unrest.groupby("step")["unrest"].median().loc[2] > 0.5, "3-9 January"
     overall = medians(result, "kazakhstan", "russia")
-    assert overall.loc[0] == pytest.approx(0.39, abs=0.02)
-    assert overall.loc[1:4].max() == pytest.approx(0.66, abs=0.04)
+    assert overall.loc[0] == pytest.approx(0.43, abs=0.02)
+    assert overall.loc[1:4].max() == pytest.approx(0.50, abs=0.03)
     folder, _ = command(
         tmp_path,
         capsys,

@@ -131,7 +131,7 @@ def _check_against_ensemble(rows: pd.DataFrame, seed: int, overrides: list[str])
         assert row.unrest == ensemble["unrest"][r, t, s]
         assert row.security_salience == ensemble["salience"][r, t, s]
         assert row.economic_distress == ensemble["distress"][r, t, s]
-        alignment = alignment_of(ensemble["reliance"][r, t], ensemble["salience"][r, t])
+        alignment = alignment_of(ensemble["reliance"][r, t], compiled.params.alignment_weight[0])
         for k, option in enumerate(options):
             assert getattr(row, f"alignment_{option}") == alignment[s, k]
 

@@ -128,9 +128,12 @@ def test_2_uprising_request_and_intervention(runs):
         assert (gap.loc[2:8].sum() > 0).mean() >= 0.8
     else:
         assert gap.loc[3].median() > 0.1
-    # Kazakhstan tilts toward Russia during the crisis.
+    # Kazakhstan tilts toward Russia during the crisis: its security reliance itself,
+    # and so its overall alignment at the index's fixed weights (security at 0.5).
+    security = median(kz, "kazakhstan", "russia", "security")
+    assert security.loc[1:13].max() > security.loc[0] + 0.1
     overall = median(kz, "kazakhstan", "russia")
-    assert overall.loc[1:4].max() > overall.loc[0] + 0.15
+    assert overall.loc[1:4].max() > overall.loc[0] + 0.05
     # Russia's credibility rises in every CSTO member's eyes.
     powers = kz.tables["powers"].query("power == 'russia'")
     cred = powers.groupby(["state", "step"], observed=True)["credibility"].median()

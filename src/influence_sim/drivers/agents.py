@@ -11,7 +11,7 @@ from typing import Protocol
 
 import mesa
 
-from influence_sim.engine.kernel import ECONOMY, SECURITY, State, alignment_of
+from influence_sim.engine.kernel import ECONOMY, SECURITY, Params, State, alignment_of
 from influence_sim.engine.state import FROZEN, MEMBER
 
 STANDING = {MEMBER: "member", FROZEN: "frozen"}
@@ -26,6 +26,7 @@ class KernelModel(Protocol):
     """
 
     state: State
+    params: Params
     options: list[str]
     powers: list[str]
     state_keys: list[str]
@@ -79,9 +80,10 @@ class StateAgent(_View):
 
     @property
     def alignment(self) -> dict[str, float]:
-        """Overall alignment per power and ``self``: reliance weighted by security's salience."""
+        """Overall alignment per power and ``self``: reliance at security's fixed weight."""
         i, state = self.index, self.model.state
-        row = alignment_of(state.reliance[0, :, i : i + 1], state.salience[0, i : i + 1])[0]
+        weight = self.model.params.alignment_weight[0, i : i + 1]
+        row = alignment_of(state.reliance[0, :, i : i + 1], weight)[0]
         return dict(zip(self.model.options, map(float, row), strict=True))
 
     @property

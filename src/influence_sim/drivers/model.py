@@ -160,7 +160,7 @@ class InfluenceModel(mesa.Model):
     @property
     def regional_alignment(self) -> dict[str, float]:
         """Alignment of the region with each power and ``self``, weighted as the scenario says."""
-        alignment = alignment_of(self.state.reliance[0], self.state.salience[0])
+        alignment = alignment_of(self.state.reliance[0], self.params.alignment_weight[0])
         region = self.params.weights[0] @ alignment
         return dict(zip(self.options, map(float, region), strict=True))
 

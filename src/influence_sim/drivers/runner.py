@@ -86,7 +86,7 @@ def run(
     started = now()
     bar = _progress(n * compiled.timeline.n_steps, enabled=progress)
     batch = None if drawn is None else stack(drawn.compiled, drawn.rows)
-    weights = None if batch is None else batch[0].weights.copy()  # each replication's
+    ran = None if batch is None else batch[0]  # each replication's parameters
     try:
         if driver == "ensemble":
             trajectory, summaries = _run_batch(compiled, n, seed, every, bar, batch)
@@ -94,7 +94,7 @@ def run(
             trajectory, summaries = _run_mesa(resolved, n, seed, every, bar, drawn)
     finally:
         bar.close()
-    tables = _tables(compiled, trajectory, summaries, weights)
+    tables = _tables(compiled, trajectory, summaries, ran)
     if drawn is not None:
         tables["draws"] = drawn.table
     return RunResult(
@@ -139,10 +139,10 @@ def _tables(
     compiled: Compiled,
     trajectory: Trajectory,
     summaries: pd.DataFrame,
-    weights: Any,
+    params: Params | None,
 ) -> dict[str, pd.DataFrame]:
     """The run's tidy tables, the summary (one row a replication) and its long form."""
-    tables = build_tables(compiled, trajectory, weights=weights)
+    tables = build_tables(compiled, trajectory, params=params)
     summaries.insert(0, "replication", np.arange(len(summaries)))
     tables["summary"] = summaries
     tables["summary_long"] = long_summary(

@@ -306,6 +306,7 @@ def _params(scenario: Scenario, names: _Names) -> Params:
             members[a, si[member]] = True
     return Params(
         weights=np.array([[w / sum(weights) for w in weights]], dtype=np.float64),
+        alignment_weight=np.full((1, s_n), scenario.observation.security_weight),
         gdp=names.by_state("gdp"),
         unrest_threshold=names.by_state("unrest_threshold"),
         domestic_capacity=names.by_state("security_capacity"),

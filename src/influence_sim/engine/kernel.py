@@ -75,12 +75,15 @@ def noise_width(n_states: int, n_powers: int, citizens: bool = False) -> int:
     return n_states + n_states * n_powers + n_powers + 6 * n_states + int(citizens)
 
 
-def alignment_of(reliance: Array, salience: Array) -> Array:
-    """Overall alignment: reliance weighted by the salience of security (the one formula).
+def alignment_of(reliance: Array, weight: Array) -> Array:
+    """Overall alignment: reliance by domain at security's fixed weight (the one formula).
+
+    The weight is the scenario's ``observation.security_weight``, the same all run: the
+    salience of security moves the choice, never the index (``docs/ODD.md``).
 
     Args:
         reliance: ``(..., D, S, K)``.
-        salience: ``(..., S)``, the same leading axes.
+        weight: ``(..., S)``, broadcastable to the same leading axes.
 
     Returns:
         ``(..., S, K)``.
@@ -88,7 +91,7 @@ def alignment_of(reliance: Array, salience: Array) -> Array:
     # economy + w (security - economy): three passes and one temporary instead of seven
     # (this runs every step for the summary); equal to w s + (1 - w) e to rounding.
     out = np.subtract(reliance[..., SECURITY, :, :], reliance[..., ECONOMY, :, :])
-    out *= salience[..., None]
+    out *= weight[..., None]
     out += reliance[..., ECONOMY, :, :]
     return out
 

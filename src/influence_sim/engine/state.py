@@ -131,6 +131,7 @@ class Params:
     """
 
     weights: Array  # (B, S) regional weights, summing to 1
+    alignment_weight: Array  # (B, S) security's fixed weight in the overall alignment index
     gdp: Array  # (B, S)
     unrest_threshold: Array  # (B, S)
     domestic_capacity: Array  # (B, S)

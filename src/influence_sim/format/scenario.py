@@ -232,6 +232,13 @@ class Observation(Spec):
     regional_weights: Literal["gdp", "population", "equal"] = Field(
         "gdp", description="How states are weighted in the regional alignment."
     )
+    security_weight: Share = Field(
+        0.5,
+        description="The weight of security in the overall alignment index, fixed for the "
+        "run (the economy has the rest). Reliance by domain is the model's output; the "
+        "index sums it at fixed weights, so a change in how much security matters (its "
+        "salience, in the states table) never reads as a change of allegiance.",
+    )
 
 
 class Scenario(Spec):

@@ -44,9 +44,9 @@ def weighted_interval(values: ArrayLike, weights: ArrayLike) -> tuple[float, flo
     return low, mid, high
 
 
-def overall_alignment(state: State) -> NDArray[np.float64]:
-    """Overall alignment, ``(R, S, K)``: reliance weighted by the salience of security."""
-    return alignment_of(state.reliance, state.salience)
+def overall_alignment(state: State, weight: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Overall alignment, ``(R, S, K)``: reliance at security's fixed weight, ``(B, S)``."""
+    return alignment_of(state.reliance, weight)
 
 
 class _FirstAfterPeak:
@@ -87,7 +87,8 @@ class Summary:
         self.started = params.alliance_members
         self.threshold = params.unrest_threshold
         self.weights = params.weights
-        align = overall_alignment(initial)
+        self.alignment_weight = params.alignment_weight
+        align = overall_alignment(initial, self.alignment_weight)
         r, s, k = align.shape
         self.start = align.copy()
         self.peak_alignment = align.copy()
@@ -100,7 +101,7 @@ class Summary:
         """Take in the state after ``step`` steps."""
         self.last = state
         self.last_step = step
-        align = overall_alignment(state)
+        align = overall_alignment(state, self.alignment_weight)
         np.maximum(self.peak_alignment, align, out=self.peak_alignment)
         self.unrest.update(step, state.unrest, state.unrest < self.threshold / 2)
         gap = np.abs(align - self.start)

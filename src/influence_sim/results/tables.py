@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
-from influence_sim.engine.kernel import alignment_of
+from influence_sim.engine.kernel import Params, alignment_of
 from influence_sim.engine.trajectory import Trajectory
 
 DOMAINS = ("security", "economy", "overall")
@@ -40,23 +40,28 @@ def dates(compiled: Compiled, steps: NDArray[np.int64]) -> pd.Series:
     return pd.Series(pd.to_datetime(days)).astype(DATE_DTYPE)
 
 
-def alignment_array(trajectory: Trajectory) -> NDArray[np.float64]:
-    """Reliance by domain and overall alignment, ``(R, rows, 3, S, K)``."""
+def alignment_array(trajectory: Trajectory, weight: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Reliance by domain and overall alignment, ``(R, rows, 3, S, K)``.
+
+    ``weight``: security's fixed weight in the overall index, ``(1 or R, S)``.
+    """
     reliance = trajectory["reliance"]  # (R, rows, 2, S, K)
-    overall = alignment_of(reliance, trajectory["salience"])
+    overall = alignment_of(reliance, weight[:, None, :])
     return np.concatenate([reliance, overall[:, :, None]], axis=2)
 
 
 def regional_array(
-    compiled: Compiled, trajectory: Trajectory, weights: NDArray[np.float64] | None = None
+    compiled: Compiled, trajectory: Trajectory, params: Params | None = None
 ) -> NDArray[np.float64]:
     """Alignment of the region, ``(R, rows, 3, K)``.
 
-    ``weights`` are the states' regional weights, ``(1 or R, S)`` (default: the
-    compiled scenario's); per replication when replications run different parameters.
+    ``params``: the parameters the replications ran with, when they differ (their
+    regional weights and security's weight in the index, ``(1 or R, S)``; default: the
+    compiled scenario's).
     """
-    w = compiled.params.weights if weights is None else weights
-    alignment = alignment_array(trajectory)
+    ran = compiled.params if params is None else params
+    w = ran.weights
+    alignment = alignment_array(trajectory, ran.alignment_weight)
     w = np.broadcast_to(w, (alignment.shape[0], w.shape[-1]))
     return np.einsum("rtdsk,rs->rtdk", alignment, w)
 
@@ -83,13 +88,15 @@ def build_tables(
     trajectory: Trajectory,
     first: int = 0,
     *,
-    weights: NDArray[np.float64] | None = None,
+    params: Params | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every tidy table of a run except ``summary``.
 
-    ``weights``: the regional weights per replication, ``(R, S)``, when the
-    replications ran different parameters (default: the compiled scenario's).
+    ``params``: the parameters per replication, when the replications ran different
+    ones (their regional weights and security's weight in the alignment index; default:
+    the compiled scenario's).
     """
+    ran = compiled.params if params is None else params
     replications, steps = _index(trajectory, first)
     step_dates = dates(compiled, steps)
     states, powers, options = compiled.states, compiled.powers, compiled.options
@@ -99,7 +106,7 @@ def build_tables(
         return frame
 
     alignment = _long(
-        alignment_array(trajectory).transpose(0, 1, 3, 4, 2),
+        alignment_array(trajectory, ran.alignment_weight).transpose(0, 1, 3, 4, 2),
         [
             ("replication", replications),
             ("step", steps),
@@ -109,7 +116,7 @@ def build_tables(
         ],
     )
     regional = _long(
-        regional_array(compiled, trajectory, weights).transpose(0, 1, 3, 2),
+        regional_array(compiled, trajectory, params).transpose(0, 1, 3, 2),
         [
             ("replication", replications),
             ("step", steps),

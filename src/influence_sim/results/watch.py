@@ -19,7 +19,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from influence_sim.engine.compile import Compiled
-from influence_sim.engine.kernel import ECONOMY, SECURITY, State, StepEvents, alignment_of
+from influence_sim.engine.kernel import (
+    ECONOMY,
+    SECURITY,
+    Params,
+    State,
+    StepEvents,
+    alignment_of,
+)
 from influence_sim.engine.trajectory import shock_parties
 from influence_sim.errors import InfluenceSimError, one_of, suggest
 from influence_sim.format.calendar import Timeline
@@ -69,13 +76,20 @@ class Watch:
         quantities: What to measure; ``summary`` quantities are not measured here (the
             run's :class:`~influence_sim.results.metrics.Summary` has them).
         replications: The batch's size.
+        params: The parameters the batch runs with, when its replications differ (the
+            sweep's points): security's weight in the alignment index is read from them.
     """
 
     def __init__(
-        self, compiled: Compiled, quantities: Sequence[Quantity], replications: int
+        self,
+        compiled: Compiled,
+        quantities: Sequence[Quantity],
+        replications: int,
+        params: Params | None = None,
     ) -> None:
         self.compiled = compiled
-        self.items = [_item(compiled, q, replications) for q in quantities]
+        weight = (compiled.params if params is None else params).alignment_weight
+        self.items = [_item(compiled, q, replications, weight) for q in quantities]
 
     def __call__(self, done: int, state: State, events: StepEvents | None) -> None:
         """Take in the state after ``done`` steps and the events of the step before."""
@@ -203,7 +217,7 @@ class _Window(_Item):
         return means[0] if len(means) == 1 else means[0] / means[1] - 1.0
 
 
-def _window_reader(compiled: Compiled, window: Window) -> Reader:
+def _window_reader(compiled: Compiled, window: Window, weight: Array) -> Reader:
     """The per-step quantity an observation window averages."""
     if window.reader in ("trade", "remittances"):
         return _power_reader(compiled, window.reader, window.state, window.power)
@@ -214,7 +228,7 @@ def _window_reader(compiled: Compiled, window: Window) -> Reader:
     if window.reader == "alignment":
 
         def alignment(state: State) -> Array:
-            return alignment_of(state.reliance, state.salience)[:, s, k]
+            return alignment_of(state.reliance, weight)[:, s, k]
 
         return alignment
     n_powers = len(compiled.powers)
@@ -226,7 +240,8 @@ def _window_reader(compiled: Compiled, window: Window) -> Reader:
     return security_share
 
 
-def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
+def _item(compiled: Compiled, quantity: Quantity, n: int, weight: Array) -> _Item:
+    """What measures ``quantity``; ``weight``: security's in the alignment index, (B, S)."""
     timeline = compiled.timeline
 
     def step(when: int | date) -> int:
@@ -254,9 +269,10 @@ def _item(compiled: Compiled, quantity: Quantity, n: int) -> _Item:
             )
         figure = figure_of(compiled.scenario, seen.family, seen.state, seen.partner, seen.year)
         step_dates = [timeline.date_of(k) for k in range(timeline.n_steps + 1)]
-        return _Window(_window_reader(compiled, figure.window), figure.window, step_dates, n)
+        read = _window_reader(compiled, figure.window, weight)
+        return _Window(read, figure.window, step_dates, n)
     assert quantity.series is not None
-    read = _series_reader(compiled, quantity)
+    read = _series_reader(compiled, quantity, weight)
     if quantity.at is not None:
         at = step(quantity.at)
         return _Series(read, at, at, "mean", n)
@@ -300,7 +316,7 @@ def _index(names: list[str], name: str | None, kind: str) -> int | None:
     return names.index(name)
 
 
-def _series_reader(compiled: Compiled, quantity: Quantity) -> Reader:
+def _series_reader(compiled: Compiled, quantity: Quantity, weight: Array) -> Reader:
     spec = quantity.series
     assert spec is not None
     s = _index(compiled.states, spec.state, "state")
@@ -310,7 +326,7 @@ def _series_reader(compiled: Compiled, quantity: Quantity) -> Reader:
 
         def alignment(state: State) -> Array:
             if domain == "overall":
-                values = alignment_of(state.reliance, state.salience)  # (R, S, K)
+                values = alignment_of(state.reliance, weight)  # (R, S, K)
             else:
                 values = state.reliance[:, SECURITY if domain == "security" else ECONOMY]
             values = values if s is None else values[:, s : s + 1]
@@ -495,6 +511,6 @@ def check_quantities(compiled: Compiled, quantities: list[Quantity], where: str)
         if quantity.summary is not None:
             continue
         try:
-            _item(compiled, quantity, 1)
+            _item(compiled, quantity, 1, compiled.params.alignment_weight)
         except InfluenceSimError as exc:
             raise InfluenceSimError(f"{where}: {exc}") from None

@@ -35,7 +35,7 @@ import yaml
 from influence_sim.engine.compile import Compiled, compile_scenario
 from influence_sim.engine.draws import stream_keys
 from influence_sim.engine.ensemble import schedule_signature, simulate, stack
-from influence_sim.engine.kernel import State, StepEvents
+from influence_sim.engine.kernel import Params, State, StepEvents
 from influence_sim.errors import InfluenceSimError, ScenarioError
 from influence_sim.format.loading import parse_scenario
 from influence_sim.format.scenario import Scenario
@@ -395,12 +395,12 @@ def _run_group(
         summary = Summary(batch[0], params, state)
         series: list[pd.DataFrame] = []
         observers = [lambda done, now, events: summary.update(done, now)]
-        watched = _watch(task, batch[0], state)
+        watched = _watch(task, batch[0], state, params)
         if watched is not None:
             observers.append(watched[0])
         every = task.timeseries_every
         if every:
-            observers.append(_series_observer(batch[0], points, reps, every, series))
+            observers.append(_series_observer(batch[0], params, points, reps, every, series))
             observers[-1](0, state, None)
         keys = stream_keys(task.seed, _spawn_keys(task, points, reps))
         simulate(batch[0], params, state, keys, observers)
@@ -423,7 +423,9 @@ def _run_group(
         return exc
 
 
-def _watch(task: ChunkTask, compiled: Compiled, state: State) -> tuple[Any, Any] | None:
+def _watch(
+    task: ChunkTask, compiled: Compiled, state: State, params: Params
+) -> tuple[Any, Any] | None:
     """A watch over the targets' quantities, started on ``state``, and the targets."""
     if task.targets is None:
         return None
@@ -432,7 +434,7 @@ def _watch(task: ChunkTask, compiled: Compiled, state: State) -> tuple[Any, Any]
 
     spec = TargetFile.model_validate(yaml.safe_load(task.targets))
     quantities = [q for t in spec.targets for q in (t.quantity, t.minus) if q is not None]
-    watch = Watch(compiled, quantities, state.n_replications)
+    watch = Watch(compiled, quantities, state.n_replications, params)
     watch(0, state, None)
     return watch, spec
 
@@ -454,7 +456,12 @@ def _target_values(watched: tuple[Any, Any], summary: pd.DataFrame) -> dict[str,
 
 
 def _series_observer(
-    compiled: Compiled, points: np.ndarray, reps: np.ndarray, every: int, out: list[pd.DataFrame]
+    compiled: Compiled,
+    params: Params,
+    points: np.ndarray,
+    reps: np.ndarray,
+    every: int,
+    out: list[pd.DataFrame],
 ) -> Any:
     from influence_sim.results.metrics import overall_alignment
     from influence_sim.results.tables import DATE_DTYPE, dates
@@ -465,7 +472,7 @@ def _series_observer(
     def observe(done: int, state: State, events: StepEvents | None) -> None:
         if done % every and done != last:
             return
-        align = overall_alignment(state)  # (R, S, K)
+        align = overall_alignment(state, params.alignment_weight)  # (R, S, K)
         r, s, k = align.shape
         day = dates(compiled, np.array([done]))[0]
         out.append(
