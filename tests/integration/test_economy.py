@@ -285,3 +285,20 @@ def test_the_validation_families_docs_economy_data_describes_are_the_shipped_one
     ]
     assert min(others) >= 0.845, "0.85 to 0.95 of the others'"
     assert max(others) <= 0.955, "0.85 to 0.95 of the others'"
+
+
+def test_distress_fades_as_households_get_used_to_a_permanent_fall():
+    """docs/ODD.md, Distress: about 0.19 at once after January 2015, about 0.11 at its end."""
+    result = run("rouble-2014-2015", replications=R)
+    states = result.tables["states"].query("state == 'kyrgyzstan'")
+    distress = states.groupby("date")["economic_distress"].median()
+    at_once = distress.loc[pd.Timestamp("2015-01-12")]
+    at_end = distress.loc[pd.Timestamp("2015-12-28")]
+    assert at_once == pytest.approx(0.19, abs=0.02)
+    assert at_end == pytest.approx(0.11, abs=0.02)
+    # Without adaptation (the reference fixed at the start) it stays a crisis all year.
+    fixed = run("rouble-2014-2015", replications=R, overrides=["dynamics.distress_adaptation=0"])
+    held = fixed.tables["states"].query("state == 'kyrgyzstan'")
+    assert held.groupby("date")["economic_distress"].median().loc[
+        pd.Timestamp("2015-12-28")
+    ] == pytest.approx(0.2, abs=0.03)

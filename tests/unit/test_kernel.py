@@ -146,7 +146,7 @@ def test_the_kernels_parameters_are_the_formats():
     assert scaled["investment_growth"] == "yearly"
     assert scaled["host_noise"] == "sqrt"
     # The decision's weights do not depend on the step; the three hazards are per week.
-    assert len(scaled) == 26
+    assert len(scaled) == 27  # distress_adaptation (issue 28) is a rate per week
     assert scaled["withdrawal_rate"] == scaled["exit_rate"] == "linear"
 
 

@@ -382,6 +382,7 @@ def _initial(scenario: Scenario, names: _Names, params: Params) -> State:
         diversion=np.zeros((1, p_n, s_n)),
         resentment=np.zeros((1, p_n, s_n)),
         distress=distress,
+        used_to=names.power_state("remittances"),
         memory=np.zeros((1, s_n, p_n)),
         membership=np.where(params.alliance_members, MEMBER, OUT)[None].astype(np.int64),
         deployed=np.zeros((1, p_n, s_n)),

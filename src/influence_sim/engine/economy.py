@@ -162,7 +162,10 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     lent = shocks.credit * (1.0 - shocks.finance_cut[:, None])
     state.debt += lent / gdp - d.debt_amortization[:, None, None] * state.debt
 
-    # Distress: income lost this step (routes and trade cut, remittances below their base).
+    # Distress: income lost this step (routes and trade cut, remittances below what
+    # households are used to); they get used to a new level, so a permanent fall fades as
+    # a crisis (the adaptive reference moves toward what they now receive).
     lost = params.routes * shocks.route_cut + state.trade * shocks.trade_cut
-    lost += np.maximum(0.0, params.remittance_base - state.remittances)
+    lost += np.maximum(0.0, state.used_to - state.remittances)
     state.distress = np.minimum(1.0, d.distress_gain[:, None] * lost.sum(axis=1))
+    state.used_to += d.distress_adaptation[:, None, None] * (state.remittances - state.used_to)

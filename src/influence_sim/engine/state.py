@@ -115,6 +115,7 @@ class Dyn:
     diversification_rate: Array
     diversification_decay: Array
     distress_gain: Array
+    distress_adaptation: Array
     economic_salience: Array
     opinion_drift: Array
     intervention_gratitude: Array
@@ -195,6 +196,7 @@ class State:
     diversion: Array  # (R, P, S) in [0, 1]: diversified away from the power after coercion
     resentment: Array  # (R, P, S) in [0, 1]: the memory of the power's coercion
     distress: Array  # (R, S) economic distress, derived each step
+    used_to: Array  # (R, P, S) the remittances households are used to (share of GDP)
     memory: Array  # (R, S, P) refusals (-) and help (+) the state remembers of each power
     membership: IntArray  # (R, A, S) MEMBER, FROZEN or OUT
     deployed: Array  # (R, P, S)

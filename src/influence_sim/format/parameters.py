@@ -442,8 +442,19 @@ class Dynamics(Spec):
     distress_gain: NonNegative = _param(
         2.0,
         "Economic distress per unit of income lost (trade and routes cut, remittances below "
-        "their base, as shares).",
+        "the level households are used to, as shares).",
         "Estimate: a loss of half the ties is a full crisis; to be calibrated.",
+    )
+    distress_adaptation: Share = _param(
+        0.013,
+        "Share of the gap between the remittances households are used to and what they now "
+        "receive that closes each week: a permanent fall stops being a crisis as they get "
+        "used to it.",
+        "Estimate (prior 0 to 0.05 a week): half the gap closed in about a year (0.013 a "
+        "week), as households adapt to a new income level; after the rouble's fall of "
+        "2014-15 Central Asian remittances recovered from 2016 (World Bank, personal "
+        "remittances received; data/observed/remittances.csv); to be calibrated.",
+        per_step="rate",
     )
     economic_salience: NonNegative = _param(
         1.0,
