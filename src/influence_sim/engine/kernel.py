@@ -137,11 +137,12 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
     security_offer *= promise
     security_offer += state.posture
     security_offer += state.deployed
-    # What the ties give, worth more from a power with the means to add to them, and
-    # what the state would lose (routes, debt): economic leverage both ways.
+    # What the ties give, worth more from a power with the means to add to them, less
+    # what the state would lose to it (routes, debt): exposure is hedged against, and a
+    # lever only through coercion (``relation`` below).
     economic_offer = economy.benefit(state, params, shocks)
     economic_offer *= 0.5 * state.econ[:, :, None] + 0.5
-    economic_offer += d.vulnerability_weight[:, None, None] * economy.vulnerability(state, params)
+    economic_offer -= d.exposure_cost[:, None, None] * economy.vulnerability(state, params)
     relation = d.opinion_weight[:, None, None] * state.opinion  # (R, S, P)
     relation += d.elite_weight[:, None, None] * params.elite
     relation += economy.pressure(state, params, shocks)

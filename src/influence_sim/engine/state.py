@@ -107,7 +107,7 @@ class Dyn:
     host_reversion: Array
     host_noise: Array
     debt_amortization: Array
-    vulnerability_weight: Array
+    exposure_cost: Array
     compliance: Array
     resentment_gain: Array
     resentment_decay: Array

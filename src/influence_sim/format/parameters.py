@@ -394,11 +394,15 @@ class Dynamics(Spec):
         "AidData 'How China Lends', Gelpern et al. 2021).",
         per_step="yearly",
     )
-    vulnerability_weight: NonNegative = _param(
+    exposure_cost: NonNegative = _param(
         0.5,
-        "Weight of what a state would lose (routes through the power, debt owed to it) in "
-        "the economic offer, beside what the ties give.",
-        "Estimate: leverage counts for less than benefit in normal times; to be calibrated.",
+        "Weight of what a state would lose to a power (its exports crossing the power, debt "
+        "owed to it) against that power's economic offer: exposure is a cost, hedged "
+        "against, and a lever only when the power coerces (compliance).",
+        "Estimate (prior 0 to 1): Central Asian governments diversify away from a single "
+        "route or creditor (Kazakhstan's Trans-Caspian oil after the CPC stoppages of 2022; "
+        "the article's 'multi-vector' hedging); of the order of the dependence cost; to be "
+        "calibrated.",
     )
     compliance: NonNegative = _param(
         1.5,
