@@ -53,7 +53,7 @@ def test_7_chinas_economic_capacity_moves_kazakhstan(capacity_runs):
     effect = (high.summary[column] - low.summary[column]).median()
     noise = low.summary[column].std()
     assert effect == pytest.approx(0.03, abs=0.01)
-    assert 1.5 * noise < effect < 2.5 * noise, (effect, noise)
+    assert 2 * noise < effect < 2.5 * noise, (effect, noise)
     # Through the flows: China's trade share with Kazakhstan falls toward a lower target.
     trade = series(low, "powers", "trade", power="china", state="kazakhstan").median(axis=1)
     assert trade.iloc[-1] < trade.iloc[0] - 0.05
@@ -83,7 +83,7 @@ def test_8_a_route_cut_brings_compliance_then_resentment_and_diversification(rou
     distress = series(cut, "states", "economic_distress", state="kazakhstan").median(axis=1)
     salience = series(cut, "states", "security_salience", state="kazakhstan").median(axis=1)
     assert distress.loc[start + 1] > 0.5
-    assert salience.loc[start + 1] < salience.loc[start] - 0.1, "the economy matters more"
+    assert salience.loc[start + 1] < salience.loc[start] - 0.1, "the economy's salience rises"
 
 
 def test_9_remittances_follow_the_host_economy_at_once_and_migrants_slowly():
@@ -302,3 +302,22 @@ def test_distress_fades_as_households_get_used_to_a_permanent_fall():
     assert held.groupby("date")["economic_distress"].median().loc[
         pd.Timestamp("2015-12-28")
     ] == pytest.approx(0.2, abs=0.03)
+
+
+def test_exposure_to_a_power_is_a_cost_not_an_attraction():
+    """docs/ODD.md, Utilities: more of Kazakhstan's exports crossing Russia lowers its
+    economic reliance on Russia (it hedges), where until issue 28 it raised it; without
+    the cost the fall is smaller."""
+    base = run("kazakhstan-2022", replications=R)
+    exposed = run(
+        "kazakhstan-2022", replications=R, overrides=["powers.russia.routes.kazakhstan=0.9"]
+    )
+    column = "final_economic_reliance.kazakhstan.russia"
+    effect = (exposed.tables["summary"][column] - base.tables["summary"][column]).median()
+    assert effect < -0.05, effect
+    free = run(
+        "kazakhstan-2022",
+        replications=R,
+        overrides=["powers.russia.routes.kazakhstan=0.9", "dynamics.exposure_cost=0"],
+    )
+    assert (free.tables["summary"][column] - base.tables["summary"][column]).median() > effect

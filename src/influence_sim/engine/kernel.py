@@ -137,12 +137,14 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
     security_offer *= promise
     security_offer += state.posture
     security_offer += state.deployed
-    # What the ties give, worth more from a power with the means to add to them, less
-    # what the state would lose to it (routes, debt): exposure is hedged against, and a
-    # lever only through coercion (``relation`` below).
+    # What the ties give, worth more from a power with the means to add to them. What
+    # the state would lose to it (routes, debt) is a cost, hedged against whatever the
+    # public thinks of the power (so not discounted by acceptance), and a lever only
+    # through coercion (``relation`` below).
     economic_offer = economy.benefit(state, params, shocks)
     economic_offer *= 0.5 * state.econ[:, :, None] + 0.5
-    economic_offer -= d.exposure_cost[:, None, None] * economy.vulnerability(state, params)
+    exposure = economy.vulnerability(state, params).transpose(0, 2, 1)  # (R, S, P)
+    exposure *= ow * d.exposure_cost[:, None, None]
     relation = d.opinion_weight[:, None, None] * state.opinion  # (R, S, P)
     relation += d.elite_weight[:, None, None] * params.elite
     relation += economy.pressure(state, params, shocks)
@@ -154,6 +156,7 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
         np.multiply(ow, offer.transpose(0, 2, 1), out=block)
         block *= acceptance
         block += relation
+    powers[:, ECONOMY] -= exposure
     powers -= d.dependence_cost[:, None, None, None] * state.reliance[:, :, :, :p]
     own = np.zeros((r, 2, s, 1))
     own[:, SECURITY, :, 0] = (

@@ -401,8 +401,8 @@ class Dynamics(Spec):
         "against, and a lever only when the power coerces (compliance).",
         "Estimate (prior 0 to 1): Central Asian governments diversify away from a single "
         "route or creditor (Kazakhstan's Trans-Caspian oil after the CPC stoppages of 2022; "
-        "the article's 'multi-vector' hedging); of the order of the dependence cost; to be "
-        "calibrated.",
+        "the article's 'multi-vector' hedging); half the dependence cost per unit, an "
+        "assumption; to be calibrated.",
     )
     compliance: NonNegative = _param(
         1.5,
@@ -454,10 +454,9 @@ class Dynamics(Spec):
         "Share of the gap between the remittances households are used to and what they now "
         "receive that closes each week: a permanent fall stops being a crisis as they get "
         "used to it.",
-        "Estimate (prior 0 to 0.05 a week): half the gap closed in about a year (0.013 a "
-        "week), as households adapt to a new income level; after the rouble's fall of "
-        "2014-15 Central Asian remittances recovered from 2016 (World Bank, personal "
-        "remittances received; data/observed/remittances.csv); to be calibrated.",
+        "Estimate (prior 0 to 0.05 a week): an assumption that households and governments "
+        "get used to a new income level within about a year (half the gap closed in a "
+        "year, 0.013 a week); no Central Asian measure of it was found; to be calibrated.",
         per_step="rate",
     )
     economic_salience: NonNegative = _param(
