@@ -133,9 +133,9 @@ def test_4_distrust_of_china(tmp_path, capsys):
     same = RunResult.load(paired / "b-china-security-push").tables["alignment"]
     pd.testing.assert_frame_equal(same, trusted.tables["alignment"])
     trust = medians(trusted, "kazakhstan", "china", "security")
-    # "around 0.1 at most"; "about 0.55, more than five times as much"
+    # "around 0.1 at most"; "about 0.5, more than five times as much"
     assert distrust.max() <= 0.13
-    assert 0.45 <= trust.iloc[-1] <= 0.65
+    assert 0.45 <= trust.iloc[-1] <= 0.57
     assert trust.iloc[-1] >= 4.5 * distrust.iloc[-1]
     # "after about four months ... overtakes"; "about 0.6 against about 0.3"
     china = medians(trusted, "kazakhstan", "china")
