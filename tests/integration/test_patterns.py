@@ -9,6 +9,7 @@ citizens' run costs more), the same counterfactuals applied to it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -190,3 +191,27 @@ def test_6_non_members_feel_the_intervention_far_less(runs):
     cred = kz.tables["powers"].query("power == 'russia' and step == 4")
     by_state = cred.groupby("state", observed=True)["credibility"].median()
     assert by_state["uzbekistan"] - 0.6 < 0.5 * (by_state["kyrgyzstan"] - 0.6)
+
+
+def test_salience_is_reported_and_moves_neither_the_index_nor_the_choice():
+    """docs/ODD.md, Observables: the index weighs security at a fixed weight, and salience
+    enters nothing else. Kazakhstan's calm-time salience at 0.05 or 0.95 leaves every
+    reliance and alignment bit for bit the same; the security weight moves the index."""
+    low, high = (
+        run(
+            "kazakhstan-2022",
+            replications=4,
+            overrides=[f"states.kazakhstan.security_salience={v}"],
+        )
+        for v in (0.05, 0.95)
+    )
+    pd.testing.assert_frame_equal(low.tables["alignment"], high.tables["alignment"])
+    states = [r.tables["states"].query("state == 'kazakhstan'") for r in (low, high)]
+    gap = states[1]["security_salience"].to_numpy() - states[0]["security_salience"].to_numpy()
+    assert gap.mean() > 0.5, "the salience reported differs (by 0.9 in calm weeks)"
+    heavy = run("kazakhstan-2022", replications=4, overrides=["observation.security_weight=0.9"])
+    frame, base = heavy.tables["alignment"], low.tables["alignment"]
+    overall = (frame["domain"] == "overall").to_numpy()
+    assert not np.allclose(frame["value"].to_numpy()[overall], base["value"].to_numpy()[overall])
+    kept = ~overall  # reliance by domain does not depend on the index's weight
+    np.testing.assert_array_equal(frame["value"].to_numpy()[kept], base["value"].to_numpy()[kept])

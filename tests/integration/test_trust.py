@@ -111,15 +111,20 @@ def test_20_a_reversed_span_is_an_error_not_a_miss(tmp_path):
         check(mixed)
 
 
-def calibration_file(tmp_path: Path, **fields) -> Path:
-    """A small calibration of Kazakhstan 2022's trade with China, against one datum."""
-    data = {
-        "name": "trade",
-        "description": "Kazakhstan's trade share with China at the end",
-        "quantity": {"summary": "final_trade.kazakhstan.china"},
+def trade_datum(name: str, partner: str, description: str) -> dict:
+    """A datum of Kazakhstan's final trade share with ``partner``: 0.2, sd 0.01."""
+    return {
+        "name": name,
+        "description": description,
+        "quantity": {"summary": f"final_trade.kazakhstan.{partner}"},
         "observed": {"value": 0.2, "sd": 0.01},
         "source": "a test",
     }
+
+
+def calibration_file(tmp_path: Path, **fields) -> Path:
+    """A small calibration of Kazakhstan 2022's trade with China, against one datum."""
+    data = trade_datum("trade", "china", "Kazakhstan's trade share with China at the end")
     targets_file(tmp_path, data, name="data")
     spec = {
         "name": "fit",
@@ -400,13 +405,7 @@ def test_19_a_holdout_too_large_for_memory_is_refused_before_the_waves(
 ):
     """It was refused only after every wave had run, with a hint naming --record-every,
     which calibrate does not have."""
-    held = {
-        "name": "later",
-        "description": "a later figure",
-        "quantity": {"summary": "final_trade.kazakhstan.russia"},
-        "observed": {"value": 0.2, "sd": 0.01},
-        "source": "a test",
-    }
+    held = trade_datum("later", "russia", "a later figure")
     targets_file(tmp_path, held, name="later")
     path = calibration_file(
         tmp_path,

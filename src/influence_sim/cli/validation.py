@@ -112,12 +112,6 @@ HEADER = (
 )
 PROTOCOL = ("history-2015-2021", "history-2015-2017", 100)
 """The validation protocol's target file, its fitting calibration, and replications."""
-PREFERENCES_OFF = [
-    "dynamics.offer_weight=0",
-    "dynamics.opinion_weight=0",
-    "dynamics.elite_weight=0",
-]
-"""The governments' preferences switched off (``Validation.preferences_off``'s default)."""
 
 
 def render_validation() -> str:
@@ -286,14 +280,14 @@ def render_preferences() -> tuple[str, str]:
     """
     from influence_sim.calibration.checks import check
     from influence_sim.format.loading import resolve_scenario
-    from influence_sim.format.targets import load_targets, targets_dir
+    from influence_sim.format.targets import PREFERENCES_OFF, load_targets, targets_dir
 
     parts, held, total, old_held, old_total = [], 0, 0, 0, 0
     for path in sorted(targets_dir().glob("*.yaml")):
         spec = load_targets(path)
         if not spec.targets:
             continue
-        world = resolve_scenario(spec.scenario, PREFERENCES_OFF).as_calibrated()
+        world = resolve_scenario(spec.scenario, list(PREFERENCES_OFF)).as_calibrated()
         result = check(spec.model_copy(update={"validation": None}), world)
         n = int(result.table["holds"].sum())
         held, total = held + n, total + len(result.table)

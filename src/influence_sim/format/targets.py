@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, Literal, Self, TypeVar
+from typing import Annotated, Literal, Self, TypeVar, get_args
 
 from pydantic import Field, Strict, ValidationError, model_validator
 
@@ -93,6 +93,12 @@ class HistoryQuantity(Spec):
 
 Family = Literal["trade", "arms", "unga", "remittances"]
 """The observed families of the validation protocol."""
+PREFERENCES_OFF = (
+    "dynamics.offer_weight=0",
+    "dynamics.opinion_weight=0",
+    "dynamics.elite_weight=0",
+)
+"""The governments' preferences switched off: the null model's overrides by default."""
 
 
 class ObservationQuantity(Spec):
@@ -229,14 +235,14 @@ class Validation(Spec):
     """The validation protocol: observed families, fitting years, held-out years."""
 
     families: list[Family] = Field(
-        ["trade", "arms", "unga", "remittances"],
+        list(get_args(Family)),
         min_length=1,
         description="The observed families compared (docs/validation.md).",
     )
     fit: Years = Field(description="The fitting years, first and last (both in).")
     held_out: Years = Field(description="The held-out years, first and last (both in).")
     preferences_off: list[str] = Field(
-        ["dynamics.offer_weight=0", "dynamics.opinion_weight=0", "dynamics.elite_weight=0"],
+        list(PREFERENCES_OFF),
         description="The overrides of the null model without the governments' preferences.",
     )
 

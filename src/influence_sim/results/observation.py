@@ -19,7 +19,7 @@ a run's recorded state over a calendar window:
   year (ratio - 1) are the model's remittances from Russia, the same ratio.
 
 :func:`figures` lists the figures a run of a scenario covers, each with its observed
-value; :func:`window_values` gives every replication's model value from a run's tables
+value; :class:`Recorded` gives every replication's model value from a run's tables
 (:mod:`influence_sim.results.watch` gives the same while a batch runs). The null
 forecasts (:func:`persistence`, :func:`trend`) and the tolerance rule
 (:func:`tolerance`) are computed from the observed series alone, before any run.
@@ -27,21 +27,23 @@ forecasts (:func:`persistence`, :func:`trend`) and the tolerance rule
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.scenario import Scenario
+from influence_sim.format.targets import Family
 from influence_sim.results.observed import observed
 from influence_sim.results.runs import RunResult
 
-FAMILIES = ("trade", "arms", "unga", "remittances")
-"""The observed families, in the order the tables list them."""
+FAMILIES: tuple[str, ...] = get_args(Family)
+"""The observed families, in the order the tables list them (the format's ``Family``)."""
 TRADE_UNIT = "share of foreign trade turnover"
 ARMS_UNIT = "TIV million delivered in year"
 UNGA_UNIT = "ideal-point distance"
@@ -103,6 +105,16 @@ def family_series(family: str, base_year: int | None = None) -> pd.DataFrame:
 
     Raises:
         InfluenceSimError: For an unknown family, or remittances without ``base_year``.
+    """
+    return _series(family, base_year).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _series(family: str, base_year: int | None) -> pd.DataFrame:
+    """:func:`family_series`, built once per family and base year.
+
+    The shipped files do not change in a process, and a check asks for the same series
+    once per figure (171 times for ``history-2015-2021``).
     """
     if family == "trade":
         return _trade_series()
@@ -267,11 +279,6 @@ def figure_of(scenario: Scenario, family: str, state: str, partner: str, year: i
     )
 
 
-def window_values(result: RunResult, window: Window) -> pd.Series:
-    """Every replication's value of a window, from a run's tables (NaN where it has none)."""
-    return Recorded(result).values(window)
-
-
 class Recorded:
     """A run's recorded quantities, each read from its tables once, for many windows."""
 
@@ -322,7 +329,6 @@ class Link:
 
     intercept: float
     slope: float
-    points: int
     fitted_slope: float
     """The least-squares slope before its sign was imposed (NaN: no spread to fit)."""
 
@@ -347,11 +353,11 @@ def fit_link(pairs: list[tuple[float, float]]) -> Link:
     x = np.array([p[0] for p in pairs], dtype=float)
     y = np.array([p[1] for p in pairs], dtype=float)
     if len(pairs) < 2 or float(np.ptp(x)) < 1e-9:
-        return Link(float(y.mean()), 0.0, len(pairs), math.nan)
+        return Link(float(y.mean()), 0.0, math.nan)
     slope, intercept = np.polyfit(x, y, 1)
     if slope > 0:  # closer alignment cannot mean voting further apart: the mean instead
-        return Link(float(y.mean()), 0.0, len(pairs), float(slope))
-    return Link(float(intercept), float(slope), len(pairs), float(slope))
+        return Link(float(y.mean()), 0.0, float(slope))
+    return Link(float(intercept), float(slope), float(slope))
 
 
 def persistence(series: pd.DataFrame, figure: Figure, fit: tuple[int, int]) -> float:
