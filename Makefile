@@ -85,6 +85,7 @@ docs: $(STAMP_DEV)
 	$(BIN)/python -m influence_sim.cli.docs history > docs/history.md
 	$(BIN)/python -m influence_sim.cli.docs validation > docs/validation.md
 	$(BIN)/python -m influence_sim.cli.docs targets-format > docs/targets-format.md
+	$(BIN)/python -m influence_sim.cli.docs tradeoff > docs/tradeoff.md
 	$(BIN)/python -m influence_sim.cli.docs history-figure docs/images/history.png
 	$(BIN)/python -m influence_sim.cli.docs decision-figure docs/images/decision.png
 

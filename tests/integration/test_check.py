@@ -54,9 +54,12 @@ def test_check_prints_a_table_for_every_bundled_scenario(path, tmp_path, capsys)
     spec = load_targets(path.stem)
     if spec.validation is None:
         assert len(out) == len(table) + 3  # the file, the title, a line each, the count
-    else:  # a line each for its own targets, one per family, the bands, the data summary
+    else:  # a line each for its own targets, one per family, the bands, the data summary,
+        # and with trade, the signs of the trade shares' changes
         families = len(spec.validation.families)
-        assert len(out) == len(spec.targets) + 3 + families + 2, out
+        signs = int("trade" in spec.validation.families)
+        assert len(out) == len(spec.targets) + 3 + families + 2 + signs, out
+        assert any(line.strip().startswith("trade shares: the sign") for line in out) == signs
         assert out[-2].strip().startswith("data: ")
     assert out[-1].strip() == f"{int(table['holds'].sum())} of {len(table)} targets hold"
 

@@ -38,22 +38,24 @@ def capacity_runs():
 
 
 def test_7_chinas_economic_capacity_moves_kazakhstan(capacity_runs):
-    """Pattern 7: the economic lever moves economic reliance and alignment, beyond the noise."""
+    """Pattern 7: the economic lever moves trade at once and reliance slowly, through flows.
+
+    docs/ODD.md: in three years, trade with China by about 0.10 (many times the spread of
+    one world's runs), economic reliance on China by about 0.03 and the overall index by
+    about 0.015, each far beyond the spread of the paired differences though within the
+    spread between runs.
+    """
     low, high = capacity_runs[0.1], capacity_runs[1.0]
-    for column, least in (
-        ("final_economic_reliance.kazakhstan.china", 0.04),
-        ("final_trade.kazakhstan.china", 0.05),
+    for column, claimed, within in (
+        ("final_trade.kazakhstan.china", 0.10, 0.02),
+        ("final_economic_reliance.kazakhstan.china", 0.03, 0.01),
+        ("final_alignment.kazakhstan.china", 0.015, 0.007),
     ):
-        effect = (high.summary[column] - low.summary[column]).median()
-        noise = low.summary[column].std()  # the spread of one world's runs
-        assert effect > least, (column, effect)
-        assert effect > 2 * noise, (column, effect, noise)
-    # The overall index, at its fixed weights: "about 0.03, about twice that spread".
-    column = "final_alignment.kazakhstan.china"
-    effect = (high.summary[column] - low.summary[column]).median()
-    noise = low.summary[column].std()
-    assert effect == pytest.approx(0.03, abs=0.01)
-    assert 2 * noise < effect < 2.5 * noise, (effect, noise)
+        paired = high.summary[column] - low.summary[column]
+        assert paired.median() == pytest.approx(claimed, abs=within), (column, paired.median())
+        assert paired.median() > 5 * paired.std(), (column, "beyond the paired noise")
+    trade = "final_trade.kazakhstan.china"
+    assert (high.summary[trade] - low.summary[trade]).median() > 10 * low.summary[trade].std()
     # Through the flows: China's trade share with Kazakhstan falls toward a lower target.
     trade = series(low, "powers", "trade", power="china", state="kazakhstan").median(axis=1)
     assert trade.iloc[-1] < trade.iloc[0] - 0.05
@@ -191,7 +193,9 @@ def test_a_public_turned_against_an_investor_slows_its_investment():
     assert gap.iloc[-1] < -0.3  # USD billion, by the end of 2024
     russia = series(news, "powers", "investment", power="russia", state="kazakhstan")
     same = series(base, "powers", "investment", power="russia", state="kazakhstan")
-    assert abs((russia - same).median(axis=1).iloc[-1]) < 0.05, "only China's"
+    # Russia's moves only through the ties new investment follows: under 2% of its stock.
+    gap = (russia - same).median(axis=1).iloc[-1]
+    assert abs(gap) < 0.02 * same.median(axis=1).iloc[-1], "far less than China's"
 
 
 def test_the_figures_docs_economy_data_quotes_are_the_shipped_ones():
@@ -288,20 +292,20 @@ def test_the_validation_families_docs_economy_data_describes_are_the_shipped_one
 
 
 def test_distress_fades_as_households_get_used_to_a_permanent_fall():
-    """docs/ODD.md, Distress: about 0.19 at once after January 2015, about 0.11 at its end."""
+    """docs/ODD.md, Distress: about 0.48 at once after January 2015, about 0.29 at its end."""
     result = run("rouble-2014-2015", replications=R)
     states = result.tables["states"].query("state == 'kyrgyzstan'")
     distress = states.groupby("date")["economic_distress"].median()
     at_once = distress.loc[pd.Timestamp("2015-01-12")]
     at_end = distress.loc[pd.Timestamp("2015-12-28")]
-    assert at_once == pytest.approx(0.19, abs=0.02)
-    assert at_end == pytest.approx(0.11, abs=0.02)
+    assert at_once == pytest.approx(0.48, abs=0.03)
+    assert at_end == pytest.approx(0.29, abs=0.03)
     # Without adaptation (the reference fixed at the start) it stays a crisis all year.
     fixed = run("rouble-2014-2015", replications=R, overrides=["dynamics.distress_adaptation=0"])
     held = fixed.tables["states"].query("state == 'kyrgyzstan'")
     assert held.groupby("date")["economic_distress"].median().loc[
         pd.Timestamp("2015-12-28")
-    ] == pytest.approx(0.2, abs=0.03)
+    ] == pytest.approx(0.53, abs=0.03)
 
 
 def test_exposure_to_a_power_is_a_cost_not_an_attraction():

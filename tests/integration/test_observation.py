@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from influence_sim import load_scenario, run
 from influence_sim.calibration.checks import _quantity, check
-from influence_sim.calibration.validation import Measured, fitting_targets, held_out_names
+from influence_sim.calibration.validation import (
+    Measured,
+    fitting_targets,
+    held_out_names,
+    signs_line,
+)
 from influence_sim.cli.commands import main
 from influence_sim.engine.compile import compile_scenario
 from influence_sim.engine.ensemble import replicate, replication_keys, simulate
@@ -188,6 +194,16 @@ def test_check_json_gives_each_figure_and_the_summary(tmp_path, capsys):
         assert f"crps_{null}" in figure
         assert f"skill_{null}" in figure
     assert figure["role"] == "held_out"
+    # The trade shares' directions: the same by either route, and each by hand.
+    signs = {(r["state"], r["partner"]): r for r in data["trade_signs"]}
+    assert lines[-3].strip() == signs_line(pd.DataFrame(data["trade_signs"]))
+    by = {t["target"]: t for t in data["targets"]}
+    row = signs[("kyrgyzstan", "china")]
+    first, last = by["trade-kyrgyzstan-china-2015"], by["trade-kyrgyzstan-china-2020"]
+    assert (row["from"], row["to"]) == (2015, 2020)
+    assert row["observed"] == pytest.approx(0.1381 - 0.1939)  # IMF DOTS, 2015 and 2020
+    assert row["model"] == pytest.approx(last["median"] - first["median"])
+    assert row["right"] == ((row["observed"] > 0) == (row["model"] > 0))
 
 
 def test_online_and_table_values_agree_for_observed_figures():

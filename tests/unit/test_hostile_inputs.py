@@ -30,6 +30,8 @@ def _minimal(**replace: str) -> str:
             "    security_capacity: 0.5\n"
             "    security_salience: 0.3\n"
             "    reliance: {security: {big: 0.5}}\n"
+            "    exports: 0.3\n"
+            "    imports: 0.3\n"
         ),
         "powers": (
             "powers:\n"

@@ -25,6 +25,7 @@ from influence_sim.errors import InfluenceSimError
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.targets import Target, TargetFile, Validation
 from influence_sim.results.observation import (
+    PUBLISHED_SHARE,
     Figure,
     Link,
     Recorded,
@@ -343,3 +344,50 @@ def summary_line(scores: pd.DataFrame) -> str:
 
 def _skill(value: float) -> str:
     return "n/a" if not math.isfinite(value) else f"{value:+.2f}"
+
+
+def trade_signs(scores: pd.DataFrame) -> pd.DataFrame:
+    """The sign of each trade share's change, first fitting year to last held-out year.
+
+    One row per state and partner: the observed change, the model's (the change of its
+    median), and whether their signs agree (a change within the published rounding,
+    0.0005, counts as none).
+    """
+    trade = scores[(scores["family"] == "trade") & scores["role"].notna()]
+    rows = []
+    for (state, partner), group in trade.groupby(["state", "partner"], sort=False):
+        fitted = group[group["role"] == "fitting"].sort_values("year")
+        held = group[group["role"] == "held_out"].sort_values("year")
+        if fitted.empty or held.empty:
+            continue  # no observed change across the two periods to compare
+        first, last = fitted.iloc[0], held.iloc[-1]
+        observed = float(last["observed"] - first["observed"])
+        model = float(last["median"] - first["median"])
+        rows.append(
+            {
+                "state": state,
+                "partner": partner,
+                "from": int(first["year"]),
+                "to": int(last["year"]),
+                "observed": observed,
+                "model": model,
+                "right": _sign(observed) == _sign(model),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _sign(change: float) -> int:
+    return 0 if abs(change) < PUBLISHED_SHARE else (1 if change > 0 else -1)
+
+
+def signs_line(signs: pd.DataFrame) -> str:
+    """``trade shares: the sign of the change 2015-2020 right for china in K of 5, ...``."""
+    if signs.empty:
+        return "trade shares: no fitting and held-out years to compare"
+    span = f"{signs['from'].min()}-{signs['to'].max()}"
+    parts = [
+        f"{partner} in {int(group['right'].sum())} of {len(group)}"
+        for partner, group in signs.groupby("partner", sort=False)
+    ]
+    return f"trade shares: the sign of the change {span} right for " + ", ".join(parts)

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from influence_sim.calibration.validation import family_table, pooled, summary_line
+from influence_sim.calibration.validation import (
+    family_table,
+    pooled,
+    signs_line,
+    summary_line,
+    trade_signs,
+)
 from influence_sim.errors import InfluenceSimError
 from influence_sim.results.runs import now
 from influence_sim.results.storage import atomic_write, folder_name
@@ -81,6 +87,8 @@ class CheckResult:
                 f"{wider} of {len(scores)} figures' pass bands are wider than their change "
                 "since the last fitting year: a no-change forecast is within them too"
             )
+        if (scores["family"] == "trade").any():
+            out.append(signs_line(trade_signs(scores)))
         out.append(summary_line(scores))
         return out
 
@@ -122,6 +130,10 @@ class CheckResult:
         if self.scores is not None:
             data["held_out"] = {k: _plain(v) for k, v in pooled(self.scores).items()}
             data["summary"] = summary_line(self.scores)
+            data["trade_signs"] = [
+                {k: _plain(v) for k, v in row.items()}
+                for row in trade_signs(self.scores).to_dict("records")
+            ]
             data["families"] = [
                 {k: _plain(v) for k, v in row.items()}
                 for row in family_table(self.scores).to_dict("records")

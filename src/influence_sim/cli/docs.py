@@ -480,6 +480,27 @@ def render_decision_figure(path: Path) -> None:
     save_figure(path, draw, size=(8, 4.5), dpi=100)
 
 
+TRADEOFF = ("kazakhstan-2022", "kazakhstan", 100, (1, 3, 10))
+"""The scenario, state, replications and horizons of ``docs/tradeoff.md``."""
+
+
+def render_tradeoff() -> str:
+    """``docs/tradeoff.md``: the levers and their cross effects, with and without couplings."""
+    from influence_sim.analysis.levers import COUPLINGS_OFF, measure, render_markdown
+
+    scenario, state, replications, years = TRADEOFF
+    table = measure(scenario, state, replications, years)
+    off = measure(scenario, state, replications, years, overrides=COUPLINGS_OFF)
+    return render_markdown(
+        table,
+        off,
+        scenario=scenario,
+        state=state.capitalize(),
+        replications=replications,
+        longest=max(years),
+    )
+
+
 if __name__ == "__main__":
     import sys
 
@@ -500,5 +521,7 @@ if __name__ == "__main__":
         print(render_targets_format(), end="")
     elif which == "posteriors":
         refresh_posteriors()
+    elif which == "tradeoff":
+        print(render_tradeoff(), end="")
     else:
         print(render_format() if which == "format" else render(), end="")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from influence_sim.engine.citizenry import PopParams, Setup, empty_citizens
-from influence_sim.engine.economy import volume_of
+from influence_sim.engine.economy import tie_level, volume_of
 from influence_sim.engine.kernel import (
     RESPONDS_ALWAYS,
     RESPONDS_AUTO,
@@ -308,6 +308,8 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         weights=np.array([[w / sum(weights) for w in weights]], dtype=np.float64),
         alignment_weight=np.full((1, s_n), scenario.observation.security_weight),
         gdp=names.by_state("gdp"),
+        exports=names.by_state("exports"),
+        imports=names.by_state("imports"),
         unrest_threshold=names.by_state("unrest_threshold"),
         domestic_capacity=names.by_state("security_capacity"),
         salience0=names.by_state("security_salience"),
@@ -323,6 +325,8 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         routes=names.power_state("routes"),
         econ_ref=names.by_power("economic_capacity"),
         opinion_ref=names.state_power("opinion"),
+        ties_ref=tie_level(_reliance(scenario, names)),
+        debt_ref=names.power_state("debt"),
         host_trend=host.reshape(1, p_n).copy(),
         alliance_lead=np.array([pi[a.lead] for a in alist], dtype=np.int64),
         alliance_members=members,
@@ -425,9 +429,9 @@ def _calibrate(
             "overrides cannot add or remove states or powers; write a scenario file instead"
         )
     params.propensity = calibrated.params.propensity.copy()
-    # Economic capacity and opinion, like reliance, depart from the calibrated world's.
-    params.econ_ref = calibrated.params.econ_ref.copy()
-    params.opinion_ref = calibrated.params.opinion_ref.copy()
+    # Capacity, opinion, ties and the debt rolled over depart from the calibrated world's.
+    for name in ("econ_ref", "opinion_ref", "ties_ref", "debt_ref"):
+        setattr(params, name, getattr(calibrated.params, name).copy())
 
 
 def _schedule(scenario: Scenario, timeline: Timeline, names: _Names) -> Schedule:

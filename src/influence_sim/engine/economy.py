@@ -14,12 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from influence_sim.engine.schedule import EconomyShocks
-from influence_sim.engine.state import Array, Params, State
+from influence_sim.engine.state import ECONOMY, SECURITY, Array, Params, State
 
 HOST_FLOOR = 0.05
 """A host-economy index never falls below this (noise cannot make it negative)."""
 MAX_WELCOME = 2.0
 """A public warmer than in the calibrated world at most doubles a power's new investment."""
+TIES_FLOOR = 0.01
+"""A calibrated world's ties below this count as this (their ratio stays finite)."""
 TINY = 1e-12
 """Guards a division when every partner's trade weight is zero."""
 DAYS_PER_YEAR = 365.25
@@ -55,31 +57,83 @@ def volume_of(shares: Array, host: Array, elasticity: Array) -> Array:
     return deflated / scale
 
 
-def benefit(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
-    """What the ties with each power give each state, ``(R, P, S)``, as shares.
+def openness(params: Params) -> Array:
+    """Each state's exports and imports as a share of its GDP, ``(B, 1, S)``.
 
-    Trade (less any cut this step), remittances / GDP, investment / GDP (at most 1), and
-    credit flowing this step at its yearly rate / GDP.
+    A share of its trade times this is a share of its GDP, the economy's one unit.
     """
-    gdp = params.gdp[:, None, :]
-    ties = state.trade.copy()
+    return (params.exports + params.imports)[:, None, :]
+
+
+def ties(state: State, params: Params) -> Array:
+    """Each state's political ties with each power against the calibrated world's, ``(R, P, S)``.
+
+    The ties are its reliance on the power in both domains, equally weighted (the
+    reported index's weight, ``observation.security_weight``, moves nothing); new trade,
+    investment and loans follow them (``*_alignment_elasticity``). 1 at the start.
+    """
+    return tie_level(state.reliance) / np.maximum(params.ties_ref, TIES_FLOOR)
+
+
+def tie_level(reliance: Array) -> Array:
+    """The mean of the reliance on each power in the two domains, ``(R, P, S)``."""
+    p = reliance.shape[-1] - 1
+    both = reliance[:, SECURITY, :, :p] + reliance[:, ECONOMY, :, :p]
+    both *= 0.5
+    return both.transpose(0, 2, 1)
+
+
+def lending(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
+    """What each power lends each state this step, as a share of its GDP, ``(R, P, S)``.
+
+    It rolls over the calibrated world's debt as it is repaid, more with more capacity and
+    closer ties, and pays out any ``loan``; a finance cut stops both.
+    """
+    d = params.dyn
+    rolled = d.debt_amortization[:, None, None] * params.debt_ref
+    if rolled.any():
+        rolled = (
+            rolled
+            * capacity_ratio(state, params)[:, :, None]
+            ** (d.credit_capacity_elasticity[:, None, None])
+        )
+        rolled *= ties(state, params) ** d.credit_alignment_elasticity[:, None, None]
+    else:
+        rolled = np.zeros_like(state.debt)
+    if shocks is None:
+        return rolled
+    lent = rolled + shocks.credit / params.gdp[:, None, :]
+    return lent * (1.0 - shocks.finance_cut[:, None])
+
+
+def benefit(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
+    """What the ties with each power give each state, ``(R, P, S)``, in shares of its GDP.
+
+    Each channel at its own weight (``benefit_*``): trade with the power (less any cut this
+    step) over GDP, remittances over GDP, the investment stock over GDP, and the credit
+    paid out this step at its yearly rate over GDP.
+    """
+    d = params.dyn
+    trade = state.trade
     if shocks is not None and shocks.trade_cut.any():
-        ties *= 1.0 - shocks.trade_cut
-    ties += state.remittances
-    ties += np.minimum(1.0, state.investment / gdp)
-    if shocks is not None and shocks.credit.any():
-        per_year = DAYS_PER_YEAR / (7.0 * params.dyn.step_weeks[:, None, None])
-        ties += shocks.credit * (1.0 - shocks.finance_cut[:, None]) * per_year / gdp
-    return ties
+        trade = trade * (1.0 - shocks.trade_cut)
+    ties_ = trade * openness(params)
+    ties_ *= d.benefit_trade[:, None, None]
+    ties_ += d.benefit_remittances[:, None, None] * state.remittances
+    ties_ += d.benefit_investment[:, None, None] * state.investment / params.gdp[:, None, :]
+    per_year = DAYS_PER_YEAR / (7.0 * d.step_weeks[:, None, None])
+    ties_ += d.benefit_credit[:, None, None] * per_year * lending(state, params, shocks)
+    return ties_
 
 
 def vulnerability(state: State, params: Params) -> Array:
     """What each state would lose if a power turned its ties against it, ``(R, P, S)``.
 
     Its exports crossing the power (less what it has diversified away) and the debt it
-    owes the power, whose leverage rises with the state's economic distress.
+    owes the power, whose leverage rises with the state's economic distress; both as
+    shares of its GDP.
     """
-    exposed = params.routes * (1.0 - state.diversion)
+    exposed = params.routes * params.exports[:, None, :] * (1.0 - state.diversion)
     exposed += state.debt * (1.0 + state.distress[:, None, :])
     return exposed
 
@@ -89,7 +143,8 @@ def pressure(state: State, params: Params, shocks: EconomyShocks | None) -> Arra
     d = params.dyn
     out = -d.resentment_weight[:, None, None] * state.resentment
     if shocks is not None and shocks.coercion.any():
-        out += d.compliance[:, None, None] * shocks.coercion * vulnerability(state, params)
+        gain = d.compliance * d.economic_scale  # per unit of GDP at stake
+        out += gain[:, None, None] * shocks.coercion * vulnerability(state, params)
     return out.transpose(0, 2, 1)
 
 
@@ -135,7 +190,9 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     # world at weight 1. A stronger China takes share from Russia and the rest, a weaker
     # one gives it back; slowly, as trade is rebuilt.
     ratio = capacity_ratio(state, params)[:, :, None]
+    political = ties(state, params)
     mass = ratio ** d.trade_capacity_elasticity[:, None, None] * (1.0 - state.diversion)
+    mass *= political ** d.trade_alignment_elasticity[:, None, None]
     weighted = params.trade_base * mass
     rest = np.maximum(0.0, 1.0 - params.trade_base.sum(axis=1, keepdims=True))
     target = weighted / np.maximum(weighted.sum(axis=1, keepdims=True) + rest, TINY)
@@ -152,20 +209,22 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     # no more hostile to the investor than in the calibrated world), less write-offs.
     depreciation = d.investment_depreciation[:, None, None]
     flow = (depreciation + d.investment_growth[:, None, None]) * state.investment
-    flow *= ratio * (1.0 - state.unrest[:, None, :])
+    flow *= ratio ** d.investment_capacity_elasticity[:, None, None]
+    flow *= political ** d.investment_alignment_elasticity[:, None, None]
+    flow *= 1.0 - state.unrest[:, None, :]
     flow *= welcome(state, params)
     flow *= (1.0 - shocks.finance_cut)[None, :, None] * (1.0 - state.diversion)
     state.investment += flow - depreciation * state.investment
 
-    # Debt: loans paid out this step, less repayment.
-    gdp = params.gdp[:, None, :]
-    lent = shocks.credit * (1.0 - shocks.finance_cut[:, None])
-    state.debt += lent / gdp - d.debt_amortization[:, None, None] * state.debt
+    # Debt: what is lent this step (rolled over and new loans), less repayment.
+    lent = lending(state, params, shocks)
+    state.debt += lent - d.debt_amortization[:, None, None] * state.debt
 
     # Distress: income lost this step (routes and trade cut, remittances below what
     # households are used to); they get used to a new level, so a permanent fall fades as
     # a crisis (the adaptive reference moves toward what they now receive).
-    lost = params.routes * shocks.route_cut + state.trade * shocks.trade_cut
+    lost = state.trade * openness(params) * shocks.trade_cut
+    lost += params.routes * params.exports[:, None, :] * shocks.route_cut
     lost += np.maximum(0.0, state.used_to - state.remittances)
     state.distress = np.minimum(1.0, d.distress_gain[:, None] * lost.sum(axis=1))
     state.used_to += d.distress_adaptation[:, None, None] * (state.remittances - state.used_to)

@@ -32,6 +32,7 @@ from influence_sim.engine.state import (
     Params,
     State,
     StepEvents,
+    alignment_of,
 )
 
 __all__ = [
@@ -75,27 +76,6 @@ def noise_width(n_states: int, n_powers: int, citizens: bool = False) -> int:
     return n_states + n_states * n_powers + n_powers + 6 * n_states + int(citizens)
 
 
-def alignment_of(reliance: Array, weight: Array) -> Array:
-    """Overall alignment: reliance by domain at security's fixed weight (the one formula).
-
-    The weight is the scenario's ``observation.security_weight``, the same all run: the
-    salience of security moves the choice, never the index (``docs/ODD.md``).
-
-    Args:
-        reliance: ``(..., D, S, K)``.
-        weight: ``(..., S)``, broadcastable to the same leading axes.
-
-    Returns:
-        ``(..., S, K)``.
-    """
-    # economy + w (security - economy): three passes and one temporary instead of seven
-    # (this runs every step for the summary); equal to w s + (1 - w) e to rounding.
-    out = np.subtract(reliance[..., SECURITY, :, :], reliance[..., ECONOMY, :, :])
-    out *= weight[..., None]
-    out += reliance[..., ECONOMY, :, :]
-    return out
-
-
 def salience_of(
     salience0: Array, dyn: Dyn, unrest: Array, threat: Array, distress: Array
 ) -> tuple[Array, Array, Array]:
@@ -137,14 +117,17 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
     security_offer *= promise
     security_offer += state.posture
     security_offer += state.deployed
-    # What the ties give, worth more from a power with the means to add to them. What
-    # the state would lose to it (routes, debt) is a cost, hedged against whatever the
-    # public thinks of the power (so not discounted by acceptance), and a lever only
-    # through coercion (``relation`` below).
+    # Security follows investment: a power guards its assets (coupling, docs/ODD.md).
+    security_offer += d.asset_protection[:, None, None] * state.investment / params.gdp[:, None, :]
+    # What the ties give, in shares of GDP; a power's economic capacity acts only through
+    # them. What the state would lose to it (routes, debt) is a cost, hedged against
+    # whatever the public thinks of the power (so not discounted by acceptance), and a
+    # lever only through coercion (``relation`` below).
+    scale = d.economic_scale[:, None, None]  # GDP shares into the offer's units
     economic_offer = economy.benefit(state, params, shocks)
-    economic_offer *= 0.5 * state.econ[:, :, None] + 0.5
+    economic_offer *= scale
     exposure = economy.vulnerability(state, params).transpose(0, 2, 1)  # (R, S, P)
-    exposure *= ow * d.exposure_cost[:, None, None]
+    exposure *= ow * scale * d.exposure_cost[:, None, None]
     relation = d.opinion_weight[:, None, None] * state.opinion  # (R, S, P)
     relation += d.elite_weight[:, None, None] * params.elite
     relation += economy.pressure(state, params, shocks)
@@ -157,10 +140,16 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
         block *= acceptance
         block += relation
     powers[:, ECONOMY] -= exposure
+    # A security patron's leverage over economic choices (coupling, docs/ODD.md).
+    powers[:, ECONOMY] += d.patron_leverage[:, None, None] * state.reliance[:, SECURITY, :, :p]
     powers -= d.dependence_cost[:, None, None, None] * state.reliance[:, :, :, :p]
     own = np.zeros((r, 2, s, 1))
+    # Fiscal distress weakens the state's own forces (coupling, docs/ODD.md).
     own[:, SECURITY, :, 0] = (
-        d.offer_weight[:, None] * params.domestic_capacity * (1.0 - state.unrest)
+        d.offer_weight[:, None]
+        * params.domestic_capacity
+        * (1.0 - state.unrest)
+        * (1.0 - d.fiscal_drain[:, None] * state.distress)
     )
     return np.concatenate([powers, own], axis=3)
 

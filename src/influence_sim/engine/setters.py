@@ -50,6 +50,8 @@ STATE_TARGETS: dict[str, tuple[str, str]] = {
     "security_capacity": ("params", "domestic_capacity"),
     "security_salience": ("params", "salience0"),
     "gdp": ("params", "gdp"),
+    "exports": ("params", "exports"),
+    "imports": ("params", "imports"),
 }
 POWER_STATE_TARGETS: dict[str, list[tuple[str, str]]] = {
     "reach": [("params", "reach")],

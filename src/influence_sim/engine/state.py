@@ -116,6 +116,19 @@ class Dyn:
     diversification_decay: Array
     distress_gain: Array
     distress_adaptation: Array
+    economic_scale: Array
+    benefit_trade: Array
+    benefit_remittances: Array
+    benefit_investment: Array
+    benefit_credit: Array
+    investment_capacity_elasticity: Array
+    credit_capacity_elasticity: Array
+    trade_alignment_elasticity: Array
+    investment_alignment_elasticity: Array
+    credit_alignment_elasticity: Array
+    patron_leverage: Array
+    asset_protection: Array
+    fiscal_drain: Array
     economic_salience: Array
     opinion_drift: Array
     intervention_gratitude: Array
@@ -134,6 +147,8 @@ class Params:
     weights: Array  # (B, S) regional weights, summing to 1
     alignment_weight: Array  # (B, S) security's fixed weight in the overall alignment index
     gdp: Array  # (B, S)
+    exports: Array  # (B, S) exports of goods and services / GDP
+    imports: Array  # (B, S) imports / GDP: a share of trade times exports + imports is one of GDP
     unrest_threshold: Array  # (B, S)
     domestic_capacity: Array  # (B, S)
     salience0: Array  # (B, S)
@@ -147,6 +162,8 @@ class Params:
     routes: Array  # (B, P, S) share of the state's exports crossing the power
     econ_ref: Array  # (B, P) economic capacity of the calibrated world
     opinion_ref: Array  # (B, S, P) public opinion of the calibrated world at the start
+    ties_ref: Array  # (B, P, S) political ties of the calibrated world at the start
+    debt_ref: Array  # (B, P, S) debt / GDP of the calibrated world, rolled over at its capacity
     host_trend: Array  # (B, P) the level each host-economy index reverts to
     alliance_lead: IntArray  # (A,)
     alliance_members: BoolArray  # (A, S) at the start (State.membership changes)
@@ -263,3 +280,24 @@ def _maybe_copy(value: Any) -> Any:
     if isinstance(value, Dyn | PopParams):
         return _copy(value)
     return value
+
+
+def alignment_of(reliance: Array, weight: Array) -> Array:
+    """Overall alignment: reliance by domain at security's fixed weight (the one formula).
+
+    The weight is the scenario's ``observation.security_weight``, the same all run: the
+    salience of security moves the choice, never the index (``docs/ODD.md``).
+
+    Args:
+        reliance: ``(..., D, S, K)``.
+        weight: ``(..., S)``, broadcastable to the same leading axes.
+
+    Returns:
+        ``(..., S, K)``.
+    """
+    # economy + w (security - economy): three passes and one temporary instead of seven
+    # (this runs every step for the summary); equal to w s + (1 - w) e to rounding.
+    out = np.subtract(reliance[..., SECURITY, :, :], reliance[..., ECONOMY, :, :])
+    out *= weight[..., None]
+    out += reliance[..., ECONOMY, :, :]
+    return out

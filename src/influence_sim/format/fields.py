@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
@@ -58,3 +58,18 @@ def field_source(model: type[BaseModel], name: str) -> str | None:
         return None
     source = field.json_schema_extra.get("source")
     return source if isinstance(source, str) else None
+
+
+Scaling = Literal["rate", "sqrt", "linear", "yearly"]
+"""How a parameter scales with the step: a weekly share (``1 - (1 - r) ** weeks``), a
+weekly standard deviation (``x * sqrt(weeks)``), a weekly amount (``x * weeks``), or a
+yearly growth (``(1 + g) ** (days / 365.25) - 1``). Parameters without one do not
+depend on the step."""
+
+
+def param(default: float, description: str, source: str, per_step: Scaling | None = None) -> Any:
+    """A parameter's field: its default, what it means, its source, how it scales."""
+    extra: dict[str, Any] = {"source": source}
+    if per_step is not None:
+        extra["scaling"] = per_step
+    return Field(default, description=description, json_schema_extra=extra)

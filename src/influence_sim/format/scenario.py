@@ -121,6 +121,15 @@ class StateSpec(Spec):
     )
     population: Positive = Field(description="Population, millions.")
     gdp: Positive = Field(description="Gross domestic product, USD billion.")
+    exports: Positive = Field(
+        description="Exports of goods and services, as a share of GDP (the World Bank's "
+        "NE.EXP.GNFS.ZS over 100)."
+    )
+    imports: Positive = Field(
+        description="Imports of goods and services, as a share of GDP (the World Bank's "
+        "NE.IMP.GNFS.ZS over 100). With exports, it turns shares of trade into shares of "
+        "GDP, the economy's one unit."
+    )
     unrest: Share = Field(0.0, description="Unrest at the start, in [0, 1].")
     unrest_threshold: Share = Field(
         description="Unrest above which the government asks for foreign troops, in [0, 1]."

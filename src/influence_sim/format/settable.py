@@ -18,6 +18,8 @@ STATE_FIELDS = (
     "security_capacity",
     "security_salience",
     "gdp",
+    "exports",
+    "imports",
 )
 """``states.<state>.<field>``."""
 STATE_BY_POWER = ("opinion", "elite_affinity")
