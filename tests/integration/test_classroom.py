@@ -45,7 +45,7 @@ def test_1_the_crisis_as_it_happened(tmp_path, capsys):
     assert overall.loc[0] == pytest.approx(0.43, abs=0.02)
     assert overall.loc[2] == pytest.approx(0.50, abs=0.03)
     assert overall.loc[26] == pytest.approx(0.55, abs=0.02)
-    assert overall.iloc[-1] == pytest.approx(0.49, abs=0.02)
+    assert overall.iloc[-1] == pytest.approx(0.48, abs=0.02)
     assert (folder / "plots" / "alignment-kazakhstan.png").is_file()
     assert (folder / "plots" / "map.png").is_file()
 
@@ -133,18 +133,18 @@ def test_4_distrust_of_china(tmp_path, capsys):
     same = RunResult.load(paired / "b-china-security-push").tables["alignment"]
     pd.testing.assert_frame_equal(same, trusted.tables["alignment"])
     trust = medians(trusted, "kazakhstan", "china", "security")
-    # "around 0.1 at most"; "about 0.65, more than five times as much"
+    # "around 0.1 at most"; "about 0.55, more than five times as much"
     assert distrust.max() <= 0.13
-    assert 0.6 <= trust.iloc[-1] <= 0.7
+    assert 0.5 <= trust.iloc[-1] <= 0.6
     assert trust.iloc[-1] >= 4.5 * distrust.iloc[-1]
-    # "after about three months ... overtakes"; "about 0.75 against about 0.2"
+    # "after about four months ... overtakes"; "about 0.65 against about 0.25"
     china = medians(trusted, "kazakhstan", "china")
     russia = medians(trusted, "kazakhstan", "russia")
     overtakes = int((china > russia).idxmax())
     assert (china > russia).any()
-    assert 10 <= overtakes <= 18, overtakes
-    assert 0.7 <= china.iloc[-1] <= 0.8
-    assert 0.15 <= russia.iloc[-1] <= 0.25
+    assert 14 <= overtakes <= 22, overtakes
+    assert 0.6 <= china.iloc[-1] <= 0.7
+    assert 0.2 <= russia.iloc[-1] <= 0.3
 
 
 def test_5_a_threat_from_outside(tmp_path, capsys):
@@ -182,7 +182,7 @@ def test_6_news_from_xinjiang(tmp_path, capsys):
     assert abs(gap.loc[news]) < 1e-12, "the same world until the news"
     deepest = int(gap.idxmin())
     assert gap.min() == pytest.approx(-0.035, abs=0.01), "to about 0.035 below"
-    assert news + 60 <= deepest <= news + 95, "deepening for about a year and a half"
+    assert news + 55 <= deepest <= news + 90, "deepening for about a year and a half"
     assert gap.iloc[-1] == pytest.approx(-0.02, abs=0.01), "to about 0.02 below by the end"
     assert gap.iloc[-1] > gap.min() + 0.01, "then recovering"
 
@@ -204,9 +204,9 @@ def test_7_the_tradeoff_in_one_picture(tmp_path, capsys):
     # The other side of the trade-off: China's capacity decides its economic share.
     table = pd.read_csv(analysis / economic / "heatmap.csv", index_col=0)
     rows, columns = table.mean(axis=1), table.mean(axis=0)
-    assert columns.iloc[-1] - columns.iloc[0] == pytest.approx(0.035, abs=0.015), "slowly"
+    assert columns.iloc[-1] - columns.iloc[0] == pytest.approx(0.02, abs=0.01), "slowly"
     assert rows.iloc[0] == pytest.approx(0.40, abs=0.03), "the weakest Russia"
-    assert rows.iloc[-1] == pytest.approx(0.30, abs=0.03), "the strongest"
+    assert rows.iloc[-1] == pytest.approx(0.31, abs=0.03), "the strongest"
     assert rows.iloc[0] - rows.iloc[-1] > 2 * (columns.max() - columns.min()), "security leads"
     assert result.failed == 0
 
@@ -219,16 +219,16 @@ def test_8_coercion_a_route_cut(tmp_path, capsys):
     after = RunResult.load(folder / "b-cpc-route-cut")
     cut = after.scenario.timeline.step_of(after.scenario.shocks[-1].at)
     gap = medians(after, "kazakhstan", "russia") - medians(before, "kazakhstan", "russia")
-    assert gap.loc[cut : cut + 5].max() == pytest.approx(0.2, abs=0.03), "complies at first"
+    assert gap.loc[cut : cut + 5].max() == pytest.approx(0.18, abs=0.03), "complies at first"
     crossed = gap[(gap.index > cut + 5) & (gap < 0)].index.min()
     assert after.scenario.timeline.date_of(int(crossed)).isoformat()[:7] in (
+        "2023-04",
+        "2023-05",
+        "2023-06",
         "2023-07",
         "2023-08",
-        "2023-09",
-        "2023-10",
-        "2023-11",
-    ), "the gap turns negative around September 2023"
-    assert gap.iloc[-1] == pytest.approx(-0.03, abs=0.015)
+    ), "the gap turns negative around June 2023"
+    assert gap.iloc[-1] == pytest.approx(-0.045, abs=0.015)
     china = medians(after, "kazakhstan", "china") - medians(before, "kazakhstan", "china")
     assert china.iloc[-1] == pytest.approx(0.01, abs=0.01)
     powers = after.tables["powers"].query("power == 'russia' and state == 'kazakhstan'")

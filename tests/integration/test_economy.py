@@ -41,15 +41,15 @@ def test_7_chinas_economic_capacity_moves_kazakhstan(capacity_runs):
     """Pattern 7: the economic lever moves trade at once and reliance slowly, through flows.
 
     docs/ODD.md: in three years, trade with China by about 0.10 (many times the spread of
-    one world's runs), economic reliance on China by about 0.03 and the overall index by
-    about 0.015, each far beyond the spread of the paired differences though within the
+    one world's runs), economic reliance on China by about 0.02 and the overall index by
+    about 0.01, each far beyond the spread of the paired differences though within the
     spread between runs.
     """
     low, high = capacity_runs[0.1], capacity_runs[1.0]
     for column, claimed, within in (
         ("final_trade.kazakhstan.china", 0.10, 0.02),
-        ("final_economic_reliance.kazakhstan.china", 0.03, 0.01),
-        ("final_alignment.kazakhstan.china", 0.015, 0.007),
+        ("final_economic_reliance.kazakhstan.china", 0.02, 0.006),
+        ("final_alignment.kazakhstan.china", 0.01, 0.004),
     ):
         paired = high.summary[column] - low.summary[column]
         assert paired.median() == pytest.approx(claimed, abs=within), (column, paired.median())

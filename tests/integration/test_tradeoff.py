@@ -52,12 +52,12 @@ def test_each_cross_effect_has_the_sign_the_docs_claim(levers):
 
 def test_the_economic_lever_acts_through_flows_so_it_is_slow(levers):
     """docs/tradeoff.md: the ratio of the economic to the security lever on alignment grows
-    with the years (about 0.02 after one, about 0.2 after ten)."""
+    with the years (about 0.01 after one, about 0.11 after ten)."""
     table, _ = levers
     ratios = [effect(table, "economic / security", "ratio", y) for y in (1, 3, 10)]
     assert ratios[0] < ratios[1] < ratios[2]
-    assert ratios[0] == pytest.approx(0.02, abs=0.01)
-    assert ratios[2] == pytest.approx(0.2, abs=0.05)
+    assert ratios[0] == pytest.approx(0.011, abs=0.004)
+    assert ratios[2] == pytest.approx(0.11, abs=0.03)
     for years in (1, 3, 10):
         assert effect(table, "economic", "own", years) > 0
         assert _beyond_noise(table, "economic", "own", years)
@@ -75,8 +75,14 @@ ECONOMY_TARGETS = {
 @pytest.mark.parametrize("name", sorted(ECONOMY_TARGETS))
 def test_targets_about_the_economy_fail_with_its_channels_off(name):
     """With the economy's channels off (its ties give nothing, cost nothing and coerce
-    nobody: CHANNELS_OFF, in a world calibrated on its own start), each target about the
-    economy fails; with them on, each holds."""
+    nobody: CHANNELS_OFF, in a world calibrated on its own start), each target about what
+    the economy does to a government's choice fails; with them on, each holds.
+
+    The other targets that read the economy are about the flows themselves (remittances
+    that follow the rouble, trade shares, diversification after coercion), which the
+    channels' weights do not move, or about the 2021 baseline's economic reliance
+    (`central-asia-2021`'s china-for-the-economy), which the propensities hold by
+    construction; they hold either way, as docs/validation.md says of the latter."""
     spec = load_targets(name)
     chosen = spec.model_copy(
         update={"targets": [t for t in spec.targets if t.name in ECONOMY_TARGETS[name]]}

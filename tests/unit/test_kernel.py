@@ -171,3 +171,17 @@ def test_a_point_shares_its_bases_schedule_only_when_it_would_compile_the_same()
         digests: dict[int, bytes] = {}  # as a sweep's chunk signs its points: the same
         for item in (reference, compiled, alone):
             assert schedule_signature(item, digests) == schedule_signature(item), overrides
+
+
+def test_a_power_has_the_same_bits_for_a_run_alone_and_in_a_batch():
+    """engine.state.power: an exponent shared by every run ((1, 1, 1)) and one per run
+    ((R, 1, 1)) give each element the same bits; NumPy's ``**`` does not always."""
+    from influence_sim.engine.state import power
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.5, 2.0, (10, 2, 5))
+    exponent = np.full(10, 0.5)[:, None, None]
+    batched = power(base, exponent)
+    alone = np.concatenate([power(base[i : i + 1], exponent[:1]) for i in range(10)])
+    np.testing.assert_array_equal(batched, alone)
+    np.testing.assert_allclose(batched, np.sqrt(base), rtol=1e-15)  # and it is the power

@@ -379,7 +379,9 @@ def render_preferences() -> tuple[str, str]:
 def render_out_of_sample() -> str:
     """The out-of-sample section: each bundled calibration's holdout, predicted."""
     from influence_sim.calibration.checks import predict
+    from influence_sim.calibration.validation import fitting_targets
     from influence_sim.format.calibration import load_calibration
+    from influence_sim.format.loading import load_scenario
     from influence_sim.format.targets import load_targets
     from influence_sim.results.posterior import bundled_dir
 
@@ -397,12 +399,20 @@ def render_out_of_sample() -> str:
         used = [t.name for t in fitted.targets if t.observed is not None]
         used = [n for n in used if spec.data is None or n in spec.data]
         used = [n for n in used if n not in spec.leave_out]
+        to = ", ".join(f"`{n}` ({periods.get(n, 'no period')})" for n in used)
+        if fitted.validation is not None:  # the protocol's figures of its fitting years
+            v = fitted.validation
+            kept = fitting_targets(fitted, load_scenario(fitted.scenario)).targets
+            years = sorted({int(t.name.rsplit("-", 1)[1]) for t in kept})
+            to = (
+                f"the {len([t for t in kept if t.name not in spec.leave_out])} observed "
+                f"figures of {', '.join(v.families)} in {years[0]}-{years[-1]}"
+                + (f" less {', '.join(f'`{n}`' for n in spec.leave_out)}" if spec.leave_out else "")
+            )
         lines = [
             f"### `{spec.name}`: {spec.title}",
             "",
-            f"Fitted: {', '.join(spec.parameters)}, to "
-            + ", ".join(f"`{n}` ({periods.get(n, 'no period')})" for n in used)
-            + ".",
+            f"Fitted: {', '.join(spec.parameters)}, to {to}.",
             "",
         ]
         for holdout in spec.holdout:

@@ -142,9 +142,8 @@ def compile_scenario(
 def _same_schedule(a: Scenario, b: Scenario) -> bool:
     """Whether two scenarios compile to the same schedule: everything it is made of is equal.
 
-    Their shocks, calendar, the states, powers and alliances in order, who leads each
-    alliance, and the citizens' regions (the schedule reads nothing else; the schedule
-    is read only, so one can serve many compiled scenarios).
+    Shocks, calendar, states, powers and alliances in order, each alliance's lead, the
+    citizens' regions (all it reads; read only, one serves many compiled scenarios).
     """
     if a.shocks != b.shocks or a.calendar != b.calendar:
         return False
@@ -327,6 +326,7 @@ def _params(scenario: Scenario, names: _Names) -> Params:
         opinion_ref=names.state_power("opinion"),
         ties_ref=tie_level(_reliance(scenario, names)),
         debt_ref=names.power_state("debt"),
+        investment_ref=names.power_state("investment"),
         host_trend=host.reshape(1, p_n).copy(),
         alliance_lead=np.array([pi[a.lead] for a in alist], dtype=np.int64),
         alliance_members=members,
@@ -430,7 +430,7 @@ def _calibrate(
         )
     params.propensity = calibrated.params.propensity.copy()
     # Capacity, opinion, ties and the debt rolled over depart from the calibrated world's.
-    for name in ("econ_ref", "opinion_ref", "ties_ref", "debt_ref"):
+    for name in ("econ_ref", "opinion_ref", "ties_ref", "debt_ref", "investment_ref"):
         setattr(params, name, getattr(calibrated.params, name).copy())
 
 

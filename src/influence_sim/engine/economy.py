@@ -14,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from influence_sim.engine.schedule import EconomyShocks
-from influence_sim.engine.state import ECONOMY, SECURITY, Array, Params, State
+from influence_sim.engine.state import ECONOMY, SECURITY, Array, Params, State, power
 
 HOST_FLOOR = 0.05
 """A host-economy index never falls below this (noise cannot make it negative)."""
 MAX_WELCOME = 2.0
 """A public warmer than in the calibrated world at most doubles a power's new investment."""
 TIES_FLOOR = 0.01
-"""A calibrated world's ties below this count as this (their ratio stays finite)."""
+"""Added to the ties and their reference, so a power with no reliance at all has ties of
+1 at the start and their ratio stays finite."""
 TINY = 1e-12
 """Guards a division when every partner's trade weight is zero."""
 DAYS_PER_YEAR = 365.25
@@ -45,14 +46,14 @@ def trade_in_value(volume: Array, host: Array, elasticity: Array) -> Array:
         host: The host-economy indices, ``(R, P, 1)``.
         elasticity: ``(B,)``.
     """
-    valued = volume * host ** elasticity[:, None, None]
+    valued = volume * power(host, elasticity[:, None, None])
     rest = np.maximum(0.0, 1.0 - volume.sum(axis=1, keepdims=True))
     return valued / np.maximum(valued.sum(axis=1, keepdims=True) + rest, TINY)
 
 
 def volume_of(shares: Array, host: Array, elasticity: Array) -> Array:
     """The volumes whose value at ``host`` is ``shares``: the inverse of :func:`trade_in_value`."""
-    deflated = shares / host ** elasticity[:, None, None]
+    deflated = shares / power(host, elasticity[:, None, None])
     scale = 1.0 - shares.sum(axis=1, keepdims=True) + deflated.sum(axis=1, keepdims=True)
     return deflated / scale
 
@@ -72,7 +73,7 @@ def ties(state: State, params: Params) -> Array:
     reported index's weight, ``observation.security_weight``, moves nothing); new trade,
     investment and loans follow them (``*_alignment_elasticity``). 1 at the start.
     """
-    return tie_level(state.reliance) / np.maximum(params.ties_ref, TIES_FLOOR)
+    return (tie_level(state.reliance) + TIES_FLOOR) / (params.ties_ref + TIES_FLOOR)
 
 
 def tie_level(reliance: Array) -> Array:
@@ -92,12 +93,9 @@ def lending(state: State, params: Params, shocks: EconomyShocks | None) -> Array
     d = params.dyn
     rolled = d.debt_amortization[:, None, None] * params.debt_ref
     if rolled.any():
-        rolled = (
-            rolled
-            * capacity_ratio(state, params)[:, :, None]
-            ** (d.credit_capacity_elasticity[:, None, None])
-        )
-        rolled *= ties(state, params) ** d.credit_alignment_elasticity[:, None, None]
+        ratio = capacity_ratio(state, params)[:, :, None]
+        rolled = rolled * power(ratio, d.credit_capacity_elasticity[:, None, None])
+        rolled *= power(ties(state, params), d.credit_alignment_elasticity[:, None, None])
     else:
         rolled = np.zeros_like(state.debt)
     if shocks is None:
@@ -148,6 +146,18 @@ def pressure(state: State, params: Params, shocks: EconomyShocks | None) -> Arra
     return out.transpose(0, 2, 1)
 
 
+def room(state: State, params: Params) -> Array:
+    """How much room a host has for more of a power's investment, ``(R, P, S)``.
+
+    1 - stock/(ceiling·GDP) against the calibrated world's, so 1 at the start; it falls
+    to 0 as the stock nears ``investment_ceiling`` times the host's GDP.
+    """
+    ceiling = params.dyn.investment_ceiling[:, None, None] * params.gdp[:, None, :]
+    now = np.maximum(0.0, 1.0 - state.investment / ceiling)
+    then = np.maximum(1.0 - params.investment_ref / ceiling, TIES_FLOOR)
+    return now / then
+
+
 def welcome(state: State, params: Params) -> Array:
     """How a host public receives each power's new investment, ``(R, P, S)``.
 
@@ -191,8 +201,8 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     # one gives it back; slowly, as trade is rebuilt.
     ratio = capacity_ratio(state, params)[:, :, None]
     political = ties(state, params)
-    mass = ratio ** d.trade_capacity_elasticity[:, None, None] * (1.0 - state.diversion)
-    mass *= political ** d.trade_alignment_elasticity[:, None, None]
+    mass = power(ratio, d.trade_capacity_elasticity[:, None, None]) * (1.0 - state.diversion)
+    mass *= power(political, d.trade_alignment_elasticity[:, None, None])
     weighted = params.trade_base * mass
     rest = np.maximum(0.0, 1.0 - params.trade_base.sum(axis=1, keepdims=True))
     target = weighted / np.maximum(weighted.sum(axis=1, keepdims=True) + rest, TINY)
@@ -201,7 +211,7 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     state.trade = trade_in_value(state.trade_volume, host, d.trade_economy_elasticity)
 
     # Migrants follow the host economy and its door slowly; what they send moves at once.
-    wanted = host ** d.migrant_elasticity[:, None, None] * shocks.access
+    wanted = power(host, d.migrant_elasticity[:, None, None]) * shocks.access
     state.migrants += d.migrant_adjustment[:, None, None] * (wanted - state.migrants)
     state.remittances = params.remittance_base * state.migrants * host
 
@@ -209,9 +219,10 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     # no more hostile to the investor than in the calibrated world), less write-offs.
     depreciation = d.investment_depreciation[:, None, None]
     flow = (depreciation + d.investment_growth[:, None, None]) * state.investment
-    flow *= ratio ** d.investment_capacity_elasticity[:, None, None]
-    flow *= political ** d.investment_alignment_elasticity[:, None, None]
+    flow *= power(ratio, d.investment_capacity_elasticity[:, None, None])
+    flow *= power(political, d.investment_alignment_elasticity[:, None, None])
     flow *= 1.0 - state.unrest[:, None, :]
+    flow *= room(state, params)
     flow *= welcome(state, params)
     flow *= (1.0 - shocks.finance_cut)[None, :, None] * (1.0 - state.diversion)
     state.investment += flow - depreciation * state.investment

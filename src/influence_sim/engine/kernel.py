@@ -33,6 +33,7 @@ from influence_sim.engine.state import (
     State,
     StepEvents,
     alignment_of,
+    power,
 )
 
 __all__ = [
@@ -324,7 +325,7 @@ def dense(
     adjustment = d.adjustment_rate[:, None, None]
     crisis = d.crisis_adjustment[:, None, None] * np.stack([security, economic], axis=1)
     weekly = np.minimum(1.0, adjustment + crisis)  # (R, D, S)
-    rate = 1.0 - (1.0 - weekly) ** d.step_weeks[:, None, None]
+    rate = 1.0 - power(1.0 - weekly, d.step_weeks[:, None, None])
     step_toward = choice(state, params, shocks)
     step_toward -= state.reliance
     step_toward *= rate[..., None]

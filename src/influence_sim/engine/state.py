@@ -98,6 +98,7 @@ class Dyn:
     crisis_adjustment: Array
     posture_response: Array
     investment_growth: Array
+    investment_ceiling: Array
     investment_depreciation: Array
     trade_adjustment: Array
     trade_capacity_elasticity: Array
@@ -164,6 +165,7 @@ class Params:
     opinion_ref: Array  # (B, S, P) public opinion of the calibrated world at the start
     ties_ref: Array  # (B, P, S) political ties of the calibrated world at the start
     debt_ref: Array  # (B, P, S) debt / GDP of the calibrated world, rolled over at its capacity
+    investment_ref: Array  # (B, P, S) the calibrated world's investment stocks, USD billion
     host_trend: Array  # (B, P) the level each host-economy index reverts to
     alliance_lead: IntArray  # (A,)
     alliance_members: BoolArray  # (A, S) at the start (State.membership changes)
@@ -301,3 +303,19 @@ def alignment_of(reliance: Array, weight: Array) -> Array:
     out *= weight[..., None]
     out += reliance[..., ECONOMY, :, :]
     return out
+
+
+def power(base: Array, exponent: Array) -> Array:
+    """``base ** exponent``, element by element, the same bits however the batch is cut.
+
+    NumPy computes a power by one of two routines, a vectorised one for contiguous
+    operands and another for broadcast ones, and they differ in the last bit: a
+    parameter row shared by every run (``(1, 1, 1)``) and one per run (``(R, 1, 1)``)
+    would give a run other bits alone than in a batch. Both operands are made
+    contiguous at their common shape, so one routine computes every element.
+    """
+    shape = np.broadcast_shapes(base.shape, exponent.shape)
+    return np.power(
+        np.ascontiguousarray(np.broadcast_to(base, shape)),
+        np.ascontiguousarray(np.broadcast_to(exponent, shape)),
+    )

@@ -307,12 +307,21 @@ class Dynamics(Spec):
         per_step="rate",
     )
     investment_growth: NonNegative = param(
-        0.04,
-        "Yearly growth of a power's investment stock in a calm state, at the economic "
-        "capacity of the calibrated world.",
-        "Article: China invested 'tens of billions of dollars ... over the past decade'; "
-        "about 4% a year on the stock.",
+        0.0,
+        "Yearly growth of a power's investment stock beyond the host's GDP (which the model "
+        "holds fixed), in a calm state at the calibrated world's capacity and ties.",
+        "Estimate (prior 0 to 0.04): the stocks grew with the host economies (the article: "
+        "China invested 'tens of billions of dollars ... over the past decade', while the "
+        "region's GDP grew too), so in shares of GDP the calibrated world holds still; "
+        "until issue 28 it was 0.04, which made every share of GDP drift.",
         per_step="yearly",
+    )
+    investment_ceiling: Positive = param(
+        1.0,
+        "The most of a state's GDP one power's investment stock can reach: new investment "
+        "slows as the stock nears it (against the calibrated world's room).",
+        "Estimate (prior 0.5 to 3): the largest stock in the 2021 scenario is China's in "
+        "Kyrgyzstan and Tajikistan, about 0.35 of GDP; a host absorbs only so much.",
     )
     # The economy (docs/ODD.md, Economy)
     investment_depreciation: Share = param(
@@ -447,14 +456,13 @@ class Dynamics(Spec):
     )
     # The economic offer: each channel in shares of GDP, each with its own weight
     economic_scale: Positive = param(
-        4.0,
+        3.0,
         "Utility of the economy per unit of GDP, against a unit of security offer: what turns "
         "the economic channels (shares of GDP) into the offer's units.",
         "Assumption of neutral scale (prior 2 to 8): the two powers' offers average the same "
-        "in both domains at the 2021 baseline (0.71 for security, 0.18 of GDP for the "
-        "economy at the channel weights, so about 4), neither domain weighing more by "
-        "construction; the article's division of labour makes both matter to governments; "
-        "to be fitted.",
+        "in both domains at the 2021 baseline, before any coupling (0.55 for security; "
+        "0.18 of GDP for the economy at the channel weights, so about 3), neither domain "
+        "weighing more by construction; to be fitted.",
     )
     benefit_trade: NonNegative = param(
         0.3,
@@ -485,42 +493,45 @@ class Dynamics(Spec):
         1.0,
         "Elasticity of a power's new investment to its economic capacity (relative to the "
         "calibrated world).",
-        "Estimate: proportional, as trade_capacity_elasticity (Head and Mayer 2014: gravity "
-        "elasticities to the origin's mass near 1, FDI included); to be calibrated.",
+        "Estimate (prior 0 to 2): proportional, as trade_capacity_elasticity (Head and "
+        "Mayer 2014: gravity elasticities to the origin's mass near 1); to be calibrated.",
     )
     credit_capacity_elasticity: NonNegative = param(
         1.0,
         "Elasticity of a power's new lending (what it rolls over of a state's debt) to its "
         "economic capacity (relative to the calibrated world).",
-        "Estimate: proportional, as trade_capacity_elasticity; to be calibrated.",
+        "Estimate (prior 0 to 2): proportional, as trade_capacity_elasticity; to be calibrated.",
     )
     # Feedback: new flows follow political ties
     trade_alignment_elasticity: NonNegative = param(
         0.5,
-        "Elasticity of a power's target trade share with a state to the state's overall "
-        "alignment with it (relative to the calibrated world's): trade follows the flag.",
+        "Elasticity of a power's target trade share with a state to the state's ties with "
+        "it (its reliance on the power in both domains, against the calibrated world's): "
+        "trade follows the flag.",
         "Estimate (prior 0 to 1): trade follows political relations (Pollins 1989, "
         "American Journal of Political Science 33(3); Davis, Fuchs and Johnson 2019, "
         "Journal of Conflict Resolution 63(2)), modestly (exports to China fell 8-17% "
         "for a year after a leader met the Dalai Lama: Fuchs and Klann 2013, Journal of "
-        "International Economics 91(1)); fitted in history-2015-2017.",
+        "International Economics 91(1)); calibrated in history-2015-2017, where the data "
+        "do not identify it (its posterior is close to its prior).",
     )
     investment_alignment_elasticity: NonNegative = param(
         1.0,
-        "Elasticity of a power's new investment in a state to the state's overall alignment "
-        "with it (relative to the calibrated world's): contracts follow political ties.",
-        "Estimate (prior 0 to 2): state-controlled flows follow political relations more "
-        "than private ones (Davis, Fuchs and Johnson 2019, Journal of Conflict Resolution "
-        "63(2)); to be fitted.",
+        "Elasticity of a power's new investment in a state to the state's ties with it "
+        "(relative to the calibrated world's): contracts follow political ties.",
+        "Estimate (prior 0 to 2): better political relations raise foreign direct "
+        "investment (Desbordes and Vicard 2009, Journal of International Economics 77(2)), "
+        "and state-controlled flows follow them more than private ones (Davis, Fuchs and "
+        "Johnson 2019, Journal of Conflict Resolution 63(2), on trade); to be fitted.",
     )
     credit_alignment_elasticity: NonNegative = param(
         1.0,
-        "Elasticity of a power's new lending to a state to the state's overall alignment "
-        "with it (relative to the calibrated world's): a state that leans on a power gets "
-        "its loans.",
-        "Estimate (prior 0 to 2): China's official finance follows political alignment "
-        "(Dreher, Fuchs, Parks, Strange and Tierney 2018, International Studies Quarterly "
-        "62(1): aid rises with UN voting alignment); to be fitted.",
+        "Elasticity of a power's new lending to a state to the state's ties with it "
+        "(relative to the calibrated world's): a state that leans on a power gets its loans.",
+        "Estimate (prior 0 to 2): China's aid follows UN voting alignment (Dreher, Fuchs, "
+        "Parks, Strange and Tierney 2018, International Studies Quarterly 62(1), for "
+        "Africa), while its other official flows, loans at commercial terms, follow "
+        "commercial motives more: how far loans follow ties is uncertain; to be fitted.",
     )
     # Couplings between the domains
     patron_leverage: NonNegative = param(
@@ -533,14 +544,17 @@ class Dynamics(Spec):
         "Russia'); the size is an assumption.",
     )
     asset_protection: NonNegative = param(
-        1.0,
+        0.5,
         "Security offer a power adds per unit of its investment stock over the state's "
         "GDP: security follows investment.",
-        "Estimate (prior 0 to 2). Mechanism: China's security presence grows where its "
-        "assets are, through private security companies and a police post in Tajikistan "
-        "(Yau and van der Kley 2020, Oxus Society; The Washington Post, 18 February 2019; "
-        "the article: the Chinese 'are certainly going to have to start reassessing the "
-        "vulnerability of their economic investments'); the size is an assumption.",
+        "Estimate (prior 0 to 2). Mechanism: China has 'felt increasingly compelled to "
+        "protect' its firms and citizens in Central Asia, through private security "
+        "companies, still few and small, and a police post in Tajikistan (Yau and van der "
+        "Kley 2020, Oxus Society); its 'footprint of hard power' is 'expanding alongside' "
+        "its economic reach (The Washington Post, 18 February 2019); the article: the "
+        "Chinese 'are certainly going to have to start reassessing the vulnerability of "
+        "their economic investments'. The size is an assumption: at 0.5 China's stock of "
+        "0.35 of Kyrgyzstan's GDP adds 0.18 to its security offer there.",
     )
     fiscal_drain: Share = param(
         0.5,
