@@ -86,6 +86,7 @@ docs: $(STAMP_DEV)
 	$(BIN)/python -m influence_sim.cli.docs validation > docs/validation.md
 	$(BIN)/python -m influence_sim.cli.docs targets-format > docs/targets-format.md
 	$(BIN)/python -m influence_sim.cli.docs tradeoff > docs/tradeoff.md
+	$(BIN)/python -m influence_sim.cli.docs decisions > docs/decisions.md
 	$(BIN)/python -m influence_sim.cli.docs history-figure docs/images/history.png
 	$(BIN)/python -m influence_sim.cli.docs decision-figure docs/images/decision.png
 

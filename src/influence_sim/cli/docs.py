@@ -523,5 +523,9 @@ if __name__ == "__main__":
         refresh_posteriors()
     elif which == "tradeoff":
         print(render_tradeoff(), end="")
+    elif which == "decisions":
+        from influence_sim.cli.decisions import render_decisions
+
+        print(render_decisions(), end="")
     else:
         print(render_format() if which == "format" else render(), end="")

@@ -1,0 +1,190 @@
+"""Decisions estimated on the record: whether a government asks, whether the lead sends troops.
+
+The record is ``data/observed/requests.csv``: every episode of serious trouble in the
+former Soviet space that the sources cover (1992-2021, and the two of January 2022 the
+shared catalogue gives), coded with what could be seen at the time from independent
+sources (``docs/decisions.md``): what was threatened, who was fighting, the independent
+observers' probability that armed groups from abroad took part (never the requester's
+framing), the toll, membership, whether the lead was at war elsewhere, whether help was
+asked for, and what came of it.
+
+Each side is a logistic regression, fitted by its posterior mode under a normal prior
+on every coefficient (sd :data:`PRIOR_SD`, on inputs that are 0/1 or in [0, 1]; a small
+record separates the outcomes perfectly on some input, and without a prior the fit
+would run to infinity). Each episode's probability is also predicted **out of sample**,
+from the fit to the others (leave one out): the honest measure of what the record
+supports. Intervals are the Laplace approximation's (normal at the mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from influence_sim.results.observed import observed
+
+PRIOR_SD = 1.5
+"""The prior's sd on each coefficient (an input moving from 0 to 1 changes the log-odds
+by at most about 3 with 95% prior probability); the intercept's is twice that."""
+Z90 = 1.6448536269514722
+"""The normal quantile of a central 90% interval."""
+NEWTON_STEPS = 100
+
+
+def catalogue() -> pd.DataFrame:
+    """The coded record, with the inputs of both models as columns (each in [0, 1])."""
+    frame = observed("requests")
+    frame["regime"] = frame["trouble"].isin(["regime", "civil_war"]).astype(float)
+    frame["abroad"] = frame["p_abroad"].astype(float)
+    frame["member"] = frame["member"].astype(float)
+    frame["busy"] = frame["lead_busy"].astype(float)
+    frame["ally_fighting"] = (frame["neighbour_relation"] == "member_same_alliance").astype(float)
+    # The toll's order of magnitude, 0 for none to 1 for 10,000 or more.
+    frame["scale"] = np.minimum(1.0, np.log10(1.0 + frame["deaths"].astype(float)) / 4.0)
+    frame["troops"] = (frame["answered"] == "accepted").astype(float)
+    return frame
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the decision: who is modelled, on which episodes, from which inputs."""
+
+    name: str
+    outcome: str
+    inputs: tuple[str, ...]
+    among: str | None  # a 0/1 column: only the episodes where it is 1
+
+    def data(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The episodes this side is fitted on (those with every input known)."""
+        rows = frame if self.among is None else frame[frame[self.among] == 1]
+        return rows.dropna(subset=[*self.inputs, self.outcome])
+
+
+ASK = Side("asks", "asked", ("scale", "abroad", "member", "ally_fighting"), None)
+"""Whether a government in trouble asks for outside help: the violence's scale, armed
+groups from abroad, membership of the lead's alliance, and whether the fighting is with
+a fellow member (whom the alliance cannot be asked to fight)."""
+ANSWER = Side("sends troops", "troops", ("regime", "abroad", "member", "busy"), "asked")
+"""Whether the lead sends troops when asked: the regime itself threatened (unrest or
+civil war, not a border or communal violence), armed groups from abroad, membership,
+and whether the lead is at war elsewhere."""
+SIDES = (ASK, ANSWER)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted side: coefficients (intercept first), their sd, and the episodes' probabilities."""
+
+    side: Side
+    names: tuple[str, ...]
+    coef: np.ndarray
+    sd: np.ndarray
+    table: pd.DataFrame  # episode, year, outcome, in-sample and out-of-sample probability
+
+    def coefficients(self) -> pd.DataFrame:
+        """Each coefficient with its 90% interval (Laplace)."""
+        return pd.DataFrame(
+            {
+                "input": self.names,
+                "coefficient": self.coef,
+                "low_90": self.coef - Z90 * self.sd,
+                "high_90": self.coef + Z90 * self.sd,
+            }
+        )
+
+    @property
+    def right_out_of_sample(self) -> int:
+        """Episodes whose out-of-sample probability is on the right side of one half."""
+        return int(self.table["right"].sum())
+
+
+def _design(rows: pd.DataFrame, inputs: tuple[str, ...]) -> np.ndarray:
+    return np.column_stack([np.ones(len(rows)), rows[list(inputs)].to_numpy(float)])
+
+
+def _mode(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior mode by Newton's method, and the inverse Hessian there."""
+    precision = np.full(x.shape[1], 1.0 / PRIOR_SD**2)
+    precision[0] = 1.0 / (2 * PRIOR_SD) ** 2
+    beta = np.zeros(x.shape[1])
+    for _ in range(NEWTON_STEPS):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        gradient = x.T @ (y - p) - precision * beta
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(precision)
+        step = np.linalg.solve(hessian, gradient)
+        beta += step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(precision)
+    return beta, np.linalg.inv(hessian)
+
+
+def probability(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """The logistic probability of each row of a design matrix."""
+    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+
+
+def fit(side: Side, frame: pd.DataFrame | None = None) -> Fit:
+    """Fit one side on the record, and predict each episode from the others."""
+    rows = side.data(catalogue() if frame is None else frame).reset_index(drop=True)
+    x, y = _design(rows, side.inputs), rows[side.outcome].to_numpy(float)
+    beta, covariance = _mode(x, y)
+    inside = probability(x, beta)
+    outside = np.empty(len(rows))
+    for i in range(len(rows)):
+        keep = np.arange(len(rows)) != i
+        others, _ = _mode(x[keep], y[keep])
+        outside[i] = probability(x[i : i + 1], others)[0]
+    table = pd.DataFrame(
+        {
+            "episode": rows["episode"],
+            "year": rows["year"],
+            "happened": y.astype(int),
+            "in_sample": inside,
+            "out_of_sample": outside,
+            "right": (outside > 0.5) == (y == 1),
+        }
+    )
+    names = ("intercept", *side.inputs)
+    return Fit(side, names, beta, np.sqrt(np.diag(covariance)), table)
+
+
+def marginal_effects(fitted: Fit, episode: str) -> pd.DataFrame:
+    """How each input moves one episode's probability: each set to 0 and to 1, the rest as coded."""
+    rows = catalogue()
+    row = rows[rows["episode"] == episode]
+    if row.empty:
+        raise KeyError(episode)
+    x = _design(row, fitted.side.inputs)[0]
+    base = float(probability(x[None, :], fitted.coef)[0])
+    out = []
+    for k, name in enumerate(fitted.side.inputs, start=1):
+        at = {}
+        for level in (0.0, 1.0):
+            moved = x.copy()
+            moved[k] = level
+            at[level] = float(probability(moved[None, :], fitted.coef)[0])
+        out.append(
+            {"input": name, "coded": x[k], "probability": base, "at_0": at[0.0], "at_1": at[1.0]}
+        )
+    return pd.DataFrame(out)
+
+
+def null_side(side: Side) -> Side:
+    """The base-rate null: the same episodes, no inputs (the share that asked, or got troops)."""
+    return Side(f"{side.name} (base rate)", side.outcome, (), side.among)
+
+
+def scores(fitted: Fit) -> dict[str, float]:
+    """Out-of-sample log score and Brier score (lower is better), and the hits."""
+    p = fitted.table["out_of_sample"].clip(1e-12, 1 - 1e-12).to_numpy()
+    y = fitted.table["happened"].to_numpy(float)
+    return {
+        "hits": float(fitted.right_out_of_sample),
+        "episodes": float(len(y)),
+        "log": float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()),
+        "brier": float(((p - y) ** 2).mean()),
+    }
