@@ -74,3 +74,15 @@ def test_the_decisions_doc_is_current():
     from influence_sim.cli.decisions import render_decisions
 
     assert (ROOT / "docs" / "decisions.md").read_text() == render_decisions(), "make docs"
+
+
+def test_a_perturbation_of_nothing_is_the_run_itself():
+    """analysis.perturb: with spread 0 every draw is the scenario as written."""
+    from influence_sim import run
+    from influence_sim.analysis.perturb import _accepted, decision_inputs, perturb
+
+    table = perturb("kazakhstan-2022", "kazakhstan", draws=2, replications=4, spread=0.0)
+    plain = _accepted(run("kazakhstan-2022", replications=4), 4, "kazakhstan")
+    assert list(table["accepted"]) == [plain, plain]
+    assert len(decision_inputs("kazakhstan")) == 15
+    assert set(decision_inputs("kazakhstan")) <= set(table.columns)
