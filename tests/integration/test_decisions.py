@@ -322,8 +322,9 @@ def test_a_threat_from_an_ally_is_not_answered_like_one_from_armed_groups(tmp_pa
 
 
 def test_the_shares_the_docs_quote_on_1000_replications():
-    """README: Russia says no to Kazakhstan 'about 4 times in 1,000'; parameters.md
-    (stake_audience): Kyrgyzstan 2010 is declined 'in about 98 of 100'."""
+    """README: Russia says no to Kazakhstan 'about 4 times in 1,000'; docs/decisions.md:
+    the engine accepts Kyrgyzstan 2010 (with its 2010 inputs) in 0% of 100 replications,
+    and in 2 of 1,000."""
 
     def declined(name: str) -> float:
         rows = answers(name, replications=1000)
@@ -331,4 +332,4 @@ def test_the_shares_the_docs_quote_on_1000_replications():
         return float((rows["kind"] == "decline").mean())
 
     assert 0.001 <= declined("kazakhstan-2022") <= 0.008
-    assert declined("kyrgyzstan-2010") == pytest.approx(0.98, abs=0.01)
+    assert declined("kyrgyzstan-2010") == pytest.approx(0.998, abs=0.002)
