@@ -86,3 +86,15 @@ def test_a_perturbation_of_nothing_is_the_run_itself():
     assert list(table["accepted"]) == [plain, plain]
     assert len(decision_inputs("kazakhstan")) == 15
     assert set(decision_inputs("kazakhstan")) <= set(table.columns)
+
+
+def test_the_engine_is_decided_by_the_label_as_the_docs_say():
+    """docs/decisions.md: the engine accepts kazakhstan-2022 and not kyrgyzstan-2010, and
+    relabelled, Osh 2010 is accepted in every replication (the label carries it)."""
+    from influence_sim import run
+    from influence_sim.analysis.perturb import _accepted
+
+    assert _accepted(run("kazakhstan-2022", replications=40), 40, "kazakhstan") >= 0.95
+    assert _accepted(run("kyrgyzstan-2010", replications=40), 40, "kyrgyzstan") <= 0.05
+    relabelled = run("kyrgyzstan-2010", replications=40, overrides=["shocks[0].origin=armed_group"])
+    assert _accepted(relabelled, 40, "kyrgyzstan") == 1.0

@@ -173,6 +173,7 @@ def _verdict() -> str:
         else "only the 90% intervals of " + ", ".join(zero) + " exclude 0."
     )
     from influence_sim.calibration.decisions import Side
+    from influence_sim.format.parameters import Dynamics
 
     three = fit(Side("sends troops", "troops", ("regime", "abroad", "member"), "asked"))
     chance = dict(zip(three.table["episode"], three.table["in_sample"], strict=True))
@@ -181,6 +182,11 @@ def _verdict() -> str:
         intervals=intervals,
         kaz=chance["kazakhstan-2022-january"],
         osh=chance["kyrgyzstan-2010-osh"],
+        engine_cost=Dynamics().cost_internal / Dynamics().decision_spread,
+        spread=Dynamics().decision_spread,
+        record_cost=float(three.coef[1]) / 1.6,
+        record_low=float(three.coefficients()["low_90"].iloc[1]) / 1.6,
+        record_high=float(three.coefficients()["high_90"].iloc[1]) / 1.6,
         engine_kaz=_engine("kazakhstan-2022", "kazakhstan"),
         engine_osh=_engine("kyrgyzstan-2010", "kyrgyzstan"),
     )
@@ -218,5 +224,12 @@ the first request in {engine_kaz:.0%} and {engine_osh:.0%} of 100 replications o
 `kazakhstan-2022` and `kyrgyzstan-2010`. The
 record supports the contrast, not its sharpness: Russia's other stakes in Kazakhstan
 (its investment, the elite's ties, the allies watching), which the engine weighs and the
-record does not code, would have to carry the rest.
+record does not code, would have to carry the rest. On the probit scale the engine
+charges an internal conflict `cost_internal` / `decision_spread` = {engine_cost:.1f}
+standard deviations; the record's contrast between a threatened regime and other
+trouble is {record_cost:.1f} (its logit coefficient over 1.6, Amemiya 1981), with a 90%
+interval from {record_low:.1f} to {record_high:.1f}. Put in the engine as it stands, that
+contrast would leave Osh 2010 to the other stakes and their spread of {spread:g}, which accept
+it (relabelled, it is accepted in every replication): the stakes and the spread have to
+be estimated on the record with it, which needs them coded for every episode.
 """
