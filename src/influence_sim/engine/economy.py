@@ -1,12 +1,13 @@
 """The economy: trade, investment, debt, remittances, routes and coercion, per step.
 
-What the ties give a state (``benefit``) and what it would lose (``vulnerability``) make
-the economic offer of each power (:func:`influence_sim.engine.kernel.utilities`); this
-module moves the ties themselves. Economic capacity and each power's host-economy index
-drive the flows, so a power's capacity compounds through them; coercion (a route or
-trade cut by a power, a door closed to migrants) brings compliance through vulnerability
-at first, then resentment and diversification that fade slowly. The equations are in
-``docs/ODD.md`` (Economy).
+Every channel is a share of the state's GDP. What the ties give a state (``benefit``)
+is the economic offer of each power, and what it would lose (``vulnerability``) a cost
+(:func:`influence_sim.engine.kernel.utilities`); this module moves the ties themselves.
+A power's economic capacity acts only through the flows it drives (trade, new
+investment, loans), and new flows follow the state's political ties with the power
+(``ties``). Coercion (a route or trade cut by a power, a door closed to migrants)
+brings compliance through vulnerability at first, then resentment and diversification
+that fade slowly. The equations are in ``docs/ODD.md`` (Economy).
 """
 
 from __future__ import annotations
@@ -115,13 +116,13 @@ def benefit(state: State, params: Params, shocks: EconomyShocks | None) -> Array
     trade = state.trade
     if shocks is not None and shocks.trade_cut.any():
         trade = trade * (1.0 - shocks.trade_cut)
-    ties_ = trade * openness(params)
-    ties_ *= d.benefit_trade[:, None, None]
-    ties_ += d.benefit_remittances[:, None, None] * state.remittances
-    ties_ += d.benefit_investment[:, None, None] * state.investment / params.gdp[:, None, :]
+    total = trade * openness(params)
+    total *= d.benefit_trade[:, None, None]
+    total += d.benefit_remittances[:, None, None] * state.remittances
+    total += d.benefit_investment[:, None, None] * state.investment / params.gdp[:, None, :]
     per_year = DAYS_PER_YEAR / (7.0 * d.step_weeks[:, None, None])
-    ties_ += d.benefit_credit[:, None, None] * per_year * lending(state, params, shocks)
-    return ties_
+    total += d.benefit_credit[:, None, None] * per_year * lending(state, params, shocks)
+    return total
 
 
 def vulnerability(state: State, params: Params) -> Array:
