@@ -85,18 +85,22 @@ def tie_level(reliance: Array) -> Array:
     return both.transpose(0, 2, 1)
 
 
-def lending(state: State, params: Params, shocks: EconomyShocks | None) -> Array:
+def lending(
+    state: State, params: Params, shocks: EconomyShocks | None, political: Array | None = None
+) -> Array:
     """What each power lends each state this step, as a share of its GDP, ``(R, P, S)``.
 
     It rolls over the calibrated world's debt as it is repaid, more with more capacity and
-    closer ties, and pays out any ``loan``; a finance cut stops both.
+    closer ties, and pays out any ``loan``; a finance cut stops both. ``political``: the
+    ties, when the caller has them already.
     """
     d = params.dyn
     rolled = d.debt_amortization[:, None, None] * params.debt_ref
     if rolled.any():
         ratio = capacity_ratio(state, params)[:, :, None]
         rolled = rolled * power(ratio, d.credit_capacity_elasticity[:, None, None])
-        rolled *= power(ties(state, params), d.credit_alignment_elasticity[:, None, None])
+        political = ties(state, params) if political is None else political
+        rolled *= power(political, d.credit_alignment_elasticity[:, None, None])
     else:
         rolled = np.zeros_like(state.debt)
     if shocks is None:
@@ -229,7 +233,7 @@ def advance(state: State, params: Params, shocks: EconomyShocks, noise: Array) -
     state.investment += flow - depreciation * state.investment
 
     # Debt: what is lent this step (rolled over and new loans), less repayment.
-    lent = lending(state, params, shocks)
+    lent = lending(state, params, shocks, political)
     state.debt += lent - d.debt_amortization[:, None, None] * state.debt
 
     # Distress: income lost this step (routes and trade cut, remittances below what

@@ -315,6 +315,8 @@ def power(base: Array, exponent: Array) -> Array:
     contiguous at their common shape, so one routine computes every element.
     """
     shape = np.broadcast_shapes(base.shape, exponent.shape)
+    if not np.any(exponent != 1.0):  # x ** 1 is x, exactly: no power to take (read only)
+        return np.broadcast_to(base, shape)
     return np.power(
         np.ascontiguousarray(np.broadcast_to(base, shape)),
         np.ascontiguousarray(np.broadcast_to(exponent, shape)),
