@@ -101,7 +101,8 @@ def measure(
         state: The state whose reliance is measured.
         replications: Pairs of runs per lever.
         years: The horizons, in years from the start.
-        overrides: Applied to every run (``--set`` syntax), e.g. to switch a coupling off.
+        overrides: Applied to every run (``--set`` syntax), e.g. to switch a coupling off;
+            the world they make is calibrated on its own start.
 
     Returns:
         One row per lever, outcome and horizon: ``lever``, ``outcome`` (``own``,
@@ -109,7 +110,10 @@ def measure(
         ``replications``.
     """
     longest = max(years)
+    # Its own calibrated world: with a coupling switched off, the propensities are those
+    # of that world's start (as the preferences-off null's), not the coupled world's.
     base = load_scenario(scenario, [*overrides, f"calendar.horizon={longest} years"])
+    base = base.as_calibrated()
     step_days = base.timeline.step_days
     steps = {y: min(base.timeline.n_steps, round(y * DAYS_PER_YEAR / step_days)) for y in years}
     rows: list[dict[str, object]] = []
