@@ -79,10 +79,10 @@ def test_the_decisions_doc_is_current():
 def test_a_perturbation_of_nothing_is_the_run_itself():
     """analysis.perturb: with spread 0 every draw is the scenario as written."""
     from influence_sim import run
-    from influence_sim.analysis.perturb import _accepted, decision_inputs, perturb
+    from influence_sim.analysis.perturb import accepted_share, decision_inputs, perturb
 
     table = perturb("kazakhstan-2022", "kazakhstan", draws=2, replications=4, spread=0.0)
-    plain = _accepted(run("kazakhstan-2022", replications=4), 4, "kazakhstan")
+    plain = accepted_share(run("kazakhstan-2022", replications=4), 4, "kazakhstan")
     assert list(table["accepted"]) == [plain, plain]
     assert len(decision_inputs("kazakhstan")) == 15
     assert set(decision_inputs("kazakhstan")) <= set(table.columns)
@@ -92,9 +92,19 @@ def test_the_engine_is_decided_by_the_label_as_the_docs_say():
     """docs/decisions.md: the engine accepts kazakhstan-2022 and not kyrgyzstan-2010, and
     relabelled, Osh 2010 is accepted in every replication (the label carries it)."""
     from influence_sim import run
-    from influence_sim.analysis.perturb import _accepted
+    from influence_sim.analysis.perturb import accepted_share
 
-    assert _accepted(run("kazakhstan-2022", replications=40), 40, "kazakhstan") >= 0.95
-    assert _accepted(run("kyrgyzstan-2010", replications=40), 40, "kyrgyzstan") <= 0.05
+    assert accepted_share(run("kazakhstan-2022", replications=40), 40, "kazakhstan") >= 0.95
+    assert accepted_share(run("kyrgyzstan-2010", replications=40), 40, "kyrgyzstan") <= 0.05
     relabelled = run("kyrgyzstan-2010", replications=40, overrides=["shocks[0].origin=armed_group"])
-    assert _accepted(relabelled, 40, "kyrgyzstan") == 1.0
+    assert accepted_share(relabelled, 40, "kyrgyzstan") == 1.0
+
+
+def test_a_perturbation_of_an_input_the_scenario_lacks_is_refused_clearly():
+    from influence_sim.analysis.perturb import perturb
+    from influence_sim.errors import InfluenceSimError
+
+    with pytest.raises(InfluenceSimError, match="no value at 'powers.russia.routes.uzbekistan'"):
+        perturb(
+            "kazakhstan-2022", "kazakhstan", inputs=["powers.russia.routes.uzbekistan"], draws=1
+        )

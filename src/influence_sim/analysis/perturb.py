@@ -18,9 +18,13 @@ import numpy as np
 import pandas as pd
 
 from influence_sim.drivers.runner import run
+from influence_sim.errors import InfluenceSimError
 from influence_sim.format.loading import load_scenario
 
-SHARES = ("credibility", "commitment", "reach", "elite_affinity", "security_capacity")
+AMOUNTS = ("gdp", "investment")
+"""Inputs in USD billion: any value at or above 0. Opinion and elite affinity lie in
+[-1, 1]; every other input of a decision is a share in [0, 1]."""
+SIGNED = ("opinion", "elite_affinity")
 
 
 def decision_inputs(state: str, lead: str = "russia", rival: str = "china") -> list[str]:
@@ -45,13 +49,33 @@ def decision_inputs(state: str, lead: str = "russia", rival: str = "china") -> l
 
 
 def _value(scenario: object, path: str) -> float:
+    """The scenario's value at ``path``.
+
+    Raises:
+        InfluenceSimError: If the scenario has no value there (a state or power it lacks,
+            or a map without that entry).
+    """
     node: object = scenario
     for part in path.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
+        try:
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
+        except (KeyError, AttributeError):
+            raise InfluenceSimError(
+                f"perturb: the scenario has no value at '{path}' (no '{part}'); give inputs "
+                "it sets, or set them first with an override"
+            ) from None
     return float(node)  # type: ignore[arg-type]
 
 
-def _accepted(result: object, replications: int, state: str) -> float:
+def _bounded(path: str, value: float) -> float:
+    """The value kept within its input's valid range."""
+    if any(word in path for word in AMOUNTS):
+        return max(0.0, value)
+    low = -1.0 if any(word in path for word in SIGNED) else 0.0
+    return max(low, min(1.0, value))
+
+
+def accepted_share(result: object, replications: int, state: str) -> float:
     """The share of replications whose first answer to ``state`` was to accept."""
     events = result.tables["events"]  # type: ignore[attr-defined]
     answers = events[events["kind"].isin(["accept", "decline"]) & (events["target"] == state)]
@@ -76,15 +100,10 @@ def perturb(
         factors = rng.uniform(1.0 - spread, 1.0 + spread, size=len(paths))
         overrides = []
         for path, factor in zip(paths, factors, strict=True):
-            value = _value(base, path) * factor
-            last = path.split(".")[-1]
-            if any(word in path for word in SHARES) or last in ("unrest_threshold",):
-                value = min(1.0, value)
-            if "opinion" in path:
-                value = max(-1.0, min(1.0, value))
+            value = _bounded(path, _value(base, path) * factor)
             overrides.append(f"{path}={value:.6g}")
         result = run(base, replications=replications, overrides=overrides)
-        row = {"draw": draw, "accepted": _accepted(result, replications, state)}
+        row = {"draw": draw, "accepted": accepted_share(result, replications, state)}
         row.update({path: float(f) for path, f in zip(paths, factors, strict=True)})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -194,10 +194,10 @@ def _verdict() -> str:
 
 def _engine(scenario: str, state: str) -> float:
     """The share of 100 replications in which the engine accepts the state's first request."""
-    from influence_sim.analysis.perturb import _accepted
+    from influence_sim.analysis.perturb import accepted_share
     from influence_sim.drivers.runner import run
 
-    return _accepted(run(scenario, replications=100), 100, state)
+    return accepted_share(run(scenario, replications=100), 100, state)
 
 
 VERDICT = """**Marginal effects on the lead sending troops**, each input set to 0 and to 1 with the
