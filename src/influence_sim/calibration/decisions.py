@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from influence_sim.errors import InfluenceSimError
 from influence_sim.results.observed import observed
 
 PRIOR_SD = 1.5
@@ -157,7 +158,10 @@ def marginal_effects(fitted: Fit, episode: str) -> pd.DataFrame:
     rows = catalogue()
     row = rows[rows["episode"] == episode]
     if row.empty:
-        raise KeyError(episode)
+        raise InfluenceSimError(
+            f"no episode '{episode}' in the record; expected one of: "
+            + ", ".join(rows["episode"])
+        )
     x = _design(row, fitted.side.inputs)[0]
     base = float(probability(x[None, :], fitted.coef)[0])
     out = []
