@@ -159,8 +159,7 @@ def marginal_effects(fitted: Fit, episode: str) -> pd.DataFrame:
     row = rows[rows["episode"] == episode]
     if row.empty:
         raise InfluenceSimError(
-            f"no episode '{episode}' in the record; expected one of: "
-            + ", ".join(rows["episode"])
+            f"no episode '{episode}' in the record; expected one of: " + ", ".join(rows["episode"])
         )
     x = _design(row, fitted.side.inputs)[0]
     base = float(probability(x[None, :], fitted.coef)[0])
