@@ -111,3 +111,15 @@ def test_a_perturbation_of_an_input_the_scenario_lacks_is_refused_clearly():
         perturb(
             "kazakhstan-2022", "kazakhstan", inputs=["powers.russia.routes.uzbekistan"], draws=1
         )
+
+
+def test_russias_stakes_are_coded_for_every_episode_with_their_sources():
+    from influence_sim.results.observed import observed
+
+    stakes = observed("requests-stakes")
+    assert list(stakes["episode"]) == list(catalogue()["episode"])
+    assert stakes["source"].str.contains("http").all()
+    assert stakes["russian_base"].isin([0, 1]).all()
+    for column in ("russian_share_of_arms", "ethnic_russians", "russia_trade_share"):
+        known = stakes[column].dropna()
+        assert known.between(0, 100).all(), column  # percentages

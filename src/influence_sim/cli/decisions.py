@@ -40,6 +40,13 @@ inputs are what could be seen at the time from independent sources:
 
 China was asked in no episode the sources cover.
 
+Russia's stakes in each episode's state are coded beside the record, each from a source
+named on its row (`requests-stakes.csv`): Russian forces stationed there, Russia's
+share of its arms imports over the five years before (SIPRI), the share of ethnic
+Russians at the last census, and Russia's share of its trade (IMF DOTS). They are not
+yet in either side's inputs: they are what the engine's other stakes would be
+estimated on (below).
+
 ## The estimates
 
 Each side is a logistic regression fitted at its posterior mode under a normal prior

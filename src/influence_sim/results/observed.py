@@ -18,7 +18,7 @@ from influence_sim.errors import InfluenceSimError, one_of
 from influence_sim.format.scenario import Scenario
 from influence_sim.results.runs import RunResult
 
-SERIES = ("arms", "remittances", "requests", "trade", "unga")
+SERIES = ("arms", "remittances", "requests", "requests-stakes", "trade", "unga")
 
 
 def observed(series: str) -> pd.DataFrame:
