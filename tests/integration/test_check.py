@@ -173,3 +173,23 @@ def test_a_check_never_overwrites_an_earlier_table(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [Path(first).name, Path(second).name]
     )
+
+
+def test_the_facts_the_trade_signs_section_states():
+    """docs/validation.md: Kyrgyzstan's China share 0.264 to 0.138 in 2020 (IMF), and
+    Uzbekistan's trade 27% to 53% of GDP 2015-2020 (the scenario's WDI inputs)."""
+    from influence_sim.format.loading import load_scenario
+    from influence_sim.results.observation import family_series
+
+    trade = family_series("trade").set_index(["state", "partner", "year"])["value"]
+    assert trade[("kyrgyzstan", "china", 2019)] == pytest.approx(0.264, abs=0.0005)
+    assert trade[("kyrgyzstan", "china", 2020)] == pytest.approx(0.138, abs=0.0005)
+    scenario = load_scenario("history-2015-2021")
+    start = scenario.states["uzbekistan"]
+    assert start.exports + start.imports == pytest.approx(0.27, abs=0.005)
+    late = {
+        s.path.rsplit(".", 1)[1]: s.value
+        for s in scenario.shocks
+        if getattr(s, "path", "").startswith("states.uzbekistan.") and s.at.year == 2020
+    }
+    assert late["exports"] + late["imports"] == pytest.approx(0.53, abs=0.005)

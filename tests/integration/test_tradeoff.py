@@ -93,3 +93,21 @@ def test_targets_about_the_economy_fail_with_its_channels_off(name):
     world = resolve_scenario(spec.scenario, list(CHANNELS_OFF)).as_calibrated()
     off = check(chosen, world)
     assert not off.table["holds"].any(), off.table[["target", "model", "expected"]]
+
+
+def test_the_economic_scale_is_what_its_source_says():
+    """parameters.md, economic_scale: at the 2021 baseline the two powers' security offers
+    before any coupling average 0.55, their economic benefits 0.18 of GDP, so about 3."""
+    from influence_sim.engine import economy
+    from influence_sim.engine.compile import compile_scenario
+    from influence_sim.engine.kernel import security_offer_of
+    from influence_sim.format.loading import load_scenario
+
+    compiled = compile_scenario(load_scenario("central-asia-2021"))
+    params = compiled.params.copy()
+    params.dyn.asset_protection[:] = 0.0  # before the coupling
+    security = security_offer_of(compiled.initial, params).mean()
+    benefit = economy.benefit(compiled.initial, params, None).mean()
+    assert security == pytest.approx(0.55, abs=0.005)
+    assert benefit == pytest.approx(0.18, abs=0.005)
+    assert compiled.params.dyn.economic_scale[0] == pytest.approx(round(security / benefit))

@@ -111,14 +111,14 @@ def _mode(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     precision[0] = 1.0 / (2 * PRIOR_SD) ** 2
     beta = np.zeros(x.shape[1])
     for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        p = probability(x, beta)
         gradient = x.T @ (y - p) - precision * beta
         hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(precision)
         step = np.linalg.solve(hessian, gradient)
         beta += step
         if np.max(np.abs(step)) < 1e-12:
             break
-    p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    p = probability(x, beta)
     hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(precision)
     return beta, np.linalg.inv(hessian)
 

@@ -371,13 +371,14 @@ def trade_signs(scores: pd.DataFrame) -> pd.DataFrame:
                 "to": int(last["year"]),
                 "observed": observed,
                 "model": model,
-                "right": _sign(observed) == _sign(model),
+                "right": sign_of(observed) == sign_of(model),
             }
         )
     return pd.DataFrame(rows)
 
 
-def _sign(change: float) -> int:
+def sign_of(change: float) -> int:
+    """-1, 0 or 1: a change within the published rounding (0.0005) counts as none."""
     return 0 if abs(change) < PUBLISHED_SHARE else (1 if change > 0 else -1)
 
 

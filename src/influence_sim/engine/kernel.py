@@ -58,6 +58,7 @@ __all__ = [
     "noise_width",
     "posture_ceiling",
     "salience_of",
+    "security_offer_of",
     "set_propensity",
     "step",
     "utilities",
@@ -100,6 +101,22 @@ def posture_ceiling(params: Params) -> Array:
     return params.tools.max(axis=2)
 
 
+def security_offer_of(state: State, params: Params) -> Array:
+    """What each power offers each state for its security, ``(R, P, S)``.
+
+    A promise to come (commitment, reach) is worth what the power's credibility and free
+    capacity make it; assistance in place (posture) and troops on the ground count as
+    they are; and a power guards its assets (security follows investment, a coupling).
+    """
+    promise = alliance_commitment_to(params, state.membership) + params.reach
+    offer = state.credibility * state.capacity[:, :, None]
+    offer *= promise
+    offer += state.posture
+    offer += state.deployed
+    offer += params.dyn.asset_protection[:, None, None] * state.investment / params.gdp[:, None, :]
+    return offer
+
+
 def utilities(state: State, params: Params, shocks: EconomyShocks | None = None) -> Array:
     """Utility of each option in each domain, before the propensities, ``(R, D, S, K)``.
 
@@ -111,15 +128,7 @@ def utilities(state: State, params: Params, shocks: EconomyShocks | None = None)
     ow = d.offer_weight[:, None, None]
     acceptance = state.opinion + 1.0  # (R, S, P): distrust discounts what is offered
     acceptance /= 2.0
-    # A promise to come (commitment, reach) is worth what the power's credibility and free
-    # capacity make it; assistance in place (posture) and troops on the ground count as they are.
-    promise = alliance_commitment_to(params, state.membership) + params.reach
-    security_offer = state.credibility * state.capacity[:, :, None]
-    security_offer *= promise
-    security_offer += state.posture
-    security_offer += state.deployed
-    # Security follows investment: a power guards its assets (coupling, docs/ODD.md).
-    security_offer += d.asset_protection[:, None, None] * state.investment / params.gdp[:, None, :]
+    security_offer = security_offer_of(state, params)
     # What the ties give, in shares of GDP; a power's economic capacity acts only through
     # them. What the state would lose to it (routes, debt) is a cost, hedged against
     # whatever the public thinks of the power (so not discounted by acceptance), and a
