@@ -66,15 +66,22 @@ def test_check_prints_a_table_for_every_bundled_scenario(path, tmp_path, capsys)
 
 def test_a_modified_scenario_fails_the_patterns_it_no_longer_shows():
     """The test can fail: Kazakhstan 2022 where the CSTO never answers misses pattern 2,
-    and its counterfactuals are made from it (so the troops' effect is nil)."""
+    and its counterfactuals are made from it (so the troops' effect is nil). The drawn
+    answer (``russia-accepts``) sets its own ``responds`` and is judged the same in both;
+    made certain, it fails."""
     nobody = load_scenario("kazakhstan-2022", ["alliances.csto.responds=never"])
     table = check("kazakhstan-2022", nobody, replications=10).table.set_index("target")
-    assert not table.loc["russia-accepts", "holds"]
-    assert table.loc["russia-accepts", "model"] == 0
+    assert not table.loc["troops-arrive-the-same-week", "holds"]
     assert table.loc["calm-sooner-with-troops", "model"] == 0
     assert not table.loc["calm-sooner-with-troops", "holds"]
+    assert not table.loc["credibility-rises-kazakhstan", "holds"]
     kept = check("kazakhstan-2022", replications=10).table.set_index("target")
-    assert kept.loc["russia-accepts", "holds"]
+    assert kept["holds"].all()
+    assert kept.loc["russia-accepts", "model"] == table.loc["russia-accepts", "model"]
+    certain = load_scenario("kazakhstan-2022", ["dynamics.willing_base=10"])
+    sure = check("kazakhstan-2022", certain, replications=10).table.set_index("target")
+    assert sure.loc["russia-accepts", "model"] == 1
+    assert not sure.loc["russia-accepts", "holds"]
 
 
 def test_a_datum_is_judged_by_its_implausibility():
@@ -145,6 +152,16 @@ def test_bad_requests_get_clear_errors(tmp_path, capsys):
     )
     with pytest.raises(InfluenceSimError, match="outside the run, which records steps 0 to 104"):
         check(beyond)
+    retired = tmp_path / "retired.yaml"
+    retired.write_text(
+        "name: retired\ntitle: Retired\nscenario: kyrgyzstan-2010\nreplications: 2\ntargets:\n"
+        "  - name: relabelled\n    description: x\n    source: y\n    expect: {at_least: 0}\n"
+        "    quantity: {events: {kind: accept}}\n    statistic: share\n"
+        "    overrides: ['shocks[0].origin=armed_group']\n"
+    )
+    with pytest.raises(ScenarioError, match="target 'relabelled': overrides") as refused:
+        check(retired)
+    assert "threatens: regime or population" in str(refused.value)
 
 
 def test_validate_tells_target_and_calibration_files_apart(capsys):

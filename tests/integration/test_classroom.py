@@ -240,14 +240,13 @@ def test_8_coercion_a_route_cut(tmp_path, capsys):
 
 def test_9_why_russia_came_in_2022_and_not_in_2010(tmp_path, capsys):
     _, out = command(tmp_path, capsys, "run", "kyrgyzstan-2010", "--replications", R)
-    assert _declined(out) >= 18, out  # nearly every one of 20
-    assert "most often against: internal conflict, risk of being stuck" in out
+    assert 11 <= _declined(out) <= 19, out  # about three in four of 20
     froze = re.search(r"kyrgyzstan froze its csto membership in (\d+) of", out)
     assert froze, out
-    assert 2 <= int(froze.group(1)) <= 11, "about three runs in ten, of 20"
-    _, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
-    assert _declined(out) <= 2, out
-    assert "Alliances:" not in out
+    assert 1 <= int(froze.group(1)) <= 10, "about a quarter, of 20"
+    auto = ("--set", "alliances.csto.responds=auto")
+    _, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R, *auto)
+    assert 4 <= _declined(out) <= 15, out  # about one in two of 20
     _, out = command(
         tmp_path,
         capsys,
@@ -256,9 +255,11 @@ def test_9_why_russia_came_in_2022_and_not_in_2010(tmp_path, capsys):
         "--replications",
         R,
         "--set",
-        "shocks[0].origin=armed_group",
+        "shocks[0].threatens=regime",
     )
-    assert _declined(out) <= 2, out
+    assert _declined(out) <= 10, out  # about two in three come
+    _, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
+    assert "Alliances:" not in out  # where Russia came, nobody freezes
 
 
 def test_10_people_not_a_script(tmp_path, capsys):

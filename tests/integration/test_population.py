@@ -35,9 +35,14 @@ CRISIS = 20
 
 @pytest.fixture(scope="module")
 def crisis():
-    """The emergent crisis and its counterfactual without troops, with each day's unrest."""
+    """The emergent crisis and its counterfactual without troops, with each day's unrest.
+
+    With the answer history gave (``responds: always``): what troops do, not whether they
+    come (that is drawn in the scenario, and tested in test_decisions.py).
+    """
     out = {}
-    for name, overrides in (("troops", []), ("none", ["alliances.csto.responds=never"])):
+    history, never = ["alliances.csto.responds=always"], ["alliances.csto.responds=never"]
+    for name, overrides in (("troops", history), ("none", never)):
         days: list[np.ndarray] = []
         states = {}
 

@@ -161,6 +161,18 @@ CASES = {
         ),
         r":\d+:\d+:",
     ),
+    "retired-origin-label": (
+        _minimal(
+            shocks="shocks:\n  - {type: uprising, state: alpha, at: 1, intensity: 0.5,\n"
+            "     origin: armed_group}\n"
+        ),
+        (
+            "shocks[0].origin",
+            "no longer takes 'internal' or 'armed_group'",
+            "threatens: regime or population",
+        ),
+        r":\d+:\d+:",
+    ),
     "threat-from-inside": (
         _minimal(
             shocks="shocks:\n  - {type: external_threat, state: alpha, at: 1, level: 0.5,\n"

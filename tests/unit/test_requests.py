@@ -43,7 +43,11 @@ def test_a_scripted_request_is_the_request_noise_does_not_ask_a_step_early():
 def test_the_printout_counts_each_request_once(tmp_path):
     from influence_sim.cli.report import describe
 
-    result = run(KZ, replications=50, overrides=["powers.russia.security_capacity=0.2"])
+    result = run(
+        KZ,
+        replications=50,
+        overrides=["powers.russia.security_capacity=0.2", "alliances.csto.responds=auto"],
+    )
     answers = result.tables["events"]
     answers = answers[answers["kind"].isin(["accept", "decline"])]
     assert len(answers) == len(_requests(result))

@@ -90,10 +90,16 @@ def perturb(
     draws: int = 40,
     replications: int = 40,
     spread: float = 0.2,
+    overrides: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """One row per draw: its factors and the share of replications that were accepted."""
+    """One row per draw: its factors and the share of replications that were accepted.
+
+    ``overrides`` change the scenario before its inputs are perturbed (for
+    ``kazakhstan-2022``, ``alliances.csto.responds=auto``: the answer drawn, not the one
+    history gave).
+    """
     paths = list(inputs) if inputs is not None else decision_inputs(state)
-    base = load_scenario(scenario)
+    base = load_scenario(scenario, list(overrides))
     rng = np.random.default_rng(np.random.SeedSequence([base.seed, 20]))
     rows = []
     for draw in range(draws):

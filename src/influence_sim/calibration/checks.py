@@ -110,6 +110,9 @@ def check_names(targets: TargetFile, scenario: Scenario) -> None:
     for target in targets.targets:
         quantities = [q for q in (target.quantity, target.minus) if q is not None]
         check_quantities(compiled, quantities, f"target '{target.name}'")
+        if target.overrides:  # its own run, before any run
+            with overrides_from(f"target '{target.name}': overrides"):
+                resolve_scenario(scenario, target.overrides)
         against = target.against
         if against is not None and against.overrides:  # its counterfactual, before any run
             other: Scenario | str = scenario if against.scenario is None else against.scenario
@@ -261,7 +264,7 @@ class _Runs:
         key = (scenario, tuple(overrides))
         if key not in self.done:
             which: Scenario | str = self.base if scenario is None else scenario
-            with overrides_from("a target's against.overrides"):
+            with overrides_from("a target's overrides"):
                 self.done[key] = run(
                     which,
                     replications=self.replications,
@@ -273,7 +276,7 @@ class _Runs:
 
 
 def _evaluate(target: Target, runs: _Runs) -> dict[str, Any]:
-    result = runs.get(None, [])
+    result = runs.get(None, target.overrides)
     values = _value(target, result, runs.measured(result))
     if target.against is not None:
         other = runs.get(target.against.scenario, target.against.overrides)

@@ -44,8 +44,7 @@ Russia's stakes in each episode's state are coded beside the record, each from a
 named on its row (`requests-stakes.csv`): Russian forces stationed there, Russia's
 share of its arms imports over the five years before (SIPRI), the share of ethnic
 Russians at the last census, and Russia's share of its trade (IMF DOTS). They are not
-yet in either side's inputs: they are what the engine's other stakes would be
-estimated on (below).
+in either side's inputs; the engine's fit is tried with each of them added (below).
 
 ## The estimates
 
@@ -59,6 +58,7 @@ from what the issue names; no other specification is reported as the model.
 
 {sides}
 {sensitivity}
+{engine}
 ## What the record says, and what it does not
 
 {verdict}
@@ -75,6 +75,7 @@ def render_decisions() -> str:
         prior=PRIOR_SD,
         sides="\n".join(parts),
         sensitivity=_sensitivity(),
+        engine=_engine_section(),
         verdict=_verdict(),
     )
 
@@ -116,7 +117,7 @@ alone. Out of sample:
 """
 
 
-def _side(fitted: Any) -> str:
+def _side(fitted: Any, title: str | None = None) -> str:
     from influence_sim.calibration.decisions import catalogue, fit, null_side, scores
 
     rows = fitted.side.data(catalogue())  # the null on the very same episodes
@@ -131,7 +132,7 @@ def _side(fitted: Any) -> str:
         f"{r['in_sample']:.2f} | {r['out_of_sample']:.2f} | {'yes' if r['right'] else '**no**'} |"
         for r in fitted.table.to_dict("records")
     )
-    return f"""### Whether {who}
+    return f"""### {title or "Whether " + who}
 
 Inputs: {", ".join(f"`{i}`" for i in fitted.side.inputs)}; {int(mine["episodes"])} episodes.
 
@@ -179,21 +180,15 @@ def _verdict() -> str:
         if not zero
         else "only the 90% intervals of " + ", ".join(zero) + " exclude 0."
     )
-    from influence_sim.calibration.decisions import Side
-    from influence_sim.format.parameters import Dynamics
+    from influence_sim.calibration.decisions import ENGINE
 
-    three = fit(Side("sends troops", "troops", ("regime", "abroad", "member"), "asked"))
-    chance = dict(zip(three.table["episode"], three.table["in_sample"], strict=True))
+    engine = fit(ENGINE)
+    chance = dict(zip(engine.table["episode"], engine.table["in_sample"], strict=True))
     return VERDICT.format(
         effects="\n".join(lines),
         intervals=intervals,
         kaz=chance["kazakhstan-2022-january"],
         osh=chance["kyrgyzstan-2010-osh"],
-        engine_cost=Dynamics().cost_internal / Dynamics().decision_spread,
-        spread=Dynamics().decision_spread,
-        record_cost=float(three.coef[1]) / 1.6,
-        record_low=float(three.coefficients()["low_90"].iloc[1]) / 1.6,
-        record_high=float(three.coefficients()["high_90"].iloc[1]) / 1.6,
         engine_kaz=_engine("kazakhstan-2022", "kazakhstan"),
         engine_osh=_engine("kyrgyzstan-2010", "kyrgyzstan"),
     )
@@ -216,27 +211,133 @@ The answering side learns something from the record: with the regime itself thre
 (unrest or civil war) troops came three times in four (Tajikistan 1992, Georgia 1993,
 Kazakhstan 2022; not Belarus 2020, where a police reserve was formed and not used),
 and never for a border, armed groups from abroad or communal violence (arms and
-equipment instead). That is the opposite of the rule the engine still uses, which
-charges a cost for an internal conflict and so needs Kazakhstan 2022 labelled an
+equipment instead). That is the opposite of the rule the engine used until issue 29,
+which charged a cost for an internal conflict and so needed Kazakhstan 2022 labelled an
 attack by armed groups to accept it. Its out-of-sample log and Brier scores beat the
 base rate; its hits do not (most requests got no troops, and the base rate calls them
 all right). The asking side barely beats its base rate: on this record, scale,
 membership and armed groups from abroad say little about whether a government asks.
 Eleven requests and twenty episodes cannot pin four coefficients each: {intervals}
 
-**What it means for the engine.** Fitted on all eleven requests without `busy`, the
-record gives Kazakhstan 2022 a probability of {kaz:.2f} of troops and Osh 2010 one of
-{osh:.2f}; the engine, with the `origin` labels taken from the requesters' words, accepts
-the first request in {engine_kaz:.0%} and {engine_osh:.0%} of 100 replications of
-`kazakhstan-2022` and `kyrgyzstan-2010`. The
-record supports the contrast, not its sharpness: Russia's other stakes in Kazakhstan
-(its investment, the elite's ties, the allies watching), which the engine weighs and the
-record does not code, would have to carry the rest. On the probit scale the engine
-charges an internal conflict `cost_internal` / `decision_spread` = {engine_cost:.1f}
-standard deviations; the record's contrast between a threatened regime and other
-trouble is {record_cost:.1f} (its logit coefficient over 1.6, Amemiya 1981), with a 90%
-interval from {record_low:.1f} to {record_high:.1f}. Put in the engine as it stands, that
-contrast would leave Osh 2010 to the other stakes and their spread of {spread:g}, which accept
-it (relabelled, it is accepted in every replication): the stakes and the spread have to
-be estimated on the record with it, which needs them coded for every episode.
+**What it means for the engine.** Until issue 29 the engine charged an internal conflict
+0.8 over a spread of 0.1, eight probit standard deviations, and an `origin` label taken
+from the requesters' own words decided Kazakhstan 2022 (accepted in every replication)
+and Osh 2010 (declined in every one). Its answer is now the fit above: no label
+decides, and what the record cannot tell apart stays uncertain. The engine accepts the
+first request in {engine_kaz:.0%} of 100 replications of `kazakhstan-2022` and
+{engine_osh:.0%} of `kyrgyzstan-2010`; the record's probit gives the two episodes
+{kaz:.2f} and {osh:.2f} in sample. The differences are the terms the record does not
+code, as the engine weighs them for each state and moment, and whether Russia can spare
+troops (a separate draw).
+"""
+
+
+def _engine_section() -> str:
+    """The engine's answer: its fit on the record, its parameters, a sensitivity."""
+    from influence_sim.calibration.decisions import (
+        ENGINE,
+        REFERENCE,
+        Side,
+        catalogue,
+        engine_defaults,
+        fit,
+        scores,
+        uncoded_mean,
+    )
+    from influence_sim.format.parameters import Dynamics
+
+    fitted = fit(ENGINE)
+    d = Dynamics()
+    interval = {r["input"]: r for r in fitted.coefficients().to_dict("records")}
+
+    def fitted_row(name: str, term: str, sign: float, how: str) -> str:
+        r = interval[term]
+        low, high = sorted((sign * r["low_90"], sign * r["high_90"]))
+        return (
+            f"| `{name}` | {getattr(d, name):g} | {how} {sign * r['coefficient']:+.2f}, "
+            f"90% interval {low:+.2f} to {high:+.2f} |"
+        )
+
+    base = interval["intercept"]
+    rows = [
+        f"| `willing_base` | {d.willing_base:g} | the intercept, {base['coefficient']:+.2f} "
+        f"(90% interval {base['low_90']:+.2f} to {base['high_90']:+.2f}), less "
+        f"{uncoded_mean():.2f}: the mean over `{REFERENCE}`'s states of the terms the record "
+        "does not code, as Russia would weigh their requests at their thresholds |",
+        fitted_row("stake_regime", "regime", 1.0, "`regime`"),
+        fitted_row("stake_abroad", "abroad", 1.0, "`abroad`"),
+        fitted_row("cost_ties", "ties", -1.0, "`ties`, its opposite:"),
+        f"| `decision_spread` | {d.decision_spread:g} | the probit's scale: 1 by construction |",
+    ]
+    estimates = ", ".join(
+        f"`{n}` {getattr(d, n):g}"
+        for n in (
+            "stake_commitment",
+            "stake_investment",
+            "stake_rival",
+            "stake_elite",
+            "stake_audience",
+            "cost_stuck",
+            "cost_hostility",
+        )
+    )
+    frame = catalogue().merge(
+        _stakes()[["episode", "russian_base", "ethnic_russians"]], on="episode", how="left"
+    )
+    extra = []
+    for added in ((), ("russian_base",), ("ethnic_russians",)):
+        side = Side("sends troops", ENGINE.outcome, (*ENGINE.inputs, *added), ENGINE.among,
+                    ENGINE.link, ENGINE.prior_sd)  # fmt: skip
+        s = scores(fit(side, ENGINE.data(frame)))
+        name = ", ".join(f"`{i}`" for i in side.inputs)
+        extra.append(
+            f"| {name} | {int(s['hits'])} of {int(s['episodes'])} | {s['log']:.3f} | "
+            f"{s['brier']:.3f} |"
+        )
+    assert set(engine_defaults()) <= set(Dynamics.model_fields)
+    return ENGINE_SECTION.format(
+        side=_side(fitted, "The engine's answer, fitted on the record"),
+        rows="\n".join(rows),
+        estimates=estimates,
+        extra="\n".join(extra),
+    )
+
+
+def _stakes() -> Any:
+    """Russia's stakes per episode, shares in [0, 1] (the census share was in percent)."""
+    from influence_sim.results.observed import observed
+
+    stakes = observed("requests-stakes")
+    stakes["ethnic_russians"] = stakes["ethnic_russians"].astype(float) / 100.0
+    stakes["russian_base"] = stakes["russian_base"].astype(float)
+    return stakes
+
+
+ENGINE_SECTION = """{side}
+The engine draws a lead power's willingness as this probit (`docs/ODD.md`, Requests), on
+the inputs the record codes and the engine has: the regime threatened (`threatens:
+regime` on an uprising or price shock), the observers' probability of armed groups from
+abroad (`abroad`; 1 while an external threat is held), and ties to the forces fighting
+(`origin` naming a state or power tied to the lead; in the record, a fellow member's or
+a partner's forces). Membership is left to the engine's commitment, an estimate: on the
+record it lowers the chance of troops, a sign no treaty explains. The fit becomes the
+engine's parameters (a test holds each default to the fit, to two decimals):
+
+| parameter | default | from the fit |
+|---|---|---|
+{rows}
+
+The other terms the engine weighs are **estimates**, on the same probit scale, that the
+record does not code: {estimates} (`docs/parameters.md`). The intercept leaves out their
+mean over the region, so a requester like the region's average in them is answered as
+the record answers; above or below it, they move the answer.
+
+Russia's stakes coded beside the record (`requests-stakes.csv`) are complete for every
+request in two columns: a Russian base, and the share of ethnic Russians (the engine's
+reach, through language). Added one at a time to the engine's fit, out of sample
+(sensitivity, not the model):
+
+| inputs | right side of one half | log score | Brier score |
+|---|---|---|---|
+{extra}
 """

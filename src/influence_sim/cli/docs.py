@@ -437,8 +437,9 @@ def render_history_figure(path: Path) -> None:
 def render_decision_figure(path: Path) -> None:
     """The probability that Russia accepts Kazakhstan's request, against commitment.
 
-    For several shares of its force free, and as an internal conflict; the rest of
-    Kazakhstan 2022 as it is.
+    For several shares of its force free, and with trouble that threatens a population
+    rather than the regime (as in Osh, 2010); the rest of Kazakhstan 2022 as it is (the
+    regime threatened, the observers' probability of armed groups from abroad 0.1).
     """
     import numpy as np
 
@@ -449,7 +450,7 @@ def render_decision_figure(path: Path) -> None:
 
     commitments = np.linspace(0.2, 1.0, 81)
 
-    def curve(free: float, internal: bool) -> list[float]:
+    def curve(free: float, regime: bool) -> list[float]:
         out = []
         for commitment in commitments:
             scenario = load_scenario(
@@ -459,15 +460,15 @@ def render_decision_figure(path: Path) -> None:
             state, params = compiled.initial, compiled.params
             kz = compiled.states.index("kazakhstan")
             state.unrest[0, kz] = 0.9
-            terms = weigh(state, params, 0, 0, 0, kz, float(commitment), internal)
+            terms = weigh(state, params, 0, 0, 0, kz, float(commitment), (regime, 0.1))
             out.append(acceptance_probability(free, terms, params))
         return out
 
     def draw(ax: Any) -> None:
         for free, colour in ((0.8, "#c0392b"), (0.25, "#d35400"), (0.2, "#f1c40f")):
-            ax.plot(commitments, curve(free, False), color=colour, label=f"{free:.0%} free")
-        ax.plot(commitments, curve(0.8, True), color="#c0392b", ls="--",
-                label="80% free, internal conflict")  # fmt: skip
+            ax.plot(commitments, curve(free, True), color=colour, label=f"{free:.0%} free")
+        ax.plot(commitments, curve(0.8, False), color="#c0392b", ls="--",
+                label="80% free, a population threatened, not the regime")  # fmt: skip
         ax.axvline(0.7, color="#555555", ls=":", lw=0.8)
         ax.set(
             xlabel="the alliance's commitment",
@@ -475,7 +476,7 @@ def render_decision_figure(path: Path) -> None:
             ylim=(0, 1.02),
             title="Russia's answer to Kazakhstan's request (stakes as in January 2022)",
         )
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper left", fontsize="small", ncol=2)
 
     save_figure(path, draw, size=(8, 4.5), dpi=100)
 

@@ -444,16 +444,18 @@ def _schedule(scenario: Scenario, timeline: Timeline, names: _Names) -> Schedule
     hold = np.zeros((t_n, s_n), dtype=bool)
     waiting = np.zeros((t_n, s_n), dtype=bool)
     economy = _Economy(t_n, len(pi), s_n)
-    internal = np.zeros((t_n, s_n), dtype=bool)
-    outside = np.zeros((t_n, s_n), dtype=bool)
+    regime = np.zeros((t_n, s_n), dtype=bool)
+    abroad = np.zeros((t_n, s_n))
     source = np.full((t_n, s_n), -1, dtype=np.int64)
+    sources = si | {p: -(i + 2) for p, i in pi.items()}  # as ``requests.tie`` reads them
     steps = [
         StepShocks(
             grievance[t],
             hold[t],
             waiting[t],
             economy.step(t),
-            internal[t],
+            regime[t],
+            abroad[t],
             source[t],
             price[t * days : (t + 1) * days],
         )
@@ -475,29 +477,25 @@ def _schedule(scenario: Scenario, timeline: Timeline, names: _Names) -> Schedule
                     for g, name in enumerate(region_names)
                     if owner[g] == si[shock.state] and shock.region in (None, name)
                 ]
-                day = (
-                    (shock.at - timeline.start).days
-                    if isinstance(shock.at, date)
-                    else shock.at * days
-                )
                 begin = shock.at if isinstance(shock.at, date) else timeline.date_of(shock.at)
+                day = (begin - timeline.start).days
                 span = max(1, round(shock.duration.days_from(begin, days)))
                 price[day : day + span, hit] += shock.size
             # A request answers the trouble under way, and for as long again after it.
-            seen = internal if shock.origin == "internal" else outside
-            seen[t : t + 2 * n, si[shock.state]] = True
-            if shock.origin in si or shock.origin in pi:  # a state or a power behind it
-                named = si[shock.origin] if shock.origin in si else -(pi[shock.origin] + 2)
-                source[t : t + 2 * n, si[shock.state]] = named
+            window = (slice(t, t + 2 * n), si[shock.state])
+            regime[window] |= shock.threatens == "regime"
+            abroad[window] = np.maximum(abroad[window], shock.abroad)
+            if shock.origin is not None:  # a state or a power behind it
+                source[window] = sources[shock.origin]
         elif isinstance(shock, ExternalThreatShock):
             here.threat_set.append((si[shock.state], shock.level))
             lasts = t_n - t  # a threat without a duration fades but is not over
             if shock.duration is not None:
                 lasts = timeline.duration_steps(shock.duration, shock.at)
                 hold[t : t + lasts, si[shock.state]] = True
-            if shock.origin in si or shock.origin in pi:  # a state or a power behind it
-                named = si[shock.origin] if shock.origin in si else -(pi[shock.origin] + 2)
-                source[t : t + lasts, si[shock.state]] = named
+            abroad[t : t + lasts, si[shock.state]] = 1.0  # a threat from outside, by definition
+            if shock.origin in sources:  # a state or a power behind it
+                source[t : t + lasts, si[shock.state]] = sources[shock.origin]
         elif isinstance(shock, SecurityRequestShock):
             target = ai[shock.to] if shock.to in ai else -(pi[shock.to] + 2)
             here.requests.append((si[shock.state], target))
@@ -506,7 +504,6 @@ def _schedule(scenario: Scenario, timeline: Timeline, names: _Names) -> Schedule
             waiting[:t, si[shock.state]] = True
         else:
             _add_event(here, shock, scenario, timeline, (si, pi, ai), index)
-    internal &= ~outside  # trouble from outside as well: not purely internal
     return Schedule(steps)
 
 

@@ -22,6 +22,7 @@ from influence_sim.engine.state import (
     REASONS,
     RESPONDS_ALWAYS,
     RESPONDS_AUTO,
+    RESPONDS_NEVER,
     SECURITY,
     TROOPS,
     Array,
@@ -73,7 +74,8 @@ def requests(
     Args:
         state: Changed in place.
         params: The parameters.
-        shocks: This step's shocks (scripted requests, whether trouble is internal).
+        shocks: This step's shocks (scripted requests; what the trouble threatens, and
+            the observers' probability of armed groups from abroad).
         forced: The forced interventions and withdrawals ``apply_shocks`` returned.
         draws: The stage's standard normal numbers, ``6 S`` per replication, each in a
             fixed place whether it is read or not, so that paired runs stay paired: per
@@ -186,18 +188,12 @@ def answer(
         ri, s, b, lead, responds = ri[new], s[new], b[new], lead[new], responds[new]
         commitment, deploys = commitment[new], deploys[new]
         can = deploys & (params.tools[b, lead, TROOPS] > 0) & (free[ri, lead] > 0)
-        yes = can & (responds == RESPONDS_ALWAYS)
-        auto = responds == RESPONDS_AUTO
-        if auto.any():
-            a_ri, a_s, a_b, a_lead = ri[auto], s[auto], b[auto], lead[auto]
-            ties = tie(state, ally, a_ri, a_lead, shocks.source[a_s])
-            internal = shocks.internal[a_s]
-            terms = weigh(state, params, a_b, a_ri, a_lead, a_s, commitment[auto], internal, ties)
-            spare, will = decision_scores(free[a_ri, a_lead], terms, params, a_b)
-            spare_ok = spare + drawn[a_ri, a_s] > 0
-            willing = will + drawn[a_ri, s_n + a_s] > 0
-            yes[auto] = can[auto] & spare_ok & willing
-            reasons[a_ri, a_s] = reason_bits(terms, spare_ok & can[auto])
+        noise = (drawn[ri, s], drawn[ri, s_n + s])
+        where = (ri, b, lead, s)
+        yes, why = _decide(
+            state, params, shocks, ally, where, (commitment, responds, can), free, noise
+        )
+        reasons[ri, s] = np.where(responds == RESPONDS_NEVER, reasons[ri, s], why)
         accepted[ri[yes], s[yes]] = True
         _send(state, params, free, (ri[yes], b[yes], lead[yes], s[yes]))
         no = ~yes
@@ -208,6 +204,37 @@ def answer(
 
 Rows = tuple[IntArray, IntArray, IntArray, IntArray]
 """Replications, their parameter rows, powers and states: one answer per entry."""
+
+
+def _decide(
+    state: State,
+    params: Params,
+    shocks: StepShocks,
+    ally: BoolArray,
+    where: Rows,
+    request: tuple[Array, IntArray, BoolArray],
+    free: Array,
+    noise: tuple[Array, Array],
+) -> tuple[BoolArray, IntArray]:
+    """Whether each request is accepted, and its reasons (bits of ``REASONS``).
+
+    ``request``: the commitment at stake, the alliance's policy and whether troops can go
+    at all. ``auto``: willing and troops to spare, each drawn; ``always``: willing by
+    script (the answer history gave), troops to spare drawn; ``never``: no.
+    """
+    ri, b, lead, s = where
+    commitment, responds, can = request
+    auto = responds == RESPONDS_AUTO
+    terms = np.zeros((ri.size, len(REASONS)))
+    if auto.any():
+        a_ri, a_s, a_b, a_lead = ri[auto], s[auto], b[auto], lead[auto]
+        ties = tie(state, ally, a_ri, a_lead, shocks.source[a_s])
+        trouble = (shocks.regime[a_s], shocks.abroad[a_s])
+        terms[auto] = weigh(state, params, a_b, a_ri, a_lead, a_s, commitment[auto], trouble, ties)
+    spare, will = decision_scores(free[ri, lead], terms, params, b)
+    spare_ok = spare + noise[0] > 0
+    willing = np.where(auto, will + noise[1] > 0, responds == RESPONDS_ALWAYS)
+    return can & spare_ok & willing, reason_bits(terms, spare_ok & can)
 
 
 def _send(state: State, params: Params, free: Array, where: Rows) -> None:
@@ -301,36 +328,40 @@ def weigh(
     lead: Any,
     s: Any,
     commitment: Any,
-    internal: Any,
+    trouble: tuple[Any, Any] = (False, 0.0),
     ties: Any = 0.0,
 ) -> Array:
     """What a lead power weighs in answering state ``s``: one term per entry of ``REASONS``.
 
     Positive terms are stakes, negative ones costs; whether troops can be spared is
-    decided apart (the second entry is 0 here). The power is willing when the sum plus
-    noise of spread ``decision_spread`` is positive (``docs/ODD.md``, Requests).
-    ``internal``: whether the trouble is an internal conflict; ``ties``: how closely the
-    power is tied to its source (:func:`tie`). Each argument after ``params`` is one
-    value, or an array of them (one request each): ``(len(REASONS),)`` or ``(n, len(REASONS))``.
+    decided apart (the second entry is 0 here). The power is willing when
+    ``willing_base`` plus the sum, plus noise of spread ``decision_spread``, is positive
+    (``docs/ODD.md``, Requests). ``trouble``: whether the trouble threatens the regime,
+    and the independent observers' probability that armed groups from abroad take part;
+    ``ties``: how closely the power is tied to its source (:func:`tie`). Each argument
+    after ``params`` is one value, or an array of them (one request each):
+    ``(len(REASONS),)`` or ``(n, len(REASONS))``.
     """
     one = np.ndim(ri) == 0
     b, ri, lead, s = (np.atleast_1d(np.asarray(v, dtype=np.int64)) for v in (b, ri, lead, s))
     commitment, ties = np.atleast_1d(commitment), np.atleast_1d(ties)
-    internal = np.atleast_1d(np.asarray(internal, dtype=float))
+    regime = np.atleast_1d(np.asarray(trouble[0], dtype=float))
+    abroad = np.atleast_1d(np.asarray(trouble[1], dtype=float))
     d = params.dyn
     gdp = params.gdp[b, s]
     own = state.investment[ri, lead, s]
     rivals = state.investment[ri, :, s].sum(axis=1) - own
     terms = np.zeros((ri.size, len(REASONS)))
-    terms[:, 0] = commitment - d.acceptance_commitment[b]
+    terms[:, 0] = d.stake_commitment[b] * commitment
     terms[:, 2] = d.stake_investment[b] * np.minimum(1.0, own / gdp)
     terms[:, 3] = d.stake_rival[b] * np.minimum(1.0, rivals / gdp)
     terms[:, 4] = d.stake_elite[b] * params.elite[b, s, lead]
-    terms[:, 5] = -d.cost_internal[b] * internal
+    terms[:, 5] = d.stake_regime[b] * regime
     terms[:, 6] = -d.cost_stuck[b] * state.unrest[ri, s] * (1.0 - params.reach[b, lead, s])
     terms[:, 7] = -d.cost_hostility[b] * np.maximum(0.0, -state.opinion[ri, s, lead])
     terms[:, 8] = -d.cost_ties[b] * ties
     terms[:, 9] = d.stake_audience[b] * audience(state, params, b, ri, lead, s)
+    terms[:, 10] = d.stake_abroad[b] * abroad
     return terms[0] if one else terms
 
 
@@ -356,8 +387,7 @@ def tie(state: State, ally: BoolArray, ri: IntArray, lead: IntArray, source: Int
     """How closely a power is tied to the source of a state's trouble, in [0, 1], per request.
 
     A state behind the trouble: 1 if it is the power's ally, else its security reliance
-    on the power (a client). The power itself: 1. Another power, an armed group, or an
-    internal conflict: 0.
+    on the power (a client). The power itself: 1. Another power, or no source named: 0.
     """
     state_source = np.maximum(source, 0)
     client = np.maximum(
@@ -376,7 +406,7 @@ def decision_scores(free: Any, terms: Array, params: Params, b: Any) -> tuple[An
     """
     d = params.dyn
     spare = (free - d.acceptance_capacity[b]) / d.capacity_spread[b]
-    willing = terms.sum(axis=-1) / d.decision_spread[b]
+    willing = (d.willing_base[b] + terms.sum(axis=-1)) / d.decision_spread[b]
     return spare, willing
 
 

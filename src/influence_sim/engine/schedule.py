@@ -62,7 +62,8 @@ class StepShocks:
     threat_hold: NDArray[np.bool_]  # (S,) threats held at their level this step
     waiting: NDArray[np.bool_]  # (S,) a request of the state's is scripted for a later step
     economy: EconomyShocks
-    internal: NDArray[np.bool_]  # (S,) an internal uprising is under way (none from outside)
+    regime: NDArray[np.bool_]  # (S,) trouble under way that threatens the regime
+    abroad: NDArray[np.float64]  # (S,) observers' probability of armed groups from abroad
     source: NDArray[np.int64]  # (S,) a named source of the trouble: a state, -(power + 2), or -1
     price: NDArray[np.float64]  # (D, G) price rises in force each day in each region
     threat_set: list[tuple[int, float]] = field(default_factory=list)
@@ -87,6 +88,7 @@ class StepShocks:
             np.zeros(n_states, dtype=bool),
             EconomyShocks.none(n_powers, n_states),
             np.zeros(n_states, dtype=bool),
+            np.zeros(n_states),
             np.full(n_states, -1, dtype=np.int64),
             np.zeros((1, 0)),
             **events,

@@ -36,11 +36,12 @@ REASONS = (
     "its investment",
     "a rival's foothold",
     "elite ties",
-    "internal conflict",
+    "a regime threatened",
     "risk of being stuck",
     "public hostility",
     "ties to the threat's source",
     "allies watching",
+    "armed groups from abroad",
 )
 """The terms a decision on a request weighs; bit i of a reason mask for, bit 16 + i against."""
 AGAINST = 16
@@ -60,7 +61,8 @@ class Dyn:
     foreign_damping: Array
     unrest_noise: Array
     threat_decay: Array
-    acceptance_commitment: Array
+    willing_base: Array
+    stake_commitment: Array
     acceptance_capacity: Array
     capacity_spread: Array
     decision_spread: Array
@@ -68,7 +70,8 @@ class Dyn:
     stake_rival: Array
     stake_elite: Array
     stake_audience: Array
-    cost_internal: Array
+    stake_regime: Array
+    stake_abroad: Array
     cost_stuck: Array
     cost_hostility: Array
     cost_ties: Array

@@ -156,7 +156,7 @@ class Recorder:
 
 
 def explain(bits: int) -> str:
-    """The reasons a decision recorded, as text: ``for: commitment; against: internal ...``."""
+    """The reasons a decision recorded, as text: ``for: a regime threatened; against: ...``."""
     pro = [name for i, name in enumerate(REASONS) if bits >> i & 1]
     con = [name for i, name in enumerate(REASONS) if bits >> (AGAINST + i) & 1]
     parts = [f"for: {', '.join(pro)}"] if pro else []

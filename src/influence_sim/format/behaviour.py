@@ -8,9 +8,14 @@ compiler scales them to the step (see :mod:`influence_sim.format.parameters`).
 
 from __future__ import annotations
 
-from influence_sim.format.fields import NonNegative, Positive, Share, Spec, param
+from influence_sim.format.fields import NonNegative, Number, Positive, Share, Spec, param
 
 CAL = "Calibration, not a measurement: chosen so the model shows pattern {} (DESIGN.md §8)."
+RECORD = (
+    "Fitted on the record of requests (docs/decisions.md): a probit at its posterior mode, "
+    "normal prior sd 1 (2 on the intercept), on the 11 requests of 1992-2022 "
+    "(influence_sim.calibration.decisions.ENGINE; a test holds this default to the fit)."
+)
 
 
 class Behaviour(Spec):
@@ -53,12 +58,24 @@ class Behaviour(Spec):
         per_step="rate",
     )
     # Requests
-    acceptance_commitment: Share = param(
+    willing_base: Number = param(
+        -1.14,
+        "A lead power's willingness to send troops (a probit score) with nothing the record "
+        "codes at stake (no regime threatened, no armed groups from abroad, no ties to the "
+        "fighters) and every other term at the region's 2021 mean.",
+        RECORD + " Fitted: the intercept, -0.80 (90% interval -1.97 to +0.37), less 0.34, "
+        "the mean of the terms the record does not code over central-asia-2021's states "
+        "as Russia would weigh their requests (calibration.decisions.uncoded_mean): the "
+        "engine adds those terms, the record's intercept holds them at their mean.",
+    )
+    stake_commitment: NonNegative = param(
         0.5,
-        "Alliance commitment at which a lead power with nothing else at stake is as likely "
-        "to accept a request as to decline it.",
-        "Article: Russia answered the CSTO request within hours; the SCO 'does not have a "
-        "similar military framework'. Between the two commitments.",
+        "Weight in the decision of the collective-defence commitment owed to the requester "
+        "(the asked alliance's, if it is a member in good standing; else 0).",
+        "Estimate (prior 0 to 1 a unit of commitment; 0.35 for the CSTO's 0.7): Article 4 "
+        "of the CSTO treaty. The record does not give it: there membership lowers the "
+        "chance of troops (logit -0.42, 90% -2.3 to +1.5, docs/decisions.md), a sign no "
+        "treaty explains, so the engine's fit leaves membership out.",
     )
     acceptance_capacity: Share = param(
         0.2,
@@ -74,65 +91,77 @@ class Behaviour(Spec):
         "Requests).",
     )
     decision_spread: Positive = param(
-        0.1,
+        1.0,
         "Spread of a lead power's weighing of stakes against costs (a probit): how "
         "uncertain its answer is to someone who knows the stakes.",
-        "Calibration: kazakhstan-2022 accepted and kyrgyzstan-2010 declined in most "
-        "replications (docs/ODD.md, Requests).",
+        "The scale of the weights fitted on the record of requests (a probit, its noise's "
+        "sd 1): 1 by construction. Until issue 29 it was 0.1, which made two cases decide "
+        "every answer.",
     )
     stake_investment: NonNegative = param(
         0.5,
         "Weight in the decision of the power's own investment in the requester (/ GDP).",
         "Estimate: assets at risk are a stake (the article's 'vulnerability of their "
-        "economic investments'); to be calibrated.",
+        "economic investments'); not in the record. On the probit scale of the fitted "
+        "weights (a probit unit, as for every stake below).",
     )
     stake_rival: NonNegative = param(
         0.5,
         "Weight in the decision of the other powers' investment in the requester (/ GDP): "
         "a rival's foothold to deny.",
         "Estimate: China's 'tens of billions' in Kazakhstan raise what Russia's answer "
-        "decides (article); to be calibrated.",
+        "decides (article); not in the record.",
     )
     stake_elite: NonNegative = param(
         0.3,
         "Weight in the decision of the requesting elite's affinity with the power.",
-        "Estimate: a friendly government is worth keeping; to be calibrated.",
+        "Estimate: a friendly government is worth keeping; not in the record.",
     )
     stake_audience: NonNegative = param(
         0.15,
         "Weight in the decision of the power's other allies watching: the regional weight "
         "of the other members in good standing of its alliances, as a share of the other "
         "states'.",
-        "Estimate: an answer is given before an audience of allies (issue 11); to be calibrated.",
+        "Estimate: an answer is given before an audience of allies (issue 11); not in the record.",
     )
-    cost_internal: NonNegative = param(
-        0.8,
-        "Cost in the decision of stepping into an internal conflict (an uprising whose "
-        "origin is 'internal').",
-        "Public record: in June 2010 the Kremlin declined Kyrgyzstan's request: 'This is an "
-        "internal conflict and Russia does not see conditions for participating in its "
-        "settlement' (Timakova, Eurasianet, 12 June 2010); in January 2022 the CSTO acted "
-        "under Article 4 against 'outside interference'. Calibrated to the pair.",
+    stake_regime: Number = param(
+        1.08,
+        "Weight in the decision of trouble that threatens the regime (an uprising or price "
+        "shock whose threatens is 'regime', under way or in the two durations after it "
+        "began).",
+        RECORD + " Fitted: +1.08, 90% interval -0.09 to +2.25: troops came for three of "
+        "four threatened regimes, and for none of seven borders, incursions or communal "
+        "clashes. Replaces cost_internal, which charged the opposite on the requester's "
+        "label.",
+    )
+    stake_abroad: Number = param(
+        -0.59,
+        "Weight in the decision of the independent observers' probability that armed "
+        "groups from abroad take part (an uprising's or price shock's abroad; 1 while an "
+        "external threat is held).",
+        RECORD + " Fitted: -0.59, 90% interval -1.91 to +0.72 (the record cannot tell it "
+        "from the regime's absence: every incursion was at a border).",
     )
     cost_stuck: NonNegative = param(
         1.0,
         "Cost in the decision of the risk of being stuck: the requester's unrest times the "
         "power's lack of reach there.",
-        "Estimate: deployments far from bases and language last longer; to be calibrated.",
+        "Estimate: deployments far from bases and language last longer; not in the record.",
     )
     cost_hostility: NonNegative = param(
         1.0,
         "Cost in the decision of a hostile requesting public (its negative opinion of the power).",
-        "Estimate: troops unwelcome by the public are a liability; to be calibrated.",
+        "Estimate: troops unwelcome by the public are a liability; not in the record.",
     )
-    cost_ties: NonNegative = param(
-        1.0,
-        "Cost in the decision of ties between the power and the source of the trouble (an "
-        "uprising whose origin names a state or power): 1 if the source is the power "
-        "itself or its ally, else the source's security reliance on it.",
-        "Estimate: the CSTO sent no troops when its members Kyrgyzstan and Tajikistan "
-        "fought on their border in April 2021 and September 2022 (public record); to be "
-        "calibrated.",
+    cost_ties: Number = param(
+        0.25,
+        "Cost in the decision of ties between the power and the source of the trouble (a "
+        "shock whose origin names a state or power): 1 if the source is the power itself "
+        "or its ally, else the source's security reliance on it.",
+        RECORD + " Fitted: 0.25 (the coefficient's opposite), 90% interval -1.14 to "
+        "+1.64: forces of a fellow member or a partner were fighting in Armenia 2020 and "
+        "2021 (declined), the record's only requests with ties; the CSTO was not asked "
+        "when its members Kyrgyzstan and Tajikistan fought in April 2021.",
     )
     deployment_share: Share = param(
         0.5,
@@ -208,7 +237,7 @@ class Behaviour(Spec):
         "Share of a refusal's or help's memory that the power's other allies keep, times "
         "how alike their security reliance on it is to the requester's (non-members keep "
         "this times nonmember_weight).",
-        "Estimate: the requester is hurt most (issue 11); to be calibrated.",
+        "Estimate: the requester is hurt most (issue 11); not in the record.",
     )
     memory_decay: Share = param(
         0.005,

@@ -37,8 +37,15 @@ from influence_sim.format.shocks import (
     WithdrawalShock,
 )
 
-ORIGINS = ("internal", "armed_group")
-"""The origins of an uprising that are not a state or power's name."""
+RETIRED_ORIGINS = ("internal", "armed_group")
+"""Labels an uprising's origin took until issue 29; they decided a request's answer alone."""
+RETIRED_ORIGIN_HINT = (
+    "an uprising's or price shock's origin no longer takes 'internal' or 'armed_group' "
+    "(one label decided the answer to a request): give what the trouble threatens "
+    "(threatens: regime or population) and the independent observers' probability that "
+    "armed groups from abroad took part (abroad: 0 to 1), and keep origin for a state or "
+    "power behind the trouble (docs/decisions.md)"
+)
 
 _ECONOMIC = (
     InvestmentShock
@@ -203,6 +210,14 @@ def _check_shares(err: _Errors, loc: Path, shares: dict[str, float], *, exact: b
         err.add(loc, f"shares must sum to at most 1 ('self' takes the rest), found {total:.6g}")
 
 
+def _check_trouble_origin(err: _Errors, loc: Path, origin: str, actors: list[str]) -> None:
+    """An uprising's or price shock's origin: a state or power, never a retired label."""
+    if origin in RETIRED_ORIGINS:
+        err.add(loc, RETIRED_ORIGIN_HINT, origin)
+    else:
+        err.name(loc, origin, "state or power", actors)
+
+
 def _check_shocks(err: _Errors, scenario: Scenario) -> None:
     states, powers, alliances = scenario.states, scenario.powers, scenario.alliances
     timeline = scenario.timeline
@@ -214,13 +229,8 @@ def _check_shocks(err: _Errors, scenario: Scenario) -> None:
             err.name((*loc, "state"), shock.state, "state", states)
         if isinstance(shock, PriceShock):
             _check_region(err, scenario, loc, shock)
-        if isinstance(shock, UprisingShock | PriceShock) and shock.origin not in ORIGINS:
-            err.name(
-                (*loc, "origin"),
-                shock.origin,
-                "origin ('internal', 'armed_group'), state or power",
-                [*ORIGINS, *states, *powers],
-            )
+        if isinstance(shock, UprisingShock | PriceShock) and shock.origin is not None:
+            _check_trouble_origin(err, (*loc, "origin"), shock.origin, [*states, *powers])
         if isinstance(shock, ExternalThreatShock) and shock.origin != "armed_group":
             if shock.origin == shock.state:
                 err.add((*loc, "origin"), "a state cannot threaten itself", shock.origin)

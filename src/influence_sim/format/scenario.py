@@ -227,8 +227,10 @@ class AllianceSpec(Spec):
     )
     responds: Literal["auto", "always", "never"] = Field(
         "auto",
-        description="How the lead answers requests: 'auto' weighs commitment and capacity; "
-        "'always' and 'never' script the answer for counterfactuals.",
+        description="How the lead answers requests: 'auto' weighs its stakes and costs "
+        "(docs/decisions.md) and whether it can spare troops; 'always' scripts it willing "
+        "(the answer history gave, in a replay), troops to spare still drawn; 'never' "
+        "scripts a refusal.",
     )
 
 

@@ -18,6 +18,7 @@ from influence_sim.format.fields import Name, NonNegative, Number, Positive, Sha
 StepNumber = Annotated[int, Strict(), Field(ge=0)]
 When = date | StepNumber
 Domain = Literal["security", "economy"]
+Threatens = Literal["regime", "population"]
 
 
 class ShockBase(Spec):
@@ -48,13 +49,25 @@ class UprisingShock(ShockBase):
         validate_default=True,
         description="How long the grievance lasts (rounded up to whole steps, at least one).",
     )
-    origin: Name = Field(
-        "internal",
-        description="Where the trouble comes from, as those asked for troops see it: "
-        "'internal' (a conflict inside the state: stepping in costs more), 'armed_group' "
-        "(armed groups, foreign-trained or not), or the name of a state or power behind "
-        "it (a power tied to that source, through an alliance or the source's reliance on "
-        "it, is less willing to step in).",
+    threatens: Threatens = Field(
+        "regime",
+        description="What the trouble threatens, as independent observers saw it: 'regime' "
+        "(unrest or civil war against the government) or 'population' (communal violence "
+        "between groups of citizens). A lead power asked for troops weighs it "
+        "(dynamics.stake_regime, estimated on the record of requests, docs/decisions.md).",
+    )
+    abroad: Share = Field(
+        0.0,
+        description="The independent observers' probability, in [0, 1], that armed groups "
+        "from abroad were a substantial part of the violence: never the requesting "
+        "government's framing (Kazakhstan 2022 is 0.1, not Tokayev's 'terrorist gangs "
+        "trained abroad'). A lead power weighs it (dynamics.stake_abroad).",
+    )
+    origin: Name | None = Field(
+        None,
+        description="A state or power behind the trouble, if one is: a power tied to it, "
+        "through an alliance or its reliance on the power, is less willing to step in "
+        "(dynamics.cost_ties).",
     )
 
 
@@ -76,10 +89,18 @@ class PriceShock(ShockBase):
         validate_default=True,
         description="How long the higher price lasts, from its day (citizens live day by day).",
     )
-    origin: Name = Field(
-        "internal",
-        description="Where the trouble that follows comes from, as those asked for troops see "
-        "it, as for an uprising: 'internal', 'armed_group', or a state or power.",
+    threatens: Threatens = Field(
+        "regime",
+        description="What the trouble that follows threatens, as for an uprising: 'regime' "
+        "or 'population'.",
+    )
+    abroad: Share = Field(
+        0.0,
+        description="The independent observers' probability that armed groups from abroad "
+        "took part in the trouble that follows, as for an uprising.",
+    )
+    origin: Name | None = Field(
+        None, description="A state or power behind the trouble, as for an uprising."
     )
 
 

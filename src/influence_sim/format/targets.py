@@ -198,6 +198,12 @@ class Target(Spec):
     description: str = Field(description="What it says, in words.")
     quantity: Quantity = Field(description="The number per replication.")
     minus: Quantity | None = Field(None, description="Subtracted, replication by replication.")
+    overrides: list[str] = Field(
+        default_factory=list,
+        description="Overrides (path=value) of the scenario for this target's own run (its "
+        "quantity and minus; a counterfactual has its own): what an intervention does "
+        "given the answer history gave, say (alliances.csto.responds=always).",
+    )
     against: Against | None = Field(
         None, description="A counterfactual: the value is this run's minus that run's."
     )
