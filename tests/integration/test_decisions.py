@@ -40,12 +40,13 @@ def accepted_in(name: str, overrides: list[str], replications: int = 200) -> set
 
 def test_the_answer_follows_the_record_not_a_label():
     """docs/ODD.md: Kazakhstan 2022 is accepted in about half the replications, Osh 2010 in
-    about a quarter, as the record's probit gives them (0.59 and 0.19 in sample); what a
-    shock threatens moves the answer, paired by seed, and the old labels are refused."""
+    about one in five, as the record's probit gives them (0.59 and 0.19 in sample, 0.48
+    and 0.25 out of sample); what a shock threatens moves the answer, paired by seed, and
+    the old labels are refused."""
     kz = accepted_in("kazakhstan-2022", AUTO)
     kg = accepted_in("kyrgyzstan-2010", [])
-    assert 0.45 <= len(kz) / 200 <= 0.70, len(kz)
-    assert 0.15 <= len(kg) / 200 <= 0.35, len(kg)
+    assert 0.35 <= len(kz) / 200 <= 0.65, len(kz)
+    assert 0.1 <= len(kg) / 200 <= 0.3, len(kg)
     as_regime = accepted_in("kyrgyzstan-2010", ["shocks[0].threatens=regime"])
     as_communal = accepted_in("kazakhstan-2022", [*AUTO, "shocks[0].threatens=population"])
     # The same draws: a threatened regime only adds replications that accept.

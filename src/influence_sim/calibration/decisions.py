@@ -11,9 +11,11 @@ asked for, and what came of it.
 Each side is a logistic regression, fitted by its posterior mode under a normal prior
 on every coefficient (sd :data:`PRIOR_SD`, on inputs that are 0/1 or in [0, 1]; a small
 record separates the outcomes perfectly on some input, and without a prior the fit
-would run to infinity). Each episode's probability is also predicted **out of sample**,
-from the fit to the others (leave one out): the honest measure of what the record
-supports. Intervals are the Laplace approximation's (normal at the mode).
+would run to infinity). The engine's answer (:data:`ENGINE`) is a probit, as the engine
+draws it, under sd :data:`PROBIT_SD`; :func:`engine_defaults` turns it into the engine's
+parameters. Each episode's probability is also predicted **out of sample**, from the fit
+to the others (leave one out): the honest measure of what the record supports.
+Intervals are the normal approximation's at the mode (from the expected information).
 """
 
 from __future__ import annotations
@@ -163,6 +165,11 @@ def probability(x: np.ndarray, beta: np.ndarray, link: Link = "logit") -> np.nda
     return 0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))
 
 
+def with_prior(side: Side, prior_sd: float) -> Side:
+    """The same side under another prior sd (a sensitivity)."""
+    return Side(side.name, side.outcome, side.inputs, side.among, side.link, prior_sd)
+
+
 def fit(side: Side, frame: pd.DataFrame | None = None) -> Fit:
     """Fit one side on the record, and predict each episode from the others."""
     rows = side.data(catalogue() if frame is None else frame).reset_index(drop=True)
@@ -238,14 +245,16 @@ REFERENCE = "central-asia-2021"
 
 
 def uncoded_mean(reference: str = REFERENCE, lead: str = "russia") -> float:
-    """The mean, over the reference world's states, of the terms the record does not code.
+    """The mean, over the reference world's requesters, of the terms the record does not code.
 
-    Each state as its lead would weigh a request from it at the start, its unrest at its
-    threshold (where it asks), owed the strongest commitment it has from the lead. The
-    record's intercept holds these terms at the mean of its episodes; the engine adds
-    them, so its ``willing_base`` is the record's intercept less this mean: a requester
-    like the region's average in what the record does not code is answered as the record
-    answers.
+    The requesters are the states that can ask the lead on their own: members in good
+    standing of a collective-defence alliance it leads (nine of the record's eleven
+    requesters were members of the lead's treaty). Each is weighed as the lead would
+    weigh a request from it at the start, its unrest at its threshold (where it asks),
+    owed the strongest commitment it has from the lead. The record's intercept holds these
+    terms at the mean of its episodes; the engine adds them, so its ``willing_base`` is
+    the record's intercept less this mean: a requester like the region's average member
+    in what the record does not code is answered as the record answers.
     """
     from influence_sim.engine.compile import compile_scenario
     from influence_sim.engine.requests import alliance_commitment_to, weigh
@@ -256,11 +265,12 @@ def uncoded_mean(reference: str = REFERENCE, lead: str = "russia") -> float:
     p = compiled.powers.index(lead)
     state.unrest[0] = params.unrest_threshold[0]
     commitment = alliance_commitment_to(params, state.membership)[0, p]
+    requesters = [s for s in range(params.n_states) if commitment[s] > 0]
     total = 0.0
-    for s in range(params.n_states):
+    for s in requesters:
         terms = weigh(state, params, 0, 0, p, s, float(commitment[s]))
         total += float(terms[list(UNCODED)].sum())
-    return total / params.n_states
+    return total / len(requesters)
 
 
 def engine_defaults() -> dict[str, float]:

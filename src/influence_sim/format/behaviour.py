@@ -59,14 +59,16 @@ class Behaviour(Spec):
     )
     # Requests
     willing_base: Number = param(
-        -1.14,
+        -1.45,
         "A lead power's willingness to send troops (a probit score) with nothing the record "
         "codes at stake (no regime threatened, no armed groups from abroad, no ties to the "
-        "fighters) and every other term at the region's 2021 mean.",
-        RECORD + " Fitted: the intercept, -0.80 (90% interval -1.97 to +0.37), less 0.34, "
-        "the mean of the terms the record does not code over central-asia-2021's states "
-        "as Russia would weigh their requests (calibration.decisions.uncoded_mean): the "
-        "engine adds those terms, the record's intercept holds them at their mean.",
+        "fighters) and every other term at the mean of the region's 2021 requesters.",
+        RECORD + " Fitted: the intercept, -0.80 (90% interval -1.97 to +0.37), less 0.65, "
+        "the mean of the terms the record does not code over central-asia-2021's CSTO "
+        "members (the states that can ask Russia; nine of the record's eleven requesters "
+        "were members) as Russia would weigh their requests "
+        "(calibration.decisions.uncoded_mean): the engine adds those terms, the record's "
+        "intercept holds them at their mean.",
     )
     stake_commitment: NonNegative = param(
         0.5,
@@ -95,7 +97,8 @@ class Behaviour(Spec):
         "Spread of a lead power's weighing of stakes against costs (a probit): how "
         "uncertain its answer is to someone who knows the stakes.",
         "The scale of the weights fitted on the record of requests (a probit, its noise's "
-        "sd 1): 1 by construction. Until issue 29 it was 0.1, which made two cases decide "
+        "sd 1): 1 by construction (the terms the record does not code vary across states "
+        "beside it). Until issue 29 it was 0.1, which made two cases decide "
         "every answer.",
     )
     stake_investment: NonNegative = param(
@@ -138,9 +141,10 @@ class Behaviour(Spec):
         -0.59,
         "Weight in the decision of the independent observers' probability that armed "
         "groups from abroad take part (an uprising's or price shock's abroad; 1 while an "
-        "external threat is held).",
-        RECORD + " Fitted: -0.59, 90% interval -1.91 to +0.72 (the record cannot tell it "
-        "from the regime's absence: every incursion was at a border).",
+        "external threat lasts: its duration, or to the end of the run without one).",
+        RECORD + " Fitted: -0.59, 90% interval -1.91 to +0.72, mostly the prior's (the "
+        "record cannot tell it from the regime's absence: every incursion was at a "
+        "border).",
     )
     cost_stuck: NonNegative = param(
         1.0,
@@ -159,7 +163,8 @@ class Behaviour(Spec):
         "shock whose origin names a state or power): 1 if the source is the power itself "
         "or its ally, else the source's security reliance on it.",
         RECORD + " Fitted: 0.25 (the coefficient's opposite), 90% interval -1.14 to "
-        "+1.64: forces of a fellow member or a partner were fighting in Armenia 2020 and "
+        "+1.64, nearly the prior's (+-1.64): forces of a fellow member or a partner were "
+        "fighting in Armenia 2020 and "
         "2021 (declined), the record's only requests with ties; the CSTO was not asked "
         "when its members Kyrgyzstan and Tajikistan fought in April 2021.",
     )

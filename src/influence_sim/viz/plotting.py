@@ -6,6 +6,7 @@ The map is in :mod:`.maps`; writing figures to files in :mod:`.files`.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -445,7 +446,7 @@ def plot_comparison(
     power = power or next(iter(base.scenario.powers))
     diff = paired_difference(base, other, state=state, power=power, domain=domain)
     bands = _bands(diff, ["date"])
-    _draw(ax, bands, colour_of(base, power), label or f"{other.name} minus {base.name}")
+    _draw(ax, bands, colour_of(base, power), _difference_label(base, other, label))
     ax.axhline(0, color="black", lw=0.6)
     if events:
         mark_events(ax, other, state)
@@ -485,7 +486,7 @@ def plot_comparison_unrest(
         return frame[frame["state"] == state].set_index(keys)["unrest"]
 
     diff = (pick(other) - pick(base)).dropna().rename("value").reset_index()
-    _draw(ax, _bands(diff, ["date"]), "#555555", label or f"{other.name} minus {base.name}")
+    _draw(ax, _bands(diff, ["date"]), "#555555", _difference_label(base, other, label))
     ax.axhline(0, color="black", lw=0.6)
     if events:
         mark_events(ax, other, state)
@@ -527,3 +528,11 @@ def plot_alignment_grid(
     figure.legend(handles, labels, loc="outside right upper", fontsize="small", frameon=False)
     _figure_key(figure, result, events, caption)
     return figure
+
+
+def _difference_label(base: Any, other: Any, label: str | None) -> str:
+    """The legend's name of a paired difference, wrapped.
+
+    Run names carry their overrides, and two long ones on one line leave the axes no room.
+    """
+    return textwrap.fill(label or f"{other.name} minus {base.name}", 60)
