@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -55,6 +56,30 @@ def test_every_scheduled_shock_is_numbered_and_named(user_run):
         assert label in key[0].get_text()
     numbers = [t for t in _texts(ax) if t.isdigit()]
     assert sorted(map(int, numbers)) == list(range(1, len(shocks) + 1))
+
+
+def test_events_carry_their_own_dates_not_their_weeks():
+    """Issue 30: the kazakhstan-2022 request is labelled 5 Jan 2022 (the week's first day
+    is 3 January), the riots 2 Jan 2022 (their week began on 27 December), and each mark
+    stands on its own day."""
+    from matplotlib.dates import date2num
+
+    result = run("kazakhstan-2022", replications=2)
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_alignment(result, "kazakhstan", ax=ax)
+    key = next(t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID).get_text()
+    assert "5 Jan 2022: Tokayev asks the CSTO for troops" in key, key
+    assert "2 Jan 2022: Fuel-price protests turn into riots" in key, key
+    assert "19 Jan 2022: The CSTO force completes its withdrawal" in key, key
+    assert "03 Jan" not in key
+    assert "27 Dec" not in key
+    lines = {line.get_label(): line.get_xdata()[0] for line in ax.lines}
+    request = date2num(pd.Timestamp("2022-01-05"))
+    assert date2num(pd.Timestamp(lines["request"])) == request, "on its day, not its week's"
+    assert date2num(pd.Timestamp(lines["troops arrive"])) == request, "within hours"
+    assert date2num(pd.Timestamp(lines["troops leave"])) == date2num(pd.Timestamp("2022-01-19"))
+    numbered = [float(line.get_xdata()[0]) for line in ax.lines if line.get_linestyle() == ":"]
+    assert request in numbered
 
 
 def test_shocks_elsewhere_are_marked_too_and_close_numbers_stack():
@@ -194,7 +219,6 @@ def test_analyze_takes_several_folders(grid_sweep, tmp_path, capsys):
 
 
 def test_the_map_pales_with_self_reliance_and_frames_the_states(user_run):
-    import numpy as np
     from matplotlib.colors import to_rgb
 
     from influence_sim.viz.maps import SELF_GREY, alignment_at, map_outlines
