@@ -313,3 +313,16 @@ def test_figures_are_drawn_here_when_the_helper_dies(tmp_path):
     assert len(written) == 7
     assert {p.name for p in written} == {p.name for p in tmp_path.iterdir()}
     assert all(p.stat().st_size > 10_000 for p in written)
+
+
+def test_the_map_has_neutral_water_and_a_readable_scale(user_run):
+    """Issue 30: the Caspian was a light blue near the scale's 'leans to China' end."""
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_map(user_run, ax=ax)
+    red, green, blue, _ = ax.get_facecolor()
+    assert red == green == blue, "water in a grey, no colour of the scale"
+    bar = next(a for a in ax.figure.axes if a is not ax)
+    label = bar.get_ylabel() or bar.get_xlabel()
+    assert "lean of overall alignment" in label
+    assert bar.yaxis.label.get_fontsize() >= 10
+    assert "the week of" in ax.get_title()

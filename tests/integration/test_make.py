@@ -87,7 +87,7 @@ def test_make_run_on_a_fresh_clone_installs_no_test_tool(tmp_path):
     assert (folder / "manifest.json").is_file()
     assert list(folder.glob("summary.*"))
     assert list((folder / "plots").glob("*.png"))
-    assert "Requests: kazakhstan asked csto" in done.stdout
+    assert "Requests: Kazakhstan asked the CSTO on 5 January 2022" in done.stdout
     print(f"make run on a fresh clone: {took:.0f} s")
 
     # Run again: nothing to set up. `make test` (here `make setup`, its set-up) would

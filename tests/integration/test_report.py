@@ -57,7 +57,7 @@ def test_a_run_report_embeds_every_figure_and_says_what_was_run(tmp_path, capsys
         "powers.russia.security_capacity = 0.5",  # the override, from the calibrated world
         "seed_derivation",
         "influence-sim 0.1.0: run of kazakhstan-2022",
-        "Requests: kazakhstan asked csto",
+        "Requests: Kazakhstan asked the CSTO",
         "numpy",
     ):
         assert expected in text, expected

@@ -97,9 +97,9 @@ def test_cli_run_and_compare(tmp_path, capsys):
     assert code == 0
     folder = tmp_path / out.splitlines()[0].split("/")[-1]
     assert (folder / "manifest.json").is_file()
-    assert "Requests: kazakhstan asked csto in 3 of 3 replications" in out
-    assert "Responses: russia accepted 3 of 3 requests, in 3 of 3 replications" in out
-    assert "Alignment of Kazakhstan (median): russia" in out
+    assert "Requests: Kazakhstan asked the CSTO on 5 January 2022 in 3 of 3 replications" in out
+    assert "Responses: Russia accepted 3 of 3 requests, in 3 of 3 replications" in out
+    assert "Alignment of Kazakhstan (median): Russia" in out
     code = main(
         [
             *("compare", "kazakhstan-2022", "no-csto-response", "--replications", "3"),
@@ -214,3 +214,25 @@ def test_run_csv_on_the_command_line_is_save_with_csv(tmp_path, capsys):
     assert sorted(p.name for p in folder.glob("*.csv")) == sorted(p.name for p in api.glob("*.csv"))
     for file in api.glob("*.csv"):
         assert (folder / file.name).read_bytes() == file.read_bytes(), file.name
+
+
+def test_a_run_with_overrides_says_so_in_its_folder_and_figures(tmp_path, capsys):
+    """Issue 30: a run with --set is not named or captioned like the unchanged run."""
+    import re
+
+    from influence_sim.viz.files import band_caption
+
+    def run_cli(*extra: str) -> Path:
+        args = ["run", "kazakhstan-2022", "--replications", "2", *extra]
+        assert main([*args, "--out", str(tmp_path), "--quiet"]) == 0
+        return Path(capsys.readouterr().out.splitlines()[0])
+
+    changed = run_cli("--set", "powers.russia.security_capacity=0.15")
+    assert re.fullmatch(
+        r"kazakhstan-2022-russia\.security_capacity=0\.15-\d{8}-\d{6}-[0-9a-f]{8}", changed.name
+    ), changed.name
+    caption = band_caption(RunResult.load(changed))
+    assert caption.startswith("With powers.russia.security_capacity = 0.15. "), caption
+    plain = run_cli()
+    assert re.fullmatch(r"kazakhstan-2022-\d{8}-\d{6}-[0-9a-f]{8}", plain.name), plain.name
+    assert not band_caption(RunResult.load(plain)).startswith("With")

@@ -55,7 +55,7 @@ def test_the_printout_counts_each_request_once(tmp_path):
     accepted = (answers["kind"] == "accept").sum()
     declined = (answers["kind"] == "decline").sum()
     assert 0 < declined < len(answers), "at the capacity limit, some of each"
-    assert f"russia accepted {accepted} and declined {declined} of {len(answers)} requests" in line
+    assert f"Russia accepted {accepted} and declined {declined} of {len(answers)} requests" in line
     assert f"(one per replication, in {len(answers)} of 50)" in line
     assert "most often against: troops to spare" in line
 

@@ -75,9 +75,13 @@ class Comparison:
             spread = rows.groupby("step")["value"].quantile(np.array([0.1, 0.5, 0.9])).unstack()
             per_step = spread[0.5]
             biggest = int(np.abs(per_step.to_numpy()).argmax())
+            scenario = self.a.scenario
+            day = scenario.timeline.date_of(int(per_step.index[biggest]))
+            step = {7: "week", 1: "day"}.get(scenario.timeline.step_days, "step")
             lines.append(
-                f"{self.state} overall alignment with {power}, {what} (median of paired "
-                f"differences): {_at(spread, biggest)} at step {per_step.index[biggest]}, "
+                f"{scenario.states[self.state].title}'s overall alignment with "
+                f"{scenario.powers[power].title}, {what} (median of paired differences): "
+                f"{_at(spread, biggest)} in the {step} of {day.day} {day:%B %Y}, "
                 f"{_at(spread, len(per_step) - 1)} at the end"
             )
         return lines

@@ -22,31 +22,30 @@ def describe(result: RunResult) -> list[str]:
     if requests.empty:
         lines.append("Requests: none.")
     else:
-        parts = []
-        for (state, to), rows in requests.groupby(["actor", "target"], sort=False):
-            first = rows.groupby("replication")["step"].min()
-            parts.append(
-                f"{state} asked {to} in {first.size} of {n} replications "
-                f"(median step {first.median():g})"
-            )
+        parts = [
+            _asked(result, str(state), str(to), rows, n)
+            for (state, to), rows in requests.groupby(["actor", "target"], sort=False)
+        ]
         lines.append("Requests: " + "; ".join(parts) + ".")
     answers = events[events["kind"].isin(["accept", "decline"])]
     if answers.empty:
         lines.append("Responses: none.")
     else:
-        parts = [_answers(power, rows, n) for power, rows in answers.groupby("actor", sort=False)]
+        parts = [
+            _answers(_name(result, str(power)), rows, n)
+            for power, rows in answers.groupby("actor", sort=False)
+        ]
         arrivals = events[events["kind"] == "arrival"]
         if not arrivals.empty:
-            lag = _lag(requests, arrivals)
-            parts.append(f"troops arrived a median {lag:g} steps after the first request")
+            parts.append(_arrived(result, _lag(requests, arrivals)))
         lines.append("Responses: " + "; ".join(parts) + ".")
-    lines.extend(_alliances(events, n))
+    lines.extend(_alliances(result, events, n))
     lines.append(_movement(result))
     lines.append(f"Spread over the {n} replications: {result.uncertainty}.")
     return lines
 
 
-def _alliances(events: pd.DataFrame, n: int) -> list[str]:
+def _alliances(result: RunResult, events: pd.DataFrame, n: int) -> list[str]:
     """A line on the members that froze their membership of an alliance or left it, if any."""
     moves = events[events["kind"].isin(["freeze", "exit"])]
     if moves.empty:
@@ -55,7 +54,8 @@ def _alliances(events: pd.DataFrame, n: int) -> list[str]:
     for (state, alliance), rows in moves.groupby(["actor", "target"], sort=False):
         froze = rows[rows["kind"] == "freeze"]["replication"].nunique()
         left = rows[rows["kind"] == "exit"]["replication"].nunique()
-        text = f"{state} froze its {alliance} membership in {froze} of {n} replications"
+        who, which = _name(result, str(state)), _name(result, str(alliance), article=False)
+        text = f"{who} froze its {which} membership in {froze} of {n} replications"
         parts.append(text + (f" and left in {left}" if left else ""))
     return ["Alliances: " + "; ".join(parts) + "."]
 
@@ -93,6 +93,68 @@ def _most_common_against(declines: pd.DataFrame) -> str:
     return f"; most often against: {reasons.value_counts().index[0]}"
 
 
+def long_date(day: object) -> str:
+    """A date as a reader writes it: ``5 January 2022``."""
+    stamp = pd.Timestamp(day)  # type: ignore[arg-type]
+    return f"{stamp.day} {stamp:%B %Y}"
+
+
+def _name(result: RunResult, key: str, article: bool = True) -> str:
+    """A state's or power's title; an alliance's acronym, with its article (``the CSTO``)."""
+    scenario = result.scenario
+    if key in scenario.states:
+        return scenario.states[key].title
+    if key in scenario.powers:
+        return scenario.powers[key].title
+    if key in scenario.alliances:
+        short = key.upper() if key.isalpha() and len(key) <= 6 else scenario.alliances[key].title
+        return f"the {short}" if article else short
+    return key
+
+
+def _step_word(result: RunResult) -> str:
+    """What a step is called: week, day, or a step of so many days."""
+    days = result.scenario.timeline.step_days
+    return {7: "week", 1: "day"}.get(days, f"step of {days} days")
+
+
+def _asked(result: RunResult, state: str, to: str, rows: pd.DataFrame, n: int) -> str:
+    """``Kazakhstan asked the CSTO on 5 January 2022 in 50 of 50 replications``.
+
+    The scripted date where every replication's first request is the script's; else the
+    week (or step) of the median first request.
+    """
+    from datetime import date
+
+    timeline = result.scenario.timeline
+    first = rows.groupby("replication")["step"].min()
+    who, whom = _name(result, state), _name(result, to)
+    scripted = {
+        timeline.step_of(s.at): s.at
+        for s in result.scenario.shocks
+        if s.type == "security_request" and s.state == state and s.to == to
+        if isinstance(s.at, date)
+    }
+    steps = set(first.unique())
+    if len(steps) == 1 and next(iter(steps)) in scripted:
+        when = f"on {long_date(scripted[next(iter(steps))])}"
+        return f"{who} asked {whom} {when} in {first.size} of {n} replications"
+    median = timeline.date_of(round(float(first.median())))
+    return (
+        f"{who} asked {whom} in {first.size} of {n} replications, first in the "
+        f"{_step_word(result)} of {long_date(median)} (the median)"
+    )
+
+
+def _arrived(result: RunResult, lag: float) -> str:
+    """When troops arrived, in words: the same week as the request, or weeks after."""
+    word = _step_word(result)
+    if lag == 0:
+        return f"troops arrived in the same {word} as the first request (the median)"
+    plural = word if lag == 1 else f"{word}s" if word in ("week", "day") else f"{word} (each)"
+    return f"troops arrived a median of {lag:g} {plural} after the first request"
+
+
 def _lag(requests: pd.DataFrame, arrivals: pd.DataFrame) -> float:
     asked = requests.groupby(["replication", "actor"])["step"].min().rename("asked")
     came = arrivals.groupby(["replication", "target"])["step"].min().rename("came")
@@ -110,9 +172,11 @@ def _movement(result: RunResult) -> str:
     for power in result.scenario.powers:
         series = medians.loc[power]
         peak_step = int(series.idxmax())
+        week = long_date(result.scenario.timeline.date_of(peak_step))
         parts.append(
-            f"{power} {series.iloc[0]:.2f} at the start, {series.max():.2f} at its peak "
-            f"(step {peak_step}), {series.iloc[-1]:.2f} at the end"
+            f"{_name(result, str(power))} {series.iloc[0]:.2f} at the start, "
+            f"{series.max():.2f} at its peak (the {_step_word(result)} of {week}), "
+            f"{series.iloc[-1]:.2f} at the end"
         )
     title = result.scenario.states[state].title
     return f"Alignment of {title} (median): " + "; ".join(parts) + "."

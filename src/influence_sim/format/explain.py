@@ -129,6 +129,41 @@ def changed(scenario: Scenario, base: Scenario) -> list[Parameter]:
     return [p for p in parameters(scenario) if (p.path, str(p.value), p.source) not in before]
 
 
+def overrides_of(scenario: Scenario) -> list[Parameter]:
+    """What a run's overrides changed from the scenario as written, in document order.
+
+    The parameters whose value differs; none for a scenario not made by overrides.
+    """
+    if not scenario.is_departure:
+        return []
+    before = {(p.path, str(p.value)) for p in parameters(scenario.reference)}
+    return [p for p in parameters(scenario) if (p.path, str(p.value)) not in before]
+
+
+SECTIONS = ("powers", "states", "alliances", "dynamics", "population", "observation")
+"""Sections a short name of an override leaves out (``russia.security_capacity``)."""
+
+
+def overrides_slug(scenario: Scenario, width: int = 48) -> str:
+    """The overrides in a few characters a folder name can hold: ``russia.security_capacity=0.15``.
+
+    Each path without its section (``powers.``, ``dynamics.``, ...), joined by ``+``; those
+    that do not fit in ``width`` are counted (``+2more``).
+    """
+    parts = []
+    for p in overrides_of(scenario):
+        head, _, rest = p.path.partition(".")
+        text = f"{rest if head in SECTIONS else p.path}={p.value}"
+        parts.append("".join(c if c.isalnum() or c in "._=-[]" else "-" for c in text))
+    kept: list[str] = []
+    for i, part in enumerate(parts):
+        left = len(parts) - i - 1  # after this one
+        if len("+".join([*kept, part]) + (f"+{left}more" if left else "")) > width:
+            return "+".join([*kept, f"{len(parts) - i}more"]) if kept else f"{len(parts)}overrides"
+        kept.append(part)
+    return "+".join(kept)
+
+
 def path_words(scenario: Scenario, path: str) -> str:
     """A dotted parameter path in words, for titles and axis labels.
 

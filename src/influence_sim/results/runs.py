@@ -207,13 +207,20 @@ class RunResult:
         return cube
 
     def folder_name(self) -> str:
-        """``<name>-<timestamp>-<hash>``: the hash covers the scenario, seed and replications."""
+        """``<name>[-<overrides>]-<timestamp>-<hash>``.
+
+        The hash covers the scenario, seed and replications; the overrides, shortened,
+        say what the run changed (``kazakhstan-2022-russia.security_capacity=0.15-...``).
+        """
         key = f"{scenario_hash(self.scenario)}:{self.seed}:{self.replications}:{self.driver}"
         if self.scenario.is_departure:
             key += ":" + scenario_hash(self.scenario.reference)
         if self.posterior is not None:
             key += ":" + self.posterior["sha256"]
-        return folder_name(self.name, self.started, key)
+        from influence_sim.format.explain import overrides_slug
+
+        slug = overrides_slug(self.scenario)  # what the overrides changed, readable
+        return folder_name(f"{self.name}-{slug}" if slug else self.name, self.started, key)
 
     def save(
         self,

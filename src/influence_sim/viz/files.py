@@ -77,9 +77,23 @@ def band_caption(result: RunResult) -> str:
         + str(result.posterior.get("calibration") or result.posterior["folder"])
     )
     return (
-        f"Lines: medians; bands: 10th to 90th percentiles over {result.replications} "
+        overrides_caption(result)
+        + f"Lines: medians; bands: 10th to 90th percentiles over {result.replications} "
         f"replications; spread: {spread}."
     )
+
+
+def overrides_caption(result: RunResult) -> str:
+    """``With powers.russia.security_capacity = 0.15. `` for a run made by overrides, else ``""``.
+
+    So that a figure of a changed run is never titled like the unchanged one's.
+    """
+    from influence_sim.format.explain import overrides_of
+
+    changes = overrides_of(result.scenario)
+    if not changes:
+        return ""
+    return "With " + "; ".join(f"{p.path} = {p.value}" for p in changes) + ". "
 
 
 def figure_helper() -> Executor | None:
@@ -158,7 +172,7 @@ def _save_standard(result: RunResult, name: str, path: Path, dpi: int) -> Path:
         f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax),
         "regional": lambda ax: plot_regional(result, ax=ax),
     }[name]
-    caption = None if name == "map" else band_caption(result)
+    caption = (overrides_caption(result).strip() or None) if name == "map" else band_caption(result)
     return save_figure(path, draw, caption=caption, dpi=dpi)
 
 

@@ -100,11 +100,12 @@ def plot_map(
             )
     lon0, lat0, lon1, lat1 = _frame(outlines["frame"], bounds)
     ax.set(xlim=(lon0, lon1), ylim=(lat0, lat1), aspect=1.3, xticks=[], yticks=[])
-    ax.set_facecolor("#dceefa")  # water (the Caspian and Aral seas)
+    ax.set_facecolor(WATER)  # the Caspian and Aral seas: no colour of the scale
     steps = result.tables["alignment"]["step"]
     shown = int(steps.max()) if step is None else step
-    date = result.scenario.timeline.date_of(shown).isoformat()
-    title = f"Where each state leans, {date} (step {shown}; median)"
+    day = result.scenario.timeline.date_of(shown)
+    which = {7: "the week of ", 1: ""}.get(result.scenario.timeline.step_days, "the step of ")
+    title = f"Where each state leans, {which}{day.day} {day:%B %Y} (median)"
     if missing:
         title += f"\nnot on the map: {', '.join(missing)}"
     ax.set_title(title, fontsize=10)
@@ -136,6 +137,10 @@ def _frame(
     )
 
 
+WATER = "#bdbdbd"
+"""Water in a neutral grey: a light blue read as a lean toward the power drawn in blue."""
+
+
 def _scale(ax: Axes, first: str, second: str, norm: Any, cmap: Any) -> None:
     """The colour bar, saying what the colour and its paleness mean."""
     from matplotlib.cm import ScalarMappable
@@ -143,10 +148,11 @@ def _scale(ax: Axes, first: str, second: str, norm: Any, cmap: Any) -> None:
     bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
     bar.set_ticks([-1, 0, 1], labels=[f"only {first}", "even", f"only {second}"])
     bar.set_label(
-        f"lean: ({second} - {first}) / ({second} + {first}) of overall alignment;\n"
-        "paler: more of its alignment kept for itself ('self', printed)",
-        fontsize="small",
+        f"lean of overall alignment:\n({second} - {first}) / ({second} + {first});\n"
+        "paler: more kept for itself ('self')",
+        fontsize="medium",
     )
+    bar.ax.tick_params(labelsize="medium")
 
 
 def animate_map(result: RunResult, path: Path, *, every: int = 1, fps: int = 6) -> Path:
