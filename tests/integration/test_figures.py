@@ -310,7 +310,7 @@ def test_figures_are_drawn_here_when_the_helper_dies(tmp_path):
         process.join()
     with helper:
         written = files.save_standard_plots(result, tmp_path, helper=helper)
-    assert len(written) == 7
+    assert len(written) == 8  # with the crisis's weeks
     assert {p.name for p in written} == {p.name for p in tmp_path.iterdir()}
     assert all(p.stat().st_size > 10_000 for p in written)
 
@@ -326,3 +326,30 @@ def test_the_map_has_neutral_water_and_a_readable_scale(user_run):
     assert "lean of overall alignment" in label
     assert bar.yaxis.label.get_fontsize() >= 10
     assert "the week of" in ax.get_title()
+
+
+def test_a_window_changes_the_axes_and_a_crisis_gets_its_own_figure(tmp_path, capsys):
+    """Issue 30: --window on the command line, window= in the API; a scenario with a
+    crisis draws its weeks beside the long view. A malformed window is refused."""
+    from matplotlib.dates import date2num
+
+    from influence_sim.viz.files import crisis_window
+
+    result = run("kazakhstan-2022", replications=2)
+    ax = Figure(layout="constrained").add_subplot()
+    viz.plot_alignment(result, "kazakhstan", ax=ax, window=("2021-12-15", "2022-03-31"))
+    assert ax.get_xlim() == (date2num(pd.Timestamp("2021-12-15")),
+                             date2num(pd.Timestamp("2022-03-31")))  # fmt: skip
+    whole = Figure(layout="constrained").add_subplot()
+    viz.plot_alignment(result, "kazakhstan", ax=whole)
+    assert whole.get_xlim()[1] - whole.get_xlim()[0] > 900  # three years
+    start, end = crisis_window(result)
+    assert (str(start), str(end)) == ("2021-12-27", "2022-04-03")  # 2 Jan less a week, +13
+    args = ["run", "kazakhstan-2022", "--replications", "2", "--out", str(tmp_path), "--quiet"]
+    assert main([*args, "--window", "2021-12-15:2022-03-31"]) == 0
+    plots = Path(capsys.readouterr().out.splitlines()[0]) / "plots"
+    assert (plots / "alignment-kazakhstan-crisis.png").is_file()
+    with pytest.raises(SystemExit):
+        main([*args, "--window", "2022-03-31"])
+    assert "expected FIRST:LAST, two dates" in capsys.readouterr().err
+    assert crisis_window(run("central-asia-2021", replications=2)) is None

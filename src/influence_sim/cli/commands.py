@@ -194,7 +194,7 @@ def _run(args: argparse.Namespace) -> int:
         def draw(done: RunResult, plots: Path) -> object:
             # The helper starts on its figures; the rest are drawn after the tables.
             return start_standard_plots(
-                done, plots, format=args.format, dpi=args.dpi, helper=helper
+                done, plots, format=args.format, dpi=args.dpi, helper=helper, window=args.window
             )
 
         folder = result.save(
@@ -293,7 +293,9 @@ def _plot(args: argparse.Namespace) -> int:
     result = RunResult.load(args.folder)
     plots = Path(args.folder) / "plots"
     # the map at the last step among them
-    written = save_standard_plots(result, plots, format=args.format, dpi=args.dpi)
+    written = save_standard_plots(
+        result, plots, format=args.format, dpi=args.dpi, window=args.window
+    )
     if args.step is not None:
         path = plots / f"map-step-{args.step}.{args.format}"
         written.append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import date
 
 from influence_sim import __version__
 
@@ -39,6 +40,33 @@ def dpi(text: str) -> int:
     if not 20 <= value <= 1200:
         raise argparse.ArgumentTypeError(f"expected dots per inch from 20 to 1200, found {text!r}")
     return value
+
+
+def window(text: str) -> tuple[date, date]:
+    """``FIRST:LAST``, two dates, as an argument type (``2021-12-15:2022-03-31``)."""
+    first, sep, last = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        days = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected FIRST:LAST, two dates such as 2021-12-15:2022-03-31, found {text!r}"
+        ) from None
+    if days[0] >= days[1]:
+        raise argparse.ArgumentTypeError(f"the window {text!r} ends before it starts")
+    return days
+
+
+def _window_option(sub: argparse.ArgumentParser) -> None:
+    """``--window``, for the commands that draw a run's time figures."""
+    sub.add_argument(
+        "--window",
+        type=window,
+        metavar="FIRST:LAST",
+        help="the dates the time figures show, such as 2021-12-15:2022-03-31 (default: the "
+        "whole run; a scenario with a crisis also gets a figure of its weeks)",
+    )
 
 
 def _figure_options(sub: argparse.ArgumentParser) -> None:
@@ -177,6 +205,7 @@ def _run_commands(add: Add) -> None:
         help="write every table as CSV too (by default only the small ones; Parquet always)",
     )
     _figure_options(sub)
+    _window_option(sub)
     sub.add_argument(
         "--posterior",
         metavar="DIR",
@@ -221,6 +250,7 @@ def _folder_commands(add: Add) -> None:
     sub.add_argument("--animate", action="store_true", help="also write plots/map.gif")
     sub.add_argument("--every", type=positive, default=2, help="GIF: a frame every K steps")
     _figure_options(sub)
+    _window_option(sub)
     sub = add(
         "clean",
         "Remove what killed runs and sweeps left unfinished in a folder, and failed calibrations.",

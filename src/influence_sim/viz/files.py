@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from influence_sim.viz.maps import plot_map
 from influence_sim.viz.plotting import (
     MAX_PANELS,
+    Window,
     focus_state,
     plot_alignment,
     plot_alignment_grid,
@@ -19,6 +20,7 @@ from influence_sim.viz.plotting import (
     plot_regional,
     plot_tradeoff,
     plot_unrest_grid,
+    set_window,
 )
 
 if TYPE_CHECKING:
@@ -143,10 +145,42 @@ HELPER_FIGURES = ("alignment-all", "unrest", "map")
 """The standard figures a helper process draws (the slowest: a third of the work or so)."""
 
 
+CRISIS_BEFORE, CRISIS_AFTER = 7, 13 * 7
+"""Days shown before the first crisis shock, and after it, in the crisis figure."""
+
+
+def crisis_window(result: RunResult) -> Window | None:
+    """The weeks of a scenario's crisis, or None.
+
+    From a week before its first uprising, price shock or request for troops to thirteen
+    weeks after; None if it has none, or if the run is hardly longer than that.
+    """
+    from datetime import date, timedelta
+
+    timeline = result.scenario.timeline
+    kinds = ("uprising", "price_shock", "security_request")
+    days = [
+        s.at if isinstance(s.at, date) else timeline.date_of(s.at)
+        for s in result.scenario.shocks
+        if s.type in kinds
+    ]
+    if not days:
+        return None
+    first = min(days)
+    start = max(timeline.start, first - timedelta(days=CRISIS_BEFORE))
+    end = first + timedelta(days=CRISIS_AFTER)
+    last = timeline.date_of(timeline.n_steps - 1)
+    if (last - timeline.start).days < 2 * (end - start).days:
+        return None  # the long view is the crisis
+    return (start, end)
+
+
 def _standard_names(result: RunResult) -> list[str]:
     """The standard figures of a run, in the order they are listed."""
     state = focus_state(result)
     names = [f"alignment-{state}", f"tradeoff-{state}", f"economy-{state}", "regional"]
+    if crisis_window(result) is not None:  # the crisis weeks beside the long view
+        names.insert(1, f"alignment-{state}-crisis")
     if len(result.scenario.states) <= MAX_PANELS:
         return ["map", *names, "alignment-all", "unrest"]
     log.warning(
@@ -158,19 +192,30 @@ def _standard_names(result: RunResult) -> list[str]:
     return names
 
 
-def _save_standard(result: RunResult, name: str, path: Path, dpi: int) -> Path:
-    """Draw one of the standard figures (by its name) and save it as ``path``."""
+def _save_standard(
+    result: RunResult, name: str, path: Path, dpi: int, window: Window | None = None
+) -> Path:
+    """Draw one of the standard figures (by its name) and save it as ``path``.
+
+    ``window``: the dates every time figure shows (all by default); the crisis figure
+    shows the crisis (:func:`crisis_window`) whatever it is.
+    """
     if name in ("alignment-all", "unrest"):
         grid = plot_alignment_grid if name == "alignment-all" else plot_unrest_grid
-        grid(result, caption=band_caption(result)).savefig(path, dpi=dpi)
+        figure = grid(result, caption=band_caption(result))
+        for ax in figure.axes if window is not None else ():
+            set_window(ax, window)
+        figure.savefig(path, dpi=dpi)
         return path
     state = focus_state(result)
+    crisis = crisis_window(result)
     draw = {
         "map": lambda ax: plot_map(result, ax=ax),
-        f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax),
-        f"tradeoff-{state}": lambda ax: plot_tradeoff(result, state, ax=ax),
-        f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax),
-        "regional": lambda ax: plot_regional(result, ax=ax),
+        f"alignment-{state}": lambda ax: plot_alignment(result, state, ax=ax, window=window),
+        f"alignment-{state}-crisis": lambda ax: plot_alignment(result, state, ax=ax, window=crisis),
+        f"tradeoff-{state}": lambda ax: plot_tradeoff(result, state, ax=ax, window=window),
+        f"economy-{state}": lambda ax: plot_economy(result, state, ax=ax, window=window),
+        "regional": lambda ax: plot_regional(result, ax=ax, window=window),
     }[name]
     caption = (overrides_caption(result).strip() or None) if name == "map" else band_caption(result)
     return save_figure(path, draw, caption=caption, dpi=dpi)
@@ -183,6 +228,7 @@ def save_standard_plots(
     format: str = "png",
     dpi: int = DPI,
     helper: Executor | None = None,
+    window: Window | None = None,
 ) -> list[Path]:
     """Draw the standard figures of a run into ``out``.
 
@@ -194,8 +240,10 @@ def save_standard_plots(
         helper: Another process (``figure_helper``) to draw some of the figures
             (``HELPER_FIGURES``) while this one draws the rest; the files are the same
             either way.
+        window: The first and last dates the time figures show (all by default); a
+            scenario with a crisis also gets ``alignment-<state>-crisis``, its weeks.
     """
-    return start_standard_plots(result, out, format=format, dpi=dpi, helper=helper)()
+    return start_standard_plots(result, out, format=format, dpi=dpi, helper=helper, window=window)()
 
 
 def start_standard_plots(
@@ -205,6 +253,7 @@ def start_standard_plots(
     format: str = "png",
     dpi: int = DPI,
     helper: Executor | None = None,
+    window: Window | None = None,
 ) -> Callable[[], list[Path]]:
     """Hand the helper its figures now; returns the function that draws the rest and waits.
 
@@ -219,20 +268,20 @@ def start_standard_plots(
         if helper is None or name not in HELPER_FIGURES:
             continue
         try:
-            away[name] = helper.submit(_save_standard, result, name, paths[name], dpi)
+            away[name] = helper.submit(_save_standard, result, name, paths[name], dpi, window)
         except (BrokenExecutor, RuntimeError):  # the helper died or cannot start: here
             break
 
     def finish() -> list[Path]:
         for name in names:
             if name not in away:
-                _save_standard(result, name, paths[name], dpi)
+                _save_standard(result, name, paths[name], dpi, window)
         for name, future in away.items():
             try:
                 future.result()
             except BrokenExecutor:  # the helper died (killed, out of memory): draw here
                 log.warning("the figure helper stopped; drawing %s here", paths[name].name)
-                _save_standard(result, name, paths[name], dpi)
+                _save_standard(result, name, paths[name], dpi, window)
         return [paths[name] for name in names]
 
     return finish

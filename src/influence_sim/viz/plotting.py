@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from influence_sim.viz.shocks import (
+    first_replication,
+    scheduled_shocks,
+    scripted_days,
+    shock_key,
+)
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -61,10 +68,31 @@ def _dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
+Window = tuple[Any, Any]
+"""The dates a time figure shows, first and last (``2021-12-15``, ``2022-03-31``)."""
+
+
+def set_window(ax: Axes, window: Window | None) -> None:
+    """Show only ``window`` on the time axis (before events are marked and numbered)."""
+    if window is not None:
+        from matplotlib.dates import date2num
+
+        ax.set_xlim(
+            float(date2num(pd.Timestamp(window[0]))), float(date2num(pd.Timestamp(window[1])))
+        )
+
+
 def _finish(
-    ax: Axes, result: RunResult, state: str, events: bool, title: str, ylabel: str = SHARE
+    ax: Axes,
+    result: RunResult,
+    state: str,
+    events: bool,
+    title: str,
+    ylabel: str = SHARE,
+    window: Window | None = None,
 ) -> Axes:
     """Events, title, shares on the y axis, legend and dates: how a state's plot ends."""
+    set_window(ax, window)
     if events:
         mark_events(ax, result, state)
     ax.set(title=title, ylabel=ylabel, ylim=(0, 1))
@@ -121,13 +149,13 @@ def mark_events(ax: Axes, result: RunResult, state: str | None = None) -> Axes:
     are the same in every replication; decisions may differ, the events table has them
     all).
     """
-    first = _first_replication(result)
+    first = first_replication(result)
     shocks = scheduled_shocks(result)
     decided = first[first["kind"].astype(str).isin(list(MARKED))]
     if state:
         decided = decided[(decided["actor"] == state) | (decided["target"] == state)]
     seen: set[str] = set()
-    scripted = _scripted_days(result)
+    scripted = scripted_days(result)
     for _, row in decided.iterrows():
         kind = str(row["kind"])
         label, colour, dash = MARKED[kind]
@@ -145,84 +173,6 @@ def mark_events(ax: Axes, result: RunResult, state: str | None = None) -> Axes:
         seen.add(label)
     _number_shocks(ax, shocks)
     return ax
-
-
-def _first_replication(result: RunResult) -> pd.DataFrame:
-    events = result.tables["events"]
-    return events[events["replication"] == events["replication"].min()] if len(events) else events
-
-
-def scheduled_shocks(result: RunResult) -> pd.DataFrame:
-    """The scenario's shocks as they happened, one row each (``date``, ``detail``), by date.
-
-    A shock that touches several states is one event per state in the events table;
-    here it is one row. Its ``date`` is the shock's own (Tokayev's request on 5 January
-    2022), not the first day of the step it falls in, which the events table gives.
-    """
-    first = _first_replication(result)
-    shocks = first[first["kind"].astype(str).str.startswith("shock:")]
-    shocks = shocks.drop_duplicates(["date", "kind", "detail"]).copy()
-    own = _own_dates(result)
-    keys = zip(shocks["step"], shocks["kind"].astype(str), shocks["detail"], strict=True)
-    shocks["date"] = [own.get(key, date) for key, date in zip(keys, shocks["date"], strict=True)]
-    return shocks.sort_values("date", kind="stable")
-
-
-def _scripted_days(result: RunResult) -> dict[tuple[int, str, str, str], pd.Timestamp]:
-    """The own dates of what a run did as its script said, by (step, kind, actor, target).
-
-    A scripted request (and troops arriving in its step: "within hours") and a scripted
-    withdrawal are drawn on their day, as the numbered shocks are, not on the first day
-    of their step.
-    """
-    from datetime import date
-
-    from influence_sim.format.shocks import SecurityRequestShock, WithdrawalShock
-
-    scenario, timeline = result.scenario, result.scenario.timeline
-    out: dict[tuple[int, str, str, str], pd.Timestamp] = {}
-    for shock in scenario.shocks:
-        if not isinstance(shock.at, date):
-            continue
-        step, day = timeline.step_of(shock.at), pd.Timestamp(shock.at)
-        if isinstance(shock, SecurityRequestShock):
-            lead = scenario.alliances[shock.to].lead if shock.to in scenario.alliances else shock.to
-            out[(step, "request", shock.state, shock.to)] = day
-            out[(step, "arrival", lead, shock.state)] = day
-        elif isinstance(shock, WithdrawalShock):
-            by = scenario.alliances[shock.by].lead if shock.by in scenario.alliances else shock.by
-            out[(step, "withdrawal", by, shock.state)] = day
-    return out
-
-
-def _own_dates(result: RunResult) -> dict[tuple[int, str, str], pd.Timestamp]:
-    """Each scheduled shock's own date, by (step, kind, detail) as the events table has it."""
-    from datetime import date
-
-    timeline = result.scenario.timeline
-    out: dict[tuple[int, str, str], pd.Timestamp] = {}
-    for shock in result.scenario.shocks:
-        step = timeline.step_of(shock.at)
-        detail = shock.label or shock.type.replace("_", " ")
-        when = shock.at if isinstance(shock.at, date) else timeline.date_of(shock.at)
-        out.setdefault((step, f"shock:{shock.type}", detail), pd.Timestamp(when))
-    return out
-
-
-def shock_key(shocks: pd.DataFrame) -> str:
-    """The key of the numbered shocks: ``(1) 2 Jan 2022: label`` each."""
-    return "   ".join(
-        f"({number}) {day_month_year(date)}: {detail}"
-        for number, (date, detail) in enumerate(
-            zip(shocks["date"], shocks["detail"], strict=True), start=1
-        )
-    )
-
-
-def day_month_year(date: Any) -> str:
-    """A date as a reader writes it: ``5 Jan 2022``."""
-    stamp = pd.Timestamp(date)
-    return f"{stamp.day} {stamp:%b %Y}"
 
 
 SHOCK_KEY_GID = "shock-key"
@@ -288,6 +238,7 @@ def plot_alignment(
     domain: str = "overall",
     events: bool = True,
     ax: Axes | None = None,
+    window: Window | None = None,
 ) -> Axes:
     """A state's alignment with each power (and ``self``) over time.
 
@@ -298,6 +249,7 @@ def plot_alignment(
         events: Mark the scheduled shocks and the requests, arrivals, withdrawals and
             alliances frozen or left (``mark_events``).
         ax: Where to draw.
+        window: The first and last dates shown (the crisis weeks, say); all by default.
     """
     ax = axes_or_new(ax)
     state = state or focus_state(result)
@@ -307,11 +259,16 @@ def plot_alignment(
     for option, part in bands.groupby("power", observed=True):
         _draw(ax, part, colour_of(result, str(option)), label_of(result, str(option)))
     title = result.scenario.states[state].title
-    return _finish(ax, result, state, events, f"{title}: {domain} alignment")
+    return _finish(ax, result, state, events, f"{title}: {domain} alignment", window=window)
 
 
 def plot_tradeoff(
-    result: RunResult, state: str | None = None, *, events: bool = True, ax: Axes | None = None
+    result: RunResult,
+    state: str | None = None,
+    *,
+    events: bool = True,
+    ax: Axes | None = None,
+    window: Window | None = None,
 ) -> Axes:
     """Security reliance (solid) against economic reliance (dashed) on each power.
 
@@ -332,7 +289,8 @@ def plot_tradeoff(
             ls=dash,
         )
     title = result.scenario.states[state].title
-    return _finish(ax, result, state, events, f"{title}: security against economic reliance")
+    title = f"{title}: security against economic reliance"
+    return _finish(ax, result, state, events, title, window=window)
 
 
 ECONOMIC_TIES = {
@@ -344,7 +302,12 @@ ECONOMIC_TIES = {
 
 
 def plot_economy(
-    result: RunResult, state: str | None = None, *, events: bool = True, ax: Axes | None = None
+    result: RunResult,
+    state: str | None = None,
+    *,
+    events: bool = True,
+    ax: Axes | None = None,
+    window: Window | None = None,
 ) -> Axes:
     """A state's economic ties with each power: trade share, remittances and debt (of GDP).
 
@@ -365,13 +328,20 @@ def plot_economy(
             _draw(ax, part, colour_of(result, str(power)), name, ls=dash)
             top = max(top, float(part["high"].max()))
     title = result.scenario.states[state].title
-    ax = _finish(ax, result, state, events, f"{title}: economic ties", "share of trade, of GDP")
+    ax = _finish(
+        ax, result, state, events, f"{title}: economic ties", "share of trade, of GDP", window
+    )
     ax.set_ylim(0, min(1.0, 1.2 * top))
     return ax
 
 
 def plot_regional(
-    result: RunResult, *, domain: str = "overall", events: bool = True, ax: Axes | None = None
+    result: RunResult,
+    *,
+    domain: str = "overall",
+    events: bool = True,
+    ax: Axes | None = None,
+    window: Window | None = None,
 ) -> Axes:
     """The region's alignment with each power, weighted as the scenario says."""
     ax = axes_or_new(ax)
@@ -379,6 +349,7 @@ def plot_regional(
     bands = _bands(frame[frame["domain"] == domain], ["date", "power"])
     for option, part in bands.groupby("power", observed=True):
         _draw(ax, part, colour_of(result, str(option)), label_of(result, str(option)))
+    set_window(ax, window)
     if events:
         mark_events(ax, result)
     weights = result.scenario.observation.regional_weights
