@@ -130,3 +130,69 @@ def test_bad_paths_and_outcomes_are_refused_before_sampling():
         ema_model(uncertainties={"powers.russa.security_capacity": (0.1, 1.0)})
     with pytest.raises(InfluenceSimError, match="a \\(low, high\\) range or a list"):
         ema_model(uncertainties={"powers.russia.security_capacity": 0.5})
+
+
+def test_prim_inspects_a_box_on_a_categorical_uncertainty():
+    """Issue 30: EMA Workbench 2.5's box.inspect() crashed on a categorical uncertainty with
+    pandas 3 ("Invalid value '{'never'}' for dtype 'float64'"); the connector fixes it."""
+    import influence_sim.integrations.ema  # noqa: F401  (puts the fix in place)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(
+        {
+            "capacity": rng.uniform(0, 1, 200),
+            "responds": pd.Categorical(rng.choice(["auto", "never"], 200)),
+        }
+    )
+    y = ((x["capacity"] < 0.3) & (x["responds"] == "never")).to_numpy()
+    with warnings.catch_warnings():  # EMA 2.5's own use of a pandas API pandas 3 deprecates
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        warnings.simplefilter("ignore", category=FutureWarning)
+        box = prim.Prim(x, y, threshold=0.5).find_box()
+        (table,) = box.inspect(style="data")
+    limits = table[1]
+    assert limits.loc["responds"].iloc[0] == {"never"}
+    assert limits.loc["capacity"].iloc[1] == pytest.approx(0.3, abs=0.05)
+
+
+def test_the_documented_snippet_runs_as_a_script(tmp_path):
+    """docs/sweeps.md's connector snippet, pasted into a script and run (fewer scenarios)."""
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "sweeps.md").read_text()
+    section = text[text.index("## EMA Workbench") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert 'if __name__ == "__main__":' in code
+    assert "scenarios=100" in code
+    script = tmp_path / "ema_script.py"
+    script.write_text(code.replace("scenarios=100", "scenarios=40"))
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "coverage" in done.stdout
+    assert any((tmp_path / "results").iterdir()), "the sweep folder is kept, to resume"
+
+
+def test_a_failed_batch_does_not_send_the_user_to_a_removed_folder():
+    from influence_sim.integrations.ema import without_scratch
+
+    scratch = "/tmp/tmpab12cd"
+    message = (
+        f"a worker process died; the finished chunks are kept: resume with --resume "
+        f"{scratch}/ema-20261206-120000-0123abcd. If you call run_sweep from a script, put it "
+        "under a guard"
+    )
+    said = without_scratch(message, scratch)
+    assert scratch not in said
+    assert "--resume (a" not in said
+    assert 'BatchEvaluator(model, out="results")' in said
+    assert said.startswith("a worker process died")

@@ -147,6 +147,9 @@ def _libraries() -> tuple[Any, Any]:
         raise InfluenceSimError(
             "scenario discovery needs EMA Workbench: pip install 'influence-sim[discovery]'"
         ) from None
+    from influence_sim.analysis.prim_compat import patch_prim
+
+    patch_prim()  # the boxes it returns inspect categorical uncertainties with pandas 3
     return prim, tree
 
 

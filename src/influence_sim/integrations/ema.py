@@ -49,6 +49,10 @@ try:
         )
         from ema_workbench.em_framework.evaluators import BaseEvaluator
         from ema_workbench.em_framework.points import experiment_generator
+
+        from influence_sim.analysis.prim_compat import patch_prim
+
+        patch_prim()  # box.inspect() on categorical uncertainties, with pandas 3
 except ImportError:  # pragma: no cover - the message is the point
     raise InfluenceSimError(
         "the EMA Workbench connector needs EMA Workbench: pip install 'influence-sim[discovery]'"
@@ -198,14 +202,31 @@ class BatchEvaluator(BaseEvaluator):
         )
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(self.out) if self.out is not None else Path(scratch)
-            result = run_sweep(
-                (spec, info["scenario"]), out=out, workers=self.workers, executor=self.executor
-            )
+            try:
+                result = run_sweep(
+                    (spec, info["scenario"]), out=out, workers=self.workers, executor=self.executor
+                )
+            except InfluenceSimError as exc:
+                if self.out is not None:
+                    raise
+                raise InfluenceSimError(without_scratch(str(exc), scratch)) from None
             medians = result.metrics.groupby("point")[info["outcomes"]].median()
         return [
             {identifier(o): float(medians.loc[i, o]) for o in info["outcomes"]}
             for i in range(len(experiments))
         ]
+
+
+def without_scratch(message: str, scratch: str) -> str:
+    """A failed sweep's message, with no hint to resume a temporary folder that is gone."""
+    gone = re.sub(re.escape(scratch) + r"\S*", "(a temporary folder, now removed)", message)
+    gone = re.sub(r"[;:,]?\s*the finished chunks are kept: resume with --resume[^.;]*", "", gone)
+    return (
+        gone.rstrip(" .;")
+        + ". The experiments ran in a temporary folder, removed when they stopped: give "
+        'BatchEvaluator(model, out="results") to keep a sweep folder that `influence-sim '
+        'sweep --resume` can finish."'
+    )
 
 
 def identifier(path: str) -> str:
