@@ -42,6 +42,9 @@ def test_discover_prints_the_box_and_saves_the_peeling_plot(sweep, capsys):
     russia = box.loc["powers.russia.security_capacity"]
     assert bool(russia["restricted"])
     assert russia["high"] <= 0.2  # docs/sweeps.md: "at most about 0.15"
+    # Issue 30: the folder says the whole condition, and the limits are tidy numbers.
+    assert "china-gt-final_alignment.kazakhstan.russia-" in found.name, found.name
+    assert "0000000" not in (found / "box.csv").read_text()
     assert trajectory["coverage"].iloc[0] == pytest.approx(1.0)
     reported = next(line for line in printed.splitlines() if "PRIM box" in line)
     coverage = float(reported.split("coverage ")[1].split()[0])
@@ -102,4 +105,5 @@ def test_two_conditions_that_read_alike_keep_their_own_folders(sweep, capsys):
     capsys.readouterr()
     first, second = _folder_of(sweep, above), _folder_of(sweep, below)
     assert first != second
-    assert first.name.startswith("discover-final-alignment-kazakhstan-russia-0-3-")
+    assert first.name.startswith("discover-final_alignment.kazakhstan.russia-gt-0.3-")
+    assert second.name.startswith("discover-final_alignment.kazakhstan.russia-lt-0.3-")

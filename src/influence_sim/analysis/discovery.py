@@ -202,7 +202,8 @@ def _box_table(limits: pd.DataFrame, x: pd.DataFrame) -> pd.DataFrame:
                 "restricted": kept != every,
             }
         else:
-            low, high = float(column.iloc[0]), float(column.iloc[1])
+            # tidy: 0.15, not the 0.15000000000000002 a grid's arithmetic leaves
+            low, high = (float(f"{float(v):.12g}") for v in column.iloc[:2])
             restricted = low > float(x[path].min()) or high < float(x[path].max())
             rows[path] = {"low": low, "high": high, "levels": "", "restricted": restricted}
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -261,7 +262,15 @@ def _plot(trajectory: pd.DataFrame, chosen: int, condition: str, path: Path) -> 
 def _slug(condition: str) -> str:
     """A folder name for a condition: readable, and its own (a hash of the text).
 
-    ``> 0.3`` and ``< 0.3`` read the same once punctuation goes; the hash keeps them apart.
+    Comparisons become words (``gt``, ``le``, ...), so ``a > b`` and ``a < b`` read apart
+    and neither side is cut off; the hash keeps any two conditions apart.
     """
-    readable = re.sub(r"[^a-z0-9]+", "-", condition.lower()).strip("-")[:60] or "condition"
+    words = condition.lower()
+    for sign, word in ((">=", " ge "), ("<=", " le "), ("==", " eq "), ("!=", " ne "),
+                       (">", " gt "), ("<", " lt ")):  # fmt: skip
+        words = words.replace(sign, word)
+    readable = re.sub(r"[^a-z0-9._]+", "-", words).strip("-")
+    if len(readable) > 120:  # keep both ends: the metric and what it is compared with
+        readable = readable[:58] + "--" + readable[-58:]
+    readable = readable or "condition"
     return f"{readable}-{hashlib.sha256(condition.encode()).hexdigest()[:8]}"
