@@ -107,3 +107,14 @@ def test_two_conditions_that_read_alike_keep_their_own_folders(sweep, capsys):
     assert first != second
     assert first.name.startswith("discover-final_alignment.kazakhstan.russia-gt-0.3-")
     assert second.name.startswith("discover-final_alignment.kazakhstan.russia-lt-0.3-")
+
+
+def test_the_peeling_colour_bar_is_a_count():
+    """Issue 30: the bar read 0.25 ... 1.75 for a count of 0, 1 or 2 parameters."""
+    from influence_sim.viz.sweeps import count_scale
+
+    counts, cmap, norm = count_scale(2)
+    assert list(counts) == [0, 1, 2]
+    assert cmap.N == 3
+    assert [int(norm(c)) for c in counts] == [0, 1, 2], "one colour per whole number"
+    assert list(norm.boundaries) == [-0.5, 0.5, 1.5, 2.5]

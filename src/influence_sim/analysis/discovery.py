@@ -226,13 +226,18 @@ def _cart(tree: Any, x: pd.DataFrame, y: np.ndarray) -> tuple[str, float]:
 
 def _plot(trajectory: pd.DataFrame, chosen: int, condition: str, path: Path) -> None:
     from influence_sim.viz import save_figure
+    from influence_sim.viz.sweeps import count_scale
+
+    # a count of parameters restricted: one colour per count, whole-number ticks
+    counts, colours, norm = count_scale(int(trajectory["res_dim"].max()))
 
     def draw(ax: Any) -> None:
         points = ax.scatter(
             trajectory["coverage"],
             trajectory["density"],
             c=trajectory["res_dim"],
-            cmap="viridis",
+            cmap=colours,
+            norm=norm,
             s=18,
         )
         ax.plot(trajectory["coverage"], trajectory["density"], color="#bbbbbb", lw=0.8)
@@ -245,7 +250,8 @@ def _plot(trajectory: pd.DataFrame, chosen: int, condition: str, path: Path) -> 
             linewidths=1.5,
             label="the box reported",
         )
-        ax.figure.colorbar(points, ax=ax, label="parameters restricted")
+        bar = ax.figure.colorbar(points, ax=ax, label="parameters restricted (a count)")
+        bar.set_ticks(counts)
         ax.set(
             xlabel="coverage (share of all cases inside the box)",
             ylabel="density (share of the box's runs that are cases)",

@@ -421,3 +421,26 @@ def plot_holdout(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_title("Out of sample: held-out data and the posterior's prediction", loc="left")
     ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4)
     return ax
+
+
+COUNT_COLOURS = ("#999999", "#56B4E9", "#0072B2", "#009E73", "#E69F00", "#CC79A7")
+"""Okabe and Ito's colours, grey first, for a count from 0."""
+
+
+def count_scale(most: int) -> tuple[Any, Any, Any]:
+    """A colour scale for a count from 0 to ``most``: the counts, a colour map, its norm.
+
+    One colour per whole number (a continuous bar read 0.25 ... 1.75 for a count of 0, 1
+    or 2); beyond six counts, viridis in as many steps.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    counts = np.arange(most + 1)
+    colours: list[Any]
+    if len(counts) <= len(COUNT_COLOURS):
+        colours = list(COUNT_COLOURS[: len(counts)])
+    else:
+        colours = [colormaps["viridis"](i / (len(counts) - 1)) for i in counts]
+    cmap = ListedColormap(colours)
+    return counts, cmap, BoundaryNorm(np.arange(len(counts) + 1) - 0.5, cmap.N)
