@@ -333,8 +333,15 @@ def test_analyze_grid_and_sobol(tmp_path, capsys):
         },
     )
     sobol = run_sweep(path, out=tmp_path, workers=1)
-    folder, _ = analyze(sobol, metric="final_alignment.kazakhstan.russia")
+    folder, lines = analyze(sobol, metric="final_alignment.kazakhstan.russia")
     table = pd.read_csv(folder / "indices.csv")
+    # Issue 30: each index with its interval, and a small sample says so before them.
+    assert any("S1 " in line and " ± " in line and "95% bootstrap" in line for line in lines)
+    from influence_sim.analysis.sensitivity import sobol_warning
+
+    warned = [line for line in lines if line.startswith("warning: ")]
+    assert warned == ([sobol_warning(table, len(sobol.points))] if warned else [])
+    assert (table[["S1_conf", "ST_conf"]] > 0.1).to_numpy().any() == bool(warned)
     assert list(table["parameter"]) == list(sobol.spec.parameters)
     assert (table["ST"] >= table["S1"] - table["S1_conf"] - table["ST_conf"]).all()
     assert table["S1"].sum() < 1.1
@@ -345,6 +352,29 @@ def test_analyze_grid_and_sobol(tmp_path, capsys):
     )
     with pytest.raises(InfluenceSimError, match=r"no metric 'final_alignment\.kazakstan\.russia'"):
         analyze(sobol, metric="final_alignment.kazakstan.russia")
+
+
+def test_a_small_sobol_sample_is_flagged():
+    """Negative indices, S1 above ST or wide intervals: the warning names them."""
+    from influence_sim.analysis.sensitivity import sobol_warning
+
+    table = pd.DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "S1": [-0.2, 0.5],
+            "S1_conf": [0.05, 0.02],
+            "ST": [0.1, 0.3],
+            "ST_conf": [0.03, 0.12],
+        }
+    )
+    said = sobol_warning(table, 32)
+    assert said is not None
+    assert said.startswith("warning: 32 points are too few")
+    assert "negative indices (a)" in said
+    assert "S1 above ST (b)" in said
+    assert "wider than ±0.1" in said
+    fine = table.assign(S1=[0.2, 0.25], S1_conf=0.02, ST=[0.3, 0.3], ST_conf=0.03)
+    assert sobol_warning(fine, 4096) is None
 
 
 def test_parts_carry_provenance(tmp_path):

@@ -94,6 +94,34 @@ def indices(result: SweepResult, metric: str) -> pd.DataFrame:
     )
 
 
+WIDE = 0.1
+"""A Sobol interval wider than this (either side) says the sample is too small."""
+
+
+def sobol_warning(table: pd.DataFrame, points: int) -> str | None:
+    """A warning when Sobol indices come from too small a sample, or None.
+
+    Signs of it: an index below 0 or S1 above ST beyond their intervals, or intervals
+    wider than ±:data:`WIDE`.
+    """
+    signs = []
+    negative = table[(table["S1"] + table["S1_conf"] < 0) | (table["ST"] + table["ST_conf"] < 0)]
+    if len(negative):
+        signs.append("negative indices (" + ", ".join(negative["parameter"]) + ")")
+    above = table[table["S1"] - table["S1_conf"] > table["ST"] + table["ST_conf"]]
+    if len(above):
+        signs.append("S1 above ST (" + ", ".join(above["parameter"]) + ")")
+    if (table[["S1_conf", "ST_conf"]] > WIDE).to_numpy().any():
+        signs.append(f"intervals wider than ±{WIDE:g}")
+    if not signs:
+        return None
+    return (
+        f"warning: {points} points are too few for these Sobol indices: "
+        + "; ".join(signs)
+        + ". Raise sampler.n (Saltelli's scheme: 500 to 1,000 is common) before reading them."
+    )
+
+
 def analyze(
     result: SweepResult, *, metric: str | None = None, format: str = "png", dpi: int = 110
 ) -> tuple[Path, list[str]]:
@@ -114,9 +142,15 @@ def analyze(
     if result.spec.sampler.method in ("sobol", "morris"):
         table = indices(result, chosen)
         table.to_csv(folder / "indices.csv", index=False)
+        warning = sobol_warning(table, len(result.points)) if "S1" in table else None
+        if warning:
+            lines.append(warning)  # before the numbers it qualifies
         for row in table.itertuples():
             if "S1" in table:
-                lines.append(f"{row.parameter}: S1 {row.S1:.3f}, ST {row.ST:.3f}")
+                lines.append(
+                    f"{row.parameter}: S1 {row.S1:.3f} ± {row.S1_conf:.3f}, "
+                    f"ST {row.ST:.3f} ± {row.ST_conf:.3f} (95% bootstrap intervals)"
+                )
             else:
                 lines.append(f"{row.parameter}: mu* {row.mu_star:.4f}, sigma {row.sigma:.4f}")
         if "S1" in table:

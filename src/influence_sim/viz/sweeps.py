@@ -5,6 +5,7 @@ Sensitivity indices, a heatmap over a two-parameter grid, a metric against a par
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,16 +73,17 @@ def plot_indices(
             label="first order (S1)",
             color="#f1c40f",
         )
-        ax.set_xlabel("Sobol index (share of the outcome's variance); error bars: 95% "
+        ax.set_xlabel("Sobol index (share of the outcome's variance)\nerror bars: 95% "
                       "bootstrap confidence intervals (SALib)")  # fmt: skip
     else:
         ax.barh(y, table["mu_star"], 0.6, xerr=table["mu_star_conf"], label="mu*", color="#2980b9")
-        ax.set_xlabel("Morris mu* (mean absolute elementary effect); error bars: 95% "
+        ax.set_xlabel("Morris mu* (mean absolute elementary effect)\nerror bars: 95% "
                       "bootstrap confidence intervals (SALib)")  # fmt: skip
     labels = [_words(scenario, str(p)) for p in table["parameter"]]
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_title(f"Sensitivity of {_metric(scenario, metric)}" if metric else "Sensitivity")
+    title = f"Sensitivity of {_metric(scenario, metric)}" if metric else "Sensitivity"
+    ax.set_title(textwrap.fill(title, 60), fontsize="medium")  # a long outcome, not clipped
     ax.legend(loc="lower right", fontsize="small")
     return ax
 
