@@ -96,6 +96,11 @@ def test_comparison_and_sweep_reports(tmp_path, capsys):
     figures = len(list((sweep / "analysis").rglob("*.png")))
     text = _self_contained(sweep / "report.html", figures)
     assert "heatmap.csv" in text
+    # Issue 30: the answer in words first, then figures, the long tables folded last.
+    answer = text.index("<h2>The answer</h2>")
+    assert answer < text.index("<img") < text.index("Outcomes over all runs")
+    assert "final_alignment.kazakhstan.russia runs from" in text[answer:]
+    assert "<details><summary>Outcomes over all runs" in text
 
 
 def test_report_refuses_other_folders(tmp_path, capsys):

@@ -116,7 +116,11 @@ def discover(
     folder = result.folder / "analysis" / f"discover-{_slug(condition)}"
     folder.mkdir(parents=True, exist_ok=True)
     trajectory.to_csv(folder / "trajectory.csv", index=False)
-    box.assign(condition=condition).to_csv(folder / "box.csv")  # which condition it answers
+    box.assign(  # which condition it answers, and how well
+        condition=condition,
+        coverage=float(trajectory.loc[chosen, "coverage"]),
+        density=float(trajectory.loc[chosen, "density"]),
+    ).to_csv(folder / "box.csv")
     rules, accuracy = _cart(tree, x, y)
     (folder / "cart.txt").write_text(
         f"CART tree (depth 3) for: {condition}\naccuracy on the runs: {accuracy:.3f}\n\n{rules}",

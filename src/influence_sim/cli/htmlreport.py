@@ -134,24 +134,92 @@ def _sweep(path: Path, manifest: dict[str, Any]) -> str:
         ("runs", f"{result.n_runs} ({result.failed} failed)"),
         *_provenance(manifest),
     ]
+    analysis = path / "analysis"
+    folders = sorted(analysis.iterdir()) if analysis.is_dir() else []
+    outcomes = result.metrics.drop(columns=["point", "replication"])
     parts = [
         f"<h1>Sweep: {html.escape(spec.title)}</h1>",
         _cite(manifest, f"sweep {spec.name}"),
-        "<h2>What was run</h2>",
-        _pairs(rows),
-        "<h2>Outcomes over all runs</h2>",
-        _table(_summary_table(result.metrics.drop(columns=["point", "replication"]))),
+        "<h2>The answer</h2>",
+        _list(_answers(folders, result.spec.sampler.method, len(result.points)))
+        if folders
+        else "<p>No analysis yet: <code>influence-sim analyze</code> adds the answer and "
+        "its figures.</p>",
     ]
-    analysis = path / "analysis"
-    for folder in sorted(analysis.iterdir()) if analysis.is_dir() else []:
+    for folder in folders:
         parts += [f"<h2>Analysis of {html.escape(folder.name)}</h2>"]
+        if (folder / "box.csv").is_file():  # the discovery's answer: its box
+            parts += [
+                "<p>The box (box.csv)</p>",
+                _table(pd.read_csv(folder / "box.csv", index_col=0)),
+            ]
+        parts += [_figures(folder, None)]
         for name in ("indices.csv", "heatmap.csv"):
             if (folder / name).is_file():
-                parts += [f"<p>{name}</p>", _table(pd.read_csv(folder / name, index_col=0))]
-        parts += [_figures(folder, None)]
-    if not analysis.is_dir():
-        parts += ["<p>No analysis yet: <code>influence-sim analyze</code> adds its figures.</p>"]
+                parts += [_details(name, pd.read_csv(folder / name, index_col=0))]
+    parts += [
+        "<h2>What was run</h2>",
+        _pairs(rows),
+        _details(
+            f"Outcomes over all runs ({len(outcomes.columns)} metrics)", _summary_table(outcomes)
+        ),
+    ]
     return "\n".join(parts)
+
+
+def _answers(folders: list[Path], method: str, points: int) -> list[str]:
+    """The sweep's answers in words, from what ``analyze`` wrote: first what matters."""
+    from influence_sim.analysis.sensitivity import sobol_warning
+
+    lines = []
+    for folder in folders:
+        name = folder.name
+        indices = folder / "indices.csv"
+        if indices.is_file():
+            table = pd.read_csv(indices)
+            key = "ST" if "ST" in table else "mu_star"
+            ranked = table.sort_values(key, ascending=False)
+            top = ranked.iloc[0]
+            conf = f" ± {top[key + '_conf']:.2f}" if key + "_conf" in table else ""
+            rest = ", ".join(
+                f"{r['parameter']} ({r[key]:.2f})" for _, r in ranked.iloc[1:3].iterrows()
+            )
+            lines.append(
+                f"{name} depends most on {top['parameter']} ({key} {top[key]:.2f}{conf})"
+                + (f"; then {rest}." if rest else ".")
+            )
+            warning = sobol_warning(table, points) if key == "ST" else None
+            if warning:
+                lines.append(warning)
+        heat = folder / "heatmap.csv"
+        if heat.is_file():
+            grid = pd.read_csv(heat, index_col=0)
+            lines.append(
+                f"{name} runs from {grid.min().min():.3g} to {grid.max().max():.3g} over the "
+                f"grid of {grid.index.name or 'rows'} by {grid.columns.name or 'columns'} "
+                "(heatmap.csv: medians per point)."
+            )
+        box = folder / "box.csv"
+        if box.is_file():
+            limits = pd.read_csv(box, index_col=0)
+            held = limits[limits["restricted"].astype(bool)]
+            where = "; ".join(
+                f"{p}: {r['levels']}"
+                if isinstance(r["levels"], str) and r["levels"]
+                else f"{p} from {r['low']:.3g} to {r['high']:.3g}"
+                for p, r in held.iterrows()
+            )
+            first = limits.iloc[0]
+            lines.append(
+                f"'{first['condition']}' holds where {where or 'nothing is restricted'} "
+                f"(coverage {first['coverage']:.2f}, density {first['density']:.2f})."
+            )
+    return lines or [f"analyze wrote nothing to summarise for this {method} sweep"]
+
+
+def _details(title: str, frame: pd.DataFrame) -> str:
+    """A long table, folded: its title shows, the rows on a click."""
+    return f"<details><summary>{html.escape(title)}</summary>{_table(frame)}</details>"
 
 
 def _checks(path: Path) -> str:
