@@ -13,8 +13,9 @@ OUT    ?= results
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DASH := $(VENV)/.installed-dashboard
 STAMP_DEV  := $(VENV)/.installed-dev
+STAMP_NB   := $(VENV)/.installed-notebooks
 
-.PHONY: run dashboard test setup setup-run lint docs posteriors figures bench browser clean
+.PHONY: run dashboard notebooks test setup setup-run lint docs posteriors figures bench browser clean
 
 define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "influence-sim needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -34,7 +35,7 @@ $(STAMP_DASH): pyproject.toml
 $(STAMP_DEV): pyproject.toml
 	$(make_venv)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $@ $(STAMP_DASH) $(STAMP_RUN)
+	@touch $@ $(STAMP_DASH) $(STAMP_NB) $(STAMP_RUN)
 
 # The package and its core dependencies only.
 setup-run: $(STAMP_RUN)
@@ -45,6 +46,15 @@ setup: $(STAMP_DEV)
 # The main job: run the bundled Kazakhstan 2022 scenario into results/ (tables, plots, manifest).
 run: $(STAMP_RUN)
 	$(BIN)/influence-sim run $(SCENARIO) --out $(OUT)
+
+# JupyterLab on the notebooks (the notebooks extra; Ctrl-C to stop).
+$(STAMP_NB): pyproject.toml
+	$(make_venv)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	@touch $@ $(STAMP_RUN)
+
+notebooks: $(STAMP_NB)
+	$(BIN)/jupyter lab notebooks/
 
 # The dashboard on http://127.0.0.1:8765 (Ctrl-C to stop), with the extra it needs.
 dashboard: $(STAMP_DASH)

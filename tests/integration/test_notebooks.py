@@ -52,3 +52,32 @@ def test_notebook_runs(path, tmp_path):
 
 def test_there_is_a_quickstart():
     assert ROOT / "notebooks" / "quickstart.ipynb" in NOTEBOOKS
+
+
+@pytest.mark.slow
+def test_the_readme_line_runs_a_notebook_with_the_notebooks_extra(tmp_path):
+    """Issue 30: after make, the notebooks can be opened and run; the README says how.
+
+    The notebooks extra brings JupyterLab and nbconvert; the README's nbconvert line runs
+    the quickstart from the command line."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (ROOT / "README.md").read_text()
+    assert "make notebooks" in readme
+    assert "jupyter nbconvert --to notebook --execute notebooks/quickstart.ipynb" in readme
+    jupyter = Path(sys.executable).with_name("jupyter")
+    assert jupyter.is_file(), "the notebooks extra installs jupyter (in make's dev set too)"
+    assert Path(sys.executable).with_name("jupyter-lab").is_file()
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "quickstart.ipynb", tmp_path / "notebooks")
+    done = subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "notebook", "--execute",
+         "notebooks/quickstart.ipynb", "--output", "ran.ipynb"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    ran = nbformat.read(tmp_path / "notebooks" / "ran.ipynb", as_version=4)
+    assert not [o for c in ran.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
