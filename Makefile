@@ -116,6 +116,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python benchmarks/bench_drivers.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_startup.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_sweep.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_dashboard.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_citizens.py $(BENCH_ARGS)
 
 clean:

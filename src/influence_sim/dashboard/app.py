@@ -137,20 +137,61 @@ def snapshot(model: InfluenceModel) -> RunResult:
     return RunResult(model.spec, model.seed, 1, "mesa", tables, now(), now())
 
 
-def _figure(draw: Any, size: tuple[float, float] = (6.4, 3.6)) -> Any:
-    figure = Figure(figsize=size, layout="constrained")
+DPI = 100
+"""The panels' resolution (matplotlib's own; 72 saved a tenth of a step and blurred them)."""
+_LATEST: dict[str, Any] = {}
+
+
+def current(model: InfluenceModel) -> RunResult:
+    """:func:`snapshot`, made once per step and shared by every panel (each made its own)."""
+    key = (id(model), model.steps, model.running)
+    if _LATEST.get("key") != key:
+        _LATEST.update(key=key, result=snapshot(model))
+    result: RunResult = _LATEST["result"]
+    return result
+
+
+def panel_figure(name: str, model: InfluenceModel) -> Figure:
+    """The figure of one panel (by name) at the model's current step."""
+    from influence_sim.viz.maps import plot_map
+    from influence_sim.viz.plotting import (
+        plot_alignment_grid,
+        plot_economy,
+        plot_regional,
+        plot_tradeoff,
+        plot_unrest,
+    )
+
+    result = current(model)
+    if name == "alignment":
+        figure: Figure = plot_alignment_grid(result)
+        return figure
+    draw = {
+        "map": lambda ax: plot_map(result, ax=ax),
+        "tradeoff": lambda ax: plot_tradeoff(result, ax=ax),
+        "economy": lambda ax: plot_economy(result, ax=ax),
+        "region": lambda ax: plot_regional(result, ax=ax),
+        "unrest": lambda ax: plot_unrest(result, ax=ax),
+    }[name]
+    figure = Figure(figsize=(7, 4.6) if name == "map" else (6.4, 3.6), layout="constrained")
     draw(figure.add_subplot())
-    return solara.FigureMatplotlib(figure, format="png")
+    return figure
+
+
+PANELS = ("map", "tradeoff", "economy", "region", "unrest", "alignment")
+"""The figures a step redraws (the citizens' panel apart)."""
+
+
+def _show(name: str, model: InfluenceModel) -> Any:
+    return solara.FigureMatplotlib(panel_figure(name, model), format="png", dpi=DPI)
 
 
 @solara.component
 def AlignmentPanel(model: InfluenceModel) -> None:
     """Each state's overall alignment with each power, as recorded so far."""
-    from influence_sim.viz.plotting import plot_alignment_grid
-
     update_counter.get()
     if _started(model):
-        solara.FigureMatplotlib(plot_alignment_grid(snapshot(model)), format="png")
+        _show("alignment", model)
 
 
 def _started(model: InfluenceModel) -> bool:
@@ -164,51 +205,41 @@ def _started(model: InfluenceModel) -> bool:
 @solara.component
 def TradeoffPanel(model: InfluenceModel) -> None:
     """Security against economic reliance of the state the scenario is about."""
-    from influence_sim.viz.plotting import plot_tradeoff
-
     update_counter.get()
     if _started(model):
-        _figure(lambda ax: plot_tradeoff(snapshot(model), ax=ax))
+        _show("tradeoff", model)
 
 
 @solara.component
 def EconomyPanel(model: InfluenceModel) -> None:
     """Trade shares, remittances and debt of the state the scenario is about."""
-    from influence_sim.viz.plotting import plot_economy
-
     update_counter.get()
     if _started(model):
-        _figure(lambda ax: plot_economy(snapshot(model), ax=ax))
+        _show("economy", model)
 
 
 @solara.component
 def RegionPanel(model: InfluenceModel) -> None:
     """Regional alignment."""
-    from influence_sim.viz.plotting import plot_regional
-
     update_counter.get()
     if _started(model):
-        _figure(lambda ax: plot_regional(snapshot(model), ax=ax))
+        _show("region", model)
 
 
 @solara.component
 def UnrestPanel(model: InfluenceModel) -> None:
     """Unrest in each state, in a panel of its own (it covered the next one when shared)."""
-    from influence_sim.viz.plotting import plot_unrest
-
     update_counter.get()
     if _started(model):
-        _figure(lambda ax: plot_unrest(snapshot(model), ax=ax))
+        _show("unrest", model)
 
 
 @solara.component
 def MapPanel(model: InfluenceModel) -> None:
     """The map of the region, coloured by where each state leans now (the start, at 0)."""
-    from influence_sim.viz.maps import plot_map
-
     update_counter.get()
     solara.Style(STYLE)
-    _figure(lambda ax: plot_map(snapshot(model), ax=ax), (7, 4.6))
+    _show("map", model)
 
 
 @solara.component
@@ -229,7 +260,7 @@ def CitizensPanel(model: InfluenceModel) -> None:
         else model.spec.states[model.state_keys[v.state]].title
         for v in views
     ]
-    solara.FigureMatplotlib(plot_citizens(views, titles), format="png")
+    solara.FigureMatplotlib(plot_citizens(views, titles), format="png", dpi=DPI)
 
 
 @solara.component
