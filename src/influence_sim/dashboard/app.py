@@ -23,6 +23,7 @@ from influence_sim.engine.trajectory import Trajectory
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.shocks import UprisingShock
+from influence_sim.results.glossary import glossary_markdown
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.tables import build_tables
 
@@ -279,7 +280,12 @@ def EventsPanel(model: InfluenceModel) -> None:
             else f"{kind.replace('_', ' ')}: {actor} → {target} {detail}"
         )
         lines.append(f"| {step} | {date} | {what} |")
-    solara.Markdown(f"**Events** (step {done} of {model.n_steps})\n\n" + "\n".join(lines))
+    solara.Markdown(
+        f"**Events** (step {done} of {model.n_steps})\n\n"
+        + "\n".join(lines)
+        + "\n\n**Glossary**\n\n"
+        + glossary_markdown()
+    )
 
 
 scenario = resolve(SCENARIO)
