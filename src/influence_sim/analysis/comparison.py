@@ -76,12 +76,11 @@ class Comparison:
             per_step = spread[0.5]
             biggest = int(np.abs(per_step.to_numpy()).argmax())
             scenario = self.a.scenario
-            day = scenario.timeline.date_of(int(per_step.index[biggest]))
-            step = {7: "week", 1: "day"}.get(scenario.timeline.step_days, "step")
+            when = scenario.timeline.period_of(int(per_step.index[biggest]))
             lines.append(
                 f"{scenario.states[self.state].title}'s overall alignment with "
                 f"{scenario.powers[power].title}, {what} (median of paired differences): "
-                f"{_at(spread, biggest)} in the {step} of {day.day} {day:%B %Y}, "
+                f"{_at(spread, biggest)} in {when}, "
                 f"{_at(spread, len(per_step) - 1)} at the end"
             )
         return lines

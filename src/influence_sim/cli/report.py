@@ -112,12 +112,6 @@ def _name(result: RunResult, key: str, article: bool = True) -> str:
     return key
 
 
-def _step_word(result: RunResult) -> str:
-    """What a step is called: week, day, or a step of so many days."""
-    days = result.scenario.timeline.step_days
-    return {7: "week", 1: "day"}.get(days, f"step of {days} days")
-
-
 def _asked(result: RunResult, state: str, to: str, rows: pd.DataFrame, n: int) -> str:
     """``Kazakhstan asked the CSTO on 5 January 2022 in 50 of 50 replications``.
 
@@ -139,16 +133,14 @@ def _asked(result: RunResult, state: str, to: str, rows: pd.DataFrame, n: int) -
     if len(steps) == 1 and next(iter(steps)) in scripted:
         when = f"on {long_date(scripted[next(iter(steps))])}"
         return f"{who} asked {whom} {when} in {first.size} of {n} replications"
-    median = timeline.date_of(round(float(first.median())))
-    return (
-        f"{who} asked {whom} in {first.size} of {n} replications, first in the "
-        f"{_step_word(result)} of {long_date(median)} (the median)"
-    )
+    median = round(float(first.median()))
+    when = ("on " if timeline.step_days == 1 else "in ") + timeline.period_of(median)
+    return f"{who} asked {whom} in {first.size} of {n} replications, first {when} (the median)"
 
 
 def _arrived(result: RunResult, lag: float) -> str:
     """When troops arrived, in words: the same week as the request, or weeks after."""
-    word = _step_word(result)
+    word = result.scenario.timeline.step_word
     if lag == 0:
         return f"troops arrived in the same {word} as the first request (the median)"
     plural = word if lag == 1 else f"{word}s" if word in ("week", "day") else f"{word} (each)"
@@ -172,10 +164,10 @@ def _movement(result: RunResult) -> str:
     for power in result.scenario.powers:
         series = medians.loc[power]
         peak_step = int(series.idxmax())
-        week = long_date(result.scenario.timeline.date_of(peak_step))
+        when = result.scenario.timeline.period_of(peak_step)
         parts.append(
             f"{_name(result, str(power))} {series.iloc[0]:.2f} at the start, "
-            f"{series.max():.2f} at its peak (the {_step_word(result)} of {week}), "
+            f"{series.max():.2f} at its peak ({when}), "
             f"{series.iloc[-1]:.2f} at the end"
         )
     title = result.scenario.states[state].title

@@ -157,6 +157,17 @@ class Timeline:
         """The first day after the last step."""
         return self.start + timedelta(days=self.step_days * self.n_steps)
 
+    @property
+    def step_word(self) -> str:
+        """What a step is called in words: ``week``, ``day``, or ``step of N days``."""
+        return {7: "week", 1: "day"}.get(self.step_days, f"step of {self.step_days} days")
+
+    def period_of(self, step: int) -> str:
+        """A step in words: ``the week of 3 January 2022``, ``5 January 2022`` for a day."""
+        day = self.date_of(step)
+        text = f"{day.day} {day:%B %Y}"
+        return text if self.step_days == 1 else f"the {self.step_word} of {text}"
+
     def step_of(self, when: date | int) -> int:
         """The step a date falls in (may be outside ``[0, n_steps)``); steps pass through."""
         if isinstance(when, int):

@@ -103,9 +103,7 @@ def plot_map(
     ax.set_facecolor(WATER)  # the Caspian and Aral seas: no colour of the scale
     steps = result.tables["alignment"]["step"]
     shown = int(steps.max()) if step is None else step
-    day = result.scenario.timeline.date_of(shown)
-    which = {7: "the week of ", 1: ""}.get(result.scenario.timeline.step_days, "the step of ")
-    title = f"Where each state leans, {which}{day.day} {day:%B %Y} (median)"
+    title = f"Where each state leans, {result.scenario.timeline.period_of(shown)} (median)"
     if missing:
         title += f"\nnot on the map: {', '.join(missing)}"
     ax.set_title(title, fontsize=10)
