@@ -349,6 +349,12 @@ def test_a_window_changes_the_axes_and_a_crisis_gets_its_own_figure(tmp_path, ca
     assert main([*args, "--window", "2021-12-15:2022-03-31"]) == 0
     plots = Path(capsys.readouterr().out.splitlines()[0]) / "plots"
     assert (plots / "alignment-kazakhstan-crisis.png").is_file()
+    # The command line's --window and the API's window= draw the same figure.
+    from influence_sim.viz.files import save_standard_plots
+
+    api = save_standard_plots(result, tmp_path / "api", window=("2021-12-15", "2022-03-31"))
+    drawn = next(p for p in api if p.name == "alignment-kazakhstan.png")
+    assert drawn.read_bytes() == (plots / "alignment-kazakhstan.png").read_bytes()
     with pytest.raises(SystemExit):
         main([*args, "--window", "2022-03-31"])
     assert "expected FIRST:LAST, two dates" in capsys.readouterr().err

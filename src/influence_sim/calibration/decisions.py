@@ -21,7 +21,7 @@ Intervals are the normal approximation's at the mode (from the expected informat
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -167,7 +167,7 @@ def probability(x: np.ndarray, beta: np.ndarray, link: Link = "logit") -> np.nda
 
 def with_prior(side: Side, prior_sd: float) -> Side:
     """The same side under another prior sd (a sensitivity)."""
-    return Side(side.name, side.outcome, side.inputs, side.among, side.link, prior_sd)
+    return replace(side, prior_sd=prior_sd)
 
 
 def fit(side: Side, frame: pd.DataFrame | None = None) -> Fit:
@@ -221,7 +221,7 @@ def marginal_effects(fitted: Fit, episode: str) -> pd.DataFrame:
 
 def null_side(side: Side) -> Side:
     """The base-rate null: the same episodes, no inputs (the share that asked, or got troops)."""
-    return Side(f"{side.name} (base rate)", side.outcome, (), side.among, side.link, side.prior_sd)
+    return replace(side, name=f"{side.name} (base rate)", inputs=())
 
 
 def scores(fitted: Fit) -> dict[str, float]:

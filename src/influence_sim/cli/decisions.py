@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 INTRO = """\
@@ -83,7 +84,7 @@ def render_decisions() -> str:
 
 def _sensitivity() -> str:
     """The answer with fewer inputs: without `busy` (coded by period), and `regime` alone."""
-    from influence_sim.calibration.decisions import ANSWER, Side, catalogue, fit, scores
+    from influence_sim.calibration.decisions import ANSWER, catalogue, fit, scores
 
     rows = []
     options: tuple[tuple[str, ...], ...] = (
@@ -93,7 +94,7 @@ def _sensitivity() -> str:
         (),
     )
     for inputs in options:
-        side = Side("sends troops", ANSWER.outcome, inputs, ANSWER.among)
+        side = replace(ANSWER, inputs=inputs)
         fitted = fit(side, ANSWER.data(catalogue()))
         s = scores(fitted)
         chance = dict(zip(fitted.table["episode"], fitted.table["out_of_sample"], strict=True))
@@ -243,7 +244,6 @@ def _engine_section() -> str:
     from influence_sim.calibration.decisions import (
         ENGINE,
         REFERENCE,
-        Side,
         catalogue,
         engine_defaults,
         fit,
@@ -293,8 +293,7 @@ def _engine_section() -> str:
     )
     extra = []
     for added in ((), ("russian_base",), ("ethnic_russians",)):
-        side = Side("sends troops", ENGINE.outcome, (*ENGINE.inputs, *added), ENGINE.among,
-                    ENGINE.link, ENGINE.prior_sd)  # fmt: skip
+        side = replace(ENGINE, inputs=(*ENGINE.inputs, *added))
         s = scores(fit(side, ENGINE.data(frame)))
         name = ", ".join(f"`{i}`" for i in side.inputs)
         extra.append(

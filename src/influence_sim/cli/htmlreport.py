@@ -274,10 +274,9 @@ def _departures(result: Any) -> list[tuple[str, str]]:
     """What the run's overrides changed from the scenario as written."""
     if not result.scenario.is_departure:
         return [("overrides", "none: the scenario as written")]
-    from influence_sim.format.explain import changed
+    from influence_sim.format.explain import overrides_text
 
-    changes = changed(result.scenario, result.scenario.reference)
-    return [("overrides", "; ".join(f"{p.path} = {p.value}" for p in changes) or "none")]
+    return [("overrides", overrides_text(result.scenario) or "none")]
 
 
 def _cite(manifest: dict[str, Any], what: str) -> str:

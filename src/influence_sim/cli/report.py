@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from influence_sim.format.calendar import long_date
 from influence_sim.results.runs import RunResult
 from influence_sim.viz.plotting import focus_state
 
@@ -93,12 +94,6 @@ def _most_common_against(declines: pd.DataFrame) -> str:
     return f"; most often against: {reasons.value_counts().index[0]}"
 
 
-def long_date(day: object) -> str:
-    """A date as a reader writes it: ``5 January 2022``."""
-    stamp = pd.Timestamp(day)  # type: ignore[arg-type]
-    return f"{stamp.day} {stamp:%B %Y}"
-
-
 def _name(result: RunResult, key: str, article: bool = True) -> str:
     """A state's or power's title; an alliance's acronym, with its article (``the CSTO``)."""
     scenario = result.scenario
@@ -118,20 +113,15 @@ def _asked(result: RunResult, state: str, to: str, rows: pd.DataFrame, n: int) -
     The scripted date where every replication's first request is the script's; else the
     week (or step) of the median first request.
     """
-    from datetime import date
+    from influence_sim.viz.shocks import scripted_days
 
     timeline = result.scenario.timeline
     first = rows.groupby("replication")["step"].min()
     who, whom = _name(result, state), _name(result, to)
-    scripted = {
-        timeline.step_of(s.at): s.at
-        for s in result.scenario.shocks
-        if s.type == "security_request" and s.state == state and s.to == to
-        if isinstance(s.at, date)
-    }
     steps = set(first.unique())
-    if len(steps) == 1 and next(iter(steps)) in scripted:
-        when = f"on {long_date(scripted[next(iter(steps))])}"
+    day = scripted_days(result).get((int(min(steps)), "request", state, to))
+    if len(steps) == 1 and day is not None:
+        when = f"on {long_date(day.date())}"
         return f"{who} asked {whom} {when} in {first.size} of {n} replications"
     median = round(float(first.median()))
     when = ("on " if timeline.step_days == 1 else "in ") + timeline.period_of(median)
@@ -143,8 +133,11 @@ def _arrived(result: RunResult, lag: float) -> str:
     word = result.scenario.timeline.step_word
     if lag == 0:
         return f"troops arrived in the same {word} as the first request (the median)"
-    plural = word if lag == 1 else f"{word}s" if word in ("week", "day") else f"{word} (each)"
-    return f"troops arrived a median of {lag:g} {plural} after the first request"
+    days = result.scenario.timeline.step_days
+    unit = f"{word}s" if word in ("week", "day") else f"steps of {days} days"
+    return (
+        f"troops arrived a median of {lag:g} {word if lag == 1 else unit} after the first request"
+    )
 
 
 def _lag(requests: pd.DataFrame, arrivals: pd.DataFrame) -> float:

@@ -144,6 +144,11 @@ def _positive(duration: Duration) -> Duration:
 PositiveDurationField = Annotated[DurationField, AfterValidator(_positive)]
 
 
+def long_date(day: date) -> str:
+    """A date as a reader writes it: ``5 January 2022``."""
+    return f"{day.day} {day:%B %Y}"
+
+
 @dataclass(frozen=True)
 class Timeline:
     """The resolved calendar: start, step length in days and number of steps."""
@@ -164,8 +169,7 @@ class Timeline:
 
     def period_of(self, step: int) -> str:
         """A step in words: ``the week of 3 January 2022``, ``5 January 2022`` for a day."""
-        day = self.date_of(step)
-        text = f"{day.day} {day:%B %Y}"
+        text = long_date(self.date_of(step))
         return text if self.step_days == 1 else f"the {self.step_word} of {text}"
 
     def step_of(self, when: date | int) -> int:

@@ -144,6 +144,11 @@ SECTIONS = ("powers", "states", "alliances", "dynamics", "population", "observat
 """Sections a short name of an override leaves out (``russia.security_capacity``)."""
 
 
+def overrides_text(scenario: Scenario) -> str:
+    """The overrides as a reader sees them: ``powers.russia.security_capacity = 0.15; ...``."""
+    return "; ".join(f"{p.path} = {p.value}" for p in overrides_of(scenario))
+
+
 def overrides_slug(scenario: Scenario, width: int = 48) -> str:
     """The overrides in a few characters a folder name can hold: ``russia.security_capacity=0.15``.
 

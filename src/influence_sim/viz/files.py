@@ -90,12 +90,10 @@ def overrides_caption(result: RunResult) -> str:
 
     So that a figure of a changed run is never titled like the unchanged one's.
     """
-    from influence_sim.format.explain import overrides_of
+    from influence_sim.format.explain import overrides_text
 
-    changes = overrides_of(result.scenario)
-    if not changes:
-        return ""
-    return "With " + "; ".join(f"{p.path} = {p.value}" for p in changes) + ". "
+    text = overrides_text(result.scenario)
+    return f"With {text}. " if text else ""
 
 
 def figure_helper() -> Executor | None:
