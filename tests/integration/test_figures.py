@@ -359,3 +359,38 @@ def test_a_window_changes_the_axes_and_a_crisis_gets_its_own_figure(tmp_path, ca
         main([*args, "--window", "2022-03-31"])
     assert "expected FIRST:LAST, two dates" in capsys.readouterr().err
     assert crisis_window(run("central-asia-2021", replications=2)) is None
+
+
+def test_the_readme_figure_shows_the_crisis_and_one_key_that_overlaps_nothing():
+    """Issue 30: the README's figure had the crisis as a sliver and two keys overlapping.
+
+    Now each row puts the crisis weeks beside the first 18 months, one key of the shocks
+    sits under the figure, and no legend, key or title overlaps another.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import date2num
+
+    from influence_sim.viz.files import crisis_window, plot_crisis_and_after
+
+    result = run("kazakhstan-2022", replications=2)
+    figure = plot_crisis_and_after(result, "kazakhstan")
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    near, far = figure.axes[0], figure.axes[1]
+    first, last = crisis_window(result)
+    assert near.get_xlim() == (date2num(pd.Timestamp(first)), date2num(pd.Timestamp(last)))
+    assert far.get_xlim()[1] - far.get_xlim()[0] == pytest.approx(546, abs=2)  # 18 months
+    assert not any(t.get_gid() == SHOCK_KEY_GID for ax in figure.axes for t in ax.texts)
+    key = [t for t in figure.texts if "Tokayev asks the CSTO for troops" in t.get_text()]
+    assert len(key) == 1, "one key of the shocks, under the figure"
+    assert "5 Jan 2022" in key[0].get_text()
+    boxes = [key[0].get_window_extent(renderer)]
+    boxes += [legend.get_window_extent(renderer) for legend in figure.legends]
+    boxes += [ax.title.get_window_extent(renderer) for ax in figure.axes]
+    boxes += [ax.get_window_extent(renderer) for ax in figure.axes]
+    assert len(figure.legends) == 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    labels = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    assert len(labels) == len(set(labels)), "each entry once"

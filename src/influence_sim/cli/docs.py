@@ -332,23 +332,17 @@ def render_targets_format() -> str:
 def render_figure(path: Path) -> None:
     """The README's figures, from a run of Kazakhstan 2022.
 
-    Alignment and the security-economy trade-off go to ``path``; the map two weeks after
-    the request goes to ``map.png`` beside it.
+    Alignment and the security-economy trade-off, the crisis weeks beside the first 18
+    months (``plot_crisis_and_after``), go to ``path``; the map two weeks after the
+    request goes to ``map.png`` beside it.
     """
     from influence_sim.drivers.runner import run
-    from influence_sim.format.calendar import add_months
-    from influence_sim.viz import plot_alignment, plot_map, plot_tradeoff, save_figure
+    from influence_sim.viz import plot_map, save_figure
+    from influence_sim.viz.files import plot_crisis_and_after
 
     result = run("kazakhstan-2022")
-    start = result.scenario.calendar.start
-
-    def draw(left: Any, right: Any) -> None:
-        plot_alignment(result, "kazakhstan", ax=left)
-        plot_tradeoff(result, "kazakhstan", ax=right)
-        for ax in (left, right):
-            ax.set_xlim(start, add_months(start, 18))
-
-    save_figure(path, draw, size=(13, 4.6), panels=2, dpi=100)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plot_crisis_and_after(result, "kazakhstan").savefig(path, dpi=100)
     save_figure(
         path.with_name("map.png"),
         lambda ax: plot_map(result, step=3, ax=ax),

@@ -9,13 +9,14 @@ drawn from what the model has recorded so far. Needs the ``dashboard`` extra.
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ComponentsView, ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
 from influence_sim.drivers.model import InfluenceModel
@@ -26,6 +27,7 @@ from influence_sim.format.shocks import UprisingShock
 from influence_sim.results.glossary import glossary_markdown
 from influence_sim.results.runs import RunResult, now
 from influence_sim.results.tables import build_tables
+from influence_sim.viz.live import LiveFigure
 
 SCENARIO = os.environ.get("INFLUENCE_SIM_SCENARIO", "kazakhstan-2022")
 
@@ -141,6 +143,9 @@ def snapshot(model: InfluenceModel) -> RunResult:
 DPI = 100
 """The panels' resolution (matplotlib's own; 72 saved a tenth of a step and blurred them)."""
 _LATEST: dict[str, Any] = {}
+_LIVE: weakref.WeakKeyDictionary[InfluenceModel, dict[str, LiveFigure]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def current(model: InfluenceModel) -> RunResult:
@@ -153,7 +158,11 @@ def current(model: InfluenceModel) -> RunResult:
 
 
 def panel_figure(name: str, model: InfluenceModel) -> Figure:
-    """The figure of one panel (by name) at the model's current step."""
+    """The figure of one panel (by name) at the model's current step.
+
+    The time axes span the whole run from the first step, so they stay still while the
+    lines grow across them (and a panel's still part is drawn once: :func:`panel_png`).
+    """
     from influence_sim.viz.maps import plot_map
     from influence_sim.viz.plotting import (
         plot_alignment_grid,
@@ -164,15 +173,17 @@ def panel_figure(name: str, model: InfluenceModel) -> Figure:
     )
 
     result = current(model)
+    timeline = model.compiled.timeline
+    whole = (timeline.date_of(0), timeline.date_of(model.n_steps))
     if name == "alignment":
-        figure: Figure = plot_alignment_grid(result)
+        figure: Figure = plot_alignment_grid(result, window=whole)
         return figure
     draw = {
         "map": lambda ax: plot_map(result, ax=ax),
-        "tradeoff": lambda ax: plot_tradeoff(result, ax=ax),
-        "economy": lambda ax: plot_economy(result, ax=ax),
-        "region": lambda ax: plot_regional(result, ax=ax),
-        "unrest": lambda ax: plot_unrest(result, ax=ax),
+        "tradeoff": lambda ax: plot_tradeoff(result, ax=ax, window=whole),
+        "economy": lambda ax: plot_economy(result, ax=ax, window=whole),
+        "region": lambda ax: plot_regional(result, ax=ax, window=whole),
+        "unrest": lambda ax: plot_unrest(result, ax=ax, window=whole),
     }[name]
     figure = Figure(figsize=(7, 4.6) if name == "map" else (6.4, 3.6), layout="constrained")
     draw(figure.add_subplot())
@@ -183,8 +194,14 @@ PANELS = ("map", "tradeoff", "economy", "region", "unrest", "alignment")
 """The figures a step redraws (the citizens' panel apart)."""
 
 
+def panel_png(name: str, model: InfluenceModel) -> bytes:
+    """The PNG of one panel now: its still part drawn once per model, its lines each step."""
+    live = _LIVE.setdefault(model, {}).setdefault(name, LiveFigure(DPI))
+    return live.png(panel_figure(name, model))
+
+
 def _show(name: str, model: InfluenceModel) -> Any:
-    return solara.FigureMatplotlib(panel_figure(name, model), format="png", dpi=DPI)
+    return solara.Image(panel_png(name, model), format="png")
 
 
 @solara.component
@@ -288,12 +305,78 @@ def EventsPanel(model: InfluenceModel) -> None:
     )
 
 
+PAUSE_MS = 50
+"""The pause between steps while the dashboard plays (a step takes about 0.3 s to draw)."""
+
+
+@solara.component
+def RunCard(model: solara.Reactive[InfluenceModel], chosen: solara.Reactive[dict]) -> None:
+    """Reset, play and step, with the pause between weeks, in a class's words.
+
+    Mesa's own controls, without the two a class does not need: how many steps to run
+    before redrawing (one: every week is shown) and whether to step in a thread.
+    """
+    pause = solara.use_reactive(PAUSE_MS)
+    every = solara.use_reactive(1)  # Mesa reads these as reactive values
+    threads = solara.use_reactive(False)
+    word = model.value.compiled.timeline.step_word
+    ModelController(
+        model,
+        model_parameters=chosen,
+        play_interval=pause,
+        render_interval=every,
+        use_threads=threads,
+    )
+    solara.Markdown(f"**Step** runs one {word}; **▶** plays them one after another.")
+    solara.SliderInt(
+        f"Pause between {word}s while playing (ms)", value=pause, min=0, max=1000, step=50
+    )
+
+
+@solara.component
+def WeekNow(model: InfluenceModel) -> None:
+    """How far the run has got, in the scenario's steps and dates."""
+    update_counter.get()
+    timeline = model.compiled.timeline
+    word = timeline.step_word
+    done = model.steps
+    solara.Markdown(
+        f"{word.capitalize()} **{done}** of {model.n_steps} run: the last was "
+        f"{timeline.period_of(done - 1)}."
+        if done
+        else f"Not started: the first {word} is {timeline.period_of(0)}."
+    )
+
+
+@solara.component
+def Dashboard(first: InfluenceModel, components: list[Any], inputs: dict[str, Any]) -> None:
+    """The page: the run's controls, the levers and the week beside the panels.
+
+    Composed from Mesa's pieces of ``SolaraViz`` (its model controller, its form of
+    levers, its grid of panels), with labels for a class.
+    """
+    model: solara.Reactive[InfluenceModel] = solara.use_reactive(first)
+    chosen: solara.Reactive[dict[str, Any]] = solara.use_reactive({})
+    with solara.AppBar():
+        solara.AppBarTitle(f"influence-sim: {first.spec.title}")
+        solara.lab.ThemeToggle()
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run"):
+            RunCard(model, chosen)
+        with solara.Card("Levers"):
+            solara.Markdown("Move a lever, then press **Reset** to run again with it.")
+            ModelCreator(model, inputs, model_parameters=chosen)
+        with solara.Card("Now"):
+            WeekNow(model.value)
+    ComponentsView(components, model.value)
+
+
 scenario = resolve(SCENARIO)
 model = DashboardModel(SCENARIO)
 citizens = [(CitizensPanel, 0)] if scenario.population.citizens else []
-page = SolaraViz(
+page = Dashboard(
     model,
-    components=[
+    [
         (MapPanel, 0),
         *citizens,
         (TradeoffPanel, 0),
@@ -303,7 +386,5 @@ page = SolaraViz(
         (EventsPanel, 0),
         (AlignmentPanel, 0),
     ],
-    model_params=levers(scenario),
-    name=f"influence-sim: {scenario.title}",
-    play_interval=300,
+    levers(scenario),
 )

@@ -7,12 +7,14 @@ import os
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from influence_sim.viz.maps import plot_map
 from influence_sim.viz.plotting import (
     MAX_PANELS,
     Window,
+    drop_keys,
+    figure_key,
     focus_state,
     plot_alignment,
     plot_alignment_grid,
@@ -171,6 +173,52 @@ def crisis_window(result: RunResult) -> Window | None:
     if (last - timeline.start).days < 2 * (end - start).days:
         return None  # the long view is the crisis
     return (start, end)
+
+
+def plot_crisis_and_after(
+    result: RunResult, state: str | None = None, *, months: int = 18, fig: Any = None
+) -> Any:
+    """A state's alignment and its trade-off, the crisis weeks beside the months after.
+
+    Two rows (overall alignment; security against economic reliance), each with the
+    crisis (:func:`crisis_window`) on the left and the first ``months`` on the right,
+    one legend a row and one key of the shocks under them all. Returns the Figure (the
+    README's figure). Needs a scenario with a crisis.
+    """
+    from matplotlib.figure import Figure
+
+    from influence_sim.format.calendar import add_months
+
+    crisis = crisis_window(result)
+    if crisis is None:
+        raise ValueError(f"{result.name}: no crisis to show (no uprising, price shock or request)")
+    state = state or focus_state(result)
+    start = result.scenario.timeline.start
+    after = (start, add_months(start, months))
+    figure = fig if fig is not None else Figure(figsize=(12, 7.4), layout="constrained")
+    rows = figure.subplots(2, 2, width_ratios=(1, 2))
+    shown: set[str] = set()  # an event's entry in the first legend only
+    for (near, far), plot in zip(rows, (plot_alignment, plot_tradeoff), strict=True):
+        for ax, window in ((near, crisis), (far, after)):
+            plot(result, state, ax=ax, window=window)
+            drop_keys(ax)
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.remove()
+        far.set_title(f"{far.get_title()}, the first {months} months")
+        near.set_title("The crisis weeks")
+        handles, labels = far.get_legend_handles_labels()
+        new = [i for i, label in enumerate(labels) if label not in shown]
+        figure.legend(
+            [handles[i] for i in new],
+            [labels[i] for i in new],
+            loc="outside right lower" if shown else "outside right upper",  # the second row
+            fontsize="small",
+            frameon=False,
+        )
+        shown.update(labels)
+    figure_key(figure, result, True, band_caption(result))
+    return figure
 
 
 def _standard_names(result: RunResult) -> list[str]:

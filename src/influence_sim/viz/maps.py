@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from influence_sim.viz.live import changing
 from influence_sim.viz.plotting import axes_or_new, colour_of, label_of
 
 SELF_GREY = (0.72, 0.72, 0.72)
@@ -76,13 +77,15 @@ def plot_map(
         hue = np.array(cmap(norm(lean))[:3])
         fill = (1.0 - own) * hue + own * np.array(SELF_GREY)
         for ring in shape["rings"]:
-            ax.add_patch(
-                Polygon(ring, closed=True, facecolor=tuple(fill), edgecolor="#333333", lw=0.8)
+            changing(
+                ax.add_patch(
+                    Polygon(ring, closed=True, facecolor=tuple(fill), edgecolor="#333333", lw=0.8)
+                )
             )
         xs = [x for ring in shape["rings"] for x, _ in ring]
         ys = [y for ring in shape["rings"] for _, y in ring]
         bounds.append((min(xs), min(ys), max(xs), max(ys)))
-        ax.text(
+        label = ax.text(
             (min(xs) + max(xs)) / 2,
             (min(ys) + max(ys)) / 2,
             f"{spec.title}\nself {own:.0%}",
@@ -90,6 +93,7 @@ def plot_map(
             va="center",
             fontsize=8,
         )
+        changing(label)
         drawn.add(spec.iso_a3)
     for code, shape in outlines["countries"].items():
         if code in drawn:
@@ -106,7 +110,7 @@ def plot_map(
     title = f"Where each state leans, {result.scenario.timeline.period_of(shown)} (median)"
     if missing:
         title += f"\nnot on the map: {', '.join(missing)}"
-    ax.set_title(title, fontsize=10)
+    changing(ax.set_title(title, fontsize=10))  # its date changes with each step
     if legend:
         _scale(ax, label_of(result, powers[0]), label_of(result, powers[-1]), norm, cmap)
     return ax

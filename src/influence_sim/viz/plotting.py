@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from influence_sim.viz.live import changing
 from influence_sim.viz.shocks import (
     first_replication,
     scheduled_shocks,
@@ -134,9 +135,14 @@ def _bands(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def _draw(ax: Axes, rows: pd.DataFrame, colour: str, label: str, **line: Any) -> None:
-    ax.plot(rows["date"], rows["median"], color=colour, label=label, **line)
+    """A median and its band, marked as what changes from step to step (``viz.live``)."""
+    (median,) = ax.plot(rows["date"], rows["median"], color=colour, label=label, **line)
+    band = None
     if rows["low"].ne(rows["high"]).any():
-        ax.fill_between(rows["date"], rows["low"], rows["high"], color=colour, alpha=0.18, lw=0)
+        band = ax.fill_between(
+            rows["date"], rows["low"], rows["high"], color=colour, alpha=0.18, lw=0
+        )
+    changing(median, band)
 
 
 def mark_events(ax: Axes, result: RunResult, state: str | None = None) -> Axes:
@@ -331,7 +337,7 @@ def plot_economy(
     ax = _finish(
         ax, result, state, events, f"{title}: economic ties", "share of trade, of GDP", window
     )
-    ax.set_ylim(0, min(1.0, 1.2 * top))
+    ax.set_ylim(0, min(1.0, np.ceil(24 * top) / 20))  # a fifth above, to the next 0.05
     return ax
 
 
@@ -359,7 +365,7 @@ def plot_regional(
     return ax
 
 
-def _figure_key(figure: Any, result: RunResult, events: bool, caption: str | None) -> None:
+def figure_key(figure: Any, result: RunResult, events: bool, caption: str | None) -> None:
     """Under a figure of panels: the key of the numbered shocks (once), then the caption."""
     shocks = scheduled_shocks(result) if events else pd.DataFrame()
     lines = [shock_key(shocks)] if len(shocks) else []
@@ -368,7 +374,7 @@ def _figure_key(figure: Any, result: RunResult, events: bool, caption: str | Non
         figure.supxlabel("\n".join(lines), fontsize="x-small", color="#333333", wrap=True)
 
 
-def _drop_keys(ax: Axes) -> None:
+def drop_keys(ax: Axes) -> None:
     """Remove an Axes' own key of the shocks (a figure of panels shows one for all)."""
     for text in [t for t in ax.texts if t.get_gid() == SHOCK_KEY_GID]:
         text.remove()
@@ -399,15 +405,21 @@ def plot_unrest_grid(
         _draw(ax, part, "#555555", "unrest")
         if events:
             mark_events(ax, result, key)
-            _drop_keys(ax)
+            drop_keys(ax)
         ax.set(title=f"{result.scenario.states[key].title}: unrest", ylim=(0, top))
         ax.set_ylabel("share active (0-1)")
         _dates(ax)
-    _figure_key(figure, result, events, caption)
+    figure_key(figure, result, events, caption)
     return figure
 
 
-def plot_unrest(result: RunResult, *, events: bool = True, ax: Axes | None = None) -> Axes:
+def plot_unrest(
+    result: RunResult,
+    *,
+    events: bool = True,
+    ax: Axes | None = None,
+    window: Window | None = None,
+) -> Axes:
     """Unrest in each state, on one Axes (``plot_unrest_grid`` gives each its panel)."""
     ax = axes_or_new(ax)
     frame = result.tables["states"].rename(columns={"unrest": "value"})
@@ -415,6 +427,7 @@ def plot_unrest(result: RunResult, *, events: bool = True, ax: Axes | None = Non
     for i, (state, part) in enumerate(bands.groupby("state", observed=True)):
         title = result.scenario.states[str(state)].title
         _draw(ax, part, STATE_COLOURS[i % len(STATE_COLOURS)], title)
+    set_window(ax, window)
     if events:
         mark_events(ax, result)
     ax.set(title="Unrest", ylabel="unrest", ylim=(0, 1))
@@ -523,7 +536,12 @@ def plot_comparison_unrest(
 
 
 def plot_alignment_grid(
-    result: RunResult, *, events: bool = True, fig: Any = None, caption: str | None = None
+    result: RunResult,
+    *,
+    events: bool = True,
+    fig: Any = None,
+    caption: str | None = None,
+    window: Window | None = None,
 ) -> Any:
     """Every state's overall alignment, small multiples (one legend); returns the Figure.
 
@@ -532,6 +550,7 @@ def plot_alignment_grid(
         events: Mark the events on each panel (one key of the shocks under the panels).
         fig: A Figure to draw on (default: a new one sized to the states).
         caption: A line under the figure (what its bands hold).
+        window: The first and last dates shown; all by default.
     """
     from matplotlib.figure import Figure
 
@@ -543,15 +562,15 @@ def plot_alignment_grid(
     )
     for i, key in enumerate(states):
         ax = figure.add_subplot(rows, cols, i + 1)
-        plot_alignment(result, key, events=events, ax=ax)
+        plot_alignment(result, key, events=events, ax=ax, window=window)
         legend = ax.get_legend()
         if not i:
             handles, labels = ax.get_legend_handles_labels()
         if legend is not None:
             legend.remove()  # one legend for the figure, beside the panels
-        _drop_keys(ax)
+        drop_keys(ax)
     figure.legend(handles, labels, loc="outside right upper", fontsize="small", frameon=False)
-    _figure_key(figure, result, events, caption)
+    figure_key(figure, result, events, caption)
     return figure
 
 

@@ -1,0 +1,76 @@
+"""The dashboard's panels drawn live (``viz.live``): pixel for pixel their ordinary rendering.
+
+A live figure draws only what changed on pixels it kept; a stale background would show
+an old line, an event not yet marked, a moved limit. So every frame of the crisis weeks
+(the uprising, the request, the arrival, the withdrawal) is compared, every panel, with
+the figure rendered whole by ``savefig``, and most frames must have been drawn cheaply.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from influence_sim.viz.live import LiveFigure, changing
+
+pytest.importorskip("solara", reason="the dashboard extra is not installed")
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def _ordinary(figure: Figure, dpi: float) -> np.ndarray:
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=dpi)
+    return _pixels(out.getvalue())
+
+
+@pytest.mark.filterwarnings("ignore:Failed to validate hooks:UserWarning")  # Mesa's own
+def test_every_panel_of_the_crisis_weeks_is_its_ordinary_rendering():
+    from influence_sim.dashboard import app
+
+    model = app.DashboardModel()
+    live = {name: LiveFigure(app.DPI) for name in app.PANELS}
+    weeks = 10
+    for _ in range(weeks):
+        model.step()
+        for name in app.PANELS:
+            frame = _pixels(live[name].png(app.panel_figure(name, model)))
+            whole = _ordinary(app.panel_figure(name, model), app.DPI)
+            assert frame.shape == whole.shape, name
+            differ = int((frame != whole).any(axis=2).sum())
+            assert differ == 0, f"{name}, week {model.steps}: {differ} pixels differ"
+    for name, figure in live.items():
+        # Whole again only where the still part changed: the first week, the request,
+        # the arrival (each a new mark and legend entry); the map never.
+        assert figure.whole <= 4, (name, figure.whole)
+    assert live["map"].whole == 1
+
+
+def test_a_change_outside_the_marked_artists_renders_whole():
+    """An unmarked change (a limit, a still line moved) is never drawn on kept pixels."""
+
+    def figure(points: int, mark_at: float, top: float) -> Figure:
+        fig = Figure(figsize=(4, 3), layout="constrained")
+        ax = fig.add_subplot()
+        (line,) = ax.plot(np.arange(points), np.linspace(0, 1, points), label="values")
+        changing(line)
+        ax.axvline(mark_at, color="k", ls="--", label="event")
+        ax.set(xlim=(0, 20), ylim=(0, top), title="a panel")
+        ax.legend()
+        return fig
+
+    live = LiveFigure(dpi=80)
+    cases = [(3, 5, 1), (4, 5, 1), (5, 5, 1), (6, 7, 1), (7, 7, 1), (8, 7, 2)]
+    wholes = []
+    for case in cases:
+        frame = _pixels(live.png(figure(*case)))
+        assert np.array_equal(frame, _ordinary(figure(*case), 80)), case
+        wholes.append(live.whole)
+    # Whole at the start, when the event moved and when the limit moved; cheap between.
+    assert wholes == [1, 1, 1, 2, 2, 3]
