@@ -74,3 +74,39 @@ def test_a_change_outside_the_marked_artists_renders_whole():
         wholes.append(live.whole)
     # Whole at the start, when the event moved and when the limit moved; cheap between.
     assert wholes == [1, 1, 1, 2, 2, 3]
+
+
+@pytest.mark.filterwarnings("ignore:Failed to validate hooks:UserWarning")  # Mesa's own
+def test_the_citizens_panel_live_is_its_ordinary_rendering():
+    from influence_sim.dashboard import app
+    from influence_sim.viz.citizens import plot_citizens
+
+    model = app.DashboardModel("kazakhstan-2022-citizens")
+    live = LiveFigure(app.DPI)
+    for _ in range(4):
+        model.step()
+        views = model.citizens()
+        titles = [view.region for view in views]
+        frame = _pixels(live.png(plot_citizens(views, titles)))
+        whole = _ordinary(plot_citizens(views, titles), app.DPI)
+        assert np.array_equal(frame, whole), f"week {model.steps}"
+    assert live.whole == 1, "the lattices and their counts change; the rest stays"
+
+
+@pytest.mark.filterwarnings("ignore:Failed to validate hooks:UserWarning")  # Mesa's own
+def test_the_time_axes_open_on_the_crisis_and_widen_as_the_run_goes():
+    """The first weeks fill the panels (not a sliver of three years); the span doubles."""
+    from influence_sim.dashboard import app
+
+    model = app.DashboardModel()
+    timeline = model.compiled.timeline
+    spans = []
+    for _ in range(model.n_steps):
+        first, last = app.time_axis(model)
+        assert first == timeline.start
+        spans.append(timeline.step_of(last))
+        model.step()
+    assert sorted(set(spans)) == [13, 26, 52, 104, 156]
+    assert spans[:14] == [13] * 14
+    assert spans[14] == 26
+    assert all(step <= span for step, span in enumerate(spans)), "the lines stay inside"

@@ -1,14 +1,17 @@
-"""The dashboard: Mesa's SolaraViz over ``InfluenceModel``, for teaching.
+"""The dashboard: ``InfluenceModel`` in the browser, for teaching.
 
 Served by ``influence-sim dashboard [FILE]`` (``solara run`` on this file). Sliders and
-switches set the levers a class argues about; SolaraViz rebuilds the model with them
-on reset, and steps or plays it. The plots are the package's own (``plotting.py``),
-drawn from what the model has recorded so far. Needs the ``dashboard`` extra.
+switches set the levers a class argues about (Mesa's form of model parameters); Reset
+rebuilds the model with them, Step runs a week and ▶ plays the weeks, each drawn before
+the next starts (:class:`RunCard`, in a class's words). The panels sit in Mesa's grid.
+The plots are the package's own (``viz``), drawn from what the model has recorded so
+far; only what changed is drawn each step (``viz.live``). Needs the ``dashboard`` extra.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -16,11 +19,12 @@ from typing import Any
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization.solara_viz import ComponentsView, ModelController, ModelCreator
-from mesa.visualization.utils import update_counter
+from mesa.visualization.solara_viz import ComponentsView, ModelCreator
+from mesa.visualization.utils import force_update, update_counter
 
 from influence_sim.drivers.model import InfluenceModel
 from influence_sim.engine.trajectory import Trajectory
+from influence_sim.format.calendar import long_date
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.shocks import UprisingShock
@@ -157,12 +161,26 @@ def current(model: InfluenceModel) -> RunResult:
     return result
 
 
-def panel_figure(name: str, model: InfluenceModel) -> Figure:
-    """The figure of one panel (by name) at the model's current step.
+FIRST_SPAN = 13
+"""The steps the time axes span at first (a quarter of weeks): the crisis fills them."""
 
-    The time axes span the whole run from the first step, so they stay still while the
-    lines grow across them (and a panel's still part is drawn once: :func:`panel_png`).
+
+def time_axis(model: InfluenceModel) -> tuple[Any, Any]:
+    """The dates the time panels span: :data:`FIRST_SPAN` steps, doubled as the run goes.
+
+    The span doubles each time the run passes its end, up to the whole run. The axes
+    stay still while the lines grow across them, so a panel's still part is drawn once
+    per span (:func:`panel_png`), and the first weeks are not a sliver.
     """
+    span = min(model.n_steps, FIRST_SPAN)
+    while span < min(model.steps, model.n_steps):
+        span = min(model.n_steps, 2 * span)
+    timeline = model.compiled.timeline
+    return timeline.date_of(0), timeline.date_of(span)
+
+
+def panel_figure(name: str, model: InfluenceModel) -> Figure:
+    """The figure of one panel (by name) at the model's current step (see :func:`time_axis`)."""
     from influence_sim.viz.maps import plot_map
     from influence_sim.viz.plotting import (
         plot_alignment_grid,
@@ -173,8 +191,7 @@ def panel_figure(name: str, model: InfluenceModel) -> Figure:
     )
 
     result = current(model)
-    timeline = model.compiled.timeline
-    whole = (timeline.date_of(0), timeline.date_of(model.n_steps))
+    whole = time_axis(model)
     if name == "alignment":
         figure: Figure = plot_alignment_grid(result, window=whole)
         return figure
@@ -278,25 +295,40 @@ def CitizensPanel(model: InfluenceModel) -> None:
         else model.spec.states[model.state_keys[v.state]].title
         for v in views
     ]
-    solara.FigureMatplotlib(plot_citizens(views, titles), format="png", dpi=DPI)
+    live = _LIVE.setdefault(model, {}).setdefault("citizens", LiveFigure(DPI))
+    solara.Image(live.png(plot_citizens(views, titles)), format="png")
 
 
 @solara.component
 def EventsPanel(model: InfluenceModel) -> None:
-    """What has happened so far."""
+    """What has happened so far, each on its own date where it has one.
+
+    Drawn, it lets playing go on to the next step (:func:`wait_until_shown`).
+    """
+    from influence_sim.viz.shocks import day_month_year, own_dates
+
     update_counter.get()
     done = model.steps
-    rows = [e for e in model.trajectory.events if e[1] < done and not e[2].startswith("shock:")]
-    shocks = [e for e in model.trajectory.events if e[1] < done and e[2].startswith("shock:")]
+    solara.use_effect(lambda: _SHOWN.__setitem__(model, done), [model, done])
+    timeline = model.compiled.timeline
     lines = ["| step | date | what |", "|---|---|---|"]
-    for _, step, kind, actor, target, detail in sorted(shocks + rows, key=lambda e: e[1]):
-        date = model.compiled.timeline.date_of(step).isoformat()
-        what = (
-            detail
-            if kind.startswith("shock:")
-            else f"{kind.replace('_', ' ')}: {actor} → {target} {detail}"
-        )
-        lines.append(f"| {step} | {date} | {what} |")
+    if done:
+        result = current(model)
+        events = result.tables["events"].sort_values("step", kind="stable")
+        days = own_dates(result, events)
+        for row, day in zip(events.itertuples(), days, strict=True):
+            kind = str(row.kind)
+            when = (
+                day_month_year(day)
+                if day is not None
+                else f"{timeline.step_word} of {day_month_year(row.date)}"
+            )
+            what = (
+                str(row.detail)
+                if kind.startswith("shock:")
+                else f"{kind.replace('_', ' ')}: {row.actor} → {row.target} {row.detail}"
+            )
+            lines.append(f"| {row.step} | {when} | {what} |")
     solara.Markdown(
         f"**Events** (step {done} of {model.n_steps})\n\n"
         + "\n".join(lines)
@@ -306,27 +338,71 @@ def EventsPanel(model: InfluenceModel) -> None:
 
 
 PAUSE_MS = 50
-"""The pause between steps while the dashboard plays (a step takes about 0.3 s to draw)."""
+"""The pause between steps while the dashboard plays (a step takes about 0.4 s to show)."""
+SHOWN_WAIT = 30.0
+"""Seconds playing waits for a week to be drawn before it stops (the page was closed)."""
+_SHOWN: weakref.WeakKeyDictionary[InfluenceModel, int] = weakref.WeakKeyDictionary()
+
+
+def wait_until_shown(model: InfluenceModel, timeout: float = SHOWN_WAIT) -> bool:
+    """Wait until the page has drawn the model's current step; False if it did not."""
+    deadline = time.monotonic() + timeout
+    while _SHOWN.get(model, -1) < model.steps:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 @solara.component
 def RunCard(model: solara.Reactive[InfluenceModel], chosen: solara.Reactive[dict]) -> None:
-    """Reset, play and step, with the pause between weeks, in a class's words.
+    """Reset, play and step, and the pause between steps while playing, in a class's words.
 
-    Mesa's own controls, without the two a class does not need: how many steps to run
-    before redrawing (one: every week is shown) and whether to step in a thread.
+    Playing draws every step: the next starts once the page has drawn this one (Mesa's
+    own controller steps on while the page draws, and a short pause skipped most weeks).
     """
+    playing = solara.use_reactive(False)
     pause = solara.use_reactive(PAUSE_MS)
-    every = solara.use_reactive(1)  # Mesa reads these as reactive values
-    threads = solara.use_reactive(False)
+    error: solara.Reactive[str | None] = solara.use_reactive(None)
     word = model.value.compiled.timeline.step_word
-    ModelController(
-        model,
-        model_parameters=chosen,
-        play_interval=pause,
-        render_interval=every,
-        use_threads=threads,
-    )
+
+    def one_step() -> None:
+        model.value.step()
+        force_update()
+
+    def play() -> None:
+        try:
+            while playing.value and model.value.running:
+                one_step()
+                if not wait_until_shown(model.value):
+                    break
+                time.sleep(pause.value / 1000)
+        except Exception as e:  # shown on the page, as Mesa's controller does
+            error.set(f"error in step: {e}")
+        finally:
+            playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def reset() -> None:
+        playing.set(False)
+        error.set(None)
+        model.set(DashboardModel(**chosen.value))
+
+    running = model.value.running
+    with solara.Row(justify="space-between"):
+        solara.Button("Reset", color="primary", on_click=reset)
+        solara.Button(
+            "❚❚" if playing.value else "▶",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=not running,
+        )
+        solara.Button(
+            "Step", color="primary", on_click=one_step, disabled=playing.value or not running
+        )
+    if error.value:
+        solara.Error(error.value)
     solara.Markdown(f"**Step** runs one {word}; **▶** plays them one after another.")
     solara.SliderInt(
         f"Pause between {word}s while playing (ms)", value=pause, min=0, max=1000, step=50
@@ -340,11 +416,11 @@ def WeekNow(model: InfluenceModel) -> None:
     timeline = model.compiled.timeline
     word = timeline.step_word
     done = model.steps
+    reach = long_date(timeline.date_of(min(done, model.n_steps)))
     solara.Markdown(
-        f"{word.capitalize()} **{done}** of {model.n_steps} run: the last was "
-        f"{timeline.period_of(done - 1)}."
+        f"**{done}** of {model.n_steps} {word}s run: the figures reach {reach}."
         if done
-        else f"Not started: the first {word} is {timeline.period_of(0)}."
+        else f"Not started: the run begins on {reach}."
     )
 
 

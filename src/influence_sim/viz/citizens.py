@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from influence_sim.engine.population import ACTIVE, EMPTY, POLICE, QUIET, RegionView
+from influence_sim.viz.live import changing
 
 CELL_COLOURS = {
     EMPTY: ("#ffffff", "empty"),
@@ -44,10 +45,11 @@ def plot_citizens(
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, view, title in zip(axes.ravel(), views, titles, strict=False):
-        ax.imshow(view.grid, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
-        ax.set_title(
+        image = ax.imshow(view.grid, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
+        counts = ax.set_title(
             f"{title}\n{view.active} protesting, {view.jailed} jailed", fontsize=8, loc="left"
         )
+        changing(image, counts)  # drawn each step on a live figure (the dashboard's)
     handles = [
         Patch(facecolor=c, edgecolor="#999999", label=label) for c, label in CELL_COLOURS.values()
     ]

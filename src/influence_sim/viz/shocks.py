@@ -64,6 +64,29 @@ def scripted_days(result: RunResult) -> dict[tuple[int, str, str, str], pd.Times
     return out
 
 
+def own_dates(result: RunResult, events: pd.DataFrame) -> list[pd.Timestamp | None]:
+    """Each event's own date (rows of an events table), or None where it has only a step.
+
+    A scheduled shock's date, and a scripted request's, arrival's or withdrawal's day;
+    what the run decided has only its step (the table's ``date``, the step's first day).
+    """
+    shocks, scripted = _own_dates(result), scripted_days(result)
+    out: list[pd.Timestamp | None] = []
+    for step, kind, actor, target, detail in zip(
+        events["step"].astype(int),
+        events["kind"].astype(str),
+        events["actor"].astype(str),
+        events["target"].astype(str),
+        events["detail"].astype(str),
+        strict=True,
+    ):
+        if kind.startswith("shock:"):
+            out.append(shocks.get((step, kind, detail)))
+        else:
+            out.append(scripted.get((step, kind, actor, target)))
+    return out
+
+
 def _own_dates(result: RunResult) -> dict[tuple[int, str, str], pd.Timestamp]:
     """Each scheduled shock's own date, by (step, kind, detail) as the events table has it."""
     from datetime import date
