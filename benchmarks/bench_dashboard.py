@@ -5,13 +5,14 @@
 
 A step of the dashboard is a model step, then every panel's PNG, what the page shows.
 *Whole*: each panel's figure rendered whole by ``savefig`` (what the dashboard did
-before issue 30, through ``solara.FigureMatplotlib``). *Live*: ``dashboard.app.panel_png``,
-which draws only what changed on the pixels it kept (``viz.live``). Both start at the
-same week and run the same weeks, from just after the crisis (``--from``), when the
-marks and legends have stopped changing; the crisis weeks, which render whole, are
-timed apart. The page's own work (Solara's messages, the browser) comes on top: the
-browser test records a step as a class sees it. Prints medians, their ratio, and the
-time 156 steps would take.
+before issue 30, through ``solara.FigureMatplotlib``). *Live*:
+``dashboard.app.panel_png``, which draws only what changed on the pixels it kept
+(``viz.live``). Both start at the same week and run the same weeks, from just after the
+crisis (``--from``), when the marks and legends have stopped changing (the time axes
+still widen after weeks 13 and 26, when the live panels render whole: two of the 30
+weeks timed); the crisis weeks, which render whole, are timed apart. The page's own work
+(Solara's messages, the browser) comes on top: the browser test records a step as a
+class sees it. Prints medians, their ratio, and the time 156 steps would take.
 """
 
 from __future__ import annotations

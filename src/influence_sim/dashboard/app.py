@@ -11,8 +11,9 @@ far; only what changed is drawn each step (``viz.live``). Needs the ``dashboard`
 from __future__ import annotations
 
 import os
+import threading
 import time
-import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,31 @@ SCENARIO = os.environ.get("INFLUENCE_SIM_SCENARIO", "kazakhstan-2022")
 class DashboardModel(InfluenceModel):
     """The dashboard's model: ``InfluenceModel`` on the scenario the command was given.
 
-    From Mesa 3.5 on, SolaraViz's Reset passes a ``scenario`` of Mesa's own (an
-    experiment description, not ours); the dashboard's scenario is then kept.
+    It also holds what its page keeps between steps: the snapshot of the run so far
+    (:func:`current`), each panel's live figure (:func:`panel_png`) and the last step the
+    page drew (:func:`wait_until_shown`); :meth:`release` lets them go on Reset (Mesa
+    3.3 keeps every model it made alive). A ``scenario`` that is not ours (Mesa 3.5's
+    SolaraViz passes its own on Reset) is replaced by the dashboard's.
     """
 
     def __init__(self, scenario: Any = None, **kwargs: Any) -> None:
         if not isinstance(scenario, Scenario | str | Path):
             scenario = SCENARIO
         super().__init__(scenario, **kwargs)
+        self.panels: dict[str, LiveFigure] = {}
+        self.shown = -1
+        self.latest: tuple[tuple[int, bool], RunResult] | None = None
+        self.lock = threading.Lock()  # a step and a snapshot never overlap
+
+    def step(self) -> None:
+        """One step of the model (never while a snapshot of it is taken)."""
+        with self.lock:
+            super().step()
+
+    def release(self) -> None:
+        """Let go of the page's figures and snapshot (the model is being replaced)."""
+        self.panels.clear()
+        self.latest = None
 
 
 def levers(scenario: Scenario) -> dict[str, Any]:
@@ -146,19 +164,15 @@ def snapshot(model: InfluenceModel) -> RunResult:
 
 DPI = 100
 """The panels' resolution (matplotlib's own; 72 saved a tenth of a step and blurred them)."""
-_LATEST: dict[str, Any] = {}
-_LIVE: weakref.WeakKeyDictionary[InfluenceModel, dict[str, LiveFigure]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
-def current(model: InfluenceModel) -> RunResult:
+def current(model: DashboardModel) -> RunResult:
     """:func:`snapshot`, made once per step and shared by every panel (each made its own)."""
-    key = (id(model), model.steps, model.running)
-    if _LATEST.get("key") != key:
-        _LATEST.update(key=key, result=snapshot(model))
-    result: RunResult = _LATEST["result"]
-    return result
+    with model.lock:
+        key = (model.steps, model.running)
+        if model.latest is None or model.latest[0] != key:
+            model.latest = (key, snapshot(model))
+        return model.latest[1]
 
 
 FIRST_SPAN = 13
@@ -179,7 +193,7 @@ def time_axis(model: InfluenceModel) -> tuple[Any, Any]:
     return timeline.date_of(0), timeline.date_of(span)
 
 
-def panel_figure(name: str, model: InfluenceModel) -> Figure:
+def panel_figure(name: str, model: DashboardModel) -> Figure:
     """The figure of one panel (by name) at the model's current step (see :func:`time_axis`)."""
     from influence_sim.viz.maps import plot_map
     from influence_sim.viz.plotting import (
@@ -211,25 +225,34 @@ PANELS = ("map", "tradeoff", "economy", "region", "unrest", "alignment")
 """The figures a step redraws (the citizens' panel apart)."""
 
 
-def panel_png(name: str, model: InfluenceModel) -> bytes:
-    """The PNG of one panel now: its still part drawn once per model, its lines each step."""
-    live = _LIVE.setdefault(model, {}).setdefault(name, LiveFigure(DPI))
-    return live.png(panel_figure(name, model))
+def panel_png(name: str, model: DashboardModel) -> bytes:
+    """The PNG of one panel now, drawn live (``viz.live``).
+
+    Its still part is drawn once per span of the time axes and per event marked; its
+    lines, each step.
+    """
+    return _live(model, name).png(panel_figure(name, model))
 
 
-def _show(name: str, model: InfluenceModel) -> Any:
+def _live(model: DashboardModel, name: str) -> LiveFigure:
+    if name not in model.panels:
+        model.panels[name] = LiveFigure(DPI)
+    return model.panels[name]
+
+
+def _show(name: str, model: DashboardModel) -> Any:
     return solara.Image(panel_png(name, model), format="png")
 
 
 @solara.component
-def AlignmentPanel(model: InfluenceModel) -> None:
+def AlignmentPanel(model: DashboardModel) -> None:
     """Each state's overall alignment with each power, as recorded so far."""
     update_counter.get()
     if _started(model):
         _show("alignment", model)
 
 
-def _started(model: InfluenceModel) -> bool:
+def _started(model: DashboardModel) -> bool:
     """Whether there is anything over time to draw; if not, say how to start."""
     if model.steps:
         return True
@@ -238,7 +261,7 @@ def _started(model: InfluenceModel) -> bool:
 
 
 @solara.component
-def TradeoffPanel(model: InfluenceModel) -> None:
+def TradeoffPanel(model: DashboardModel) -> None:
     """Security against economic reliance of the state the scenario is about."""
     update_counter.get()
     if _started(model):
@@ -246,7 +269,7 @@ def TradeoffPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
-def EconomyPanel(model: InfluenceModel) -> None:
+def EconomyPanel(model: DashboardModel) -> None:
     """Trade shares, remittances and debt of the state the scenario is about."""
     update_counter.get()
     if _started(model):
@@ -254,7 +277,7 @@ def EconomyPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
-def RegionPanel(model: InfluenceModel) -> None:
+def RegionPanel(model: DashboardModel) -> None:
     """Regional alignment."""
     update_counter.get()
     if _started(model):
@@ -262,7 +285,7 @@ def RegionPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
-def UnrestPanel(model: InfluenceModel) -> None:
+def UnrestPanel(model: DashboardModel) -> None:
     """Unrest in each state, in a panel of its own (it covered the next one when shared)."""
     update_counter.get()
     if _started(model):
@@ -270,7 +293,7 @@ def UnrestPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
-def MapPanel(model: InfluenceModel) -> None:
+def MapPanel(model: DashboardModel) -> None:
     """The map of the region, coloured by where each state leans now (the start, at 0)."""
     update_counter.get()
     solara.Style(STYLE)
@@ -278,7 +301,7 @@ def MapPanel(model: InfluenceModel) -> None:
 
 
 @solara.component
-def CitizensPanel(model: InfluenceModel) -> None:
+def CitizensPanel(model: DashboardModel) -> None:
     """The citizens of each region, beside the map (scenarios with ``unrest: citizens``)."""
     from influence_sim.viz.citizens import plot_citizens
 
@@ -295,12 +318,11 @@ def CitizensPanel(model: InfluenceModel) -> None:
         else model.spec.states[model.state_keys[v.state]].title
         for v in views
     ]
-    live = _LIVE.setdefault(model, {}).setdefault("citizens", LiveFigure(DPI))
-    solara.Image(live.png(plot_citizens(views, titles)), format="png")
+    solara.Image(_live(model, "citizens").png(plot_citizens(views, titles)), format="png")
 
 
 @solara.component
-def EventsPanel(model: InfluenceModel) -> None:
+def EventsPanel(model: DashboardModel) -> None:
     """What has happened so far, each on its own date where it has one.
 
     Drawn, it lets playing go on to the next step (:func:`wait_until_shown`).
@@ -309,7 +331,7 @@ def EventsPanel(model: InfluenceModel) -> None:
 
     update_counter.get()
     done = model.steps
-    solara.use_effect(lambda: _SHOWN.__setitem__(model, done), [model, done])
+    solara.use_effect(lambda: setattr(model, "shown", done), [model, done])
     timeline = model.compiled.timeline
     lines = ["| step | date | what |", "|---|---|---|"]
     if done:
@@ -337,56 +359,99 @@ def EventsPanel(model: InfluenceModel) -> None:
     )
 
 
-PAUSE_MS = 50
-"""The pause between steps while the dashboard plays (a step takes about 0.4 s to show)."""
+PAUSE_MS = 0
+"""The pause between steps while playing: none (each step is drawn before the next)."""
 SHOWN_WAIT = 30.0
-"""Seconds playing waits for a week to be drawn before it stops (the page was closed)."""
-_SHOWN: weakref.WeakKeyDictionary[InfluenceModel, int] = weakref.WeakKeyDictionary()
+"""Seconds playing waits for a step to be drawn before it stops (the page was closed)."""
 
 
-def wait_until_shown(model: InfluenceModel, timeout: float = SHOWN_WAIT) -> bool:
-    """Wait until the page has drawn the model's current step; False if it did not."""
+def wait_until_shown(model: DashboardModel, timeout: float = SHOWN_WAIT) -> bool:
+    """Wait until the page has drawn the model's current step; False if it did not.
+
+    Drawn on the server: the page's widgets hold the step (the browser shows them as
+    they arrive). A step's drawing usually ends before ``force_update`` returns; it is
+    left to another thread when one is drawing, and then this waits for it.
+    """
     deadline = time.monotonic() + timeout
-    while _SHOWN.get(model, -1) < model.steps:
+    while model.shown < model.steps:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)
     return True
 
 
+def play_until(model: DashboardModel, stop: threading.Event, pause_ms: Callable[[], int]) -> str:
+    """Step ``model`` until ``stop`` or its end, each step drawn before the next.
+
+    Returns what stopped it early, in words ("" if nothing did).
+    """
+    word = model.compiled.timeline.step_word
+    try:
+        while not stop.is_set() and model.running:
+            model.step()
+            force_update()
+            if not wait_until_shown(model):
+                return f"Stopped: {word} {model.steps} was not drawn in {SHOWN_WAIT:.0f} s."
+            time.sleep(pause_ms() / 1000)
+    except Exception as e:  # shown on the page, as Mesa's controller does
+        return f"error in step: {e}"
+    return ""
+
+
 @solara.component
-def RunCard(model: solara.Reactive[InfluenceModel], chosen: solara.Reactive[dict]) -> None:
+def RunCard(model: solara.Reactive[DashboardModel], chosen: solara.Reactive[dict]) -> None:
     """Reset, play and step, and the pause between steps while playing, in a class's words.
 
     Playing draws every step: the next starts once the page has drawn this one (Mesa's
-    own controller steps on while the page draws, and a short pause skipped most weeks).
+    own controller steps on while the page draws, and a short pause skipped most
+    weeks). Each play has its own stop signal and a play starts only once the one
+    before has ended its step, so a pause and a play at once never leave two plays
+    stepping, and an old one never stops a new one; a play steps only the model it
+    began with.
     """
     playing = solara.use_reactive(False)
     pause = solara.use_reactive(PAUSE_MS)
     error: solara.Reactive[str | None] = solara.use_reactive(None)
+    stop = solara.use_ref(threading.Event())  # the current play's stop signal
+    signal = stop.current  # this render's play (use_task runs the one of its render)
+    one_play = solara.use_memo(threading.Lock, [])
     word = model.value.compiled.timeline.step_word
+
+    def pace() -> int:
+        return pause.value
 
     def one_step() -> None:
         model.value.step()
         force_update()
 
     def play() -> None:
+        if not playing.value or signal.is_set():
+            return
         try:
-            while playing.value and model.value.running:
-                one_step()
-                if not wait_until_shown(model.value):
-                    break
-                time.sleep(pause.value / 1000)
-        except Exception as e:  # shown on the page, as Mesa's controller does
-            error.set(f"error in step: {e}")
+            with one_play:  # a play paused a moment ago ends its step first
+                problem = "" if signal.is_set() else play_until(model.value, signal, pace)
+            if problem:
+                error.set(problem)
         finally:
-            playing.set(False)
+            if stop.current is signal:  # this is still the current play
+                playing.set(False)
 
-    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+    solara.lab.use_task(play, dependencies=[playing.value, signal], prefer_threaded=True)
+
+    def start_or_pause() -> None:
+        if playing.value:
+            stop.current.set()
+            playing.set(False)
+        else:
+            stop.current = threading.Event()
+            error.set(None)
+            playing.set(True)
 
     def reset() -> None:
+        stop.current.set()
         playing.set(False)
         error.set(None)
+        model.value.release()
         model.set(DashboardModel(**chosen.value))
 
     running = model.value.running
@@ -395,7 +460,7 @@ def RunCard(model: solara.Reactive[InfluenceModel], chosen: solara.Reactive[dict
         solara.Button(
             "❚❚" if playing.value else "▶",
             color="primary",
-            on_click=lambda: playing.set(not playing.value),
+            on_click=start_or_pause,
             disabled=not running,
         )
         solara.Button(
@@ -410,7 +475,7 @@ def RunCard(model: solara.Reactive[InfluenceModel], chosen: solara.Reactive[dict
 
 
 @solara.component
-def WeekNow(model: InfluenceModel) -> None:
+def WeekNow(model: DashboardModel) -> None:
     """How far the run has got, in the scenario's steps and dates."""
     update_counter.get()
     timeline = model.compiled.timeline
@@ -425,13 +490,15 @@ def WeekNow(model: InfluenceModel) -> None:
 
 
 @solara.component
-def Dashboard(first: InfluenceModel, components: list[Any], inputs: dict[str, Any]) -> None:
-    """The page: the run's controls, the levers and the week beside the panels.
+def Dashboard(
+    make: Callable[[], DashboardModel], components: list[Any], inputs: dict[str, Any]
+) -> None:
+    """The page: the run's controls, the levers and how far the run has got, and panels.
 
-    Composed from Mesa's pieces of ``SolaraViz`` (its model controller, its form of
-    levers, its grid of panels), with labels for a class.
+    The panels sit in Mesa's grid; each browser tab makes its own model (``make``).
     """
-    model: solara.Reactive[InfluenceModel] = solara.use_reactive(first)
+    first = solara.use_memo(make, [])
+    model: solara.Reactive[DashboardModel] = solara.use_reactive(first)
     chosen: solara.Reactive[dict[str, Any]] = solara.use_reactive({})
     with solara.AppBar():
         solara.AppBarTitle(f"influence-sim: {first.spec.title}")
@@ -448,10 +515,9 @@ def Dashboard(first: InfluenceModel, components: list[Any], inputs: dict[str, An
 
 
 scenario = resolve(SCENARIO)
-model = DashboardModel(SCENARIO)
 citizens = [(CitizensPanel, 0)] if scenario.population.citizens else []
 page = Dashboard(
-    model,
+    DashboardModel,
     [
         (MapPanel, 0),
         *citizens,

@@ -212,7 +212,7 @@ def plot_crisis_and_after(
         figure.legend(
             [handles[i] for i in new],
             [labels[i] for i in new],
-            loc="outside right lower" if shown else "outside right upper",  # the second row
+            loc="outside right lower" if shown else "outside right upper",  # by the rows
             fontsize="small",
             frameon=False,
         )

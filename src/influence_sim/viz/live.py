@@ -3,13 +3,20 @@
 A figure of a run over time changes little from one step to the next: its lines grow
 by a point, while its axes, ticks, titles, legends, event marks and key stay as they
 were. The ``plot_*`` functions mark the artists that carry the run's values with
-:func:`changing` (the medians, their bands, the map's colours and its date).
-:class:`LiveFigure` renders a figure whole once, keeping its layout and the pixels of
-all that does not change or lie over a changing artist; for every later figure with
-the same still part it copies those pixels in and draws only the rest, in the order a
-whole drawing would. Anything else that differs (a new event marked, a limit moved, a
-legend grown) renders the figure whole again, so a frame is never drawn on stale pixels.
-A frame is pixel for pixel the figure's ordinary rendering (a test holds this).
+:func:`changing` (the medians, their bands, the map's colours and its date, the
+citizens' lattices and counts). :class:`LiveFigure` renders a figure whole once,
+keeping its layout and the pixels of all that does not change or lie over a changing
+artist; for every later figure with the same still part (:func:`still_key`) it copies
+those pixels in and draws only the rest, in the order a whole drawing would. A new
+event marked, a limit moved, a legend grown, a changing artist added or removed: the
+figure is rendered whole again.
+
+The still key holds how each still artist looks (data, colours, sizes, alpha, zorder,
+texts), not every property matplotlib has: tick parameters or a grid changed between
+frames go unseen. Nor does the cheap path handle a legend lying over its Axes, twinned
+Axes, a title inside its Axes, or an aspect adjusted on the data limits: a figure with
+these must not be drawn live. The dashboard's panels are held to their ordinary
+rendering, pixel for pixel, by a test over the run.
 """
 
 from __future__ import annotations
@@ -42,8 +49,8 @@ def from_first_changing(figure: Figure) -> tuple[list[tuple[Axes, Artist]], list
     artists marked :func:`changing`.
 
     In each Axes, matplotlib draws its background first, then its other children by
-    ``zorder`` (ties in their order; ``Axes.draw``). An Axes' titles are left out: only a
-    whole drawing places them, and no line reaches them.
+    ``zorder`` (ties in their order; ``Axes.draw``). An Axes' titles are left out unless
+    changing: only a whole drawing places them, and the package's sit above their Axes.
     """
     after: list[tuple[Axes, Artist]] = []
     for ax in figure.axes:
@@ -68,17 +75,20 @@ def _titles(ax: Axes) -> list[Text]:
 def still_key(figure: Figure, moving: list[Artist]) -> tuple[Any, ...]:
     """What the still part of ``figure`` shows: equal keys, equal pixels and layout.
 
-    The size and resolution; each Axes' limits, axis labels and every child not in
-    ``moving`` as it looks (texts and where they stand, lines, patches, collections and
-    images with their data and colours; a legend by its entries); the figure's own texts
-    and legends.
+    The size and resolution; the changing artists' kinds (and a changing text's lines,
+    which the layout makes room for); each Axes' limits, axis labels, legend and every
+    child not changing as it looks (texts and where they stand, lines, patches,
+    collections and images with their data, sizes and colours; each artist's
+    visibility, alpha and zorder); the figure's own texts and legends.
     """
+    from matplotlib.text import Text
+
     skip = set(map(id, moving))
 
-    def texts(items: Any) -> tuple[str, ...]:
-        return tuple(t.get_text() for t in items if id(t) not in skip)
-
     key: list[Any] = [tuple(figure.get_size_inches()), figure.dpi, len(figure.axes)]
+    for artist in moving:  # where they come and how they may move the layout
+        lines = artist.get_text().count("\n") if isinstance(artist, Text) else None
+        key.append((type(artist).__name__, lines))
     for ax in figure.axes:
         legend = ax.get_legend()
         key += [
@@ -86,17 +96,26 @@ def still_key(figure: Figure, moving: list[Artist]) -> tuple[Any, ...]:
             ax.get_ylim(),
             ax.xaxis.get_label().get_text(),
             ax.yaxis.get_label().get_text(),
-            texts(legend.get_texts()) if legend is not None else None,
+            _legend_looks(legend),
             tuple(_looks(a) for a in ax.get_children() if id(a) not in skip),
         ]
-    key += [texts(legend.get_texts()) for legend in figure.legends]
-    key += [texts(figure.texts)]  # with its suptitle and supxlabel
+    key += [_legend_looks(legend) for legend in figure.legends]
+    key += [tuple(_looks(t) for t in figure.texts if id(t) not in skip)]  # suptitle, supxlabel
     return tuple(key)
+
+
+def _legend_looks(legend: Any) -> Any:
+    """A legend's entries and how their handles look (None for no legend)."""
+    if legend is None:
+        return None
+    handles = tuple(map(_looks, getattr(legend, "legend_handles", ())))
+    return (tuple(map(_looks, legend.get_texts())), handles)
 
 
 def _looks(artist: Artist) -> Any:
     """How an artist looks, as far as a still key needs (its kind for the rest)."""
     from matplotlib.collections import Collection
+    from matplotlib.colors import to_rgba_array
     from matplotlib.image import AxesImage
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -105,20 +124,41 @@ def _looks(artist: Artist) -> Any:
     def data(values: Any) -> bytes:
         return np.asarray(values, dtype=float).tobytes()
 
+    def colour(value: Any) -> bytes:
+        return data(to_rgba_array(value)) if value is not None else b""
+
+    kind = (type(artist).__name__, artist.get_visible(), artist.get_alpha(), artist.zorder)
     if isinstance(artist, Text):
-        return (artist.get_text(), artist.get_position(), artist.get_color())
+        place = (artist.get_position(), artist.get_rotation(), artist.get_fontsize())
+        return (*kind, artist.get_text(), *place, colour(artist.get_color()))
     if isinstance(artist, Line2D):
-        style = (artist.get_color(), artist.get_linestyle(), artist.get_linewidth())
-        return (data(artist.get_xydata()), *style)
+        style = (artist.get_linestyle(), artist.get_linewidth(), artist.get_marker())
+        return (*kind, data(artist.get_xydata()), colour(artist.get_color()), *style)
     if isinstance(artist, Patch):
-        colours = (artist.get_facecolor(), artist.get_edgecolor())
-        return (data(artist.get_path().vertices), *colours)
+        colours = colour(artist.get_facecolor()) + colour(artist.get_edgecolor())
+        return (*kind, data(artist.get_path().vertices), colours)
     if isinstance(artist, Collection):
         paths = tuple(data(path.vertices) for path in artist.get_paths())
-        return (data(artist.get_offsets()), data(artist.get_facecolor()), paths)
+        colours = colour(artist.get_facecolor()) + colour(artist.get_edgecolor())
+        sizes = data(getattr(artist, "get_sizes", tuple)())  # a scatter's markers
+        return (*kind, data(artist.get_offsets()), sizes, colours, paths)
     if isinstance(artist, AxesImage):
-        return data(artist.get_array())
-    return (type(artist).__name__, artist.get_visible())
+        return (*kind, data(artist.get_array()), artist.get_cmap().name, artist.get_clim())
+    return kind
+
+
+def _reaches(artist: Artist, ax: Axes, renderer: Any) -> bool:
+    """Whether ``artist`` changes or reaches into ``ax``: what does not stays in the pixels.
+
+    Within a pixel (a spine on the edge); an axis always (its ticks touch the Axes, and
+    its tight box holds only the labels).
+    """
+    from matplotlib.axis import Axis
+
+    if artist in _CHANGING or isinstance(artist, Axis):
+        return True
+    box = artist.get_tightbbox(renderer)
+    return box is not None and bool(box.overlaps(ax.bbox.padded(1)))
 
 
 class LiveFigure:
@@ -128,9 +168,9 @@ class LiveFigure:
         dpi: The resolution the figures are drawn at.
         compress_level: zlib's level for the PNG (1: fast, a little larger).
 
-    ``png(figure)`` returns the bytes of a PNG of ``figure``, pixel for pixel its
-    ordinary rendering (``savefig`` at ``dpi``). ``whole`` counts the figures rendered
-    whole; the others were drawn on the kept pixels.
+    ``png(figure)`` returns the bytes of a PNG of ``figure``: its ordinary rendering
+    (``savefig`` at ``dpi``), pixel for pixel, within the limits the module states.
+    ``whole`` counts the figures rendered whole; the others were drawn on kept pixels.
     """
 
     def __init__(self, dpi: float = 100, compress_level: int = 1) -> None:
@@ -184,26 +224,28 @@ class LiveFigure:
         renderer = canvas.get_renderer()
         for ax in figure.axes:
             ax.apply_aspect()
-        self._each_frame = [
-            i
-            for i, (ax, a) in enumerate(after)
-            if a in _CHANGING or a.get_window_extent(renderer).overlaps(ax.bbox)
-        ]
+        self._each_frame = [i for i, (ax, a) in enumerate(after) if _reaches(a, ax, renderer)]
         hidden = [after[i][1] for i in self._each_frame]
         titles = {id(t) for ax in figure.axes for t in _titles(ax)}
-        shown = [(a.get_visible(), a.get_alpha()) for a in hidden]
-        for artist in hidden:  # a title hidden is placed off the figure: made clear instead
-            artist.set_alpha(0.0) if id(artist) in titles else artist.set_visible(False)
-        canvas.draw()
+        alphas = {id(a): a.get_alpha() for a in hidden if id(a) in titles}
+        visible = {id(a): a.get_visible() for a in hidden if id(a) not in titles}
+        try:
+            for artist in hidden:  # a title hidden is placed off the figure: made clear
+                artist.set_alpha(0.0) if id(artist) in titles else artist.set_visible(False)
+            canvas.draw()
+        finally:
+            for artist in hidden:
+                if id(artist) in titles:
+                    artist.set_alpha(alphas[id(artist)])
+                else:
+                    artist.set_visible(visible[id(artist)])
         self._background = np.array(canvas.buffer_rgba())
         self._positions = [ax.get_position() for ax in figure.axes]
         self._title_positions = [t.get_position() for ax in figure.axes for t in _titles(ax)]
-        for artist, (visible, alpha) in zip(hidden, shown, strict=True):
-            artist.set_visible(visible)
-            artist.set_alpha(alpha)
         self.whole += 1
 
     def _encode(self, canvas: Any) -> bytes:
+        """The canvas's pixels as PNG bytes."""
         from PIL import Image
 
         width, height = canvas.get_width_height()
