@@ -67,7 +67,7 @@ def main() -> None:
     print(f"  weeks {args.start + 1}-{last}, whole: {b:.3f} s (median); {n} steps: {b * n:.0f} s")
     print(f"  weeks {args.start + 1}-{last}, live:  {a:.3f} s (median); {n} steps: {a * n:.0f} s")
     print(f"  ratio whole/live: {b / a:.2f}")
-    wholes = {name: figure.whole for name, figure in app._LIVE[live_model].items()}
+    wholes = {name: figure.whole for name, figure in live_model.panels.items()}
     print(
         "  panels rendered whole (live), in all: "
         + ", ".join(f"{k} {v}" for k, v in wholes.items())

@@ -13,7 +13,10 @@ import time
 import pytest
 
 solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
-pytestmark = pytest.mark.filterwarnings("ignore:Failed to validate hooks:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Failed to validate hooks:UserWarning"),  # Mesa's
+    pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning"),
+]
 
 
 class SlowModel:

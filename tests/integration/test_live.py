@@ -115,3 +115,22 @@ def test_the_time_axes_open_on_the_crisis_and_widen_as_the_run_goes():
     assert spans[:14] == [13] * 14
     assert spans[14] == 26
     assert all(step <= span for step, span in enumerate(spans)), "the lines stay inside"
+
+
+def test_the_dashboard_benchmark_runs(tmp_path):
+    """``make bench`` runs it: it must not rot (what it prints is measured, not checked)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_dashboard.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ratio whole/live" in done.stdout
+    assert "panels rendered whole (live), in all: map 1" in done.stdout
