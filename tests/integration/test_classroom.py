@@ -7,6 +7,7 @@ allow for that.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,13 @@ def test_1_the_crisis_as_it_happened(tmp_path, capsys):
     security = medians(result, "kazakhstan", "russia", "security")
     assert security.loc[0] == pytest.approx(0.55)
     assert security.loc[:9].max() == pytest.approx(0.75, abs=0.03), "within two months"
+    assert security.loc[4] == pytest.approx(0.75, abs=0.03), "within a month (the README)"
+    # The README: economic reliance on Russia starts below China's, passes it in spring 2022.
+    russia = medians(result, "kazakhstan", "russia", "economy")
+    china = medians(result, "kazakhstan", "china", "economy")
+    assert russia.loc[0] < china.loc[0]
+    passes = result.scenario.timeline.date_of(int((russia > china).idxmax()))
+    assert date(2022, 3, 1) <= passes <= date(2022, 5, 31), passes
     overall = medians(result, "kazakhstan", "russia")
     assert overall.loc[0] == pytest.approx(0.43, abs=0.02)
     assert overall.loc[2] == pytest.approx(0.50, abs=0.03)

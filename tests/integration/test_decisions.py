@@ -2,7 +2,7 @@
 
 The weights the record of requests codes are fitted on it (``docs/decisions.md``): a
 threatened regime (Kazakhstan 2022) is answered about one time in two, communal violence
-(Osh 2010) about one time in four; no label decides, and the probability moves smoothly
+(Osh 2010) about one time in five; no label decides, and the probability moves smoothly
 with what is at stake. ``kazakhstan-2022`` replays the answer history gave
 (``responds: always``); :data:`AUTO` draws it.
 """

@@ -236,3 +236,9 @@ def test_a_run_with_overrides_says_so_in_its_folder_and_figures(tmp_path, capsys
     plain = run_cli()
     assert re.fullmatch(r"kazakhstan-2022-\d{8}-\d{6}-[0-9a-f]{8}", plain.name), plain.name
     assert not band_caption(RunResult.load(plain)).startswith("With")
+    # No glob characters in a folder name (a shell would take "[0]" for a pattern).
+    from influence_sim.format.explain import overrides_slug
+    from influence_sim.format.loading import load_scenario
+
+    slug = overrides_slug(load_scenario("kyrgyzstan-2010", ["shocks[0].threatens=regime"]))
+    assert slug == "shocks-0-.threatens=regime", slug

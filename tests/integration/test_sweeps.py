@@ -340,8 +340,16 @@ def test_analyze_grid_and_sobol(tmp_path, capsys):
     from influence_sim.analysis.sensitivity import sobol_warning
 
     warned = [line for line in lines if line.startswith("warning: ")]
-    assert warned == ([sobol_warning(table, len(sobol.points))] if warned else [])
-    assert (table[["S1_conf", "ST_conf"]] > 0.1).to_numpy().any() == bool(warned)
+    expected = sobol_warning(table, len(sobol.points))
+    assert warned == ([expected] if expected else []), "the printout says what the table shows"
+    clean = pd.DataFrame({"parameter": ["a", "b"], "S1": [0.5, 0.2], "S1_conf": [0.02, 0.02],
+                          "ST": [0.6, 0.3], "ST_conf": [0.03, 0.03]})  # fmt: skip
+    assert sobol_warning(clean, 10_000) is None
+    small = clean.assign(S1=[0.5, -0.3], ST=[0.4, 0.3])
+    said = sobol_warning(small, 64) or ""
+    assert "negative indices (b)" in said
+    assert "S1 above ST (a)" in said
+    assert sobol_warning(clean.assign(ST_conf=[0.5, 0.03]), 64), "a wide interval warns"
     assert list(table["parameter"]) == list(sobol.spec.parameters)
     assert (table["ST"] >= table["S1"] - table["S1_conf"] - table["ST_conf"]).all()
     assert table["S1"].sum() < 1.1

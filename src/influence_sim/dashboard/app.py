@@ -244,14 +244,6 @@ def _show(name: str, model: DashboardModel) -> Any:
     return solara.Image(panel_png(name, model), format="png")
 
 
-@solara.component
-def AlignmentPanel(model: DashboardModel) -> None:
-    """Each state's overall alignment with each power, as recorded so far."""
-    update_counter.get()
-    if _started(model):
-        _show("alignment", model)
-
-
 def _started(model: DashboardModel) -> bool:
     """Whether there is anything over time to draw; if not, say how to start."""
     if model.steps:
@@ -260,36 +252,27 @@ def _started(model: DashboardModel) -> bool:
     return False
 
 
-@solara.component
-def TradeoffPanel(model: DashboardModel) -> None:
-    """Security against economic reliance of the state the scenario is about."""
-    update_counter.get()
-    if _started(model):
-        _show("tradeoff", model)
+def _time_panel(name: str, what: str) -> Any:
+    """The component of a panel over time (``name`` in :data:`PANELS`).
+
+    A word until the first step, then its figure, redrawn each step.
+    """
+
+    def panel(model: DashboardModel) -> None:
+        update_counter.get()
+        if _started(model):
+            _show(name, model)
+
+    panel.__name__ = panel.__qualname__ = f"{name.capitalize()}Panel"
+    panel.__doc__ = what
+    return solara.component(panel)
 
 
-@solara.component
-def EconomyPanel(model: DashboardModel) -> None:
-    """Trade shares, remittances and debt of the state the scenario is about."""
-    update_counter.get()
-    if _started(model):
-        _show("economy", model)
-
-
-@solara.component
-def RegionPanel(model: DashboardModel) -> None:
-    """Regional alignment."""
-    update_counter.get()
-    if _started(model):
-        _show("region", model)
-
-
-@solara.component
-def UnrestPanel(model: DashboardModel) -> None:
-    """Unrest in each state, in a panel of its own (it covered the next one when shared)."""
-    update_counter.get()
-    if _started(model):
-        _show("unrest", model)
+AlignmentPanel = _time_panel("alignment", "Each state's overall alignment with each power.")
+TradeoffPanel = _time_panel("tradeoff", "Security against economic reliance of the focus state.")
+EconomyPanel = _time_panel("economy", "Trade shares, remittances and debt of the focus state.")
+RegionPanel = _time_panel("region", "Regional alignment.")
+UnrestPanel = _time_panel("unrest", "Unrest in each state, in a panel of its own.")
 
 
 @solara.component

@@ -123,21 +123,25 @@ def format_markdown(params: list[Parameter]) -> str:
     return "\n".join(lines)
 
 
-def changed(scenario: Scenario, base: Scenario) -> list[Parameter]:
-    """The parameters whose value or source differ from ``base``'s, and the shocks it adds."""
-    before = {(p.path, str(p.value), p.source) for p in parameters(base)}
-    return [p for p in parameters(scenario) if (p.path, str(p.value), p.source) not in before]
+def changed(scenario: Scenario, base: Scenario, *, sources: bool = True) -> list[Parameter]:
+    """The parameters whose value (or source) differ from ``base``'s, and added shocks.
+
+    In document order; ``sources=False`` compares values only.
+    """
+
+    def seen(p: Parameter) -> tuple[str, str, str | None]:
+        return (p.path, str(p.value), p.source if sources else None)
+
+    before = set(map(seen, parameters(base)))
+    return [p for p in parameters(scenario) if seen(p) not in before]
 
 
 def overrides_of(scenario: Scenario) -> list[Parameter]:
-    """What a run's overrides changed from the scenario as written, in document order.
+    """What a run's overrides changed from the scenario as written (values only).
 
-    The parameters whose value differs; none for a scenario not made by overrides.
+    None for a scenario not made by overrides.
     """
-    if not scenario.is_departure:
-        return []
-    before = {(p.path, str(p.value)) for p in parameters(scenario.reference)}
-    return [p for p in parameters(scenario) if (p.path, str(p.value)) not in before]
+    return changed(scenario, scenario.reference, sources=False) if scenario.is_departure else []
 
 
 SECTIONS = ("powers", "states", "alliances", "dynamics", "population", "observation")
@@ -159,7 +163,7 @@ def overrides_slug(scenario: Scenario, width: int = 48) -> str:
     for p in overrides_of(scenario):
         head, _, rest = p.path.partition(".")
         text = f"{rest if head in SECTIONS else p.path}={p.value}"
-        parts.append("".join(c if c.isalnum() or c in "._=-[]" else "-" for c in text))
+        parts.append("".join(c if c.isalnum() or c in "._=-" else "-" for c in text))
     kept: list[str] = []
     for i, part in enumerate(parts):
         left = len(parts) - i - 1  # after this one

@@ -219,13 +219,16 @@ class BatchEvaluator(BaseEvaluator):
 
 def without_scratch(message: str, scratch: str) -> str:
     """A failed sweep's message, with no hint to resume a temporary folder that is gone."""
-    gone = re.sub(re.escape(scratch) + r"\S*", "(a temporary folder, now removed)", message)
-    gone = re.sub(r"[;:,]?\s*the finished chunks are kept: resume with --resume[^.;]*", "", gone)
+    from influence_sim.sweeps.executors import RESUME_HINT
+
+    hint = re.escape(RESUME_HINT) + re.escape(scratch) + r"[^\s;]*?(?= once|[.;]?(\s|$))"
+    gone = re.sub(r"[;:,]?\s*" + hint + r"( once it is fixed)?", "", message)
+    gone = gone.replace(scratch, "(a temporary folder, now removed)")
     return (
         gone.rstrip(" .;")
         + ". The experiments ran in a temporary folder, removed when they stopped: give "
         'BatchEvaluator(model, out="results") to keep a sweep folder that `influence-sim '
-        'sweep --resume` can finish."'
+        "sweep --resume` can finish."
     )
 
 

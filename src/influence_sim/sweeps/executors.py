@@ -96,28 +96,33 @@ class InProcess(Executor):
         return future
 
 
+RESUME_HINT = "the finished chunks are kept: resume with --resume "
+"""How a failed sweep's message sends the user back to its folder (:func:`resume_hint`)."""
+
+
+def resume_hint(folder: Path | str) -> str:
+    """The words a failed sweep's message ends on: how to finish it from ``folder``."""
+    return f"{RESUME_HINT}{folder}"
+
+
 def chunk_result(future: Future[ChunkReport], folder: Path) -> ChunkReport:
     """A finished chunk's report; a dead worker or a refused write as one clear error."""
     try:
         return future.result()
     except BrokenProcessPool:
         raise InfluenceSimError(
-            f"a worker process died; the finished chunks are kept: resume with "
-            f"--resume {folder}. If you call run_sweep from a script, put the "
-            "call under `if __name__ == '__main__':` (Python's rule for process "
+            f"a worker process died; {resume_hint(folder)}. If you call run_sweep from a "
+            "script, put the call under `if __name__ == '__main__':` (Python's rule for process "
             "pools); otherwise the worker may have run out of memory (try a "
             "smaller chunk_size)"
         ) from None
     except ENVIRONMENT as exc:  # outside a run: reading the set-up, compiling, writing
         raise InfluenceSimError(
             f"a chunk stopped: {type(exc).__name__}: {exc} (a failure of the machine or the "
-            f"installation, not of the model); the finished chunks are kept: resume with "
-            f"--resume {folder} once it is fixed"
+            f"installation, not of the model); {resume_hint(folder)} once it is fixed"
         ) from None
     except InfluenceSimError as exc:  # a write the disk refused, a failure outside the model
-        raise InfluenceSimError(
-            f"{exc}; the finished chunks are kept: resume with --resume {folder} once it is fixed"
-        ) from None
+        raise InfluenceSimError(f"{exc}; {resume_hint(folder)} once it is fixed") from None
 
 
 def stop_workers(pool: Executor, in_flight: dict[Future[ChunkReport], int]) -> None:

@@ -50,6 +50,7 @@ from influence_sim.sweeps.executors import (
     chunk_result,
     executor_for,
     progress_bar,
+    resume_hint,
     stop_workers,
 )
 from influence_sim.sweeps.folder import (
@@ -405,9 +406,7 @@ def _run_chunks(
                 try:
                     record_chunk(folder, index, report.parts or {})
                 except InfluenceSimError as exc:  # the journal's write refused
-                    raise InfluenceSimError(
-                        f"{exc}; the finished chunks are kept: resume with --resume {folder}"
-                    ) from None
+                    raise InfluenceSimError(f"{exc}; {resume_hint(folder)}") from None
                 bar.update(report.ok + report.failed)
     except BaseException:
         stop_workers(pool, in_flight)

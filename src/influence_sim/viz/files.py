@@ -22,7 +22,6 @@ from influence_sim.viz.plotting import (
     plot_regional,
     plot_tradeoff,
     plot_unrest_grid,
-    set_window,
 )
 
 if TYPE_CHECKING:
@@ -217,7 +216,7 @@ def plot_crisis_and_after(
             frameon=False,
         )
         shown.update(labels)
-    figure_key(figure, result, True, band_caption(result))
+    figure_key(figure, result, True, band_caption(result), after)
     return figure
 
 
@@ -248,9 +247,7 @@ def _save_standard(
     """
     if name in ("alignment-all", "unrest"):
         grid = plot_alignment_grid if name == "alignment-all" else plot_unrest_grid
-        figure = grid(result, caption=band_caption(result))
-        for ax in figure.axes if window is not None else ():
-            set_window(ax, window)
+        figure = grid(result, caption=band_caption(result), window=window)
         figure.savefig(path, dpi=dpi)
         return path
     state = focus_state(result)

@@ -18,6 +18,7 @@ from influence_sim.viz.shocks import (
     scheduled_shocks,
     scripted_days,
     shock_key,
+    shocks_within,
 )
 
 if TYPE_CHECKING:
@@ -75,12 +76,13 @@ Window = tuple[Any, Any]
 
 def set_window(ax: Axes, window: Window | None) -> None:
     """Show only ``window`` on the time axis (before events are marked and numbered)."""
-    if window is not None:
-        from matplotlib.dates import date2num
+    if window is None:
+        return
+    from matplotlib.dates import date2num
 
-        ax.set_xlim(
-            float(date2num(pd.Timestamp(window[0]))), float(date2num(pd.Timestamp(window[1])))
-        )
+    if len(window) != 2 or pd.Timestamp(window[0]) >= pd.Timestamp(window[1]):  # as --window
+        raise ValueError(f"window={window!r}: expected (FIRST, LAST), two dates, FIRST first")
+    ax.set_xlim(*(float(date2num(pd.Timestamp(day))) for day in window))
 
 
 def _finish(
@@ -195,11 +197,16 @@ def _number_shocks(ax: Axes, shocks: pd.DataFrame) -> None:
     label, colour, dash = SHOCK_STYLE
     top = blended_transform_factory(ax.transData, ax.transAxes)
     low, high = ax.get_xlim()  # in days (matplotlib's date unit)
+    shocks = shocks_within(shocks, low, high)  # a window shows its own, with their numbers
+    if shocks.empty:
+        return
     near = max(high - low, 1.0) / 30  # numbers closer than this stack downwards
     box = {"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#999999", "lw": 0.6}
     last: float | None = None
     level = 0
-    for number, date in enumerate(date2num(pd.to_datetime(shocks["date"])), start=1):
+    for number, date in zip(
+        shocks["number"], date2num(pd.to_datetime(shocks["date"])), strict=True
+    ):
         ax.axvline(
             date,
             color=colour,
@@ -207,7 +214,7 @@ def _number_shocks(ax: Axes, shocks: pd.DataFrame) -> None:
             lw=0.8,
             alpha=0.7,
             zorder=1,
-            label=label if number == 1 else None,
+            label=label if number == shocks["number"].iloc[0] else None,
         )
         close = last is not None and date - last < near
         level = (level + 1) % 8 if close else 0
@@ -365,9 +372,13 @@ def plot_regional(
     return ax
 
 
-def figure_key(figure: Any, result: RunResult, events: bool, caption: str | None) -> None:
-    """Under a figure of panels: the key of the numbered shocks (once), then the caption."""
+def figure_key(
+    figure: Any, result: RunResult, events: bool, caption: str | None, window: Window | None = None
+) -> None:
+    """Under a figure of panels: the key of the shocks ``window`` shows, then the caption."""
     shocks = scheduled_shocks(result) if events else pd.DataFrame()
+    if window is not None and len(shocks):
+        shocks = shocks_within(shocks, *window)
     lines = [shock_key(shocks)] if len(shocks) else []
     lines += [caption] if caption else []
     if lines:
@@ -381,7 +392,12 @@ def drop_keys(ax: Axes) -> None:
 
 
 def plot_unrest_grid(
-    result: RunResult, *, events: bool = True, fig: Any = None, caption: str | None = None
+    result: RunResult,
+    *,
+    events: bool = True,
+    fig: Any = None,
+    caption: str | None = None,
+    window: Window | None = None,
 ) -> Any:
     """Unrest in each state, one panel each on a shared scale; returns the Figure.
 
@@ -403,13 +419,14 @@ def plot_unrest_grid(
         ax = figure.add_subplot(rows, cols, i + 1)
         part = bands[bands["state"] == key]
         _draw(ax, part, "#555555", "unrest")
+        set_window(ax, window)
         if events:
             mark_events(ax, result, key)
             drop_keys(ax)
         ax.set(title=f"{result.scenario.states[key].title}: unrest", ylim=(0, top))
         ax.set_ylabel("share active (0-1)")
         _dates(ax)
-    figure_key(figure, result, events, caption)
+    figure_key(figure, result, events, caption, window)
     return figure
 
 
@@ -570,7 +587,7 @@ def plot_alignment_grid(
             legend.remove()  # one legend for the figure, beside the panels
         drop_keys(ax)
     figure.legend(handles, labels, loc="outside right upper", fontsize="small", frameon=False)
-    figure_key(figure, result, events, caption)
+    figure_key(figure, result, events, caption, window)
     return figure
 
 

@@ -34,7 +34,9 @@ def scheduled_shocks(result: RunResult) -> pd.DataFrame:
     own = _own_dates(result)
     keys = zip(shocks["step"], shocks["kind"].astype(str), shocks["detail"], strict=True)
     shocks["date"] = [own.get(key, date) for key, date in zip(keys, shocks["date"], strict=True)]
-    return shocks.sort_values("date", kind="stable")
+    shocks = shocks.sort_values("date", kind="stable")
+    shocks["number"] = range(1, len(shocks) + 1)  # the same in every figure of the run
+    return shocks
 
 
 def scripted_days(result: RunResult) -> dict[tuple[int, str, str, str], pd.Timestamp]:
@@ -105,10 +107,20 @@ def shock_key(shocks: pd.DataFrame) -> str:
     """The key of the numbered shocks: ``(1) 2 Jan 2022: label`` each."""
     return "   ".join(
         f"({number}) {day_month_year(date)}: {detail}"
-        for number, (date, detail) in enumerate(
-            zip(shocks["date"], shocks["detail"], strict=True), start=1
+        for number, date, detail in zip(
+            shocks["number"], shocks["date"], shocks["detail"], strict=True
         )
     )
+
+
+def shocks_within(shocks: pd.DataFrame, low: Any, high: Any) -> pd.DataFrame:
+    """The shocks from ``low`` to ``high`` (dates, or matplotlib's days), numbers kept."""
+    from matplotlib.dates import date2num
+
+    days = date2num(pd.to_datetime(shocks["date"]))
+    first, last = (float(date2num(pd.Timestamp(x))) if not isinstance(x, float) else x
+                   for x in (low, high))  # fmt: skip
+    return shocks[(days >= first) & (days <= last)]
 
 
 def day_month_year(date: Any) -> str:
