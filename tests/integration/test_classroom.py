@@ -265,7 +265,7 @@ def test_9_why_russia_came_in_2022_and_not_in_2010(tmp_path, capsys):
         "--set",
         "shocks[0].threatens=regime",
     )
-    assert _declined(out) <= 12, out  # more than half come
+    assert _declined(out) <= 9, out  # more than half of 20 come (13 here)
     _, out = command(tmp_path, capsys, "run", "kazakhstan-2022", "--replications", R)
     assert "Alliances:" not in out  # where Russia came, nobody freezes
 

@@ -104,11 +104,11 @@ def perturb(
     rows = []
     for draw in range(draws):
         factors = rng.uniform(1.0 - spread, 1.0 + spread, size=len(paths))
-        overrides = []
-        for path, factor in zip(paths, factors, strict=True):
-            value = _bounded(path, _value(base, path) * factor)
-            overrides.append(f"{path}={value:.6g}")
-        result = run(base, replications=replications, overrides=overrides)
+        moved = [
+            f"{path}={_bounded(path, _value(base, path) * factor):.6g}"
+            for path, factor in zip(paths, factors, strict=True)
+        ]
+        result = run(base, replications=replications, overrides=moved)
         row = {"draw": draw, "accepted": accepted_share(result, replications, state)}
         row.update({path: float(f) for path, f in zip(paths, factors, strict=True)})
         rows.append(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from influence_sim.format.calendar import long_date
+from influence_sim.format.explain import alliance_short
 from influence_sim.results.runs import RunResult
 from influence_sim.viz.plotting import focus_state
 
@@ -102,7 +103,7 @@ def _name(result: RunResult, key: str, article: bool = True) -> str:
     if key in scenario.powers:
         return scenario.powers[key].title
     if key in scenario.alliances:
-        short = key.upper() if key.isalpha() and len(key) <= 6 else scenario.alliances[key].title
+        short = alliance_short(key, scenario.alliances[key].title)
         return f"the {short}" if article else short
     return key
 
@@ -133,11 +134,8 @@ def _arrived(result: RunResult, lag: float) -> str:
     word = result.scenario.timeline.step_word
     if lag == 0:
         return f"troops arrived in the same {word} as the first request (the median)"
-    days = result.scenario.timeline.step_days
-    unit = f"{word}s" if word in ("week", "day") else f"steps of {days} days"
-    return (
-        f"troops arrived a median of {lag:g} {word if lag == 1 else unit} after the first request"
-    )
+    unit = word if lag == 1 else result.scenario.timeline.steps_word
+    return f"troops arrived a median of {lag:g} {unit} after the first request"
 
 
 def _lag(requests: pd.DataFrame, arrivals: pd.DataFrame) -> float:

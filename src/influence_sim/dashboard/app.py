@@ -26,6 +26,7 @@ from mesa.visualization.utils import force_update, update_counter
 from influence_sim.drivers.model import InfluenceModel
 from influence_sim.engine.trajectory import Trajectory
 from influence_sim.format.calendar import long_date
+from influence_sim.format.explain import alliance_short
 from influence_sim.format.loading import resolve_scenario as resolve
 from influence_sim.format.scenario import Scenario
 from influence_sim.format.shocks import UprisingShock
@@ -119,16 +120,11 @@ def levers(scenario: Scenario) -> dict[str, Any]:
         if alliance.kind == "collective_defence":
             params[f"alliances.{key}.responds"] = {
                 "type": "Select",
-                "label": f"Does the {_short(key, alliance.title)} answer requests?",
+                "label": f"Does the {alliance_short(key, alliance.title)} answer requests?",
                 "value": alliance.responds,
                 "values": ["auto", "always", "never"],
             }
     return params
-
-
-def _short(key: str, title: str) -> str:
-    """An alliance's short name for a label: its id in capitals when it is an acronym."""
-    return key.upper() if len(key) <= 5 else title.split(" (")[0]
 
 
 STYLE = """
@@ -324,9 +320,7 @@ def EventsPanel(model: DashboardModel) -> None:
         for row, day in zip(events.itertuples(), days, strict=True):
             kind = str(row.kind)
             when = (
-                day_month_year(day)
-                if day is not None
-                else f"{timeline.step_word} of {day_month_year(row.date)}"
+                day_month_year(day) if day is not None else timeline.period_of(int(str(row.step)))
             )
             what = (
                 str(row.detail)
@@ -398,7 +392,8 @@ def RunCard(model: solara.Reactive[DashboardModel], chosen: solara.Reactive[dict
     stop = solara.use_ref(threading.Event())  # the current play's stop signal
     signal = stop.current  # this render's play (use_task runs the one of its render)
     one_play = solara.use_memo(threading.Lock, [])
-    word = model.value.compiled.timeline.step_word
+    timeline = model.value.compiled.timeline
+    word = timeline.step_word
 
     def pace() -> int:
         return pause.value
@@ -453,7 +448,11 @@ def RunCard(model: solara.Reactive[DashboardModel], chosen: solara.Reactive[dict
         solara.Error(error.value)
     solara.Markdown(f"**Step** runs one {word}; **▶** plays them one after another.")
     solara.SliderInt(
-        f"Pause between {word}s while playing (ms)", value=pause, min=0, max=1000, step=50
+        f"Pause between {timeline.steps_word} while playing (ms)",
+        value=pause,
+        min=0,
+        max=1000,
+        step=50,
     )
 
 
@@ -462,11 +461,10 @@ def WeekNow(model: DashboardModel) -> None:
     """How far the run has got, in the scenario's steps and dates."""
     update_counter.get()
     timeline = model.compiled.timeline
-    word = timeline.step_word
     done = model.steps
     reach = long_date(timeline.date_of(min(done, model.n_steps)))
     solara.Markdown(
-        f"**{done}** of {model.n_steps} {word}s run: the figures reach {reach}."
+        f"**{done}** of {model.n_steps} {timeline.steps_word} run: the figures reach {reach}."
         if done
         else f"Not started: the run begins on {reach}."
     )

@@ -118,7 +118,7 @@ class Recorder:
         for index in events.shocks.applied:
             shock = c.scenario.shocks[index]
             actor, target = shock_parties(shock)
-            detail = shock.label or shock.type.replace("_", " ")
+            detail = shock.words
             rows.extend(
                 (self.first + r, step, f"shock:{shock.type}", actor, target, detail)
                 for r in range(r_n)

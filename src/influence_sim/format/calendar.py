@@ -167,6 +167,11 @@ class Timeline:
         """What a step is called in words: ``week``, ``day``, or ``step of N days``."""
         return {7: "week", 1: "day"}.get(self.step_days, f"step of {self.step_days} days")
 
+    @property
+    def steps_word(self) -> str:
+        """Steps in words, plural: ``weeks``, ``days``, or ``steps of N days``."""
+        return {7: "weeks", 1: "days"}.get(self.step_days, f"steps of {self.step_days} days")
+
     def period_of(self, step: int) -> str:
         """A step in words: ``the week of 3 January 2022``, ``5 January 2022`` for a day."""
         text = long_date(self.date_of(step))

@@ -144,6 +144,14 @@ def overrides_of(scenario: Scenario) -> list[Parameter]:
     return changed(scenario, scenario.reference, sources=False) if scenario.is_departure else []
 
 
+def alliance_short(key: str, title: str) -> str:
+    """An alliance's short name: its id in capitals if an acronym (``CSTO``).
+
+    Else its title, without what follows a bracket.
+    """
+    return key.upper() if key.isalpha() and len(key) <= 6 else title.split(" (")[0]
+
+
 SECTIONS = ("powers", "states", "alliances", "dynamics", "population", "observation")
 """Sections a short name of an override leaves out (``russia.security_capacity``)."""
 

@@ -35,6 +35,11 @@ class ShockBase(Spec):
         None, description="Where the shock comes from: a quote or a public record."
     )
 
+    @property
+    def words(self) -> str:
+        """What the events table and the figures' keys say of it: its label, else its type."""
+        return self.label or str(getattr(self, "type", "shock")).replace("_", " ")
+
 
 class UprisingShock(ShockBase):
     """Grievance that feeds unrest in a state for a while (the January 2022 fuel-price riots)."""

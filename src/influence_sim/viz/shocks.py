@@ -97,7 +97,7 @@ def _own_dates(result: RunResult) -> dict[tuple[int, str, str], pd.Timestamp]:
     out: dict[tuple[int, str, str], pd.Timestamp] = {}
     for shock in result.scenario.shocks:
         step = timeline.step_of(shock.at)
-        detail = shock.label or shock.type.replace("_", " ")
+        detail = shock.words
         when = shock.at if isinstance(shock.at, date) else timeline.date_of(shock.at)
         out.setdefault((step, f"shock:{shock.type}", detail), pd.Timestamp(when))
     return out
