@@ -398,3 +398,34 @@ def test_without_the_regime_term_the_contrast_of_2022_and_2010_is_gone():
     assert abs(kz - kg) < 0.1, (kz, kg)
     with_term = len(accepted_in("kazakhstan-2022", AUTO)) / 200
     assert with_term - kz > 0.2, "the term is what lifts Kazakhstan 2022"
+
+
+def test_the_fitted_numbers_in_the_parameters_sources_are_the_fits():
+    """docs/parameters.md is written from the parameters' sources, by hand: each fitted
+    number they quote (coefficient and 90% interval, the centring, membership's logit)
+    is the fit's, so a refit that moves them fails here."""
+    from influence_sim.calibration.decisions import ANSWER, ENGINE, fit, uncoded_mean
+    from influence_sim.format.explain import parameters
+
+    listed = parameters(load_scenario("kazakhstan-2022"))
+    source = {p.path.split(".")[-1]: " ".join((p.source or "").split()) for p in listed}
+    engine = fit(ENGINE).coefficients().set_index("input")
+
+    def quoted(term: str, sign: float = 1.0) -> tuple[str, str, str]:
+        c, low, high = (sign * engine.loc[term, k] for k in ("coefficient", "low_90", "high_90"))
+        low, high = sorted((low, high))
+        return f"{c:+.2f}", f"{low:+.2f}", f"{high:+.2f}"
+
+    c, low, high = quoted("intercept")
+    assert (
+        f"{c} (90% interval {low} to {high}), less {uncoded_mean():.2f}" in source["willing_base"]
+    )
+    for name, term in (("stake_regime", "regime"), ("stake_abroad", "abroad")):
+        c, low, high = quoted(term)
+        assert f"Fitted: {c}, 90% interval {low} to {high}" in source[name], name
+    c, low, high = quoted("ties", -1.0)
+    opposite = f"Fitted: {c.lstrip('+')} (the coefficient's opposite), 90% interval {low} to"
+    assert f"{opposite} {high}" in source["cost_ties"], source["cost_ties"]
+    member = fit(ANSWER).coefficients().set_index("input").loc["member"]
+    said = f"logit {member['coefficient']:+.2f}, 90% {member['low_90']:+.1f} to "
+    assert said + f"{member['high_90']:+.1f}" in source["stake_commitment"]
