@@ -29,7 +29,7 @@ class SlowModel:
         self._count = threading.Lock()
 
         class Timeline:
-            step_word = "week"
+            step_word, steps_word = "week", "weeks"
 
         class Compiled:
             timeline = Timeline()
